@@ -1,0 +1,351 @@
+"""dossier.yaml -> TrialSpec: typed, frozen, validated; every problem reported at once with its key path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from pathlib import Path
+from typing import Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from dossier.errors import Problem, SpecError
+
+SPEC_FILE = "dossier.yaml"
+ANALYSIS_TYPES = ("baseline", "change_from_baseline", "time_to_event", "adverse_events", "disposition")
+MAX_ANALYSES = 200
+MAX_YAML_BYTES = 2_000_000
+
+# A writer's-text value that names a Markdown file (relative to the trial folder) rather than inline text.
+TEXT_FILE = re.compile(r"^[^\n]+\.md$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+ScalarValue = Union[str, int, float]
+
+
+class Study(_Model):
+    id: str
+    title: str
+    phase: Optional[str] = None
+    design: Optional[str] = None
+    sponsor: Optional[str] = None
+    duration: Optional[str] = None
+    primary_endpoint: Optional[str] = None
+
+
+class Product(_Model):
+    name: str
+    code: Optional[str] = None
+    generic_name: Optional[str] = None
+    modality: Optional[str] = None
+    mechanism: Optional[str] = None
+    dose: Optional[str] = None  # dose and administration
+
+
+class Analysis(_Model):
+    id: str = Field(pattern=r"^[a-z0-9_-]+$", max_length=64)
+    type: Literal["baseline", "change_from_baseline", "time_to_event", "adverse_events", "disposition"]
+    title: Optional[str] = None
+    dataset: Optional[str] = None
+    param: Optional[str] = None
+    population: Optional[str] = None
+    arm: Optional[str] = None
+    where: dict[str, Union[ScalarValue, list[ScalarValue]]] = {}
+    # baseline
+    variables: tuple[str, ...] = ()
+    # change_from_baseline
+    visits: tuple[str, ...] = ()
+    covariates: Optional[tuple[str, ...]] = None
+    mcid: Optional[float] = None
+    improvement: Literal["increase", "decrease"] = "increase"
+    dose_response: Optional[str] = None  # numeric ADSL/record variable coding dose, e.g. TRTPN
+    # time_to_event
+    landmarks: tuple[float, ...] = ()
+    at_risk_every: Optional[float] = Field(default=None, gt=0)
+    time_unit: str = "days"
+
+
+class Question(_Model):
+    question: str
+    position: Optional[str] = None
+    rationale: Optional[str] = None
+    evidence: tuple[str, ...] = ()  # analysis ids supporting the position
+
+
+class Designation(_Model):
+    region: str
+    designation: str
+    date: Optional[dt.date] = None
+    status: Optional[str] = None
+
+
+class Milestone(_Model):
+    milestone: str
+    date: Optional[str] = None
+    region: Optional[str] = None
+
+
+class Briefing(_Model):
+    consultation_category: Optional[str] = None
+    version: Optional[str] = None
+    questions: tuple[Question, ...] = ()
+    product_overview: Optional[str] = None
+    disease: Optional[str] = None
+    current_treatment: Optional[str] = None
+    unmet_need: Optional[str] = None
+    development_history: Optional[str] = None
+    regulatory_status: tuple[Designation, ...] = ()
+    quality_nonclinical: Optional[str] = None
+    clinical_summary: Optional[str] = None
+    development_plan: Optional[str] = None
+    timeline: tuple[Milestone, ...] = ()
+
+
+class Criterion(_Model):
+    text: Optional[str] = None
+    summary: Optional[str] = None
+    analyses: tuple[str, ...] = ()
+
+
+class Filing(_Model):
+    region: str
+    date: Optional[dt.date] = None
+    note: Optional[str] = None
+
+
+class JapanFirst(Criterion):
+    japan_filing: Optional[dt.date] = None
+    other_filings: tuple[Filing, ...] = ()
+
+
+class Sakigake(_Model):
+    version: Optional[str] = None
+    development_stage: Optional[str] = None
+    innovativeness: Criterion = Criterion()
+    seriousness: Criterion = Criterion()
+    efficacy: Criterion = Criterion()
+    japan_first: JapanFirst = JapanFirst()
+    schedule: tuple[Milestone, ...] = ()
+    attachments: tuple[str, ...] = ()
+
+
+class TrialSpec(_Model):
+    """The validated content of dossier.yaml."""
+
+    study: Study
+    product: Product
+    indication: str
+    language: Literal["en", "ja"] = "en"
+    population: str = "SAFFL"
+    arm: str = "TRT01A"
+    reference_arm: Optional[str] = None
+    confidence_level: float = Field(default=0.95, gt=0.5, lt=1)
+    synthetic: bool = False
+    date: Optional[dt.date] = None  # document date; else SOURCE_DATE_EPOCH; else the inputs' newest date
+    analyses: tuple[Analysis, ...] = Field(min_length=1)
+    briefing: Briefing = Briefing()
+    sakigake: Sakigake = Sakigake()
+
+    def analysis(self, analysis_id: str) -> Analysis:
+        return next(a for a in self.analyses if a.id == analysis_id)
+
+
+# ------------------------------------------------------------------------------------ loading
+
+
+def load_spec(trial_dir: Path) -> TrialSpec:
+    """Read and validate `trial_dir/dossier.yaml`. Raises SpecError listing every problem."""
+    path = trial_dir / SPEC_FILE
+    raw = _read_yaml(path)
+    return parse_spec(raw, trial_dir)
+
+
+def _read_yaml(path: Path) -> Any:
+    import yaml
+
+    if not path.is_file():
+        raise SpecError(f"not found (a trial folder needs a {SPEC_FILE})", where=str(path))
+    if path.stat().st_size > MAX_YAML_BYTES:
+        raise SpecError(f"file is larger than {MAX_YAML_BYTES // 1_000_000} MB; is this the right file?", where=str(path))
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"not UTF-8 text (byte {exc.start})", where=str(path)) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SpecError(f"invalid YAML{line}: {reason}", where=str(path)) from None
+
+
+def parse_spec(raw: Any, trial_dir: Path) -> TrialSpec:
+    """Validate a parsed yaml document; every problem is collected before raising."""
+    where = str(trial_dir / SPEC_FILE)
+    if not isinstance(raw, dict):
+        kind = "empty" if raw is None else f"a {type(raw).__name__}"
+        raise SpecError(f"must be a mapping of keys (study, product, indication, analyses ...), got {kind}", where=where)
+    if isinstance(raw.get("analyses"), list) and len(raw["analyses"]) > MAX_ANALYSES:
+        raise SpecError(f"analyses: {len(raw['analyses'])} analyses, more than the limit of {MAX_ANALYSES}", where=where)
+    problems: list[Problem] = []
+    try:
+        spec = TrialSpec.model_validate(raw)
+    except ValidationError as exc:
+        problems.extend(_pydantic_problems(exc, raw, where))
+        raise SpecError(problems) from None
+    problems.extend(_semantic_problems(spec, trial_dir, where))
+    if problems:
+        raise SpecError(problems)
+    return spec
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model class that holds the key at `loc` (to suggest its known keys)."""
+    model: Any = TrialSpec
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
+        if field is None:
+            return None
+        ann = field.annotation
+        model = _inner_model(ann)
+        if model is None:
+            return None
+    return model
+
+
+def _inner_model(ann: Any) -> type[BaseModel] | None:
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann
+    for arg in getattr(ann, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _pydantic_problems(exc: ValidationError, raw: dict, where: str) -> list[Problem]:
+    problems = []
+    seen = set()
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        # pydantic reports union members separately (e.g. "where.X.str"); keep the user's path only
+        loc = tuple(p for p in loc if not (isinstance(p, str) and p in {"str", "int", "float", "list[union[str,int,float]]"}))
+        key = _key_path(loc)
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            model = _model_at(loc)
+            msg = "unknown key"
+            if model is not None:
+                close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.6)
+                if close:
+                    msg += f" (did you mean '{close[0]}'?)"
+        elif kind == "missing":
+            msg = "required key is missing"
+        elif kind == "literal_error":
+            msg = f"must be one of {err['ctx']['expected']}, got {err.get('input')!r}"
+        elif kind == "string_pattern_mismatch" and loc[-1] == "id":
+            msg = f"{err.get('input')!r} is not a valid id (use lower-case letters, digits, '-' and '_')"
+        else:
+            msg = err["msg"][0].lower() + err["msg"][1:]
+            if "input" in err and not isinstance(err["input"], (dict, list)):
+                msg += f", got {err['input']!r}"
+        if (key, msg) in seen:
+            continue
+        seen.add((key, msg))
+        problems.append(Problem(f"{where}: {key}" if key else where, msg))
+    return problems
+
+
+def _semantic_problems(spec: TrialSpec, trial_dir: Path, where: str) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def add(key: str, msg: str) -> None:
+        problems.append(Problem(f"{where}: {key}", msg))
+
+    ids: dict[str, int] = {}
+    for i, a in enumerate(spec.analyses):
+        key = f"analyses[{i}]"
+        if a.id in ids:
+            add(f"{key}.id", f"duplicate analysis id {a.id!r} (also analyses[{ids[a.id]}])")
+        ids.setdefault(a.id, i)
+        if a.type in ("change_from_baseline", "time_to_event"):
+            if not a.dataset:
+                add(f"{key}.dataset", f"required for a {a.type} analysis")
+            if not a.param:
+                add(f"{key}.param", f"required for a {a.type} analysis")
+        if a.type == "baseline" and not a.variables:
+            add(f"{key}.variables", "required for a baseline analysis (a list of ADSL variables)")
+        for name, values in a.where.items():
+            if isinstance(values, list) and not values:
+                add(f"{key}.where.{name}", "empty list of values: no record could match")
+        if a.landmarks and any(t < 0 for t in a.landmarks):
+            add(f"{key}.landmarks", "times must not be negative")
+    known = set(ids)
+
+    def check_refs(key: str, refs: tuple[str, ...]) -> None:
+        for j, ref in enumerate(refs):
+            if ref not in known:
+                close = difflib.get_close_matches(ref, sorted(known), n=1, cutoff=0.6)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                add(f"{key}[{j}]", f"no analysis with id {ref!r}{hint}")
+
+    for i, q in enumerate(spec.briefing.questions):
+        check_refs(f"briefing.questions[{i}].evidence", q.evidence)
+    for name in ("innovativeness", "seriousness", "efficacy", "japan_first"):
+        check_refs(f"sakigake.{name}.analyses", getattr(spec.sakigake, name).analyses)
+
+    for key, value in text_fields(spec):
+        if value is not None and TEXT_FILE.match(value):
+            problem = check_text_path(trial_dir, value)
+            if problem:
+                add(key, problem)
+    return problems
+
+
+def text_fields(spec: TrialSpec) -> list[tuple[str, str | None]]:
+    """Every writer's-text field with its key path: inline text, or a path to a Markdown file."""
+    fields: list[tuple[str, str | None]] = []
+    b = spec.briefing
+    for name in ("product_overview", "disease", "current_treatment", "unmet_need", "development_history",
+                 "quality_nonclinical", "clinical_summary", "development_plan"):
+        fields.append((f"briefing.{name}", getattr(b, name)))
+    for i, q in enumerate(b.questions):
+        fields.append((f"briefing.questions[{i}].position", q.position))
+        fields.append((f"briefing.questions[{i}].rationale", q.rationale))
+    for name in ("innovativeness", "seriousness", "efficacy", "japan_first"):
+        c = getattr(spec.sakigake, name)
+        fields.append((f"sakigake.{name}.text", c.text))
+        fields.append((f"sakigake.{name}.summary", c.summary))
+    return fields
+
+
+def check_text_path(trial_dir: Path, value: str) -> str | None:
+    """Why a referenced Markdown file cannot be used, or None when it can."""
+    rel = Path(value)
+    if rel.is_absolute() or ".." in rel.parts:
+        return f"{value!r} must be a path inside the trial folder (e.g. text/disease.md)"
+    root = trial_dir.resolve()
+    target = (trial_dir / rel).resolve()
+    if root not in target.parents:
+        return f"{value!r} points outside the trial folder"
+    if not target.is_file():
+        return f"text file {value!r} does not exist"
+    return None

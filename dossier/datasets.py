@@ -40,6 +40,11 @@ class TrialData:
     files: dict[str, DatasetFile]
     frames: dict[str, pd.DataFrame] = field(repr=False)
     warnings: tuple[str, ...] = ()
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # dataset -> variable -> label
+
+    def label(self, dataset: str, variable: str) -> str:
+        """The variable's label from the file's metadata (xpt, Dataset-JSON), else its name."""
+        return self.labels.get(dataset.lower(), {}).get(variable.upper()) or variable.upper()
 
     def frame(self, name: str) -> pd.DataFrame:
         return self.frames[name.lower()]
@@ -87,6 +92,7 @@ def load(trial_dir: Path, needs: dict[str, set[str]]) -> TrialData:
         raise DataError(problems)
     files: dict[str, DatasetFile] = {}
     frames: dict[str, pd.DataFrame] = {}
+    labels: dict[str, dict[str, str]] = {}
     warnings: list[str] = []
     for name in sorted(needs):
         path = found.get(name)
@@ -96,6 +102,7 @@ def load(trial_dir: Path, needs: dict[str, set[str]]) -> TrialData:
             continue
         try:
             frame, file_warnings = read_dataset(path)
+            labels[name] = dict(frame.attrs.get("labels", {}))
         except DataError as exc:
             problems.extend(exc.problems)
             continue
@@ -104,7 +111,7 @@ def load(trial_dir: Path, needs: dict[str, set[str]]) -> TrialData:
         frames[name] = frame
     if problems:
         raise DataError(problems)
-    return TrialData(files=files, frames=frames, warnings=tuple(warnings))
+    return TrialData(files=files, frames=frames, warnings=tuple(warnings), labels=labels)
 
 
 def read_dataset(path: Path) -> tuple[pd.DataFrame, list[str]]:
@@ -142,13 +149,17 @@ def read_dataset(path: Path) -> tuple[pd.DataFrame, list[str]]:
         raise DataError(f"cannot read as {suffix.lstrip('.')} (corrupt or truncated?): {reason}", where=where) from None
     if frame.empty:
         raise DataError("dataset has no records", where=where)
-    return normalise(frame), warnings
+    labels = frame.attrs.get("labels", {})
+    frame = normalise(frame)
+    frame.attrs["labels"] = labels
+    return frame, warnings
 
 
 def _read_xpt(path: Path) -> pd.DataFrame:
     import pyreadstat
 
-    frame, _meta = pyreadstat.read_xport(str(path))
+    frame, meta = pyreadstat.read_xport(str(path))
+    frame.attrs["labels"] = {str(k).upper(): str(v) for k, v in (meta.column_names_to_labels or {}).items() if v}
     return frame
 
 
@@ -216,6 +227,7 @@ def _read_dataset_json(path: Path) -> pd.DataFrame:
             raise DataError(f"row {i + 1} has {len(row) if isinstance(row, list) else 'no'} values, "
                             f"expected {len(names)}", where=str(path))
     frame = pd.DataFrame(rows, columns=names)
+    frame.attrs["labels"] = {str(c["name"]).upper(): str(c["label"]) for c in columns if c.get("label")}
     if names and names[0] == "ITEMGROUPDATASEQ":  # v1.0 record sequence column, not a variable
         frame = frame.drop(columns=names[0])
     for col in columns:

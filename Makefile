@@ -1,0 +1,56 @@
+# dossier: `make` sets up .venv and builds every trial folder under datasets/ into out/<name>/;
+# `make test` runs the tests. See README.md.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+TRIALS := $(patsubst datasets/%/dossier.yaml,%,$(wildcard datasets/*/dossier.yaml))
+SOURCES := pyproject.toml $(shell find dossier templates -type f -not -path '*/__pycache__/*' 2>/dev/null)
+
+.PHONY: all setup build test check bench datasets clean distclean lint
+.SECONDEXPANSION:
+
+ifdef TRIAL
+OUT ?= out/$(notdir $(abspath $(TRIAL)))
+all: $(OUT)/manifest.json
+$(OUT)/manifest.json: $(STAMP) $(SOURCES) $$(shell find $(TRIAL) -type f -not -name '.*')
+	$(PY) -m dossier build $(TRIAL) -o $(OUT)
+else
+all: $(foreach t,$(TRIALS),out/$(t)/manifest.json)
+endif
+
+# An output folder is rebuilt only when its trial folder, the package, the templates or the
+# installed environment changed (manifest.json is written last, so it stands for the build).
+out/%/manifest.json: $(STAMP) $(SOURCES) $$(shell find datasets/$$* -type f -not -name '.*')
+	$(PY) -m dossier build datasets/$* -o out/$*
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/system-deps.sh
+	bash scripts/system-deps.sh
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+check: $(STAMP)
+	$(PY) -m dossier check $(TRIAL)
+
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+datasets: $(STAMP)
+	$(PY) datasets/generate.py
+
+lint: $(STAMP)
+	$(PY) -m ruff check dossier tests datasets bench
+
+clean:
+	rm -rf out .pytest_cache .hypothesis
+	find . -name __pycache__ -type d -prune -not -path './.venv/*' -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info

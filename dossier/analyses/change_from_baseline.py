@@ -1,0 +1,490 @@
+"""Change from baseline of a BDS parameter by visit and arm: descriptive statistics, ANCOVA, responders.
+
+Per visit and arm (subjects with a non-missing CHG): n, baseline mean (BASE), visit mean (AVAL), mean,
+SD, t-based CI, median, min and max of the change. With a reference arm and two or more arms, an
+ANCOVA per visit (ordinary least squares of CHG on the arm factor plus covariates, BASE by default)
+gives LS means (predictions at the observed covariate mix, averaged over the analysed subjects, i.e.
+"proportional" weights, SAS OM) and the LS-mean difference of each arm against the reference; an
+optional dose-response test replaces the arm factor by a numeric dose variable. Without a reference
+arm, each arm's mean change gets its t-based CI and one-sample t-test. With `mcid`, responders
+(CHG >= mcid for "increase", CHG <= -mcid for "decrease") get exact Clopper-Pearson CIs.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from dossier.analyses import common
+from dossier.analyses import stats as st
+from dossier.datasets import TrialData
+from dossier.errors import AnalysisError
+from dossier.model import (
+    AnalysisResult,
+    Count,
+    Curve,
+    Figure,
+    Fraction,
+    MeanSD,
+    Number,
+    PValue,
+    Range,
+    Row,
+    Table,
+    Term,
+    Text,
+)
+from dossier.spec import Analysis, TrialSpec
+
+RECORD_VARIABLES = ("USUBJID", "PARAMCD", "AVISIT", "AVAL", "BASE", "CHG")
+MCID_TOLERANCE = 1e-9  # CHG computed as AVAL - BASE in floating point (e.g. 4.999999999 for 5)
+WIDE_ARMS = 5
+
+
+def covariates_of(analysis: Analysis) -> tuple[str, ...]:
+    chosen = analysis.covariates if analysis.covariates is not None else ("BASE",)
+    return tuple(dict.fromkeys(c.upper() for c in chosen))
+
+
+def required(analysis: Analysis, trial: TrialSpec) -> dict[str, set[str]]:
+    s = common.setting(analysis, trial)
+    dataset = (analysis.dataset or "").lower()
+    record = set(RECORD_VARIABLES) | {name for name, _ in s.where}
+    adsl = {"USUBJID", s.population, s.arm}
+    extra = list(covariates_of(analysis)) + ([analysis.dose_response.upper()] if analysis.dose_response else [])
+    for variable in extra:
+        location = st.declared_location(variable)
+        if location == "record":
+            record.add(variable)
+        elif location == "adsl":
+            adsl.add(variable)
+    return {"adsl": adsl, dataset: record} if dataset else {"adsl": adsl}
+
+
+# ------------------------------------------------------------------------------------------ run
+
+
+def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult:
+    s = common.setting(analysis, trial)
+    name = (analysis.dataset or "").lower()
+    if not name or name not in data.frames:
+        raise AnalysisError(f"analysis {analysis.id!r}: dataset {name or '(none)'!r} is not loaded",
+                            where=f"dataset {name}")
+    notes: list[str] = []
+    adsl = data.frame("adsl")
+    subjects, arms, w = st.population_subjects(analysis, adsl, s)
+    notes += w
+
+    records = st.param_records(data.frame(name), analysis, name)
+    st.require_columns(records, name, RECORD_VARIABLES, analysis)
+    for variable in ("AVAL", "BASE", "CHG"):
+        if not pd.api.types.is_numeric_dtype(records[variable]):
+            raise AnalysisError(f"analysis {analysis.id!r}: {name} variable {variable} must be numeric",
+                                where=f"dataset {name}")
+    records = st.filtered(records, analysis, name, s)
+    records = records.drop(columns=[c for c in subjects.columns if c != "USUBJID" and c in records.columns])
+    records = records.merge(subjects[["USUBJID", s.arm]], on="USUBJID", how="inner")
+    if records.empty:
+        raise AnalysisError(f"analysis {analysis.id!r}: no {name} records with PARAMCD = {analysis.param!r} belong "
+                            f"to subjects of population {s.population}", where=f"dataset {name}")
+    param_label = _param_label(records, analysis)
+    decimals = common.decimals_of(records["AVAL"])
+    visits = _visits(records, analysis, name)
+    records = records[records["AVISIT"].astype(str).isin(visits)]
+    _check_one_record(records, analysis, name)
+
+    covariates = covariates_of(analysis)
+    dose = analysis.dose_response.upper() if analysis.dose_response else None
+    records = st.attach_subject_variables(records, subjects, [*covariates, *([dose] if dose else [])], adsl,
+                                          analysis, name)
+    if dose and not pd.api.types.is_numeric_dtype(records[dose]):
+        raise AnalysisError(f"analysis {analysis.id!r}: dose_response variable {dose} must be numeric "
+                            f"(e.g. TRTPN or TRT01PN)", where=f"dataset {name}")
+
+    analysed = records[records["CHG"].notna()]
+    summary = _summaries(analysed, s.arm, s.confidence)
+    comparable = s.reference in arms and len(arms) >= 2
+    if s.reference is not None and s.reference not in arms:
+        notes.append(f"analysis {analysis.id!r}: reference arm {s.reference!r} is not among the arms of {s.arm} "
+                     f"({', '.join(arms)}); ANCOVA comparisons were skipped")
+
+    visit_evidence: dict[str, dict] = {}
+    model_results: dict[str, dict] = {}
+    for visit in visits:
+        at_visit = analysed[analysed["AVISIT"] == visit]
+        model: dict = {"lsmeans": {}, "comparisons": [], "dose_response": None}
+        if comparable:
+            model = _ancova(at_visit, s.arm, arms, s.reference, covariates, s.confidence, analysis, visit, notes)
+        if dose and at_visit[s.arm].nunique() >= 2:
+            model["dose_response"] = _dose_response(at_visit, dose, covariates, analysis, visit, notes)
+        model_results[visit] = model
+        groups = {arm: _group_evidence(summary, visit, arm, model["lsmeans"].get(arm)) for arm in arms}
+        entry: dict = {"groups": groups, "comparisons": model["comparisons"]}
+        if model["dose_response"] is not None:
+            entry["dose_response"] = model["dose_response"]
+        visit_evidence[visit] = entry
+
+    evidence: dict = {"param": analysis.param, "visits": visit_evidence}
+    responders = None
+    if analysis.mcid is not None:
+        responders = _responders(analysed, visits, arms, s.arm, analysis.mcid, analysis.improvement, s.confidence)
+        evidence["responders"] = responders
+    evidence["mcid"] = analysis.mcid
+    evidence["improvement"] = analysis.improvement
+    evidence["covariates"] = list(covariates)
+
+    arm_n = subjects.groupby(s.arm).size().to_dict()
+    level = st.level_percent(s.confidence)
+    title = Text(analysis.title) if analysis.title else Term("cfb_title", (("param", param_label),))
+    tables = [_main_table(analysis, title, visits, arms, arm_n, visit_evidence, decimals, level, comparable,
+                          covariates, s.reference, dose)]
+    if responders is not None:
+        tables.append(_responders_table(analysis, param_label, visits, arms, arm_n, responders, level))
+    figure = _profile(analysis, title, records, visits, arms, visit_evidence, level)
+    return AnalysisResult(
+        id=analysis.id, type=analysis.type, title=title, population=s.population, arm=s.arm,
+        datasets=("adsl", name), filters=s.where,
+        method=Term("method_change_from_baseline", (("level", level),
+                                                    ("covariates", ", ".join(covariates) or "-"))),
+        evidence=evidence, tables=tuple(tables), figures=(figure,), warnings=tuple(notes), groups=arms)
+
+
+# ------------------------------------------------------------------------------------------ records
+
+
+def _param_label(records: pd.DataFrame, analysis: Analysis) -> str:
+    if "PARAM" in records.columns:
+        labels = [v for v in records["PARAM"].astype(str).unique() if v]
+        if len(labels) == 1:
+            return labels[0]
+    return str(analysis.param)
+
+
+def _natural_key(text: str) -> list:
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text)]
+
+
+def _visit_order(records: pd.DataFrame) -> list[str]:
+    names = records["AVISIT"].astype(str)
+    if "AVISITN" in records.columns and pd.api.types.is_numeric_dtype(records["AVISITN"]):
+        first = records.assign(_V=names).groupby("_V")["AVISITN"].min()
+        return sorted(first.index, key=lambda v: (np.inf if pd.isna(first[v]) else first[v], _natural_key(v)))
+    return sorted(set(names), key=_natural_key)
+
+
+def _visits(records: pd.DataFrame, analysis: Analysis, dataset: str) -> list[str]:
+    named = records[records["AVISIT"].astype(str) != ""]
+    if analysis.visits:
+        known = set(named["AVISIT"].astype(str))
+        missing = [v for v in analysis.visits if v not in known]
+        if missing:
+            raise AnalysisError(f"analysis {analysis.id!r}: {dataset} has no AVISIT = {st.listing(missing)} records "
+                                f"with PARAMCD = {analysis.param!r} in the population (visits: "
+                                f"{st.listing(_visit_order(named))})", where=f"dataset {dataset}")
+        return list(dict.fromkeys(analysis.visits))
+    if "AVISITN" in named.columns and pd.api.types.is_numeric_dtype(named["AVISITN"]):
+        post = named[named["AVISITN"] > 0]
+    elif "ABLFL" in named.columns:
+        post = named[named["ABLFL"].astype(str) != "Y"]
+    else:
+        post = named
+    if post.empty:
+        raise AnalysisError(f"analysis {analysis.id!r}: {dataset} has no post-baseline AVISIT with PARAMCD = "
+                            f"{analysis.param!r} (AVISITN > 0 or ABLFL != 'Y'); name the visits with 'visits:'",
+                            where=f"dataset {dataset}")
+    return _visit_order(post)
+
+
+def _check_one_record(records: pd.DataFrame, analysis: Analysis, dataset: str) -> None:
+    dup = records.duplicated(["USUBJID", "AVISIT"], keep=False)
+    if dup.any():
+        first = records[dup].iloc[0]
+        subjects = records.loc[dup, "USUBJID"].nunique()
+        raise AnalysisError(
+            f"analysis {analysis.id!r}: {dataset} has more than one PARAMCD = {analysis.param!r} record per subject "
+            f"and AVISIT for {subjects} subject(s) (e.g. USUBJID {first['USUBJID']!r} at {first['AVISIT']!r}); "
+            f"select one record per visit with a filter such as where: {{ANL01FL: Y}}", where=f"dataset {dataset}")
+
+
+# ------------------------------------------------------------------------------------------ statistics
+
+
+def _summaries(analysed: pd.DataFrame, arm: str, level: float) -> pd.DataFrame:
+    """One row per (AVISIT, arm) with the descriptive statistics of subjects with a non-missing CHG."""
+    grouped = analysed.groupby(["AVISIT", arm], sort=False)
+    out = grouped.agg(
+        n=("CHG", "size"), baseline_mean=("BASE", "mean"), baseline_sd=("BASE", "std"),
+        mean=("AVAL", "mean"), sd=("AVAL", "std"), mean_change=("CHG", "mean"), sd_change=("CHG", "std"),
+        median_change=("CHG", "median"), min_change=("CHG", "min"), max_change=("CHG", "max"))
+    low, high = st.t_interval(out["mean_change"], out["sd_change"], out["n"], level)
+    out["ci_low"], out["ci_high"] = low, high
+    out["p_within"] = st.one_sample_t_p(out["mean_change"], out["sd_change"], out["n"])
+    return out
+
+
+def _group_evidence(summary: pd.DataFrame, visit: str, arm: str, lsmean: tuple | None) -> dict:
+    key = (visit, arm)
+    if key not in summary.index:
+        row = None
+    else:
+        row = summary.loc[key]
+    f = common.finite_or_none
+
+    def get(column: str) -> float | None:
+        return None if row is None else f(row[column])
+
+    return {
+        "n": 0 if row is None else int(row["n"]),
+        "baseline_mean": get("baseline_mean"), "baseline_sd": get("baseline_sd"),
+        "mean": get("mean"), "sd": get("sd"),
+        "mean_change": get("mean_change"), "sd_change": get("sd_change"),
+        "change_ci": [get("ci_low"), get("ci_high")],
+        "median_change": get("median_change"), "min_change": get("min_change"), "max_change": get("max_change"),
+        "lsmean": f(lsmean[0]) if lsmean else None, "lsmean_se": f(lsmean[1]) if lsmean else None,
+        "p_within": get("p_within"),
+    }
+
+
+def _design(frame: pd.DataFrame, leading: list[tuple[str, np.ndarray]], covariates: tuple[str, ...]
+            ) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Complete-case design matrix: intercept, `leading` columns, then covariates (character ones as
+    treatment-coded factors). Returns X, column names, and the row mask used."""
+    keep = np.ones(len(frame), dtype=bool)
+    for cov in covariates:
+        keep &= ~st.is_missing(frame[cov]).to_numpy()
+    columns: list[np.ndarray] = [np.ones(int(keep.sum()))]
+    names = ["(intercept)"]
+    for label, values in leading:
+        columns.append(np.asarray(values, dtype=float)[keep])
+        names.append(label)
+    for cov in covariates:
+        values = frame[cov][keep]
+        if pd.api.types.is_numeric_dtype(values):
+            columns.append(values.to_numpy(dtype=float))
+            names.append(cov)
+        else:
+            levels = sorted(values.astype(str).unique())
+            for level in levels[1:]:
+                columns.append((values.astype(str) == level).to_numpy(dtype=float))
+                names.append(f"{cov}={level}")
+    return np.column_stack(columns), names, keep
+
+
+def _independent(X: np.ndarray, names: list[str], protected: int) -> tuple[np.ndarray, list[str], list[str]]:
+    """Drop covariate columns that are linear combinations of earlier ones (the first `protected` are kept)."""
+    kept: list[int] = list(range(protected))
+    dropped: list[str] = []
+    rank = np.linalg.matrix_rank(X[:, kept]) if kept else 0
+    for j in range(protected, X.shape[1]):
+        trial = kept + [j]
+        r = np.linalg.matrix_rank(X[:, trial])
+        if r > rank:
+            kept, rank = trial, r
+        else:
+            dropped.append(names[j])
+    return X[:, kept], [names[j] for j in kept], dropped
+
+
+def _ols(y: np.ndarray, X: np.ndarray, analysis: Analysis, context: str, notes: list[str]):
+    from statsmodels.regression.linear_model import OLS
+
+    with st.captured_warnings(notes, analysis.id, context):
+        return OLS(y, X).fit()
+
+
+def _ancova(at_visit: pd.DataFrame, arm: str, arms: tuple[str, ...], reference: str, covariates: tuple[str, ...],
+            level: float, analysis: Analysis, visit: str, notes: list[str]) -> dict:
+    """ANCOVA of CHG on arm + covariates at one visit: LS means and differences vs the reference."""
+    empty: dict = {"lsmeans": {}, "comparisons": [], "dose_response": None}
+    present = [a for a in arms if (at_visit[arm] == a).any()]
+    leading = [(a, (at_visit[arm] == a).to_numpy()) for a in present if a != reference]
+    X, names, keep = _design(at_visit, leading, covariates)
+    y = at_visit["CHG"].to_numpy(dtype=float)[keep]
+    excluded = int((~keep).sum())
+    if excluded:
+        notes.append(f"analysis {analysis.id!r}: {visit}: {excluded} subject(s) with a missing covariate "
+                     f"({', '.join(covariates)}) were left out of the ANCOVA")
+    used_arms = set(at_visit.loc[keep, arm])
+    if reference not in used_arms or len(used_arms) < 2:
+        notes.append(f"analysis {analysis.id!r}: {visit}: ANCOVA not done (needs the reference arm "
+                     f"{reference!r} and at least one other arm with data)")
+        return empty
+    # arms without a subject left after complete cases would give all-zero columns: drop them
+    nonzero = [j for j in range(X.shape[1]) if j == 0 or j > len(leading) or X[:, j].any()]
+    X, names = X[:, nonzero], [names[j] for j in nonzero]
+    n_arm_cols = sum(1 for a, _ in leading if a in names)
+    X, names, dropped = _independent(X, names, 1 + n_arm_cols)
+    if dropped:
+        notes.append(f"analysis {analysis.id!r}: {visit}: covariate term(s) {', '.join(dropped)} are constant or "
+                     f"collinear in the ANCOVA and were dropped")
+    df_resid = len(y) - X.shape[1]
+    if df_resid <= 0:
+        notes.append(f"analysis {analysis.id!r}: {visit}: too few subjects for the ANCOVA "
+                     f"({len(y)} subjects, {X.shape[1]} parameters)")
+        return empty
+    fit = _ols(y, X, analysis, f"ANCOVA {visit}", notes)
+    beta, V = np.asarray(fit.params), np.asarray(fit.cov_params())
+    q = sps.t.ppf(0.5 + level / 2, df_resid)
+    arm_cols = {a: names.index(a) for a, _ in leading if a in names}
+    centre = X.mean(axis=0)
+    lsmeans: dict[str, tuple[float, float]] = {}
+    for a in [a for a in present if a == reference or a in arm_cols]:
+        L = centre.copy()
+        for col in arm_cols.values():
+            L[col] = 0.0
+        if a in arm_cols:
+            L[arm_cols[a]] = 1.0
+        lsmeans[a] = (float(L @ beta), float(np.sqrt(L @ V @ L)))
+    comparisons = []
+    for a, col in arm_cols.items():
+        diff, se = float(beta[col]), float(np.sqrt(V[col, col]))
+        p = 2 * sps.t.sf(abs(diff / se), df_resid) if se > 0 else np.nan
+        comparisons.append({"group": a, "reference": reference, "difference": common.finite_or_none(diff),
+                            "se": common.finite_or_none(se),
+                            "ci": st.floats([diff - q * se, diff + q * se]), "p": common.finite_or_none(p)})
+    return {"lsmeans": lsmeans, "comparisons": comparisons, "dose_response": None}
+
+
+def _dose_response(at_visit: pd.DataFrame, dose: str, covariates: tuple[str, ...], analysis: Analysis, visit: str,
+                   notes: list[str]) -> dict | None:
+    """Test of a linear trend in CHG with the numeric dose (in place of the arm factor), adjusted for covariates."""
+    frame = at_visit[at_visit[dose].notna()]
+    if frame[dose].nunique() < 2:
+        notes.append(f"analysis {analysis.id!r}: {visit}: dose-response test not done ({dose} takes one value)")
+        return None
+    X, names, keep = _design(frame, [(dose, frame[dose].to_numpy())], covariates)
+    y = frame["CHG"].to_numpy(dtype=float)[keep]
+    X, names, _ = _independent(X, names, 2)
+    df_resid = len(y) - X.shape[1]
+    if df_resid <= 0 or np.ptp(X[:, 1]) == 0:
+        notes.append(f"analysis {analysis.id!r}: {visit}: too few subjects for the dose-response test")
+        return None
+    fit = _ols(y, X, analysis, f"dose response {visit}", notes)
+    slope, se = float(fit.params[1]), float(np.sqrt(fit.cov_params()[1, 1]))
+    p = 2 * sps.t.sf(abs(slope / se), df_resid) if se > 0 else np.nan
+    return {"variable": dose, "slope": common.finite_or_none(slope), "p": common.finite_or_none(p)}
+
+
+def _responders(analysed: pd.DataFrame, visits: list[str], arms: tuple[str, ...], arm: str, mcid: float,
+                improvement: str, level: float) -> dict:
+    tol = MCID_TOLERANCE * max(1.0, abs(mcid))
+    chg = analysed["CHG"]
+    hit = chg >= mcid - tol if improvement == "increase" else chg <= -mcid + tol
+    counts = analysed.assign(_R=hit.astype(int)).groupby(["AVISIT", arm])["_R"].agg(["sum", "size"])
+    out: dict[str, dict] = {}
+    for visit in visits:
+        per_arm = {}
+        for a in arms:
+            k, n = (int(counts.loc[(visit, a), "sum"]), int(counts.loc[(visit, a), "size"])) \
+                if (visit, a) in counts.index else (0, 0)
+            lo, hi = st.clopper_pearson(k, n, level)
+            per_arm[a] = {"n": k, "N": n, "rate": k / n if n else None, "ci": [lo, hi]}
+        out[visit] = per_arm
+    return out
+
+
+# ------------------------------------------------------------------------------------------ tables, figure
+
+
+def _header(arms: tuple[str, ...], arm_n: dict) -> tuple:
+    return (Term("cfb_visit_statistic"),
+            *(Term("cfb_arm_n", (("arm", a), ("n", int(arm_n.get(a, 0))))) for a in arms))
+
+
+def _main_table(analysis: Analysis, title, visits, arms, arm_n, evidence, d: int, level, comparable: bool,
+                covariates, reference, dose) -> Table:
+    rows: list[Row] = []
+    k = len(arms)
+    for visit in visits:
+        groups = evidence[visit]["groups"]
+        g = [groups[a] for a in arms]
+        rows.append(Row((Text(visit), *([None] * k)), emphasis=True))
+        rows.append(Row((Term("cfb_n"), *(Count(x["n"]) for x in g)), level=1))
+        rows.append(Row((Term("cfb_baseline_mean_sd"),
+                         *(MeanSD(x["baseline_mean"], x["baseline_sd"], d + 1) for x in g)), level=1))
+        rows.append(Row((Term("cfb_visit_mean_sd"), *(MeanSD(x["mean"], x["sd"], d + 1) for x in g)), level=1))
+        rows.append(Row((Term("cfb_change_mean_sd"),
+                         *(MeanSD(x["mean_change"], x["sd_change"], d + 1) for x in g)), level=1))
+        rows.append(Row((Term("cfb_change_ci", (("level", level),)),
+                         *(Range(*x["change_ci"], d + 1) for x in g)), level=1))
+        rows.append(Row((Term("cfb_change_median"), *(Number(x["median_change"], d + 1) for x in g)), level=1))
+        rows.append(Row((Term("cfb_change_min_max"), *(Range(x["min_change"], x["max_change"], d) for x in g)),
+                        level=1))
+        comparisons = {c["group"]: c for c in evidence[visit]["comparisons"]}
+        if comparisons:
+            rows.append(Row((Term("cfb_lsmean_se"), *(MeanSD(x["lsmean"], x["lsmean_se"], d + 1) for x in g)),
+                            level=1))
+            ref_cell = Term("cfb_reference")
+            cells_diff, cells_ci, cells_p = [], [], []
+            for a in arms:
+                c = comparisons.get(a)
+                if a == reference:
+                    cells_diff.append(ref_cell)
+                    cells_ci.append(None)
+                    cells_p.append(None)
+                elif c is None:
+                    cells_diff.append(None)
+                    cells_ci.append(None)
+                    cells_p.append(None)
+                else:
+                    cells_diff.append(MeanSD(c["difference"], c["se"], d + 1))
+                    cells_ci.append(Range(*c["ci"], d + 1))
+                    cells_p.append(PValue(c["p"]))
+            rows.append(Row((Term("cfb_difference_se", (("reference", reference),)), *cells_diff), level=1))
+            rows.append(Row((Term("cfb_difference_ci", (("level", level),)), *cells_ci), level=1))
+            rows.append(Row((Term("cfb_p_ancova"), *cells_p), level=1))
+        else:
+            rows.append(Row((Term("cfb_p_within"), *(PValue(x["p_within"]) for x in g)), level=1))
+        dr = evidence[visit].get("dose_response")
+        if dr is not None:
+            rows.append(Row((Term("cfb_p_dose_response", (("variable", dr["variable"]),)),
+                             *([None] * (k - 1)), PValue(dr["p"])), level=1))
+    footnotes = [Term("cfb_footnote_n")]
+    if comparable:
+        footnotes.append(Term("cfb_footnote_ancova", (("covariates", ", ".join(covariates) or "-"),
+                                                      ("reference", reference))))
+    else:
+        footnotes.append(Term("cfb_footnote_within"))
+    if dose:
+        footnotes.append(Term("cfb_footnote_dose", (("variable", dose),)))
+    return Table(key=analysis.id, title=title, columns=_header(arms, arm_n), rows=tuple(rows),
+                 footnotes=tuple(footnotes), wide=k > WIDE_ARMS)
+
+
+def _responders_table(analysis: Analysis, param_label: str, visits, arms, arm_n, responders, level) -> Table:
+    rows: list[Row] = []
+    k = len(arms)
+    for visit in visits:
+        per_arm = [responders[visit][a] for a in arms]
+        rows.append(Row((Text(visit), *([None] * k)), emphasis=True))
+        rows.append(Row((Term("cfb_responders_n"), *(Fraction(x["n"], x["N"]) for x in per_arm)), level=1))
+        rows.append(Row((Term("cfb_responders_ci", (("level", level),)),
+                         *(Range(None if x["ci"][0] is None else 100 * x["ci"][0],
+                                 None if x["ci"][1] is None else 100 * x["ci"][1], 1) for x in per_arm)), level=1))
+    key = "cfb_responder_increase" if analysis.improvement == "increase" else "cfb_responder_decrease"
+    title = Term("cfb_responders_title", (("param", param_label),))
+    footnotes = (Term(key, (("mcid", float(analysis.mcid)),)), Term("cfb_footnote_responders"))
+    return Table(key=f"{analysis.id}-responders", title=title, columns=_header(arms, arm_n), rows=tuple(rows),
+                 footnotes=footnotes, wide=k > WIDE_ARMS)
+
+
+def _profile(analysis: Analysis, title, records: pd.DataFrame, visits, arms, evidence, level) -> Figure:
+    positions = [float(i + 1) for i in range(len(visits))]
+    if "AVISITN" in records.columns and pd.api.types.is_numeric_dtype(records["AVISITN"]):
+        codes = records.groupby("AVISIT")["AVISITN"].agg(["min", "max"])
+        candidate = [codes.loc[v, "min"] if v in codes.index and codes.loc[v, "min"] == codes.loc[v, "max"]
+                     else np.nan for v in visits]
+        if all(np.isfinite(candidate)) and len(set(candidate)) == len(candidate) and candidate == sorted(candidate):
+            positions = [float(c) for c in candidate]
+    curves = []
+    for a in arms:
+        g = [evidence[v]["groups"][a] for v in visits]
+        curves.append(Curve(label=a, x=tuple(positions), y=tuple(x["mean_change"] for x in g),
+                            low=tuple(x["change_ci"][0] for x in g), high=tuple(x["change_ci"][1] for x in g)))
+    return Figure(key=analysis.id, kind="profile", title=title, x_label=Term("cfb_visit"),
+                  y_label=Term("cfb_profile_y", (("level", level),)), curves=tuple(curves),
+                  x_ticks=tuple(positions), x_tick_labels=tuple(visits),
+                  footnotes=(Term("cfb_profile_footnote", (("level", level),)),))

@@ -1,0 +1,202 @@
+"""Small statistical and data helpers shared by the change-from-baseline and time-to-event analyses.
+
+Everything here is vectorised over numpy arrays and free of lifelines/statsmodels (cheap to import).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from dossier.analyses import common
+from dossier.errors import AnalysisError
+from dossier.spec import Analysis
+
+MAX_LISTED = 8
+
+# ---------------------------------------------------------------- statistics
+
+
+def t_interval(mean: np.ndarray, sd: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Two-sided t-based CI of a mean: mean +/- t(1 - alpha/2, n - 1) * sd / sqrt(n); NaN when n < 2."""
+    mean, sd, n = (np.asarray(x, dtype=float) for x in (mean, sd, n))
+    df = np.where(n >= 2, n - 1, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = sps.t.ppf(0.5 + level / 2, df) * sd / np.sqrt(n)
+    return mean - half, mean + half
+
+
+def one_sample_t_p(mean: np.ndarray, sd: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Two-sided p of the one-sample t-test of mean = 0 (the paired t-test of change = 0)."""
+    mean, sd, n = (np.asarray(x, dtype=float) for x in (mean, sd, n))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = mean / (sd / np.sqrt(n))
+        p = 2 * sps.t.sf(np.abs(t), np.where(n >= 2, n - 1, np.nan))
+    return np.where((n >= 2) & (sd > 0), p, np.nan)
+
+
+def clopper_pearson(k: int, n: int, level: float) -> tuple[float | None, float | None]:
+    """Exact (Clopper-Pearson) CI of a binomial proportion; (None, None) when n = 0."""
+    if n <= 0:
+        return None, None
+    ci = sps.binomtest(int(k), int(n)).proportion_ci(confidence_level=level, method="exact")
+    return float(ci.low), float(ci.high)
+
+
+def level_percent(level: float) -> int | float:
+    """0.95 -> 95, 0.975 -> 97.5 (for labels)."""
+    pct = round(level * 100, 6)
+    return int(pct) if float(pct).is_integer() else pct
+
+
+def number_key(value: float) -> str:
+    """A time as evidence key text, written like the yaml number: 180 -> "180", 182.5 -> "182.5"."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def floats(values: Iterable[float | None]) -> list[float | None]:
+    return [common.finite_or_none(v) for v in values]
+
+
+# ---------------------------------------------------------------- warnings
+
+
+@contextmanager
+def captured_warnings(sink: list[str], analysis_id: str, context: str = "") -> Iterator[None]:
+    """Collect warnings raised by the statistics libraries as readable strings naming the analysis."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    seen: set[str] = set()
+    for w in caught:
+        text = " ".join(str(w.message).split())
+        if text in seen:
+            continue
+        seen.add(text)
+        where = f" ({context})" if context else ""
+        sink.append(f"analysis {analysis_id!r}{where}: {w.category.__name__}: {text}")
+
+
+# ---------------------------------------------------------------- records and subjects
+
+
+def listing(values: Iterable[object]) -> str:
+    values = [str(v) for v in values]
+    shown = ", ".join(repr(v) for v in values[:MAX_LISTED])
+    return shown + (f" and {len(values) - MAX_LISTED} more" if len(values) > MAX_LISTED else "")
+
+
+def require_columns(frame: pd.DataFrame, dataset: str, columns: Iterable[str], analysis: Analysis,
+                    what: str = "variable") -> None:
+    """AnalysisError naming the analysis, dataset and variable when a column is absent."""
+    for column in columns:
+        if column not in frame.columns:
+            raise AnalysisError(f"analysis {analysis.id!r}: {dataset} has no {what} {column}",
+                                where=f"dataset {dataset}")
+
+
+def population_subjects(analysis: Analysis, adsl: pd.DataFrame, setting: common.Setting,
+                        extra: Iterable[str] = ()) -> tuple[pd.DataFrame, tuple[str, ...], list[str]]:
+    """ADSL rows of the population with a non-blank arm, the arms in display order, and warnings.
+
+    Columns kept: USUBJID, the arm, `<ARM>N` when present, and `extra` ADSL variables.
+    """
+    require_columns(adsl, "adsl", ["USUBJID", setting.population, setting.arm], analysis)
+    pop = common.population(adsl, setting.population)
+    notes: list[str] = []
+    if pop.empty:
+        raise AnalysisError(f"analysis {analysis.id!r}: adsl has no subject with {setting.population} = 'Y'",
+                            where="dataset adsl")
+    arm_values = pop[setting.arm].astype(str)
+    blank = int((arm_values == "").sum())
+    if blank:
+        notes.append(f"analysis {analysis.id!r}: {blank} subject(s) of population {setting.population} with a blank "
+                     f"{setting.arm} were left out")
+    keep = ["USUBJID", setting.arm]
+    code = setting.arm + "N"
+    if code in pop.columns:
+        keep.append(code)
+    keep += [c for c in dict.fromkeys(extra) if c not in keep]
+    subjects = pop.loc[arm_values != "", keep].copy()
+    subjects[setting.arm] = subjects[setting.arm].astype(str)
+    arms = common.arm_order(subjects, setting.arm, setting.reference)
+    return subjects, arms, notes
+
+
+def param_records(frame: pd.DataFrame, analysis: Analysis, dataset: str) -> pd.DataFrame:
+    """Records of the analysis parameter (PARAMCD == param); AnalysisError listing the values when none."""
+    require_columns(frame, dataset, ["USUBJID", "PARAMCD"], analysis)
+    records = frame[frame["PARAMCD"].astype(str) == str(analysis.param)]
+    if records.empty:
+        values = sorted(set(frame["PARAMCD"].astype(str)) - {""})
+        raise AnalysisError(f"analysis {analysis.id!r}: {dataset} has no records with PARAMCD = {analysis.param!r} "
+                            f"(values: {listing(values)})", where=f"dataset {dataset}")
+    return records
+
+
+def filtered(records: pd.DataFrame, analysis: Analysis, dataset: str, setting: common.Setting) -> pd.DataFrame:
+    """Records after the `where` filters; AnalysisError when a filter variable is absent or nothing is left."""
+    require_columns(records, dataset, [name for name, _ in setting.where], analysis, what="'where' variable")
+    out = common.apply_where(records, setting.where)
+    if out.empty and setting.where:
+        shown = "; ".join(f"{name} in {listing(values)}" for name, values in setting.where)
+        raise AnalysisError(f"analysis {analysis.id!r}: no {dataset} records with PARAMCD = {analysis.param!r} "
+                            f"are left after the 'where' filter ({shown})", where=f"dataset {dataset}")
+    return out
+
+
+_ADSL_NAMES = re.compile(
+    r"^(TRT\d\d[PA]N?|TRTSEQ[PA]N?|SITEID|SITEGR\d+N?|AGE|AGEU|AGEGR\d+N?|SEX|SEXN|RACE|RACEN|RACEGR\d+N?|ETHNIC|"
+    r"ETHNICN|COUNTRY|REGION\d*N?|STRAT\w*|ARM|ACTARM|ARMCD|[A-Z0-9]+BL|[A-Z0-9]+BLGR\d+N?|[A-Z0-9]+FL)$")
+_RECORD_NAMES = re.compile(r"^(BASE\w*|B[A-Z]*GR\d+N?|BNRIND|BTOXGR|AVISITN|ADY|ATPTN|TRT[PA]N?|APERIODN?)$")
+
+
+def declared_location(variable: str) -> str | None:
+    """Where a covariate is expected by ADaM naming: "record", "adsl", or None when it cannot be told.
+
+    Only used to declare needs before loading; at run time the variable is taken from the analysis
+    records when present there, else from ADSL.
+    """
+    if _RECORD_NAMES.match(variable):
+        return "record"
+    if _ADSL_NAMES.match(variable):
+        return "adsl"
+    return None
+
+
+def attach_subject_variables(records: pd.DataFrame, subjects: pd.DataFrame, variables: Iterable[str],
+                             adsl: pd.DataFrame, analysis: Analysis, dataset: str) -> pd.DataFrame:
+    """Add the ADSL values of `variables` the records do not carry themselves (merge on USUBJID)."""
+    wanted = [v for v in dict.fromkeys(variables) if v not in records.columns]
+    for variable in wanted:
+        if variable not in adsl.columns:
+            raise AnalysisError(f"analysis {analysis.id!r}: variable {variable} is in neither {dataset} nor adsl",
+                                where=f"dataset {dataset}")
+    if not wanted:
+        return records
+    values = adsl[["USUBJID", *wanted]].drop_duplicates("USUBJID")
+    return records.merge(values, on="USUBJID", how="left", validate="many_to_one")
+
+
+def is_missing(values: pd.Series) -> pd.Series:
+    """Missing values of a numeric (NaN) or character ("" after normalisation) column."""
+    if pd.api.types.is_numeric_dtype(values):
+        return values.isna()
+    return values.isna() | (values.astype(str) == "")
+
+
+def mean_or_none(values: np.ndarray) -> float | None:
+    values = np.asarray(values, dtype=float)
+    return common.finite_or_none(values.mean()) if values.size else None
+
+
+def isfinite(x: float | None) -> bool:
+    return x is not None and math.isfinite(x)

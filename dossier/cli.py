@@ -1,0 +1,121 @@
+"""The `dossier` command: parse arguments, call one library function, map errors to exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from dossier import __version__
+from dossier.errors import DossierError
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dossier", description="Build PMDA consultation briefing and SAKIGAKE "
+                                     "designation drafts (DOCX and PDF) from a trial folder of CDISC ADaM data.")
+    parser.add_argument("--version", action="version", version=f"dossier {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show a traceback on errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    b = sub.add_parser("build", help="validate, analyse and render a trial folder")
+    b.add_argument("trial_dir", type=Path, metavar="TRIAL_DIR")
+    b.add_argument("-o", "--out", type=Path, dest="out_dir", metavar="OUT_DIR",
+                   help="output folder (default: out/<trial-folder-name>)")
+    b.add_argument("--lang", choices=("en", "ja"), help="document language (default: dossier.yaml's language)")
+    c = sub.add_parser("check", help="validate a trial folder and list every problem")
+    c.add_argument("trial_dir", type=Path, metavar="TRIAL_DIR")
+    v = sub.add_parser("verify", help="recompute the hashes in OUT_DIR/manifest.json")
+    v.add_argument("out_dir", type=Path, metavar="OUT_DIR")
+    v.add_argument("--trial", type=Path, dest="trial_dir", help="also verify the inputs in this trial folder "
+                   "(default: the folder recorded in the manifest, when it exists)")
+    n = sub.add_parser("new", help="write a commented starter trial folder")
+    n.add_argument("trial_dir", type=Path, metavar="TRIAL_DIR")
+    for p in (b, c, v, n):
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show a traceback on errors")
+    return parser
+
+
+def _progress(enabled: bool):
+    def say(message: str) -> None:
+        if enabled:
+            print(f"  {message}", file=sys.stderr, flush=True)
+    return say
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except DossierError as exc:
+        if args.debug:
+            raise
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted: earlier output is untouched", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "build":
+        from dossier.pipeline import build
+
+        out_dir = args.out_dir or Path("out") / args.trial_dir.resolve().name
+        report = build(args.trial_dir, out_dir, lang=args.lang, progress=_progress(sys.stderr.isatty()))
+        for warning in report.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        print(f"built {args.trial_dir} -> {report.out_dir} ({len(report.outputs)} files, "
+              f"{len(report.warnings)} warning(s))")
+        return EXIT_OK
+    if args.command == "check":
+        from dossier.pipeline import check
+
+        problems, warnings = check(args.trial_dir)
+        for warning in warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        if problems:
+            print(f"{args.trial_dir}: {len(problems)} problem(s)", file=sys.stderr)
+            return EXIT_INVALID
+        print(f"{args.trial_dir}: OK ({len(warnings)} warning(s))")
+        return EXIT_OK
+    if args.command == "verify":
+        return _verify(args.out_dir, args.trial_dir)
+    if args.command == "new":
+        from dossier.starter import write_starter
+
+        written = write_starter(args.trial_dir)
+        print(f"wrote {len(written)} files into {args.trial_dir}; put your ADaM datasets in "
+              f"{args.trial_dir / 'adam'} and run: dossier check {args.trial_dir}")
+        return EXIT_OK
+    return EXIT_USAGE
+
+
+def _verify(out_dir: Path, trial_dir: Path | None) -> int:
+    import json
+
+    from dossier.manifest import MANIFEST, verify
+
+    if trial_dir is None:
+        try:
+            recorded = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8")).get("trial_folder")
+        except (OSError, ValueError, AttributeError):
+            recorded = None
+        if recorded and Path(recorded).is_dir():
+            trial_dir = Path(recorded)
+    problems = verify(out_dir, trial_dir)
+    for problem in problems:
+        print(f"changed: {problem}", file=sys.stderr)
+    if problems:
+        print(f"{out_dir}: {len(problems)} file(s) differ from manifest.json", file=sys.stderr)
+        return EXIT_INVALID
+    scope = "outputs and inputs" if trial_dir else "outputs"
+    print(f"{out_dir}: all {scope} match manifest.json")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

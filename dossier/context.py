@@ -1,0 +1,266 @@
+"""Results + spec + writer's text -> what a document template needs.
+
+Everything here is already text (formatted through dossier.formatting) and numbered: tables
+and figures are numbered in order of appearance within each document, and cross-references
+point at those numbers, so templates only lay things out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from dossier.formatting import Formatter
+from dossier.model import AnalysisResult, Figure, Table, Text
+from dossier.spec import TrialSpec
+from dossier.writer_text import WriterText
+
+TYPE_ORDER = ("disposition", "baseline", "change_from_baseline", "time_to_event", "adverse_events")
+EFFICACY = ("change_from_baseline", "time_to_event")
+
+
+@dataclass(frozen=True)
+class RenderedRow:
+    cells: tuple[str, ...]
+    level: int
+    emphasis: bool
+
+
+@dataclass(frozen=True)
+class RenderedTable:
+    key: str
+    number: int
+    anchor: str
+    caption: str
+    columns: tuple[str, ...]
+    rows: tuple[RenderedRow, ...]
+    footnotes: tuple[str, ...]
+    wide: bool
+
+
+@dataclass(frozen=True)
+class RenderedFigure:
+    key: str
+    number: int
+    anchor: str
+    caption: str
+    src: str
+    footnotes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AnalysisSection:
+    id: str
+    type: str
+    title: str
+    anchor: str
+    tables: tuple[RenderedTable, ...]
+    figures: tuple[RenderedFigure, ...]
+    method: str
+    warnings: tuple[str, ...]
+    provenance: str
+
+    def references(self) -> list[tuple[str, str]]:
+        """(label, anchor) of every table and figure of this analysis, for cross-references."""
+        return [(t.caption.split(".")[0], t.anchor) for t in self.tables] + [
+            (f.caption.split(".")[0], f.anchor) for f in self.figures]
+
+
+def render_table(table: Table, number: int, fmt: Formatter, extra_notes: tuple[str, ...] = ()) -> RenderedTable:
+    caption = f"{fmt.term('table_n', n=number)}. {fmt.label(table.title)}"
+    rows = tuple(RenderedRow(tuple(fmt.cell(c) for c in row.cells), row.level, row.emphasis) for row in table.rows)
+    return RenderedTable(
+        key=table.key, number=number, anchor=f"table-{number}", caption=caption,
+        columns=tuple(fmt.label(c) for c in table.columns), rows=rows,
+        footnotes=tuple(fmt.label(f) for f in table.footnotes) + extra_notes,
+        wide=table.wide or len(table.columns) > 6,
+    )
+
+
+def render_figure(figure: Figure, number: int, fmt: Formatter, extra_notes: tuple[str, ...] = ()) -> RenderedFigure:
+    caption = f"{fmt.term('figure_n', n=number)}. {fmt.label(figure.title)}"
+    return RenderedFigure(figure.key, number, f"figure-{number}", caption, f"figures/{figure.key}.png",
+                          tuple(fmt.label(f) for f in figure.footnotes) + extra_notes)
+
+
+def provenance_note(result: AnalysisResult, files: dict[str, Any], fmt: Formatter) -> str:
+    sources = ", ".join(f"{files[name].path.name} [{files[name].sha256[:8]}]" for name in result.datasets
+                        if name in files)
+    filters = "; ".join(f"{name} = {', '.join(values)}" for name, values in result.filters)
+    return fmt.term("provenance_note", sources=sources, population=f"{result.population} = Y",
+                    filters=filters or fmt.term("none"))
+
+
+class Numbering:
+    """Hands out table and figure numbers in order of appearance within one document."""
+
+    def __init__(self) -> None:
+        self.tables = 0
+        self.figures = 0
+
+    def table(self) -> int:
+        self.tables += 1
+        return self.tables
+
+    def figure(self) -> int:
+        self.figures += 1
+        return self.figures
+
+
+def analysis_sections(results: list[AnalysisResult], ids: list[str], numbering: Numbering, fmt: Formatter,
+                      files: dict[str, Any]) -> dict[str, AnalysisSection]:
+    by_id = {r.id: r for r in results}
+    sections: dict[str, AnalysisSection] = {}
+    for analysis_id in ids:
+        result = by_id[analysis_id]
+        note = provenance_note(result, files, fmt)
+        tables = tuple(render_table(t, numbering.table(), fmt, (note,)) for t in result.tables)
+        figures = tuple(render_figure(f, numbering.figure(), fmt, (note,)) for f in result.figures)
+        sections[analysis_id] = AnalysisSection(
+            id=result.id, type=result.type, title=fmt.label(result.title), anchor=f"analysis-{result.id}",
+            tables=tables, figures=figures, method=fmt.label(result.method), warnings=result.warnings,
+            provenance=note)
+    return sections
+
+
+def ordered_ids(results: list[AnalysisResult], types: tuple[str, ...] = TYPE_ORDER) -> list[str]:
+    return [r.id for t in types for r in results if r.type == t]
+
+
+@dataclass(frozen=True)
+class Field:
+    label: str
+    value: str
+
+
+def build_context(document: str, spec: TrialSpec, results: list[AnalysisResult], texts: dict[str, WriterText],
+                  fmt: Formatter, facts: dict[str, Any]) -> dict[str, Any]:
+    """The Jinja context of `document` ("briefing" or "sakigake")."""
+    numbering = Numbering()
+    files = facts["files"]
+    missing_texts: list[str] = []
+
+    def text(key: str) -> WriterText:
+        found = texts.get(key) or WriterText(key, None, None)
+        if found.html is None and key not in missing_texts:
+            missing_texts.append(key)
+        return found
+
+    ctx: dict[str, Any] = {
+        "document": document, "spec": spec, "study": spec.study, "product": spec.product, "lang": fmt.lang,
+        "t": fmt.term, "date": fmt.date(facts["date"]), "synthetic": spec.synthetic, "text": text,
+        "missing_texts": missing_texts, "arms": facts["arms"], "warnings": facts["warnings"],
+        "datasets": facts["datasets"], "version": facts["version"], "confidence": round(spec.confidence_level * 100),
+    }
+    title = fmt.term("briefing_title" if document == "briefing" else "sakigake_title")
+    ctx["title"] = title
+    ctx["header"] = f"{title} | {spec.study.id}"
+    if document == "briefing":
+        b = spec.briefing
+        ctx["regulatory_table"] = _listing("regulatory-status", "regulatory_status_title",
+                                           ("region", "designation", "date", "status"),
+                                           [(d.region, d.designation, fmt.date(d.date), d.status) for d in
+                                            b.regulatory_status], fmt, numbering)
+        ctx["design_table"] = _design_table(spec, facts, fmt, numbering)
+        ids = ordered_ids(results)
+        sections = analysis_sections(results, ids, numbering, fmt, files)
+        ctx.update(sections=sections,
+                   by_type={t: [sections[i] for i in ids if sections[i].type == t] for t in TYPE_ORDER},
+                   questions=_questions(spec, sections, texts))
+        ctx["timeline_table"] = _listing("timeline", "timeline_title", ("milestone", "date", "region"),
+                                         [(m.milestone, m.date, m.region) for m in b.timeline], fmt, numbering)
+    else:
+        chosen = _sakigake_ids(spec, results)
+        sections = analysis_sections(results, chosen, numbering, fmt, files)
+        ctx.update(sections=sections, field_rows=[(f.label, f.value) for f in _sakigake_fields(spec, fmt)],
+                   criteria_analyses={name: [sections[i] for i in getattr(spec.sakigake, name).analyses or
+                                             _default_criterion_ids(name, results) if i in sections]
+                                      for name in ("innovativeness", "seriousness", "efficacy", "japan_first")})
+        jf = spec.sakigake.japan_first
+        filings = ([(fmt.term("japan"), fmt.date(jf.japan_filing), None)] if jf.japan_filing else []) + [
+            (f.region, fmt.date(f.date), f.note) for f in jf.other_filings]
+        ctx["filings_table"] = _listing("filings", "filings_title", ("region", "planned_filing", "note"), filings,
+                                        fmt, numbering)
+        ctx["schedule_table"] = _listing("schedule", "sec_schedule", ("milestone", "date", "region"),
+                                         [(m.milestone, m.date, m.region) for m in spec.sakigake.schedule], fmt,
+                                         numbering)
+    ctx["datasets_table"] = _listing("datasets", "datasets_title", ("dataset", "file", "records", "sha256"),
+                                     facts["datasets"], fmt, numbering, wide=True)
+    ctx["methods"] = _methods(results, fmt)
+    return ctx
+
+
+def _listing(key: str, title: str, columns: tuple[str, ...], rows: list[tuple], fmt: Formatter,
+             numbering: Numbering, wide: bool = False) -> RenderedTable | None:
+    """A numbered table of yaml or provenance facts (None when there are no rows)."""
+    if not rows:
+        return None
+    from dossier.model import Row
+
+    table = Table(key=key, title=Text(fmt.term(title)), columns=tuple(Text(fmt.term(c)) for c in columns),
+                  rows=tuple(Row(tuple(Text("" if v is None else str(v)) for v in row)) for row in rows), wide=wide)
+    return render_table(table, numbering.table(), fmt)
+
+
+def _design_table(spec: TrialSpec, facts: dict[str, Any], fmt: Formatter, numbering: Numbering) -> RenderedTable:
+    s = spec.study
+    arms = "; ".join(f"{arm} (N={n})" for arm, n in facts["arms"])
+    rows = [("study_id", s.id), ("phase", s.phase), ("design", s.design), ("arms_and_n", arms),
+            ("duration", s.duration), ("primary_endpoint", s.primary_endpoint)]
+    table = Table(key="study-design", title=Text(fmt.term("study_design_title")),
+                  columns=(Text(fmt.term("item")), Text(fmt.term("description"))),
+                  rows=tuple(_row(fmt.term(k), v or fmt.term("not_stated")) for k, v in rows),
+                  footnotes=(Text(fmt.term("design_footnote", population=facts["population"])),))
+    return render_table(table, numbering.table(), fmt)
+
+
+def _row(label: str, value: str):
+    from dossier.model import Row
+
+    return Row((Text(label), Text(value)))
+
+
+def _questions(spec: TrialSpec, sections: dict[str, AnalysisSection], texts: dict[str, WriterText]) -> list[dict]:
+    out = []
+    for i, q in enumerate(spec.briefing.questions):
+        refs = [ref for aid in q.evidence if aid in sections for ref in sections[aid].references()]
+        out.append({"number": i + 1, "question": q.question, "position": texts.get(f"briefing.questions[{i}].position"),
+                    "rationale": texts.get(f"briefing.questions[{i}].rationale"), "refs": refs,
+                    "position_key": f"briefing.questions[{i}].position",
+                    "rationale_key": f"briefing.questions[{i}].rationale"})
+    return out
+
+
+def _default_criterion_ids(name: str, results: list[AnalysisResult]) -> list[str]:
+    if name == "seriousness":
+        return [r.id for r in results if r.type == "baseline"]
+    if name == "efficacy":
+        return [r.id for r in results if r.type in EFFICACY + ("adverse_events",)]
+    return []
+
+
+def _sakigake_ids(spec: TrialSpec, results: list[AnalysisResult]) -> list[str]:
+    chosen: list[str] = []
+    for name in ("seriousness", "efficacy"):
+        ids = getattr(spec.sakigake, name).analyses or tuple(_default_criterion_ids(name, results))
+        chosen.extend(i for i in ids if i not in chosen)
+    return chosen
+
+
+def _sakigake_fields(spec: TrialSpec, fmt: Formatter) -> list[Field]:
+    p = spec.product
+    not_stated = fmt.term("not_stated")
+    values = [("applicant", spec.study.sponsor), ("product_name", p.name), ("generic_name", p.generic_name or p.code),
+              ("modality", p.modality), ("proposed_indication", spec.indication), ("dose_administration", p.dose),
+              ("development_stage", spec.sakigake.development_stage)]
+    return [Field(fmt.term(k), v or not_stated) for k, v in values]
+
+
+def _methods(results: list[AnalysisResult], fmt: Formatter) -> list[dict]:
+    return [{"id": r.id, "title": fmt.label(r.title), "text": fmt.label(r.method),
+             "population": f"{r.population} = Y", "arm": r.arm,
+             "filters": "; ".join(f"{n} = {', '.join(v)}" for n, v in r.filters) or fmt.term("none"),
+             "warnings": r.warnings} for r in results]
+
+
+FormatLabel = Callable[[Any], str]

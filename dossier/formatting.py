@@ -1,0 +1,140 @@
+"""The only place numbers become text.
+
+Rules (stated in the documents' methods): values are rounded half away from zero (as SAS
+ROUND does), never shown as "-0.0"; percentages have one decimal; p-values three decimals,
+"<0.001" below and ">0.999" above; not-estimable values show the glossary's "NE"; digits are
+ASCII in every language.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Mapping
+
+from dossier.errors import RenderError
+from dossier.model import (
+    Cell,
+    Count,
+    Estimate,
+    Fraction,
+    Label,
+    MeanSD,
+    Number,
+    PValue,
+    Range,
+    Term,
+    Text,
+)
+
+
+def fixed(value: float | None, decimals: int, missing: str = "NE") -> str:
+    """`value` rounded half away from zero to `decimals` places."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return missing
+    quantum = Decimal(1).scaleb(-decimals) if decimals > 0 else Decimal(1)
+    rounded = Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP)
+    if rounded == 0:
+        rounded = abs(rounded)
+    return f"{rounded:f}"
+
+
+def percent(n: int, denominator: int | None) -> str:
+    if not denominator:
+        return "NE"
+    pct = 100.0 * n / denominator
+    return "100" if n == denominator else fixed(pct, 1)
+
+
+def pvalue(p: float | None, missing: str = "NE") -> str:
+    if p is None or not math.isfinite(p):
+        return missing
+    if p < 0.001:
+        return "<0.001"
+    if p > 0.999:
+        return ">0.999"
+    return fixed(p, 3)
+
+
+class Formatter:
+    """Formats labels and cells for one document language using its glossary."""
+
+    def __init__(self, glossary: Mapping[str, str], lang: str) -> None:
+        self.glossary = glossary
+        self.lang = lang
+        self.ne = glossary.get("not_estimable", "NE")
+
+    def term(self, key: str, **params: Any) -> str:
+        return self.label(Term(key, tuple(params.items())))
+
+    def label(self, label: Label | str | None) -> str:
+        if label is None:
+            return ""
+        if isinstance(label, str):
+            return label
+        if isinstance(label, Text):
+            return label.value
+        try:
+            template = self.glossary[label.key]
+        except KeyError:
+            raise RenderError(f"glossary key {label.key!r} is missing for language {self.lang!r}",
+                              where=f"templates/glossary/{self.lang}.yaml") from None
+        values = {name: self._param(value) for name, value in label.params}
+        try:
+            return template.format(**values)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise RenderError(f"glossary entry {label.key!r} cannot be filled: {exc}",
+                              where=f"templates/glossary/{self.lang}.yaml") from None
+
+    def _param(self, value: Any) -> str:
+        if isinstance(value, (Term, Text)):
+            return self.label(value)
+        if isinstance(value, bool):
+            return str(value)
+        if isinstance(value, int):
+            return str(value)
+        if isinstance(value, float):
+            return fixed(value, 0) if value.is_integer() else repr(value)
+        return str(value)
+
+    def cell(self, cell: Cell) -> str:
+        ne = self.ne
+        if cell is None:
+            return ""
+        if isinstance(cell, (Term, Text)):
+            return self.label(cell)
+        if isinstance(cell, Count):
+            if cell.denominator is None:
+                return str(cell.n)
+            return f"{cell.n} ({percent(cell.n, cell.denominator)}%)" if cell.denominator else str(cell.n)
+        if isinstance(cell, Number):
+            return fixed(cell.value, cell.decimals, ne)
+        if isinstance(cell, MeanSD):
+            if cell.mean is None:
+                return ne
+            return f"{fixed(cell.mean, cell.decimals, ne)} ({fixed(cell.sd, cell.decimals + 1, ne)})"
+        if isinstance(cell, Range):
+            if cell.low is None and cell.high is None:
+                return ne
+            return f"{fixed(cell.low, cell.decimals, ne)}, {fixed(cell.high, cell.decimals, ne)}"
+        if isinstance(cell, Estimate):
+            if cell.value is None:
+                return ne
+            return (f"{fixed(cell.value, cell.decimals, ne)} "
+                    f"({fixed(cell.low, cell.decimals, ne)}, {fixed(cell.high, cell.decimals, ne)})")
+        if isinstance(cell, PValue):
+            return pvalue(cell.p, ne)
+        if isinstance(cell, Fraction):
+            return f"{cell.n}/{cell.denominator} ({percent(cell.n, cell.denominator)}%)"
+        raise RenderError(f"cannot format a {type(cell).__name__} cell")
+
+    def interval(self, low: float | None, high: float | None, decimals: int) -> str:
+        return f"({fixed(low, decimals, self.ne)}, {fixed(high, decimals, self.ne)})"
+
+    def date(self, value) -> str:
+        """A document date: 21 November 2026 / 2026年11月21日."""
+        if value is None:
+            return ""
+        if self.lang == "ja":
+            return f"{value.year}年{value.month}月{value.day}日"
+        return f"{value.day} {value.strftime('%B')} {value.year}"

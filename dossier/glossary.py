@@ -1,0 +1,61 @@
+"""The glossary: every fixed word of the documents, one file per language.
+
+`templates/glossary/<lang>.yaml` maps keys to text (with `{name}` placeholders). A trial folder's
+`templates/glossary/<lang>.yaml` may override entries. The English glossary defines the keys;
+a language missing any of them is an error naming the keys.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dossier.errors import RenderError
+
+LANGUAGES = ("en", "ja")
+
+
+def _read(path: Path) -> dict[str, dict[str, str] | str]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise RenderError(f"cannot read glossary: {str(exc).splitlines()[0]}", where=str(path)) from None
+    if not isinstance(data, dict):
+        raise RenderError("glossary must be a mapping of key: text", where=str(path))
+    return data
+
+
+def _entries(directory: Path, lang: str) -> dict[str, str]:
+    entries: dict[str, str] = {}
+    parts = directory / "_parts"
+    if parts.is_dir():
+        for part in sorted(parts.glob("*.yaml")):
+            for key, value in _read(part).items():
+                if isinstance(value, dict) and lang in value:
+                    entries[str(key)] = str(value[lang])
+    path = directory / f"{lang}.yaml"
+    if path.is_file():
+        for key, value in _read(path).items():
+            if not isinstance(value, str):
+                raise RenderError(f"entry {key!r} must be text", where=str(path))
+            entries[str(key)] = value
+    return entries
+
+
+def load_glossary(lang: str, template_dirs: list[Path]) -> dict[str, str]:
+    """Merged glossary for `lang`; later (packaged) dirs are overridden by earlier (user) dirs."""
+    merged: dict[str, str] = {}
+    reference: dict[str, str] = {}
+    for directory in reversed(template_dirs):
+        gdir = directory / "glossary"
+        if not gdir.is_dir():
+            continue
+        merged.update(_entries(gdir, lang))
+        reference.update(_entries(gdir, "en"))
+    missing = sorted(set(reference) - set(merged))
+    if missing:
+        shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+        raise RenderError(f"glossary for language {lang!r} lacks {len(missing)} key(s): {shown}",
+                          where=f"templates/glossary/{lang}.yaml")
+    return merged

@@ -1,0 +1,99 @@
+"""manifest.json: sha256 of every input and output, versions, effective settings; and verification."""
+
+from __future__ import annotations
+
+import json
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from dossier import __version__
+from dossier.datasets import sha256_of
+from dossier.errors import OutputError, Problem
+
+MANIFEST = "manifest.json"
+DEPENDENCIES = ("pandas", "numpy", "scipy", "lifelines", "statsmodels", "pyreadstat", "pyarrow", "jinja2",
+                "weasyprint", "python-docx", "matplotlib", "openpyxl", "markdown-it-py", "pydantic", "pyyaml")
+
+
+def dependency_versions() -> dict[str, str]:
+    versions = {}
+    for name in DEPENDENCIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def input_files(trial_dir: Path) -> dict[str, str]:
+    """Every file of the trial folder (relative path -> sha256), hidden files excepted."""
+    out = {}
+    for path in sorted(trial_dir.rglob("*")):
+        rel = path.relative_to(trial_dir)
+        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+            out[rel.as_posix()] = sha256_of(path)
+    return out
+
+
+def template_files(dirs: list[Path]) -> dict[str, str]:
+    out = {}
+    for directory in dirs:
+        for path in sorted(directory.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                out.setdefault(path.relative_to(directory).as_posix(), sha256_of(path))
+    return out
+
+
+def output_files(out_dir: Path) -> dict[str, str]:
+    out = {}
+    for path in sorted(out_dir.rglob("*")):
+        rel = path.relative_to(out_dir).as_posix()
+        if path.is_file() and rel != MANIFEST:
+            out[rel] = sha256_of(path)
+    return out
+
+
+def write_manifest(out_dir: Path, trial_dir: Path, template_dirs: list[Path], settings: dict[str, Any],
+                   language: str) -> None:
+    manifest = {
+        "dossier_version": __version__,
+        "trial_folder": str(trial_dir.resolve()),
+        "language": language,
+        "inputs": input_files(trial_dir),
+        "templates": template_files(template_dirs),
+        "outputs": output_files(out_dir),
+        "dependencies": dependency_versions(),
+        "settings": settings,
+    }
+    text = json.dumps(manifest, indent=2, ensure_ascii=False)
+    (out_dir / MANIFEST).write_text(text + "\n", encoding="utf-8")
+
+
+def verify(out_dir: Path, trial_dir: Path | None = None) -> list[Problem]:
+    """Problems for every output (and, when the trial folder is given or found, input) that changed."""
+    path = out_dir / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        outputs, inputs = manifest["outputs"], manifest["inputs"]
+    except FileNotFoundError:
+        raise OutputError("no manifest.json: not a dossier build folder", where=str(out_dir)) from None
+    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError):
+        raise OutputError("manifest.json is damaged (not the JSON dossier wrote)", where=str(path)) from None
+    problems: list[Problem] = []
+    problems.extend(_compare(out_dir, outputs, output_files(out_dir), "output"))
+    if trial_dir is not None:
+        problems.extend(_compare(trial_dir, inputs, input_files(trial_dir), "input"))
+    return problems
+
+
+def _compare(root: Path, recorded: dict[str, str], current: dict[str, str], kind: str) -> list[Problem]:
+    problems = []
+    for rel, digest in sorted(recorded.items()):
+        if rel not in current:
+            problems.append(Problem(str(root / rel), f"{kind} file is missing"))
+        elif current[rel] != digest:
+            problems.append(Problem(str(root / rel), f"{kind} file changed since the build (sha256 differs)"))
+    for rel in sorted(set(current) - set(recorded)):
+        problems.append(Problem(str(root / rel), f"{kind} file was not part of the build"))
+    return problems

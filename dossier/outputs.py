@@ -1,0 +1,155 @@
+"""evidence.json, tables/<key>.csv and tables.xlsx: the reviewable, reproducible evidence files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+import zipfile
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from dossier.context import RenderedTable
+from dossier.model import AnalysisResult
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[-+]?\d+(\.\d+)?")
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating, float)):
+        x = float(value)
+        return x if math.isfinite(x) else None
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def evidence_document(study: dict[str, str], results: Iterable[AnalysisResult], files: dict[str, Any],
+                      version: str, confidence: float) -> dict[str, Any]:
+    """The evidence.json document: every statistic at full precision with its provenance."""
+    analyses = {}
+    for r in results:
+        entry: dict[str, Any] = {
+            "type": r.type,
+            "population": r.population,
+            "arm": r.arm,
+            "filters": {name: list(values) for name, values in r.filters},
+            "datasets": {name: {"file": files[name].path.name, "sha256": files[name].sha256}
+                         for name in r.datasets if name in files},
+            "method": r.method.key,
+            "warnings": list(r.warnings),
+        }
+        entry.update(r.evidence)
+        analyses[r.id] = entry
+    return {"study": study, "dossier_version": version, "confidence_level": confidence,
+            "analyses": _json_safe(analyses)}
+
+
+def write_json(document: Any, path: Path) -> None:
+    text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def neutralise(cell: str) -> str:
+    """Stop spreadsheet programs from evaluating a cell: text starting with = + - @ gets a leading '."""
+    if cell.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
+def table_rows(table: RenderedTable) -> list[list[str]]:
+    """Header + body as shown in the documents; nesting shown by two spaces per level."""
+    rows = [list(table.columns)]
+    for row in table.rows:
+        cells = list(row.cells)
+        if cells and row.level:
+            cells[0] = "  " * row.level + cells[0]
+        rows.append(cells)
+    return rows
+
+
+def write_csv(table: RenderedTable, path: Path) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([neutralise(table.caption)])
+    for row in table_rows(table):
+        writer.writerow([neutralise(c) for c in row])
+    for note in table.footnotes:
+        writer.writerow([neutralise(note)])
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def _sheet_name(key: str, used: set[str]) -> str:
+    base = re.sub(r"[\[\]:*?/\\]", "_", key)[:31] or "table"
+    name, i = base, 2
+    while name.lower() in used:
+        suffix = f"~{i}"
+        name, i = base[: 31 - len(suffix)] + suffix, i + 1
+    used.add(name.lower())
+    return name
+
+
+def write_xlsx(tables: list[RenderedTable], path: Path) -> None:
+    """One sheet per table; every cell is written as a string (never a formula)."""
+    import datetime as dt
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    used: set[str] = set()
+    for table in tables:
+        ws = wb.create_sheet(_sheet_name(table.key, used))
+        ws.append([table.caption])
+        ws.cell(row=1, column=1).font = Font(bold=True)
+        body = table_rows(table)
+        for r, row in enumerate(body, start=2):
+            for c, value in enumerate(row, start=1):
+                cell = ws.cell(row=r, column=c)
+                cell.value = value
+                cell.data_type = "s"
+                if r == 2:
+                    cell.font = Font(bold=True)
+        for i, note in enumerate(table.footnotes, start=len(body) + 2):
+            cell = ws.cell(row=i, column=1)
+            cell.value = note
+            cell.data_type = "s"
+        ws.column_dimensions["A"].width = 48
+    fixed = dt.datetime(2000, 1, 1)
+    wb.properties.created = fixed
+    wb.properties.modified = fixed
+    wb.properties.creator = "dossier"
+    wb.properties.lastModifiedBy = None
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    path.write_bytes(deterministic_zip(buffer.getvalue()))
+
+
+def deterministic_zip(data: bytes) -> bytes:
+    """Re-pack a zip (xlsx/docx) with fixed timestamps and entry order-preserving, for identical bytes."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            fresh = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
+            fresh.compress_type = zipfile.ZIP_DEFLATED
+            fresh.external_attr = 0o644 << 16
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"<dcterms:(created|modified)([^>]*)>[^<]*</dcterms:\1>",
+                                 rb"<dcterms:\1\2>2000-01-01T00:00:00Z</dcterms:\1>", content)
+            target.writestr(fresh, content)
+    return out.getvalue()

@@ -1,0 +1,248 @@
+"""build(), check(): the stages in order, one call each.
+
+TrialSpec -> TrialData -> validation -> AnalysisResults -> document contexts -> HTML -> PDF/DOCX,
+evidence files -> manifest. Output goes to a staging folder beside OUT_DIR and replaces it only
+when everything succeeded; a lock keeps two builds from writing the same OUT_DIR.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sys
+import tempfile
+import warnings as pywarnings
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from dossier import __version__
+from dossier.errors import DossierError, OutputError, Problem, SpecError
+from dossier.spec import TrialSpec, load_spec, text_fields
+
+DOCUMENTS = ("briefing", "sakigake")
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    out_dir: Path
+    outputs: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def check(trial_dir: Path) -> tuple[list[Problem], list[str]]:
+    """Validate without building: (every problem found, warnings)."""
+    from dossier.datasets import discover, load
+    from dossier.errors import DataError
+    from dossier.validate import datasets_needed, requirements, validate
+
+    if not trial_dir.is_dir():
+        return [Problem(str(trial_dir), "trial folder not found")], []
+    try:
+        spec = load_spec(trial_dir)
+    except SpecError as exc:
+        _, file_problems = discover(trial_dir)
+        return list(exc.problems) + file_problems, []
+    needs = requirements(spec)
+    try:
+        data = load(trial_dir, datasets_needed(needs))
+        warnings = list(data.warnings) + validate(spec, data, needs)
+    except DataError as exc:
+        return list(exc.problems), []
+    return [], warnings
+
+
+def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Progress = _quiet) -> BuildReport:
+    """Validate, analyse and render `trial_dir` into `out_dir` (atomically)."""
+    from dossier.datasets import load
+    from dossier.validate import datasets_needed, requirements, validate
+
+    if not trial_dir.is_dir():
+        raise SpecError("trial folder not found", where=str(trial_dir))
+    progress("reading dossier.yaml")
+    spec = load_spec(trial_dir)
+    if lang:
+        spec = spec.model_copy(update={"language": lang})
+    needs = requirements(spec)
+    progress("loading datasets")
+    data = load(trial_dir, datasets_needed(needs))
+    warnings = list(data.warnings) + validate(spec, data, needs)
+    results = run_analyses(spec, data, progress)
+    for result in results:
+        warnings.extend(w if w.startswith("analysis ") else f"analysis {result.id!r}: {w}" for w in result.warnings)
+    with staging(out_dir) as stage:
+        warnings.extend(render_all(spec, data, results, trial_dir, stage, warnings, progress))
+        progress("writing manifest")
+        from dossier.manifest import write_manifest
+        from dossier.render.html import template_dirs
+
+        write_manifest(stage, trial_dir, template_dirs(trial_dir), settings(spec), spec.language)
+        outputs = tuple(sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*") if p.is_file()))
+    return BuildReport(out_dir, outputs, tuple(dict.fromkeys(warnings)))
+
+
+def run_analyses(spec: TrialSpec, data, progress: Progress) -> list:
+    from dossier.analyses import module_for
+
+    results = []
+    for analysis in spec.analyses:
+        progress(f"analysis {analysis.id} ({analysis.type})")
+        with pywarnings.catch_warnings():
+            pywarnings.simplefilter("ignore", FutureWarning)
+            results.append(module_for(analysis.type).run(analysis, spec, data))
+    return results
+
+
+def document_date(spec: TrialSpec) -> dt.date | None:
+    """The date on the documents: the yaml's `date`, else SOURCE_DATE_EPOCH, else none (never the clock)."""
+    if spec.date:
+        return spec.date
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date()
+    return None
+
+
+def settings(spec: TrialSpec) -> dict:
+    return spec.model_dump(mode="json")
+
+
+def render_all(spec: TrialSpec, data, results: list, trial_dir: Path, stage: Path, warnings: list[str],
+               progress: Progress) -> list[str]:
+    """Write evidence.json, tables, figures and both documents into `stage`; return new warnings."""
+    from dossier.context import build_context
+    from dossier.formatting import Formatter
+    from dossier.glossary import load_glossary
+    from dossier.outputs import evidence_document, write_csv, write_json, write_xlsx
+    from dossier.render.html import render_document, template_dirs
+    from dossier.writer_text import load_text
+
+    dirs = template_dirs(trial_dir)
+    fmt = Formatter(load_glossary(spec.language, dirs), spec.language)
+    evidence = evidence_document({"id": spec.study.id, "title": spec.study.title}, results, data.files,
+                                 __version__, spec.confidence_level)
+    write_json(evidence, stage / "evidence.json")
+    texts = {key: load_text(trial_dir, key, value, evidence["analyses"], fmt) for key, value in text_fields(spec)}
+    progress("drawing figures")
+    figures_dir = stage / "figures"
+    figures_dir.mkdir()
+    _draw_figures(results, figures_dir, fmt)
+    facts = {
+        "files": data.files, "date": document_date(spec), "warnings": warnings, "version": __version__,
+        "arms": _arm_counts(spec, data), "population": spec.population,
+        "datasets": [(f.name, f.path.name, str(len(data.frame(f.name))), f.sha256) for f in data.files.values()],
+    }
+    new_warnings: list[str] = []
+    if facts["date"] is None:
+        new_warnings.append("dossier.yaml: date is not set and SOURCE_DATE_EPOCH is unset: the documents are undated")
+    all_tables = {}
+    for document in DOCUMENTS:
+        progress(f"rendering {document}")
+        ctx = build_context(document, spec, results, texts, fmt, facts)
+        html = render_document(document, ctx, dirs)
+        for key in ctx["missing_texts"]:
+            new_warnings.append(f"text not provided: {key} ({document})")
+        if document == "briefing":
+            for section in ctx["sections"].values():
+                for table in section.tables:
+                    all_tables[table.key] = table
+        _write_document(html, stage / document, dirs, figures_dir, ctx["title"], spec.language, facts["date"])
+    tables_dir = stage / "tables"
+    tables_dir.mkdir()
+    for key, table in all_tables.items():
+        write_csv(table, tables_dir / f"{key}.csv")
+    write_xlsx(list(all_tables.values()), stage / "tables.xlsx")
+    return new_warnings
+
+
+def _draw_figures(results: list, figures_dir: Path, fmt) -> None:
+    from dossier.figures import draw_figure
+
+    for result in results:
+        for figure in result.figures:
+            draw_figure(figure, figures_dir, fmt.label, fmt.lang)
+
+
+def _write_document(html: str, stem: Path, dirs: list[Path], figures_dir: Path, title: str, lang: str,
+                    date: dt.date | None) -> None:
+    from dossier.render.docx import write_docx
+    from dossier.render.pdf import write_pdf
+
+    resources = [*dirs, figures_dir.parent]
+    (stem.parent / f"{stem.name}.html").write_text(html, encoding="utf-8")
+    write_pdf(html, stem.with_suffix(".pdf"), resources, title=title, lang=lang, date=date)
+    reference = next((d / "reference.docx" for d in dirs if (d / "reference.docx").is_file()), None)
+    write_docx(html, stem.with_suffix(".docx"), resources, reference=reference, title=title, lang=lang, date=date)
+
+
+def _arm_counts(spec: TrialSpec, data) -> list[tuple[str, int]]:
+    from dossier.analyses.common import arm_order
+
+    adsl = data.frame("adsl")
+    flag, arm = spec.population.upper(), spec.arm.upper()
+    if flag not in adsl.columns or arm not in adsl.columns:
+        return []
+    subjects = adsl[adsl[flag] == "Y"]
+    return [(value, int((subjects[arm] == value).sum())) for value in arm_order(subjects, arm, spec.reference_arm)]
+
+
+@contextmanager
+def staging(out_dir: Path) -> Iterator[Path]:
+    """A temporary folder beside `out_dir`, swapped in on success and removed on failure."""
+    out_dir = out_dir.resolve()
+    parent = out_dir.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the output folder: {exc.strerror}", where=str(parent)) from None
+    with _lock(parent / f".{out_dir.name}.lock"):
+        stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=parent))
+        try:
+            yield stage
+            old = None
+            if out_dir.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=parent))
+                os.replace(out_dir, old / "previous")
+            os.replace(stage, out_dir)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
+
+
+@contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    import fcntl
+
+    try:
+        handle = path.open("w")
+    except OSError as exc:
+        raise OutputError(f"cannot write the lock file: {exc.strerror}", where=str(path)) from None
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputError("another build is writing this output folder; try again when it has finished",
+                              where=str(path.parent / path.name[1:-5])) from None
+        yield
+    finally:
+        handle.close()
+        try:
+            path.unlink()
+        except OSError:
+            pass
+
+
+def is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+__all__ = ["build", "check", "BuildReport", "DossierError"]

@@ -1,0 +1,194 @@
+"""Low-level WordprocessingML helpers for the DOCX writer: runs, fields, bookmarks, links, zip.
+
+Elements are built directly with lxml (through python-docx's `OxmlElement`) so large tables and
+documents stay fast, and child order follows the OOXML schema sequences.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterable
+
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+
+TWIPS_PER_MM = 1440 / 25.4
+EMU_PER_TWIP = 635
+
+_FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+# entries a package reader looks for first; everything else follows in name order
+_ZIP_FIRST = ("[Content_Types].xml", "_rels/.rels")
+
+
+def el(tag: str, attrs: dict[str, str] | None = None, *children) -> OxmlElement:
+    """Create `tag` ("w:p") with prefixed attributes ({"w:val": "x"}) and children."""
+    node = OxmlElement(tag, {qn(k): str(v) for k, v in (attrs or {}).items()})
+    for child in children:
+        if child is not None:
+            node.append(child)
+    return node
+
+
+def text_el(text: str, tag: str = "w:t") -> OxmlElement:
+    node = el(tag)
+    node.text = text
+    if text != text.strip() or "  " in text:
+        node.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    return node
+
+
+# rPr children in schema order
+_RPR_ORDER = ("w:rStyle", "w:rFonts", "w:b", "w:bCs", "w:i", "w:iCs", "w:color", "w:sz", "w:szCs", "w:vertAlign")
+
+
+def rpr(*, style: str | None = None, bold: bool = False, italic: bool = False, color: str | None = None,
+        vert: str | None = None) -> OxmlElement | None:
+    """Run properties, or None when nothing is set."""
+    children = []
+    if style:
+        children.append(el("w:rStyle", {"w:val": style}))
+    if bold:
+        children += [el("w:b"), el("w:bCs")]
+    if italic:
+        children += [el("w:i"), el("w:iCs")]
+    if color:
+        children.append(el("w:color", {"w:val": color}))
+    if vert:
+        children.append(el("w:vertAlign", {"w:val": vert}))
+    return el("w:rPr", None, *children) if children else None
+
+
+def run(text: str, props: OxmlElement | None = None) -> OxmlElement:
+    """A text run (text is literal; the caller has made it XML-safe)."""
+    r = el("w:r")
+    if props is not None:
+        r.append(props)
+    r.append(text_el(text))
+    return r
+
+
+def break_run(kind: str | None = None, props: OxmlElement | None = None) -> OxmlElement:
+    r = el("w:r")
+    if props is not None:
+        r.append(props)
+    r.append(el("w:br", {"w:type": kind} if kind else None))
+    return r
+
+
+def field_runs(instruction: str, cached: str = "", props_factory=None) -> list[OxmlElement]:
+    """A complex field (begin / instrText / separate / cached result / end) as a list of runs."""
+    def props():
+        return props_factory() if props_factory else None
+
+    runs = [_fld_char("begin", props())]
+    instr = el("w:r", None, props())
+    instr.append(text_el(f" {instruction} ", "w:instrText"))
+    instr.find(qn("w:instrText")).set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    runs.append(instr)
+    runs.append(_fld_char("separate", props()))
+    if cached:
+        runs.append(run(cached, props()))
+    runs.append(_fld_char("end", props()))
+    return runs
+
+
+def field_begin(instruction: str) -> list[OxmlElement]:
+    """The opening half of a field whose cached result spans several paragraphs (a TOC)."""
+    instr = el("w:r")
+    instr.append(text_el(f" {instruction} ", "w:instrText"))
+    instr.find(qn("w:instrText")).set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    return [_fld_char("begin", None, dirty=True), instr, _fld_char("separate", None)]
+
+
+def field_end() -> OxmlElement:
+    return _fld_char("end", None)
+
+
+def _fld_char(kind: str, props: OxmlElement | None, dirty: bool = False) -> OxmlElement:
+    attrs = {"w:fldCharType": kind}
+    if dirty:
+        attrs["w:dirty"] = "true"
+    return el("w:r", None, props, el("w:fldChar", attrs))
+
+
+def hyperlink(anchor: str, runs: Iterable[OxmlElement]) -> OxmlElement:
+    """An internal hyperlink to a bookmark."""
+    link = el("w:hyperlink", {"w:anchor": anchor, "w:history": "1"})
+    for r in runs:
+        link.append(r)
+    return link
+
+
+def bookmark_start(ident: int, name: str) -> OxmlElement:
+    return el("w:bookmarkStart", {"w:id": str(ident), "w:name": name})
+
+
+def bookmark_end(ident: int) -> OxmlElement:
+    return el("w:bookmarkEnd", {"w:id": str(ident)})
+
+
+def bookmark_names(ids: Iterable[str]) -> dict[str, str]:
+    """Map HTML ids to valid, unique Word bookmark names (letters, digits, '_'; <= 40 chars).
+
+    Word refuses names with '-' or starting with a digit or '_' (hidden bookmarks), so
+    "sec-1.2" becomes "sec_1_2"; a clash or an over-long name gets a numeric suffix.
+    """
+    names: dict[str, str] = {}
+    used: set[str] = set()
+    for ident in ids:
+        if ident in names:
+            continue
+        base = re.sub(r"[^A-Za-z0-9_]", "_", ident)
+        if not base or not base[0].isalpha() or not base.isascii():
+            base = "id_" + base
+        base = base[:36]
+        name, n = base, 1
+        while name.lower() in used:
+            n += 1
+            name = f"{base[: 36 - len(str(n))]}_{n}"
+        used.add(name.lower())
+        names[ident] = name
+    return names
+
+
+# pPr children in schema order (subset used here)
+_PPR_ORDER = ("w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:numPr", "w:tabs", "w:spacing", "w:ind",
+              "w:jc", "w:rPr", "w:sectPr")
+
+
+def ppr_set(p: OxmlElement, child: OxmlElement) -> None:
+    """Put `child` into p's pPr at its schema position (replacing one of the same tag)."""
+    ppr = p.find(qn("w:pPr"))
+    if ppr is None:
+        ppr = el("w:pPr")
+        p.insert(0, ppr)
+    tag = child.tag
+    old = ppr.find(tag)
+    if old is not None:
+        ppr.replace(old, child)
+        return
+    order = [qn(t) for t in _PPR_ORDER]
+    rank = order.index(tag) if tag in order else len(order)
+    for i, existing in enumerate(ppr):
+        if existing.tag in order and order.index(existing.tag) > rank:
+            ppr.insert(i, child)
+            return
+    ppr.append(child)
+
+
+def deterministic_zip(data: bytes) -> bytes:
+    """Re-pack an OOXML zip with a fixed entry order, timestamps and attributes."""
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        entries = {info.filename: src.read(info.filename) for info in src.infolist()}
+    names = [n for n in _ZIP_FIRST if n in entries] + sorted(n for n in entries if n not in _ZIP_FIRST)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=_FIXED_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0
+            info.external_attr = 0
+            dst.writestr(info, entries[name], compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+    return out.getvalue()

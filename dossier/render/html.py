@@ -1,0 +1,72 @@
+"""Jinja -> the document HTML (the subset of docs/architecture.md), with its table of contents.
+
+Templates run in Jinja's sandbox with autoescaping on: every value from data, yaml or writer's
+text is text. Only writer's Markdown already converted by dossier.writer_text arrives as Markup.
+A trial folder's own `templates/` overrides the packaged templates file by file.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+from pathlib import Path
+from typing import Any
+
+from dossier.errors import RenderError
+
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+HEADING = re.compile(r'<h([1-3]) id="([^"]+)">(.*?)</h\1>', re.S)
+TAG = re.compile(r"<[^>]+>")
+
+
+def template_dirs(trial_dir: Path | None) -> list[Path]:
+    """User templates first (trial folder's templates/), then the packaged ones."""
+    dirs = []
+    if trial_dir is not None and (trial_dir / "templates").is_dir():
+        dirs.append(trial_dir / "templates")
+    dirs.append(PACKAGE_TEMPLATES)
+    return dirs
+
+
+def environment(dirs: list[Path]):
+    from jinja2 import FileSystemLoader, StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(loader=FileSystemLoader([str(d) for d in dirs]), autoescape=True,
+                                undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False,
+                                keep_trailing_newline=True)
+
+
+def render_document(name: str, context: dict[str, Any], dirs: list[Path]) -> str:
+    """Render `<name>.html.j2` and insert the table of contents."""
+    from jinja2 import TemplateError, TemplateNotFound
+    from jinja2.exceptions import SecurityError
+
+    env = environment(dirs)
+    try:
+        html = env.get_template(f"{name}.html.j2").render(**context)
+    except TemplateNotFound as exc:
+        raise RenderError(f"template {exc.name!r} not found in {', '.join(map(str, dirs))}") from None
+    except SecurityError as exc:
+        raise RenderError(f"template {name}.html.j2 tried an unsafe operation: {exc}") from None
+    except TemplateError as exc:
+        line = getattr(exc, "lineno", None)
+        where = f"{getattr(exc, 'filename', None) or name + '.html.j2'}" + (f" line {line}" if line else "")
+        raise RenderError(f"template error: {exc.message}", where=where) from None
+    return insert_toc(html)
+
+
+def insert_toc(html: str, marker: str = "<!--TOC-->") -> str:
+    """Replace the marker by a list of the h1/h2 headings that follow it, linked to their ids."""
+    at = html.find(marker)
+    if at < 0:
+        return html
+    entries = []
+    for match in HEADING.finditer(html, at):
+        level, anchor, inner = int(match.group(1)), match.group(2), match.group(3)
+        if level > 2:
+            continue
+        text = htmllib.escape(htmllib.unescape(TAG.sub("", inner)).strip(), quote=False)
+        entries.append(f'<li class="toc-{level}"><a href="#{anchor}">{text}</a></li>')
+    toc = '<ol class="toc">\n' + "\n".join(entries) + "\n</ol>"
+    return html[:at] + toc + html[at + len(marker):]

@@ -1,0 +1,107 @@
+"""`dossier new`: a commented starter trial folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dossier.errors import OutputError
+
+STARTER_YAML = """\
+# dossier.yaml: one trial folder -> PMDA consultation briefing + SAKIGAKE designation draft.
+# Keys marked (required) must be present; everything else is optional. See the README for every key.
+study:                               # (required)
+  id: MY-STUDY-101                   # (required)
+  title: A Phase 1/2 study of MY-101 in my disease   # (required)
+  phase: "1/2"
+  design: Randomised, double-blind, placebo-controlled, parallel-group
+  sponsor: My Company K.K.
+  duration: 52 weeks
+  primary_endpoint: Change from baseline in my endpoint at Week 52
+product:                             # (required)
+  name: MY-101                       # (required)
+  code: MY-101
+  generic_name: null
+  modality: Gene therapy (AAV vector)
+  mechanism: Describe the mechanism of action in one sentence.
+  dose: Single intravenous infusion, 1e13 vg/kg
+indication: My disease               # (required)
+language: en                         # en or ja
+population: SAFFL                    # default analysis population (an ADSL flag = "Y")
+arm: TRT01A                          # default treatment variable in ADSL
+reference_arm: Placebo               # comparator for differences and hazard ratios
+confidence_level: 0.95
+synthetic: false                     # true marks every page SYNTHETIC DATA
+date: null                           # document date (YYYY-MM-DD); else SOURCE_DATE_EPOCH
+analyses:                            # (required) a list; ids use a-z, 0-9, - and _
+  - id: demog
+    type: baseline
+    population: ITTFL
+    variables: [AGE, SEX, RACE]
+  - id: disp
+    type: disposition
+  # - id: main-endpoint
+  #   type: change_from_baseline
+  #   dataset: adeff                 # the file adam/adeff.xpt|.parquet|.csv|.json
+  #   param: MYPARAM                 # a PARAMCD value
+  #   visits: [Week 26, Week 52]     # AVISIT values (default: every post-baseline visit)
+  #   covariates: [BASE]
+  #   mcid: 5                        # responder threshold
+  #   improvement: increase          # or decrease (lower is better)
+  #   where: {ANL01FL: Y}
+  # - id: tte
+  #   type: time_to_event
+  #   dataset: adtte
+  #   param: TTEVENT
+  #   landmarks: [180, 365]
+  - id: teae
+    type: adverse_events
+briefing:
+  consultation_category: null        # e.g. "Pre-application consultation for regenerative medical products"
+  version: "0.1"
+  questions:
+    - question: Does PMDA agree that ...?
+      position: text/q1-position.md
+      rationale: text/q1-rationale.md
+      evidence: [demog]              # analysis ids whose tables/figures support the position
+  product_overview: null             # a Markdown file under text/ or inline text
+  disease: text/disease.md
+  current_treatment: null
+  unmet_need: null
+  development_history: null
+  regulatory_status: []              # - {region: US, designation: Fast Track, date: 2026-01-15, status: Granted}
+  quality_nonclinical: null
+  clinical_summary: null
+  development_plan: null
+  timeline: []                       # - {milestone: Phase 3 start, date: 2027 Q2, region: Japan}
+sakigake:
+  development_stage: Phase 1/2 completed
+  innovativeness: {text: null, summary: null}
+  seriousness: {text: null, summary: null, analyses: [demog]}
+  efficacy: {text: null, summary: null, analyses: []}
+  japan_first: {text: null, summary: null, japan_filing: null, other_filings: []}
+  schedule: []
+  attachments: []
+"""
+
+TEXTS = {
+    "text/disease.md": "Describe the target disease, its prevalence in Japan and its prognosis.\n",
+    "text/q1-position.md": "State the sponsor's position on question 1.\n",
+    "text/q1-rationale.md": (
+        "Give the rationale. Cite results with live references, e.g. "
+        "`[[demog:N/Total]]` subjects, so numbers follow the data.\n"),
+    "adam/README.md": "Put the ADaM datasets here: adsl.xpt (or .parquet, .csv, Dataset-JSON .json), adae, ...\n",
+}
+
+
+def write_starter(trial_dir: Path) -> list[Path]:
+    """Write the starter files; refuses to write into a non-empty folder."""
+    if trial_dir.exists() and (not trial_dir.is_dir() or any(trial_dir.iterdir())):
+        raise OutputError("already exists and is not empty; choose a new folder", where=str(trial_dir))
+    written = []
+    files = {"dossier.yaml": STARTER_YAML, **TEXTS}
+    for rel, content in files.items():
+        path = trial_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content, encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,154 @@
+"""Writer's text: Markdown (raw HTML disabled) with live references to computed results.
+
+A live reference `[[analysis-id:path]]` or `[[analysis-id:path|format]]` is replaced by a value
+from that analysis's evidence.json entry, formatted by dossier.formatting, so narrative and tables
+cannot disagree after a data refresh. The path walks the evidence keys with `/`; in a list of
+comparisons an element may be chosen by its index or by its `group` value. Formats: an integer
+(decimals), `p` (p-value), `pct` (a proportion shown as a percentage), `ci` (an interval).
+Examples:
+    [[adas:visits/Week 24/comparisons/Xanomeline High Dose/difference|1]]
+    [[tte-de:comparisons/Xanomeline Low Dose/hazard_ratio|2]] [[tte-de:comparisons/Xanomeline Low Dose/hr_ci|2]]
+An unknown reference is a RenderError naming the file and line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from markupsafe import Markup
+
+from dossier.errors import RenderError
+from dossier.formatting import Formatter, fixed, pvalue
+from dossier.spec import TEXT_FILE
+
+REFERENCE = re.compile(r"\[\[([a-z0-9_-]+):([^\]|]+?)(?:\|([a-z0-9]+))?\]\]")
+
+
+@dataclass(frozen=True)
+class WriterText:
+    """A resolved text field: its HTML (subset) or None when the writer gave nothing."""
+
+    key: str
+    html: Markup | None
+    source: str | None  # file path relative to the trial folder, or "dossier.yaml"
+
+
+def _markdown():
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    # keep only prose: headings, links, images, quotes, code blocks and rules stay literal text
+    md.disable(["heading", "lheading", "link", "image", "autolink", "blockquote", "code", "fence",
+                "hr", "html_block", "html_inline", "reference"])
+    return md
+
+
+_MD = None
+
+
+def markdown_to_html(text: str) -> Markup:
+    """Markdown -> the document HTML subset (p, strong, em, code, ul/ol/li, br)."""
+    global _MD
+    if _MD is None:
+        _MD = _markdown()
+    html = _MD.render(text)
+    html = re.sub(r"<li>\s*<p>", "<li>", html)
+    html = re.sub(r"</p>\s*</li>", "</li>", html)
+    html = re.sub(r"<(ol|ul) start=\"\d+\">", r"<\1>", html)
+    html = html.replace("<br />", "<br>")
+    return Markup(html.strip())
+
+
+def resolve_reference(evidence: Mapping[str, Any], analysis_id: str, path: str) -> Any:
+    if analysis_id not in evidence:
+        raise KeyError(f"no analysis {analysis_id!r}")
+    node: Any = evidence[analysis_id]
+    walked = analysis_id
+    for part in path.split("/"):
+        part = part.strip()
+        if isinstance(node, dict):
+            if part not in node:
+                keys = ", ".join(map(str, list(node)[:8]))
+                raise KeyError(f"{walked} has no {part!r} (has: {keys})")
+            node = node[part]
+        elif isinstance(node, list):
+            if part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                match = [x for x in node if isinstance(x, dict) and str(x.get("group")) == part]
+                if not match:
+                    raise KeyError(f"{walked} has no element {part!r}")
+                node = match[0]
+        else:
+            raise KeyError(f"{walked} is a value, not a collection")
+        walked += "/" + part
+    return node
+
+
+def format_reference(value: Any, fmt: str | None, key: str, formatter: Formatter) -> str:
+    ne = formatter.ne
+    if isinstance(value, list) and len(value) == 2 and all(v is None or isinstance(v, (int, float)) for v in value):
+        decimals = int(fmt) if fmt and fmt.isdigit() else 2
+        return formatter.interval(value[0], value[1], decimals)
+    if isinstance(value, bool) or isinstance(value, str):
+        return str(value)
+    if value is None:
+        return ne
+    if isinstance(value, int) and not fmt:
+        return str(value)
+    if isinstance(value, (int, float)):
+        if fmt == "p" or (fmt is None and (key == "p" or key.endswith("_p"))):
+            return pvalue(float(value), ne)
+        if fmt == "pct":
+            return fixed(100 * float(value), 1, ne) + "%"
+        if fmt and fmt.isdigit():
+            return fixed(float(value), int(fmt), ne)
+        return fixed(float(value), 2 if key in ("hazard_ratio",) else 1, ne)
+    raise KeyError("refers to a table of values, not a single value; extend the path")
+
+
+def substitute(text: str, evidence: Mapping[str, Any], formatter: Formatter, source: str) -> str:
+    """Replace every live reference; RenderError names the file and line of an unknown one."""
+    out_lines = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        def replace(match: re.Match) -> str:
+            analysis_id, path, fmt = match.group(1), match.group(2), match.group(3)
+            try:
+                value = resolve_reference(evidence, analysis_id, path)
+                return format_reference(value, fmt, path.rsplit("/", 1)[-1], formatter)
+            except KeyError as exc:
+                raise RenderError(f"line {number}: unknown reference {match.group(0)}: {exc.args[0]}",
+                                  where=source) from None
+
+        out_lines.append(REFERENCE.sub(replace, line))
+    return "\n".join(out_lines)
+
+
+def load_text(trial_dir: Path, key: str, value: str | None, evidence: Mapping[str, Any],
+              formatter: Formatter) -> WriterText:
+    """Resolve one yaml text field (inline text or a text/*.md path) into HTML."""
+    if value is None or not value.strip():
+        return WriterText(key, None, None)
+    if TEXT_FILE.match(value):
+        path = trial_dir / value
+        try:
+            raw = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise RenderError(f"not UTF-8 text (byte {exc.start})", where=str(path)) from None
+        except OSError as exc:
+            raise RenderError(f"cannot read: {exc.strerror}", where=str(path)) from None
+        source = value
+    else:
+        raw, source = value, f"dossier.yaml: {key}"
+    raw = strip_control_characters(raw)
+    return WriterText(key, markdown_to_html(substitute(raw, evidence, formatter, source)), source)
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def strip_control_characters(text: str) -> str:
+    return _CONTROL.sub("\ufffd", text)

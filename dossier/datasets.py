@@ -88,8 +88,6 @@ def discover(trial_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
 def load(trial_dir: Path, needs: dict[str, set[str]]) -> TrialData:
     """Load the datasets named in `needs` (name -> variables used) and report every problem at once."""
     found, problems = discover(trial_dir)
-    if problems and not found:
-        raise DataError(problems)
     files: dict[str, DatasetFile] = {}
     frames: dict[str, pd.DataFrame] = {}
     labels: dict[str, dict[str, str]] = {}

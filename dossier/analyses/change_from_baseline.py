@@ -91,7 +91,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
         raise AnalysisError(f"analysis {analysis.id!r}: no {name} records with PARAMCD = {analysis.param!r} belong "
                             f"to subjects of population {s.population}", where=f"dataset {name}")
     param_label = _param_label(records, analysis)
-    decimals = common.decimals_of(records["AVAL"])
+    decimals = st.recorded_decimals(records["AVAL"])
     visits = _visits(records, analysis, name)
     records = records[records["AVISIT"].astype(str).isin(visits)]
     _check_one_record(records, analysis, name)

@@ -62,6 +62,21 @@ def number_key(value: float) -> str:
     return str(int(value)) if value.is_integer() else repr(value)
 
 
+def recorded_decimals(values: pd.Series, cap: int = 3, share: float = 0.95) -> int:
+    """Decimals the data are recorded with: the fewest decimals that hold at least `share` of the values.
+
+    Like `common.decimals_of`, but a few derived values (e.g. prorated questionnaire totals such as
+    ADAS-Cog 56.7241...) do not push the display precision of a whole table to the cap.
+    """
+    finite = pd.to_numeric(values, errors="coerce").dropna().to_numpy(dtype=float)
+    if finite.size == 0:
+        return 0
+    for d in range(cap + 1):
+        if np.mean(np.abs(finite - np.round(finite, d)) <= 1e-9) >= share:
+            return d
+    return cap
+
+
 def floats(values: Iterable[float | None]) -> list[float | None]:
     return [common.finite_or_none(v) for v in values]
 

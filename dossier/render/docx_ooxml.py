@@ -6,6 +6,7 @@ documents stay fast, and child order follows the OOXML schema sequences.
 
 from __future__ import annotations
 
+import datetime
 import io
 import re
 import zipfile
@@ -192,3 +193,23 @@ def deterministic_zip(data: bytes) -> bytes:
             info.external_attr = 0
             dst.writestr(info, entries[name], compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
     return out.getvalue()
+
+
+FIXED_DATE = datetime.datetime(2000, 1, 1)
+
+
+def set_core_properties(document, *, title: str, when: datetime.date | None, language: str | None = None) -> None:
+    """Reproducible core properties: author "dossier", revision 1, fixed or given dates, no editor."""
+    core = document.core_properties
+    core.title = title
+    core.author = "dossier"
+    core.comments = ""
+    core.revision = 1
+    if language:
+        core.language = language
+    stamp = FIXED_DATE if when is None else datetime.datetime(when.year, when.month, when.day)
+    core.created = core.modified = stamp
+    element = core._element
+    for child in list(element):
+        if child.tag.endswith("}lastModifiedBy") or child.tag.endswith("}lastPrinted"):
+            element.remove(child)

@@ -1,0 +1,47 @@
+"""Shared fixtures: paths to the example trial folders and a builder of small trial folders."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DATASETS = ROOT / "datasets"
+PILOT = DATASETS / "cdisc-pilot01"
+
+
+def example_folders() -> list[Path]:
+    return sorted(p.parent for p in DATASETS.glob("*/dossier.yaml"))
+
+
+MINIMAL_SPEC = {
+    "study": {"id": "T-1", "title": "Test study"},
+    "product": {"name": "TP-1"},
+    "indication": "Test indication",
+    "analyses": [{"id": "demog", "type": "baseline", "variables": ["AGE", "SEX"]}],
+}
+
+
+@pytest.fixture
+def make_trial(tmp_path):
+    """Copy the pilot data into a fresh trial folder with the given yaml (dict or raw text)."""
+
+    def make(spec=None, *, datasets=("adsl",), name="trial", texts=None) -> Path:
+        folder = tmp_path / name
+        (folder / "adam").mkdir(parents=True)
+        for ds in datasets:
+            for src in (PILOT / "adam").glob(f"{ds}.*"):
+                shutil.copy(src, folder / "adam" / src.name)
+        content = MINIMAL_SPEC if spec is None else spec
+        text = content if isinstance(content, str) else yaml.safe_dump(content, sort_keys=False)
+        (folder / "dossier.yaml").write_text(text, encoding="utf-8")
+        for rel, body in (texts or {}).items():
+            path = folder / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(body, encoding="utf-8")
+        return folder
+
+    return make

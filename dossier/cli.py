@@ -9,7 +9,7 @@ from pathlib import Path
 from dossier import __version__
 from dossier.errors import DossierError
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: earlier output is untouched", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug in dossier, not the user's mistake: say so in one line
+        if args.debug:
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc} (this is a bug in dossier; rerun with --debug "
+              "for the traceback and report it)", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -64,7 +64,7 @@ class Formatter:
         self.lang = lang
         self.ne = glossary.get("not_estimable", "NE")
 
-    def term(self, key: str, **params: Any) -> str:
+    def term(self, key: str, /, **params: Any) -> str:
         return self.label(Term(key, tuple(params.items())))
 
     def label(self, label: Label | str | None) -> str:

@@ -9,6 +9,9 @@ variable is absent, or blank on every record of the dataset, is left out with a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import numpy as np
 import pandas as pd
 
 from dossier.analyses import common
@@ -43,6 +46,7 @@ OVERVIEW = {
     "fatal": ("ae_fatal", ("AEOUT", "AESDTH"), "fatal TEAE"),
 }
 OPTIONAL = ("AEREL", "AESER", "AESEV", "AEACN", "AEOUT", "AESDTH")
+SUBJECT = "__SUBJECT__"  # a record's subject: position in the population subjects frame
 
 
 def dataset_name(analysis: Analysis) -> str:
@@ -65,23 +69,19 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
     need(analysis, data, name, ae, list(NEEDED) + [v for v, _ in s.where])
 
     # optional variables: usable when present and not blank on every record of the dataset
-    usable = {v for v in OPTIONAL if v in ae.columns and (ae[v].astype(str).str.strip() != "").any()}
-    keep = list(dict.fromkeys(["USUBJID", "AEBODSYS", "AEDECOD", *sorted(usable)]))
-
-    unknown = ~ae["USUBJID"].isin(frame_of(analysis, data, "adsl")["USUBJID"])
-    if unknown.any():
-        warnings.append(f"analysis {analysis.id!r}: {int(unknown.sum())} record(s) of dataset {name} belong to "
+    usable = {v for v in OPTIONAL if v in ae.columns and value_is(ae[v], lambda x: x != "").any()}
+    events, unknown = _events(ae, frame_of(analysis, data, "adsl"), chosen.subjects, s.where, usable)
+    if unknown:
+        warnings.append(f"analysis {analysis.id!r}: {unknown} record(s) of dataset {name} belong to "
                         "subjects not in ADSL and were left out")
-    records = ae[_upper(ae["TRTEMFL"]) == "Y"]
-    records = common.apply_where(records, s.where)[keep]
-    records = records.merge(chosen.subjects[["USUBJID", ARM]], on="USUBJID", how="inner", validate="many_to_one")
-    records = records.assign(AEBODSYS=records["AEBODSYS"].astype(str), AEDECOD=records["AEDECOD"].astype(str))
-    uncoded = int(((records["AEBODSYS"] == "") | (records["AEDECOD"] == "")).sum())
+    uncoded = int((value_is(events["AEBODSYS"], _blank) | value_is(events["AEDECOD"], _blank)).sum())
     if uncoded:
         warnings.append(f"analysis {analysis.id!r}: {uncoded} treatment-emergent record(s) of dataset {name} have a "
                         "blank AEBODSYS or AEDECOD; shown as 'not coded'")
+    arm_of = pd.Index(arms).get_indexer(chosen.subjects[ARM])  # subject position -> arm position
+    counter = _Counter(events[SUBJECT].to_numpy(), arm_of, arms, show_total=len(arms) >= 2)
 
-    show_total = len(arms) >= 2
+    show_total = counter.show_total
     groups = arms + ((TOTAL,) if show_total else ())
     n_by_group = {**chosen.n, **({TOTAL: sum(chosen.n.values())} if show_total else {})}
 
@@ -92,10 +92,9 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
         if variables and not usable.intersection(variables):
             omitted.append((term, " / ".join(variables), what))
             continue
-        mask = _overview_mask(key, records, usable)
-        overview[key] = _subject_counts(records[mask], arms, show_total)
+        overview[key] = counter.subjects(_overview_mask(key, events, usable).to_numpy())
         if key == "related" and "AEREL" in usable:
-            blank = int((records["AEREL"].astype(str).str.strip() == "").sum())
+            blank = int(value_is(events["AEREL"], _blank).sum())
             if blank:
                 warnings.append(f"analysis {analysis.id!r}: {blank} treatment-emergent record(s) of dataset {name} "
                                 "have a blank AEREL; counted as not related")
@@ -124,7 +123,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
     )
 
     # ---- SOC / PT
-    soc_evidence, soc_rows = _soc_pt(records, arms, groups, n_by_group, show_total)
+    soc_evidence, soc_rows = _soc_pt(events, counter, groups, n_by_group)
     any_row = Row((Term("ae_any"), *count_cells(overview["any"], groups, n_by_group)), emphasis=True)
     soc_table = Table(
         key=f"{analysis.id}-soc-pt",
@@ -147,14 +146,29 @@ def _title(key: str, analysis: Analysis) -> Term:
     return Term(f"{key}_of", (("title", Text(analysis.title)),)) if analysis.title else Term(key)
 
 
-def _upper(column: pd.Series) -> pd.Series:
-    return column.astype(str).str.strip().str.upper()
+def value_is(column: pd.Series, test: Callable[[str], bool]) -> pd.Series:
+    """`test` applied to each value stripped and upper-cased ("" for missing), evaluated once per
+    distinct value (ADAE columns hold few distinct values in many records)."""
+    codes, uniques = pd.factorize(column)
+    normal = ["" if pd.isna(u) else str(u).strip().upper() for u in uniques]
+    hits = np.array([bool(test(v)) for v in normal] + [bool(test(""))], dtype=bool)  # code -1 (missing) -> last
+    return pd.Series(hits[codes], index=column.index)
+
+
+def _blank(value: str) -> bool:
+    return value == ""
+
+
+def _text(column: pd.Series) -> pd.Series:
+    """Stripped text, "" for missing (frames from datasets.load already are; toy frames may not be)."""
+    codes, uniques = pd.factorize(column)
+    normal = np.array(["" if pd.isna(u) else str(u).strip() for u in uniques] + [""], dtype=object)
+    return pd.Series(normal[codes], index=column.index)
 
 
 def related(aerel: pd.Series) -> pd.Series:
     """True where the causality is related: not blank and not one of NOT_RELATED."""
-    value = _upper(aerel)
-    return (value != "") & ~value.isin(NOT_RELATED)
+    return value_is(aerel, lambda x: x != "" and x not in NOT_RELATED)
 
 
 def _overview_mask(key: str, records: pd.DataFrame, usable: set[str]) -> pd.Series:
@@ -163,36 +177,72 @@ def _overview_mask(key: str, records: pd.DataFrame, usable: set[str]) -> pd.Seri
     if key == "related":
         return related(records["AEREL"])
     if key == "serious":
-        return _upper(records["AESER"]) == "Y"
+        return value_is(records["AESER"], lambda x: x == "Y")
     if key == "severe":
-        return _upper(records["AESEV"]) == "SEVERE"
+        return value_is(records["AESEV"], lambda x: x == "SEVERE")
     if key == "discontinued":
-        return _upper(records["AEACN"]) == "DRUG WITHDRAWN"
+        return value_is(records["AEACN"], lambda x: x == "DRUG WITHDRAWN")
     mask = pd.Series(False, index=records.index)  # fatal
     if "AEOUT" in usable:
-        mask |= _upper(records["AEOUT"]) == "FATAL"
+        mask |= value_is(records["AEOUT"], lambda x: x == "FATAL")
     if "AESDTH" in usable:
-        mask |= _upper(records["AESDTH"]) == "Y"
+        mask |= value_is(records["AESDTH"], lambda x: x == "Y")
     return mask
 
 
-def _subject_counts(records: pd.DataFrame, arms: tuple[str, ...], show_total: bool) -> dict[str, int]:
-    """Distinct subjects per arm (and in total) among `records`."""
-    per_arm = records.groupby(ARM)["USUBJID"].nunique().reindex(list(arms), fill_value=0)
-    out = {arm: int(n) for arm, n in per_arm.items()}
-    if show_total:
-        out[TOTAL] = int(records["USUBJID"].nunique())
-    return out
+def _events(ae: pd.DataFrame, adsl: pd.DataFrame, subjects: pd.DataFrame, where, usable: set[str]
+            ) -> tuple[pd.DataFrame, int]:
+    """Treatment-emergent records of population subjects passing `where`: AEBODSYS, AEDECOD and the
+    usable optional variables, with SUBJECT = the subject's position in `subjects`; and the number
+    of records (of the whole dataset) whose USUBJID is not in ADSL."""
+    row_of = pd.Index(adsl["USUBJID"]).get_indexer(ae["USUBJID"])  # ADSL row of each record, -1 unknown
+    unknown = int((row_of < 0).sum())
+    subject_of_row = np.full(len(adsl), -1, dtype=np.int64)
+    subject_of_row[pd.Index(adsl["USUBJID"]).get_indexer(subjects["USUBJID"])] = np.arange(len(subjects))
+    subject = np.where(row_of >= 0, subject_of_row[row_of], -1)
+    keep = value_is(ae["TRTEMFL"], lambda x: x == "Y").to_numpy() & (subject >= 0)
+    columns = list(dict.fromkeys(["AEBODSYS", "AEDECOD", *sorted(usable), *(name for name, _ in where)]))
+    records = ae.loc[keep, columns].assign(**{SUBJECT: subject[keep]})
+    records = common.apply_where(records, where)
+    records = records.assign(AEBODSYS=_text(records["AEBODSYS"]), AEDECOD=_text(records["AEDECOD"]))
+    return records, unknown
 
 
-def _counts_table(records: pd.DataFrame, keys: list[str], arms: tuple[str, ...], show_total: bool) -> pd.DataFrame:
-    """Distinct subjects per `keys` x arm, with a "__sort__" column (the total, or the single arm)."""
-    distinct = records[["USUBJID", ARM, *keys]].drop_duplicates()
-    table = distinct.groupby([*keys, ARM]).size().unstack(ARM, fill_value=0).reindex(columns=list(arms), fill_value=0)
-    table[TOTAL] = distinct.groupby(keys)["USUBJID"].nunique().reindex(table.index).to_numpy()
-    table["__sort__"] = table[TOTAL]
-    if not show_total:
-        table = table.drop(columns=TOTAL)
+class _Counter:
+    """Distinct-subject counts by arm (and in total) over integer-coded records."""
+
+    def __init__(self, subject: np.ndarray, arm_of: np.ndarray, arms: tuple[str, ...], show_total: bool) -> None:
+        self.subject = subject.astype(np.int64)
+        self.arm_of = arm_of
+        self.arms = arms
+        self.show_total = show_total
+        self.n_subjects = max(len(arm_of), 1)
+
+    def subjects(self, mask: np.ndarray) -> dict[str, int]:
+        """Distinct subjects among the records where `mask` is True."""
+        distinct = pd.unique(self.subject[mask])
+        per_arm = np.bincount(self.arm_of[distinct], minlength=len(self.arms))
+        out = {arm: int(per_arm[i]) for i, arm in enumerate(self.arms)}
+        if self.show_total:
+            out[TOTAL] = int(distinct.size)
+        return out
+
+    def by_key(self, key: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+        """(n_keys x arms matrix, totals): distinct subjects per integer key (0 .. n_keys-1)."""
+        pairs = pd.unique(key.astype(np.int64) * self.n_subjects + self.subject)
+        k, subject = pairs // self.n_subjects, pairs % self.n_subjects
+        n_arms = len(self.arms)
+        matrix = np.bincount(k * n_arms + self.arm_of[subject], minlength=n_keys * n_arms).reshape(n_keys, n_arms)
+        return matrix, np.bincount(k, minlength=n_keys)
+
+
+def _counts_frame(counter: _Counter, key: np.ndarray, index: pd.Index) -> pd.DataFrame:
+    """Distinct subjects per key (rows named by `index`) and arm, with "__sort__" = the total."""
+    matrix, totals = counter.by_key(key, len(index))
+    table = pd.DataFrame(matrix, index=index, columns=list(counter.arms))
+    if counter.show_total:
+        table[TOTAL] = totals
+    table["__sort__"] = totals
     return table
 
 
@@ -206,16 +256,17 @@ def _ordered(table: pd.DataFrame, level: str) -> pd.DataFrame:
     return keyed.drop(columns=["__blank__", "__fold__", "__name__"])
 
 
-def _label(value: str) -> Label:
-    return Text(value) if value != "" else Term("ae_not_coded")
-
-
-def _soc_pt(records: pd.DataFrame, arms: tuple[str, ...], groups: tuple[str, ...], n_by_group: dict[str, int],
-            show_total: bool) -> tuple[list[dict], list[Row]]:
-    if records.empty:
+def _soc_pt(events: pd.DataFrame, counter: _Counter, groups: tuple[str, ...], n_by_group: dict[str, int]
+            ) -> tuple[list[dict], list[Row]]:
+    if events.empty:
         return [], []
-    socs = _ordered(_counts_table(records, ["AEBODSYS"], arms, show_total), "AEBODSYS")
-    terms = _counts_table(records, ["AEBODSYS", "AEDECOD"], arms, show_total)
+    soc_code, soc_names = pd.factorize(events["AEBODSYS"])
+    pt_code, pt_names = pd.factorize(events["AEDECOD"])
+    pair_code, pairs = pd.factorize(soc_code.astype(np.int64) * len(pt_names) + pt_code)
+    pair_index = pd.MultiIndex.from_arrays([soc_names[pairs // len(pt_names)], pt_names[pairs % len(pt_names)]],
+                                           names=["AEBODSYS", "AEDECOD"])
+    socs = _ordered(_counts_frame(counter, soc_code, pd.Index(soc_names, name="AEBODSYS")), "AEBODSYS")
+    terms = _counts_frame(counter, pair_code, pair_index)
     by_soc = {soc: _ordered(part, "AEDECOD") for soc, part in terms.groupby(level="AEBODSYS", sort=False)}
     evidence: list[dict] = []
     rows: list[Row] = []
@@ -230,3 +281,6 @@ def _soc_pt(records: pd.DataFrame, arms: tuple[str, ...], groups: tuple[str, ...
         evidence.append(entry)
     return evidence, rows
 
+
+def _label(value: str) -> Label:
+    return Text(value) if value != "" else Term("ae_not_coded")

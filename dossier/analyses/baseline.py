@@ -221,7 +221,9 @@ def need(analysis: Analysis, data: TrialData, name: str, frame: pd.DataFrame, va
 def as_text(column: pd.Series) -> pd.Series:
     """A treatment column as text ("" for missing; 1.0 -> "1")."""
     if pd.api.types.is_numeric_dtype(column):
-        return column.map(lambda v: "" if pd.isna(v) else (str(int(v)) if float(v).is_integer() else repr(float(v))))
+        names = {v: "" if pd.isna(v) else (str(int(v)) if float(v).is_integer() else repr(float(v)))
+                 for v in column.unique()}
+        return column.map(names).astype(object)
     return column.astype(str)
 
 

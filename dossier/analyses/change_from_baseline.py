@@ -90,6 +90,8 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
     if records.empty:
         raise AnalysisError(f"analysis {analysis.id!r}: no {name} records with PARAMCD = {analysis.param!r} belong "
                             f"to subjects of population {s.population}", where=f"dataset {name}")
+    if pd.api.types.is_numeric_dtype(records["AVISIT"]):  # e.g. a CSV with visit numbers as AVISIT
+        records = records.assign(AVISIT=records["AVISIT"].map(_visit_text))
     param_label = _param_label(records, analysis)
     decimals = st.recorded_decimals(records["AVAL"])
     visits = _visits(records, analysis, name)
@@ -98,8 +100,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
 
     covariates = covariates_of(analysis)
     dose = analysis.dose_response.upper() if analysis.dose_response else None
-    records = st.attach_subject_variables(records, subjects, [*covariates, *([dose] if dose else [])], adsl,
-                                          analysis, name)
+    records = st.attach_subject_variables(records, [*covariates, *([dose] if dose else [])], adsl, analysis, name)
     if dose and not pd.api.types.is_numeric_dtype(records[dose]):
         raise AnalysisError(f"analysis {analysis.id!r}: dose_response variable {dose} must be numeric "
                             f"(e.g. TRTPN or TRT01PN)", where=f"dataset {name}")
@@ -161,6 +162,12 @@ def _param_label(records: pd.DataFrame, analysis: Analysis) -> str:
         if len(labels) == 1:
             return labels[0]
     return str(analysis.param)
+
+
+def _visit_text(value: float) -> str:
+    if pd.isna(value):
+        return ""
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _natural_key(text: str) -> list:
@@ -250,13 +257,13 @@ def _group_evidence(summary: pd.DataFrame, visit: str, arm: str, lsmean: tuple |
 
 def _design(frame: pd.DataFrame, leading: list[tuple[str, np.ndarray]], covariates: tuple[str, ...]
             ) -> tuple[np.ndarray, list[str], np.ndarray]:
-    """Complete-case design matrix: intercept, `leading` columns, then covariates (character ones as
-    treatment-coded factors). Returns X, column names, and the row mask used."""
+    """Complete-case design columns (no intercept): `leading` columns, then covariates (character ones as
+    treatment-coded factors, first level in sort order as the base). Returns X, column names, row mask."""
     keep = np.ones(len(frame), dtype=bool)
     for cov in covariates:
         keep &= ~st.is_missing(frame[cov]).to_numpy()
-    columns: list[np.ndarray] = [np.ones(int(keep.sum()))]
-    names = ["(intercept)"]
+    columns: list[np.ndarray] = []
+    names: list[str] = []
     for label, values in leading:
         columns.append(np.asarray(values, dtype=float)[keep])
         names.append(label)
@@ -266,82 +273,54 @@ def _design(frame: pd.DataFrame, leading: list[tuple[str, np.ndarray]], covariat
             columns.append(values.to_numpy(dtype=float))
             names.append(cov)
         else:
-            levels = sorted(values.astype(str).unique())
-            for level in levels[1:]:
-                columns.append((values.astype(str) == level).to_numpy(dtype=float))
-                names.append(f"{cov}={level}")
-    return np.column_stack(columns), names, keep
-
-
-def _independent(X: np.ndarray, names: list[str], protected: int) -> tuple[np.ndarray, list[str], list[str]]:
-    """Drop covariate columns that are linear combinations of earlier ones (the first `protected` are kept)."""
-    kept: list[int] = list(range(protected))
-    dropped: list[str] = []
-    rank = np.linalg.matrix_rank(X[:, kept]) if kept else 0
-    for j in range(protected, X.shape[1]):
-        trial = kept + [j]
-        r = np.linalg.matrix_rank(X[:, trial])
-        if r > rank:
-            kept, rank = trial, r
-        else:
-            dropped.append(names[j])
-    return X[:, kept], [names[j] for j in kept], dropped
-
-
-def _ols(y: np.ndarray, X: np.ndarray, analysis: Analysis, context: str, notes: list[str]):
-    from statsmodels.regression.linear_model import OLS
-
-    with st.captured_warnings(notes, analysis.id, context):
-        return OLS(y, X).fit()
+            codes, levels = pd.factorize(values.astype(str), sort=True)
+            if len(levels) > 1:
+                columns.append((codes[:, None] == np.arange(1, len(levels))).astype(float).T.copy().T)
+                names.extend(f"{cov}={level}" for level in levels[1:])
+    X = np.column_stack(columns) if columns else np.empty((int(keep.sum()), 0))
+    return X, names, keep
 
 
 def _ancova(at_visit: pd.DataFrame, arm: str, arms: tuple[str, ...], reference: str, covariates: tuple[str, ...],
             level: float, analysis: Analysis, visit: str, notes: list[str]) -> dict:
     """ANCOVA of CHG on arm + covariates at one visit: LS means and differences vs the reference."""
     empty: dict = {"lsmeans": {}, "comparisons": [], "dose_response": None}
-    present = [a for a in arms if (at_visit[arm] == a).any()]
-    leading = [(a, (at_visit[arm] == a).to_numpy()) for a in present if a != reference]
-    X, names, keep = _design(at_visit, leading, covariates)
-    y = at_visit["CHG"].to_numpy(dtype=float)[keep]
+    keep = np.ones(len(at_visit), dtype=bool)
+    for cov in covariates:
+        keep &= ~st.is_missing(at_visit[cov]).to_numpy()
     excluded = int((~keep).sum())
     if excluded:
         notes.append(f"analysis {analysis.id!r}: {visit}: {excluded} subject(s) with a missing covariate "
                      f"({', '.join(covariates)}) were left out of the ANCOVA")
-    used_arms = set(at_visit.loc[keep, arm])
-    if reference not in used_arms or len(used_arms) < 2:
+    complete = at_visit[keep]
+    present = [a for a in arms if (complete[arm] == a).any()]
+    if reference not in present or len(present) < 2:
         notes.append(f"analysis {analysis.id!r}: {visit}: ANCOVA not done (needs the reference arm "
                      f"{reference!r} and at least one other arm with data)")
         return empty
-    # arms without a subject left after complete cases would give all-zero columns: drop them
-    nonzero = [j for j in range(X.shape[1]) if j == 0 or j > len(leading) or X[:, j].any()]
-    X, names = X[:, nonzero], [names[j] for j in nonzero]
-    n_arm_cols = sum(1 for a, _ in leading if a in names)
-    X, names, dropped = _independent(X, names, 1 + n_arm_cols)
-    if dropped:
-        notes.append(f"analysis {analysis.id!r}: {visit}: covariate term(s) {', '.join(dropped)} are constant or "
-                     f"collinear in the ANCOVA and were dropped")
-    df_resid = len(y) - X.shape[1]
-    if df_resid <= 0:
+    others = [a for a in present if a != reference]
+    X, names, _ = _design(complete, [(a, (complete[arm] == a).to_numpy()) for a in others], covariates)
+    fit = st.least_squares(X, names, complete["CHG"].to_numpy(dtype=float), protected=len(others))
+    if fit is None:
         notes.append(f"analysis {analysis.id!r}: {visit}: too few subjects for the ANCOVA "
-                     f"({len(y)} subjects, {X.shape[1]} parameters)")
+                     f"({len(complete)} subjects, {X.shape[1] + 1} parameters)")
         return empty
-    fit = _ols(y, X, analysis, f"ANCOVA {visit}", notes)
-    beta, V = np.asarray(fit.params), np.asarray(fit.cov_params())
-    q = sps.t.ppf(0.5 + level / 2, df_resid)
-    arm_cols = {a: names.index(a) for a, _ in leading if a in names}
-    centre = X.mean(axis=0)
+    if fit.dropped:
+        notes.append(f"analysis {analysis.id!r}: {visit}: covariate term(s) {', '.join(fit.dropped)} are constant or "
+                     f"collinear in the ANCOVA and were dropped")
+    q = sps.t.ppf(0.5 + level / 2, fit.df)
+    arm_cols = [fit.names.index(a) for a in others]
     lsmeans: dict[str, tuple[float, float]] = {}
-    for a in [a for a in present if a == reference or a in arm_cols]:
-        L = centre.copy()
-        for col in arm_cols.values():
-            L[col] = 0.0
-        if a in arm_cols:
-            L[arm_cols[a]] = 1.0
-        lsmeans[a] = (float(L @ beta), float(np.sqrt(L @ V @ L)))
+    for a in present:  # predictions with every analysed subject set to arm `a`, averaged
+        x = fit.x_mean.copy()
+        x[arm_cols] = 0.0
+        if a != reference:
+            x[fit.names.index(a)] = 1.0
+        lsmeans[a] = fit.predict(x)
     comparisons = []
-    for a, col in arm_cols.items():
-        diff, se = float(beta[col]), float(np.sqrt(V[col, col]))
-        p = 2 * sps.t.sf(abs(diff / se), df_resid) if se > 0 else np.nan
+    for a in others:
+        diff, se = fit.coefficient(a)
+        p = 2 * sps.t.sf(abs(diff / se), fit.df) if se > 0 else np.nan
         comparisons.append({"group": a, "reference": reference, "difference": common.finite_or_none(diff),
                             "se": common.finite_or_none(se),
                             "ci": st.floats([diff - q * se, diff + q * se]), "p": common.finite_or_none(p)})
@@ -352,19 +331,16 @@ def _dose_response(at_visit: pd.DataFrame, dose: str, covariates: tuple[str, ...
                    notes: list[str]) -> dict | None:
     """Test of a linear trend in CHG with the numeric dose (in place of the arm factor), adjusted for covariates."""
     frame = at_visit[at_visit[dose].notna()]
-    if frame[dose].nunique() < 2:
-        notes.append(f"analysis {analysis.id!r}: {visit}: dose-response test not done ({dose} takes one value)")
-        return None
     X, names, keep = _design(frame, [(dose, frame[dose].to_numpy())], covariates)
-    y = frame["CHG"].to_numpy(dtype=float)[keep]
-    X, names, _ = _independent(X, names, 2)
-    df_resid = len(y) - X.shape[1]
-    if df_resid <= 0 or np.ptp(X[:, 1]) == 0:
-        notes.append(f"analysis {analysis.id!r}: {visit}: too few subjects for the dose-response test")
+    fit = None
+    if np.ptp(X[:, 0]) > 0 if len(X) else False:
+        fit = st.least_squares(X, names, frame["CHG"].to_numpy(dtype=float)[keep], protected=1)
+    if fit is None:
+        notes.append(f"analysis {analysis.id!r}: {visit}: dose-response test not done (too few subjects or "
+                     f"{dose} takes one value)")
         return None
-    fit = _ols(y, X, analysis, f"dose response {visit}", notes)
-    slope, se = float(fit.params[1]), float(np.sqrt(fit.cov_params()[1, 1]))
-    p = 2 * sps.t.sf(abs(slope / se), df_resid) if se > 0 else np.nan
+    slope, se = fit.coefficient(dose)
+    p = 2 * sps.t.sf(abs(slope / se), fit.df) if se > 0 else np.nan
     return {"variable": dose, "slope": common.finite_or_none(slope), "p": common.finite_or_none(p)}
 
 

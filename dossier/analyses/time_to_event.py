@@ -67,7 +67,8 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
     notes += w
     records = _records(analysis, data.frame(name), name, s, subjects, notes)
     param_label = _param_label(records, analysis)
-    decimals = st.recorded_decimals(records["AVAL"]) + 1
+    recorded = st.recorded_decimals(records["AVAL"])
+    decimals = recorded + 1  # medians: one decimal more than the times are recorded with
     present = [a for a in arms if (records[s.arm] == a).any()]
     for a in arms:
         if a not in present:
@@ -107,7 +108,8 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
                 comparisons.append(_compare(by_arm[a], by_arm[s.reference], a, s.reference, s.confidence,
                                             analysis, notes))
 
-    times = _at_risk_times(float(records["AVAL"].max()), analysis.at_risk_every, analysis, notes)
+    smallest = 10.0 ** -recorded  # no at-risk step finer than the recorded precision (1 for whole days)
+    times = _at_risk_times(float(records["AVAL"].max()), analysis.at_risk_every, smallest, analysis, notes)
     counts = {a: _at_risk(by_arm[a]["AVAL"].to_numpy(float), times) for a in present}
     evidence = {
         "param": analysis.param, "time_unit": analysis.time_unit, "groups": groups, "comparisons": comparisons,
@@ -196,7 +198,7 @@ def _kaplan_meier(time: np.ndarray, event: np.ndarray, level: float, analysis: A
     low, high = np.where(undefined, np.nan, low), np.where(undefined, np.nan, high)
     table = kmf.event_table
     censored_at = table.index[table["censored"].to_numpy() > 0].to_numpy(float)
-    return {"x": x, "y": y, "low": low, "high": high, "n": int(len(time)), "events": int(event.sum()),
+    return {"x": x, "y": y, "low": low, "high": high, "n": len(time), "events": int(event.sum()),
             "max_time": float(time.max()), "censored_x": censored_at,
             "censored_y": _step_at(x, y, censored_at)}
 
@@ -296,8 +298,15 @@ def _compare(group: pd.DataFrame, ref: pd.DataFrame, name: str, reference: str, 
                      f"({str(exc).splitlines()[0]}); hazard ratio not estimable")
         return out
     row = cph.summary.loc["ARM"]
+    limits = [_hr_limit(cph, "lower"), _hr_limit(cph, "upper")]
+    with np.errstate(divide="ignore"):
+        finite = np.all(np.isfinite(np.log([row["exp(coef)"], *limits])))
+    if not finite:  # monotone likelihood: the estimate runs off to 0 or infinity
+        notes.append(f"analysis {analysis.id!r}: hazard ratio {context} is not estimable (the Cox partial likelihood "
+                     f"has no finite maximum, e.g. complete separation of event times)")
+        return out
     out["hazard_ratio"] = common.finite_or_none(row["exp(coef)"])
-    out["hr_ci"] = st.floats([_hr_limit(cph, "lower"), _hr_limit(cph, "upper")])
+    out["hr_ci"] = st.floats(limits)
     out["p"] = common.finite_or_none(row["p"])
     try:
         with st.captured_warnings(notes, analysis.id, f"proportional-hazards test {context}"):
@@ -333,13 +342,14 @@ def nice_step(max_time: float, most: int = 10) -> float:
     return 10.0 ** (exponent + 2)
 
 
-def _at_risk_times(max_time: float, every: float | None, analysis: Analysis, notes: list[str]) -> np.ndarray:
-    step = every if every else nice_step(max_time)
+def _at_risk_times(max_time: float, every: float | None, smallest: float, analysis: Analysis,
+                   notes: list[str]) -> np.ndarray:
+    step = every if every else max(nice_step(max_time), smallest)
     count = math.ceil(max_time / step - 1e-9) if max_time > 0 else 0
     if count + 1 > MAX_AT_RISK_TIMES:
         notes.append(f"analysis {analysis.id!r}: at_risk_every = {every:g} gives {count + 1} times up to "
                      f"{max_time:g}; using a step of {nice_step(max_time):g} instead")
-        step = nice_step(max_time)
+        step = max(nice_step(max_time), smallest)
         count = math.ceil(max_time / step - 1e-9)
     return np.round(np.arange(count + 1) * step, 10)
 

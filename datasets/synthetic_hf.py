@@ -1,0 +1,362 @@
+"""Synthetic example trial DSR-HF-201: intracoronary AAV gene transfer in heart failure (SYNTHETIC DATA).
+
+A placebo-controlled dose-ranging Phase 1/2 study with 52 weeks of follow-up. The effects below are the
+simulation model's true values; the estimates in the documents are whatever the seeded draws give.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import synthetic_common as sc
+from synthetic_common import AEType, Param, Visit
+
+FOLDER = "hf-aav-synthetic"
+SEED = 20231101
+DESIGN = sc.Design(
+    study="DSR-HF-201",
+    arms=(("Placebo", 30), ("Low dose (1e13 vg)", 30), ("Mid dose (3e13 vg)", 30), ("High dose (1e14 vg)", 30)),
+    sites=(("101", "JPN"), ("102", "JPN"), ("103", "JPN"), ("104", "JPN"), ("201", "USA"), ("202", "USA"),
+           ("203", "USA")),
+    enrol=("2023-04-03", "2024-09-30"), cutoff="2025-10-31", untreated=4,
+    age=(64, 10, 30, 85), age_groups=((0, "<65"), (65, "65-74"), (75, ">=75")), male=0.76)
+VISITS = (Visit("Baseline", 0, 0, 0), Visit("Week 4", 4, 28, 3), Visit("Week 12", 12, 84, 7),
+          Visit("Week 26", 26, 182, 7), Visit("Week 52", 52, 364, 14))
+DURATION = 365
+# true effects at Week 52 by arm (placebo, low, mid, high) and the placebo-arm change
+LVEF_EFFECT, LVEF_DRIFT = (0.0, 1.0, 3.0, 5.0), 0.5
+SIXMWD_EFFECT, SIXMWD_DRIFT = (0.0, 10.0, 20.0, 35.0), 5.0
+KCCQ_EFFECT, KCCQ_DRIFT = (0.0, 2.0, 4.0, 7.0), 3.0
+NYHA_EFFECT, NYHA_DRIFT = (0.0, -0.10, -0.25, -0.40), -0.10
+HFH_YEAR, DEATH_YEAR, DROP_YEAR = 0.30, 0.09, 0.08  # placebo one-year risks
+HFH_HR, DEATH_HR = (1.0, 0.86, 0.74, 0.58), (1.0, 0.90, 0.82, 0.70)
+DROP_RR = (1.3, 1.1, 1.0, 0.9)  # sicker arms lose more subjects
+DROP_REASONS = {"Withdrawal by Subject": 0.45, "Lost to Follow-up": 0.30, "Physician Decision": 0.10,
+                "Adverse Event": 0.15}
+NYHA_CLASS = {1.0: "Class I", 2.0: "Class II", 3.0: "Class III", 4.0: "Class IV"}
+
+CARD, GEN, INF = "Cardiac disorders", "General disorders and administration site conditions", "Infections and infestations"
+NERV, RESP = "Nervous system disorders", "Respiratory, thoracic and mediastinal disorders"
+CATALOGUE = [
+    AEType(CARD, "Atrial fibrillation", (0.10,), serious=0.25, related=0.05),
+    AEType(CARD, "Ventricular tachycardia", (0.06, 0.06, 0.07, 0.08), serious=0.4, related=0.1),
+    AEType(CARD, "Angina pectoris", (0.05,), serious=0.15),
+    AEType(GEN, "Pyrexia", (0.03, 0.06, 0.10, 0.15), early=True, related=0.7),
+    AEType(GEN, "Catheter site haematoma", (0.05,), early=True, related=0.05),
+    AEType(GEN, "Fatigue", (0.12,)), AEType(GEN, "Oedema peripheral", (0.12,), related=0.05),
+    AEType(GEN, "Non-cardiac chest pain", (0.05,)),
+    AEType(INF, "Nasopharyngitis", (0.12,), serious=0.0, related=0.02),
+    AEType(INF, "Pneumonia", (0.05,), serious=0.6, related=0.02),
+    AEType(INF, "Urinary tract infection", (0.06,), serious=0.1, related=0.02),
+    AEType(NERV, "Dizziness", (0.12,)), AEType(NERV, "Headache", (0.08,)),
+    AEType(RESP, "Dyspnoea", (0.10,), serious=0.1), AEType(RESP, "Cough", (0.08,), serious=0.0),
+    AEType("Metabolism and nutrition disorders", "Hyperkalaemia", (0.06,)),
+    AEType("Metabolism and nutrition disorders", "Hypokalaemia", (0.05,)),
+    AEType("Renal and urinary disorders", "Acute kidney injury", (0.05,), serious=0.3),
+    AEType("Gastrointestinal disorders", "Nausea", (0.08,), related=0.15),
+    AEType("Gastrointestinal disorders", "Diarrhoea", (0.06,)),
+    AEType("Gastrointestinal disorders", "Constipation", (0.05,)),
+    AEType("Vascular disorders", "Hypotension", (0.08,), serious=0.05),
+    AEType("Investigations", "Troponin increased", (0.03, 0.05, 0.07, 0.09), early=True, related=0.5),
+    AEType("Musculoskeletal and connective tissue disorders", "Back pain", (0.06,)),
+    AEType("Psychiatric disorders", "Insomnia", (0.05,)),
+]
+FATAL = [(CARD, "Cardiac failure", 0.45, 9), (CARD, "Sudden cardiac death", 0.35, 0), (INF, "Pneumonia", 0.12, 9),
+         (INF, "Sepsis", 0.08, 5)]
+STOP = [(RESP, "Dyspnoea"), (GEN, "Fatigue"), (CARD, "Ventricular tachycardia"),
+        ("Renal and urinary disorders", "Acute kidney injury")]
+sc.LABELS.update({"HFETIOL": "Heart Failure Aetiology", "BLLVEF": "Baseline LVEF (%)",
+                  "NYHABL": "Baseline NYHA Class", "NYHABLN": "Baseline NYHA Class (N)"})
+
+
+def build(seed: int = SEED) -> dict:
+    rng = np.random.default_rng(seed)
+    adsl = sc.randomise(rng, DESIGN)
+    n = len(adsl)
+    arm = adsl["TRT01PN"].to_numpy(int)
+    severity = rng.normal(size=n)  # latent disease severity, shared by all outcomes
+    adsl["HFETIOL"] = np.where(rng.random(n) < 0.55 + 0.1 * (severity > 0), "Ischaemic", "Non-ischaemic")
+
+    # outcomes, follow-up and disposition
+    offsets = sc.visit_offsets(rng, n, VISITS)
+    risk = np.exp(0.5 * severity)
+    t_hfh = sc.event_offsets(rng, sc.daily_rate(HFH_YEAR) * np.asarray(HFH_HR)[arm] * risk)
+    t_death = sc.event_offsets(rng, sc.daily_rate(DEATH_YEAR) * np.asarray(DEATH_HR)[arm] * risk)
+    t_drop = sc.event_offsets(rng, sc.daily_rate(DROP_YEAR) * np.asarray(DROP_RR)[arm] * np.exp(0.3 * severity))
+    last = sc.dispose(rng, adsl, t_death, t_drop, offsets[:, -1].astype(float), DROP_REASONS)
+
+    # efficacy: expected change rises as the transgene is expressed (time constant 8 weeks)
+    ramp = 1 - np.exp(-np.array([v.num for v in VISITS[1:]]) / 8)
+
+    def change(effect, drift):
+        return (drift + np.asarray(effect)[arm])[:, None] * ramp
+
+    params = [
+        Param("LVEF", "Left ventricular ejection fraction (%)", 1, 25 - 3 * severity + rng.normal(0, 3, n),
+              change(LVEF_EFFECT, LVEF_DRIFT), ramp, 3.5, 3.5, (5, 80), (12, 35), decimals=1),
+        Param("SIXMWD", "6-minute walk distance (m)", 2, 320 - 45 * severity + rng.normal(0, 50, n),
+              change(SIXMWD_EFFECT, SIXMWD_DRIFT), ramp, 35, 40, (0, 800), (100, 500)),
+        Param("KCCQ", "KCCQ overall summary score", 3, 55 - 8 * severity + rng.normal(0, 12, n),
+              change(KCCQ_EFFECT, KCCQ_DRIFT), ramp, 8, 9, (0, 100), (10, 95), decimals=1),
+        Param("NYHA", "NYHA class", 4, 2.9 + 0.45 * severity + rng.normal(0, 0.3, n),
+              change(NYHA_EFFECT, NYHA_DRIFT), ramp, 0.3, 0.35, (1, 4), (1.5, 4.49), avalc=NYHA_CLASS),
+    ]
+    baselines = {p.code: sc.observed_baseline(rng, p) for p in params}
+    adsl["BLLVEF"] = baselines["LVEF"]
+    adsl["NYHABLN"] = baselines["NYHA"]
+    adsl["NYHABL"] = [NYHA_CLASS[v] for v in baselines["NYHA"]]
+    adeff = sc.bds(rng, adsl, VISITS, offsets, last, params, baselines)
+    sc.efficacy_flag(adsl, adeff, "LVEF")
+
+    # time to event: heart-failure hospitalisation or death, and death
+    first = np.fmin(t_hfh, t_death)
+    what = np.where(t_hfh <= t_death, "HEART FAILURE HOSPITALISATION", "DEATH")
+    adtte = pd.concat([
+        sc.tte(adsl, last, "TTHFD", "Time to heart-failure hospitalisation or death", 1, first, what),
+        sc.tte(adsl, last, "TTDEATH", "Time to death from any cause", 2, t_death, "DEATH"),
+    ], ignore_index=True).sort_values(["USUBJID", "PARAMN"], kind="stable").reset_index(drop=True)
+
+    # adverse events; each hospitalisation, death and discontinuation for an adverse event is one too
+    trtsdt = adsl["TRTSDT"].to_numpy("datetime64[D]")
+    hosp = np.nonzero(t_hfh <= last)[0]
+    explicit = pd.concat([
+        pd.DataFrame({"i": hosp, "ASTDT": trtsdt[hosp] + t_hfh[hosp].astype(int) * sc.DAY, "AEBODSYS": CARD,
+                      "AEDECOD": "Cardiac failure", "serious": True, "fatal": False}),
+        sc.outcome_events(rng, adsl, last, t_death, FATAL, STOP),
+    ], ignore_index=True)
+    adae = sc.adverse_events(rng, adsl, last, CATALOGUE, DURATION, explicit)
+
+    datasets = {
+        "adsl": (sc.finish_adsl(adsl, DESIGN.cutoff), "Subject-Level Analysis Dataset"),
+        "adeff": (adeff, "Efficacy Analysis Dataset"),
+        "adtte": (adtte, "Time-to-Event Analysis Dataset"),
+        "adae": (adae, "Adverse Events Analysis Dataset"),
+    }
+    return {"folder": FOLDER, "seed": seed, "datasets": datasets, "spec": SPEC, "texts": TEXTS,
+            "readme": readme(seed, datasets)}
+
+
+# ------------------------------------------------------------------------------------------------ dossier.yaml
+
+
+
+def efficacy(analysis_id: str, title: str, param: str, mcid: float) -> dict:
+    return {"id": analysis_id, "type": "change_from_baseline", "title": title, "dataset": "adeff", "param": param,
+            "population": "EFFFL", "where": {"ANL01FL": "Y"}, "visits": [v.name for v in VISITS[1:]],
+            "covariates": ["BASE"], "mcid": mcid, "improvement": "increase", "dose_response": "TRT01PN"}
+
+
+SPEC = {
+    "study": {
+        "id": DESIGN.study,
+        "title": "A randomised, double-blind, placebo-controlled, dose-ranging Phase 1/2 study of a single "
+                 "intracoronary infusion of DSR-101 in patients with advanced heart failure with reduced ejection "
+                 "fraction (synthetic example)",
+        "phase": "1/2",
+        "design": "Randomised 1:1:1:1, double-blind, placebo-controlled, parallel-group dose ranging; single "
+                  "antegrade intracoronary infusion; multicentre (Japan and United States)",
+        "sponsor": "Example Sponsor (synthetic)",
+        "duration": "52 weeks",
+        "primary_endpoint": "Change from baseline in left ventricular ejection fraction (LVEF) at Week 52",
+    },
+    "product": {
+        "name": "DSR-101 (synthetic)", "code": "DSR-101",
+        "generic_name": "AAV1-mediated SERCA2a gene transfer (synthetic example)",
+        "modality": "Gene therapy (AAV vector)",
+        "mechanism": "AAV1 vector delivering the SERCA2a (ATP2A2) gene to cardiomyocytes to restore "
+                     "sarcoplasmic-reticulum calcium uptake",
+        "dose": "Single antegrade intracoronary infusion of 1e13, 3e13 or 1e14 vector genomes over about 10 minutes",
+    },
+    "indication": "Chronic heart failure with reduced ejection fraction (NYHA class II-IV) despite optimised "
+                  "guideline-directed therapy (synthetic example)",
+    "language": "en",
+    "synthetic": True,
+    "date": dt.date(2026, 11, 21),
+    "population": "SAFFL",
+    "arm": "TRT01A",
+    "reference_arm": "Placebo",
+    "analyses": [
+        {"id": "demog", "type": "baseline", "title": "Demographics and baseline characteristics",
+         "variables": ["AGE", "AGEGR1", "SEX", "RACE", "BMIBL", "HFETIOL", "NYHABL", "BLLVEF"]},
+        {"id": "disp", "type": "disposition", "title": "Subject disposition (randomised subjects)",
+         "population": "ITTFL", "arm": "TRT01P"},
+        efficacy("lvef", "Change from baseline in LVEF (%)", "LVEF", 5),
+        efficacy("sixmwd", "Change from baseline in 6-minute walk distance (m)", "SIXMWD", 30),
+        efficacy("kccq", "Change from baseline in KCCQ overall summary score", "KCCQ", 5),
+        {"id": "tte-hf", "type": "time_to_event", "title": "Time to heart-failure hospitalisation or death",
+         "dataset": "adtte", "param": "TTHFD", "landmarks": [180, 365], "at_risk_every": 60},
+        {"id": "teae", "type": "adverse_events", "title": "Treatment-emergent adverse events", "dataset": "adae"},
+    ],
+    "briefing": {
+        "consultation_category": "Consultation on the pivotal clinical trial of a regenerative medical product "
+                                 "(synthetic example)",
+        "version": "0.1 (synthetic example)",
+        "questions": [
+            {"question": "Does PMDA agree that the Phase 1/2 data support a pivotal study design with change from "
+                         "baseline in LVEF at Week 52 as the primary endpoint?",
+             "position": "The sponsor proposes change from baseline in LVEF at Week 52, read by a blinded "
+                         "echocardiography core laboratory, as the primary endpoint, with KCCQ overall summary "
+                         "score and 6-minute walk distance as key secondary endpoints.",
+             "rationale": "LVEF reflects the intended mechanism (improved myocardial calcium handling) and is "
+                          "measured objectively. Study DSR-HF-201 estimated the change in LVEF by dose with a "
+                          "dose-response test; these estimates set the sample size of the pivotal study.",
+             "evidence": ["lvef", "kccq", "sixmwd"]},
+            {"question": "Does PMDA agree that the high dose (1e14 vg) is the appropriate dose for the pivotal study?",
+             "position": "The sponsor proposes to compare the high dose with placebo in the pivotal study.",
+             "rationale": "The choice rests on the efficacy estimates by dose and on the adverse-event profile by "
+                          "dose in Study DSR-HF-201, including clinical events.",
+             "evidence": ["lvef", "tte-hf", "teae"]},
+            {"question": "Does PMDA agree that about 300 treated subjects followed for 12 months, with long-term "
+                         "follow-up for 5 years, form an adequate safety database for an application?",
+             "position": "Yes, with long-term follow-up continuing after the application and reported periodically.",
+             "rationale": "A single administration gives every subject the full exposure. The adverse events by "
+                          "dose in Study DSR-HF-201 are the basis for the size of the database.",
+             "evidence": ["teae"]},
+        ],
+        "product_overview": "text/product_overview.md",
+        "disease": "text/disease.md",
+        "current_treatment": "text/current_treatment.md",
+        "unmet_need": "text/unmet_need.md",
+        "development_history": "text/development_history.md",
+        "regulatory_status": [
+            {"region": "US", "designation": "Fast Track (synthetic example)", "date": dt.date(2025, 3, 14),
+             "status": "Granted"},
+            {"region": "EU", "designation": "PRIME (synthetic example)", "status": "Application planned"},
+            {"region": "Japan", "designation": "SAKIGAKE designation (synthetic example)",
+             "status": "Application in preparation"},
+        ],
+        "quality_nonclinical": "text/quality_nonclinical.md",
+        # clinical_summary is deliberately left unset: the documents show the "text not provided" notice
+        "development_plan": "text/development_plan.md",
+        "timeline": [
+            {"milestone": "Phase 1/2 study DSR-HF-201: data cut-off", "date": "2025-10", "region": "Global"},
+            {"milestone": "PMDA consultation on the pivotal study", "date": "2027 Q1", "region": "Japan"},
+            {"milestone": "Pivotal study first subject dosed", "date": "2027 Q3", "region": "Japan and US"},
+            {"milestone": "Application (Japan)", "date": "2030 Q1", "region": "Japan"},
+        ],
+    },
+    "sakigake": {
+        "version": "0.1 (synthetic example)",
+        "development_stage": "Phase 1/2 completed (52-week data); pivotal study in planning",
+        "innovativeness": {"text": "text/sakigake_innovativeness.md",
+                           "summary": "A one-time gene therapy aimed at the calcium-handling defect of the failing "
+                                      "heart muscle, which no approved therapy addresses (synthetic example)."},
+        "seriousness": {"text": "text/sakigake_seriousness.md",
+                        "summary": "Advanced heart failure is life-threatening, with frequent hospitalisation.",
+                        "analyses": ["demog"]},
+        "efficacy": {"text": "text/sakigake_efficacy.md",
+                     "summary": "Phase 1/2 data on LVEF, clinical events and safety by dose are presented.",
+                     "analyses": ["lvef", "tte-hf", "teae"]},
+        "japan_first": {"text": "text/sakigake_japan_first.md",
+                        "summary": "Japan is the first planned application.",
+                        "japan_filing": dt.date(2030, 3, 31),
+                        "other_filings": [{"region": "US", "date": dt.date(2030, 9, 30),
+                                           "note": "Biologics License Application (planned)"}]},
+        "schedule": [
+            {"milestone": "Pivotal study start", "date": "2027 Q3", "region": "Japan and US"},
+            {"milestone": "Pivotal study 52-week readout", "date": "2029 Q3"},
+            {"milestone": "Application", "date": "2030 Q1", "region": "Japan"},
+        ],
+        "attachments": ["Study DSR-HF-201 clinical study report synopsis (synthetic)",
+                        "Nonclinical summary of DSR-101 (synthetic)"],
+    },
+}
+
+# ------------------------------------------------------------------------------------------------ writer's text
+
+NOTE = "*Synthetic example text: DSR-101 is a fictional product; nothing here describes a real product or study.*\n\n"
+TEXTS = {name: NOTE + body for name, body in {
+    "product_overview.md": """\
+DSR-101 is a recombinant adeno-associated virus serotype 1 (AAV1) vector carrying the coding sequence of
+human SERCA2a (*ATP2A2*), the pump that returns calcium to the sarcoplasmic reticulum after each heartbeat.
+It is given once, as an antegrade intracoronary infusion during cardiac catheterisation.
+
+- Intended effect: restore calcium cycling in failing cardiomyocytes, improving contraction and relaxation.
+- Doses studied: 1e13, 3e13 and 1e14 vector genomes (vg).
+- Category in Japan: regenerative medical product (gene therapy).
+""",
+    "disease.md": """\
+Heart failure with reduced ejection fraction is a progressive syndrome in which the left ventricle cannot
+pump enough blood for the body's needs. Patients have breathlessness, fatigue and fluid retention, and
+are repeatedly admitted to hospital. Heart failure is common in older people, and the number of patients
+in Japan rises as the population ages. Patients with NYHA class III or IV symptoms have a poor prognosis.
+""",
+    "current_treatment.md": """\
+Guideline-directed medical therapy combines a renin-angiotensin system inhibitor or an angiotensin
+receptor-neprilysin inhibitor, a beta-blocker, a mineralocorticoid receptor antagonist and an SGLT2
+inhibitor, with diuretics for congestion. Devices (implantable defibrillators, cardiac resynchronisation)
+help selected patients. Advanced heart failure may need a left ventricular assist device or heart
+transplantation, both limited in availability.
+""",
+    "unmet_need.md": """\
+Many patients remain symptomatic and are readmitted despite optimised therapy. Current drugs act on
+neurohormonal pathways and loading conditions; none corrects the abnormal calcium handling of the failing
+heart muscle. A one-time treatment that improves the function of the heart muscle itself would add a new
+option for these patients.
+""",
+    "development_history.md": """\
+- Nonclinical pharmacology and toxicology studies supported the first clinical use (synthetic example).
+- Study DSR-HF-201 (this dossier): randomised, placebo-controlled dose-ranging Phase 1/2 study in Japan
+  and the United States, single intracoronary infusion, 52 weeks of follow-up.
+- Long-term follow-up of treated subjects continues for 5 years under a separate protocol.
+""",
+    "quality_nonclinical.md": """\
+The vector is produced by transient transfection of a mammalian cell line and purified by chromatography;
+release tests cover identity, vector genome titre, potency, purity and adventitious agents (synthetic
+example). Nonclinical studies examined biodistribution, shedding and toxicology after intracoronary
+delivery; their results are summarised in the attachments of the full dossier.
+""",
+    "development_plan.md": """\
+The sponsor plans one pivotal, randomised, double-blind, placebo-controlled study of the high dose:
+
+- About 300 subjects with heart failure with reduced ejection fraction, NYHA class II-IV, in Japan and
+  the United States, with at least one third of subjects enrolled in Japan.
+- Primary endpoint: change from baseline in LVEF at Week 52 (core laboratory).
+- Key secondary endpoints: KCCQ overall summary score, 6-minute walk distance, and time to heart-failure
+  hospitalisation or death.
+- Long-term follow-up for 5 years for delayed adverse events of gene therapy.
+""",
+    "sakigake_innovativeness.md": """\
+DSR-101 acts on a mechanism that no approved heart-failure therapy addresses: the loss of SERCA2a
+activity in the failing cardiomyocyte. A single administration is intended to give a lasting effect,
+which differs from daily drugs that must be taken for life.
+""",
+    "sakigake_seriousness.md": """\
+The target population has symptomatic heart failure with reduced ejection fraction despite optimised
+therapy. The condition is life-threatening, and repeated hospitalisation impairs daily life. The
+baseline characteristics of the Phase 1/2 population are shown below.
+""",
+    "sakigake_efficacy.md": """\
+Study DSR-HF-201 compared three dose levels with placebo. The change from baseline in LVEF by dose,
+the time to heart-failure hospitalisation or death, and the adverse events are summarised below. These
+Phase 1/2 data are the basis of the pivotal study design and are not confirmatory.
+""",
+    "sakigake_japan_first.md": """\
+Development was led from Japan: Japanese sites enrolled subjects in the Phase 1/2 study, and the sponsor
+plans to submit the first application in Japan, before other regions.
+""",
+}.items()}
+
+
+def readme(seed: int, datasets: dict) -> str:
+    model = f"""\
+- Single intracoronary infusion on TRTSDT; visits at Baseline and Weeks 4, 12, 26 and 52 (windows
+  +/-3 to +/-14 days).
+- A latent severity per subject lowers baseline LVEF, 6MWD and KCCQ, raises NYHA class and raises the
+  event and dropout hazards. Baselines must meet eligibility (e.g. LVEF 12-35%), so regression to the
+  mean is built in.
+- True Week-52 effects vs placebo (low/mid/high): LVEF {LVEF_EFFECT[1:]} points, 6MWD {SIXMWD_EFFECT[1:]} m,
+  KCCQ {KCCQ_EFFECT[1:]} points, NYHA class {NYHA_EFFECT[1:]}, rising with time constant 8 weeks; SD of the
+  Week-52 change in LVEF about 6 points.
+- Placebo one-year risks: heart-failure hospitalisation {HFH_YEAR:.0%}, death {DEATH_YEAR:.0%}, dropout
+  {DROP_YEAR:.0%}; true hazard ratios (low/mid/high) {HFH_HR[1:]} for hospitalisation and {DEATH_HR[1:]}
+  for death; dropout rate ratios {DROP_RR} by arm (placebo first).
+"""
+    conventions = """\
+ADTTE censors at the Week 52 visit (END OF STUDY) or at the last contact of subjects who left early.
+Every heart-failure hospitalisation is a serious "Cardiac failure" adverse event and every death has a
+fatal adverse event. NYHA class has AVALC ("Class I" ... "Class IV") as well as AVAL 1-4.
+"""
+    return sc.readme(DESIGN, "DSR-101", seed, datasets, model, conventions)

@@ -1,0 +1,180 @@
+"""HTML `<table class="data|fields">` -> a WordprocessingML table, built as XML in one pass.
+
+Header rows (`<thead>`) repeat on every page (`w:tblHeader`), no row splits across pages,
+booktabs rules (table style top/bottom rule, a rule under the header, a partial rule under
+spanning group headers), `colspan` -> `w:gridSpan`, fixed column widths fitted to the text
+width from the content lengths.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from dossier.errors import RenderError
+from dossier.render.docx_html import Node, is_blank
+from dossier.render.docx_ooxml import el
+
+CELL_CLASSES = frozenset({"level-1", "level-2", "num"})
+LEVEL_INDENT_TWIPS = 216  # 1.2 em at 9 pt, as in print.css
+
+
+@dataclass
+class Cell:
+    node: Node
+    span: int
+    head: bool  # inside <thead>
+
+
+@dataclass
+class Row:
+    cells: list[Cell]
+    head: bool
+    emphasis: bool
+
+
+# (cell node, paragraph style, alignment, left indent, bold) -> paragraphs
+CellFiller = Callable[[Node, str, "str | None", int, bool], list]
+
+
+def read_rows(table: Node) -> list[Row]:
+    """Validate the table subset and return its rows in order (header rows first)."""
+    rows: list[Row] = []
+    for child in table.children:
+        if is_blank(child):
+            continue
+        if not isinstance(child, Node) or child.tag not in ("thead", "tbody", "tr"):
+            what = f"<{child.tag}>" if isinstance(child, Node) else "text"
+            raise RenderError(f"unsupported element {what} in <table> in document HTML")
+        if child.tag == "tr":
+            rows.append(_row(child, head=False))
+            continue
+        if child.classes:
+            raise RenderError(f"unsupported class on <{child.tag}> in document HTML")
+        for tr in child.children:
+            if is_blank(tr):
+                continue
+            if not isinstance(tr, Node) or tr.tag != "tr":
+                raise RenderError(f"unsupported content in <{child.tag}> in document HTML")
+            rows.append(_row(tr, head=child.tag == "thead"))
+    return rows
+
+
+def _row(tr: Node, head: bool) -> Row:
+    if tr.classes - {"emphasis"}:
+        raise RenderError(f"unsupported class {' '.join(sorted(tr.classes))!r} on <tr> in document HTML")
+    cells = []
+    for cell in tr.children:
+        if is_blank(cell):
+            continue
+        if not isinstance(cell, Node) or cell.tag not in ("td", "th"):
+            raise RenderError("unsupported content in <tr> in document HTML (only <th>/<td>)")
+        if cell.classes - CELL_CLASSES:
+            raise RenderError(f"unsupported class {' '.join(sorted(cell.classes))!r} on <{cell.tag}> in document HTML")
+        if "rowspan" in cell.attrs:
+            raise RenderError("unsupported attribute rowspan in document HTML")
+        try:
+            span = int(cell.attrs.get("colspan", "1"))
+        except ValueError:
+            raise RenderError(f"invalid colspan {cell.attrs['colspan']!r} in document HTML") from None
+        cells.append(Cell(cell, max(1, min(span, 63)), head))
+    return Row(cells, head, "emphasis" in tr.classes)
+
+
+def _display_len(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def column_widths(rows: list[Row], ncols: int, total: int) -> list[int]:
+    """Widths (twips) summing to `total`, proportional to each column's (capped) content length."""
+    want = [4] * ncols
+    for row in rows:
+        col = 0
+        for cell in row.cells:
+            if cell.span == 1 and col < ncols:
+                text = cell.node.text()
+                if cell.head:  # headers wrap: their longest word counts
+                    length = max((_display_len(w) for w in text.split()), default=0)
+                else:
+                    length = _display_len(text) + (2 * _level(cell.node) if col == 0 else 0)
+                want[col] = max(want[col], min(length, 42 if col == 0 else 24))
+            col += cell.span
+    weight = sum(want)
+    widths = [max(400, total * w // weight) for w in want]
+    widths[-1] += total - sum(widths)
+    return widths
+
+
+def _level(node: Node) -> int:
+    return 2 if "level-2" in node.classes else 1 if "level-1" in node.classes else 0
+
+
+def _border(side: str, size: int) -> object:
+    return el(f"w:{side}", {"w:val": "single", "w:sz": str(size), "w:space": "0", "w:color": "000000"})
+
+
+def build_table(table: Node, width: int, style_id: str, fill: CellFiller) -> object:
+    """The `w:tbl` element for a data or fields table `width` twips wide."""
+    kind = table.classes
+    if kind not in ({"data"}, {"fields"}):
+        raise RenderError(f"unsupported table class {' '.join(sorted(kind))!r} in document HTML")
+    fields = kind == {"fields"}
+    rows = read_rows(table)
+    if not rows:
+        raise RenderError("empty <table> in document HTML")
+    ncols = max(sum(c.span for c in row.cells) for row in rows) or 1
+    widths = column_widths(rows, ncols, width)
+    if not fields and ncols > 1 and widths[0] < width * 34 // 100:  # the stub column gets room, as in print.css
+        stub = width * 34 // 100
+        rest = sum(widths[1:])
+        widths = [stub] + [max(400, w * (width - stub) // rest) for w in widths[1:]]
+        widths[-1] += width - sum(widths)
+    if fields and ncols == 2:
+        widths = [width * 3 // 10, width - width * 3 // 10]
+
+    tbl = el("w:tbl")
+    tbl.append(el("w:tblPr", None,
+                  el("w:tblStyle", {"w:val": style_id}),
+                  el("w:tblW", {"w:w": str(width), "w:type": "dxa"}),
+                  el("w:tblLayout", {"w:type": "fixed"}),
+                  el("w:tblLook", {"w:val": "0000", "w:firstRow": "0", "w:lastRow": "0", "w:firstColumn": "0",
+                                   "w:lastColumn": "0", "w:noHBand": "1", "w:noVBand": "1"})))
+    tbl.append(el("w:tblGrid", None, *(el("w:gridCol", {"w:w": str(w)}) for w in widths)))
+    head_rows = [i for i, row in enumerate(rows) if row.head]
+    last_head = head_rows[-1] if head_rows else -1
+    for index, row in enumerate(rows):
+        tr = el("w:tr")
+        tr_pr = el("w:trPr", None, el("w:cantSplit"))
+        if row.head and index <= last_head and all(rows[i].head for i in range(index + 1)):
+            tr_pr.append(el("w:tblHeader"))
+        tr.append(tr_pr)
+        col = 0
+        for cell in row.cells + [Cell(Node("td"), 1, row.head)] * max(0, ncols - sum(c.span for c in row.cells)):
+            span = min(cell.span, max(1, ncols - col))
+            tc_pr = el("w:tcPr", None, el("w:tcW", {"w:w": str(sum(widths[col:col + span])), "w:type": "dxa"}))
+            if span > 1:
+                tc_pr.append(el("w:gridSpan", {"w:val": str(span)}))
+            if not fields and index == last_head:
+                tc_pr.append(el("w:tcBorders", None, _border("bottom", 6)))
+            elif not fields and row.head and span > 1:
+                tc_pr.append(el("w:tcBorders", None, _border("bottom", 4)))
+            tc_pr.append(el("w:vAlign", {"w:val": "bottom" if row.head else "top"}))
+            tc = el("w:tc", None, tc_pr)
+            header_cell = cell.node.tag == "th" or row.head
+            if fields:  # label/value rows: the label (first) column is bold, as in print.css
+                style, align = ("Table Heading" if cell.node.tag == "th" or col == 0 else "Table Text"), None
+            elif row.head:
+                style, align = "Table Heading", (None if col == 0 else "center")
+            else:
+                style, align = ("Table Heading" if cell.node.tag == "th" else "Table Text"), None
+            if "num" in cell.node.classes:
+                align = "center"
+            indent = LEVEL_INDENT_TWIPS * _level(cell.node)
+            bold = row.emphasis and not header_cell
+            for p in fill(cell.node, style, align, indent, bold):
+                tc.append(p)
+            tr.append(tc)
+            col += span
+        tbl.append(tr)
+    return tbl

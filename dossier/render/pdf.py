@@ -1,0 +1,106 @@
+"""HTML subset -> PDF with weasyprint, reading files only from the build's resource folders.
+
+`write_pdf` applies `print.css` (found in the resource folders), fetches every resource through
+`RestrictedFetcher` (no network, no file outside the resource folders, no data: URLs), sets
+the metadata (title, language, optional date; no clock time anywhere) and writes PDF 1.7 with
+a content-derived /ID, so the same HTML always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import mimetypes
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from dossier.errors import OutputError, RenderError
+from dossier.render import resolve_resource
+
+LOG = logging.getLogger("dossier.render")
+
+# Relative references in the HTML are joined to this virtual base before they reach the
+# fetcher; only URLs under it are mapped onto the resource folders, everything else is refused.
+VIRTUAL_BASE = "file:///dossier-resources/"
+STYLESHEET = "print.css"
+
+_MIME = {".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg",
+         ".jpeg": "image/jpeg", ".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff", ".woff2": "font/woff2"}
+
+# Page footer per document language (print.css carries the English one).
+_FOOTERS = {
+    "ja": '@page { font-family: "Noto Sans CJK JP", "Liberation Sans", sans-serif;'
+          ' @bottom-center { content: counter(page) " / " counter(pages) " ページ"; } }',
+}
+
+
+class RefusedResource(ValueError):
+    """Raised inside the fetcher so weasyprint skips a resource it must not read."""
+
+
+class RestrictedFetcher:
+    """A weasyprint URL fetcher that serves only files inside `resource_dirs`.
+
+    Every refused URL is kept in `refused` (and logged) so callers and tests can see it.
+    """
+
+    def __init__(self, resource_dirs: Sequence[Path]) -> None:
+        self.resource_dirs = [Path(d) for d in resource_dirs]
+        self.refused: list[str] = []
+        self.served: list[Path] = []
+
+    def __call__(self, url: str):
+        from weasyprint.urls import URLFetcherResponse
+
+        path = self.resolve(url)
+        if path is None:
+            self.refused.append(url)
+            LOG.warning("refused to fetch %s (only files in the build's resource folders are read)", url[:200])
+            raise RefusedResource(f"refused: {url[:200]}")
+        self.served.append(path)
+        mime = _MIME.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        # the response names the real file: weasyprint re-reads raster images from response.path
+        return URLFetcherResponse(path.as_uri(), body=path.read_bytes(), headers={"Content-Type": mime})
+
+    def resolve(self, url: str) -> Path | None:
+        """The file a URL names, if it lies under the virtual base and inside a resource folder."""
+        if not url.startswith(VIRTUAL_BASE):
+            return None
+        parts = urlsplit(url)
+        if parts.query or parts.netloc:
+            return None
+        relative = unquote(parts.path)[len(urlsplit(VIRTUAL_BASE).path):]
+        return resolve_resource(relative, self.resource_dirs)
+
+
+def write_pdf(html: str, out_path: Path, resource_dirs: Sequence[Path], *, title: str, lang: str,
+              date: datetime.date | None = None) -> None:
+    """Render `html` (the document HTML subset) to an A4 PDF at `out_path`.
+
+    `print.css` is taken from the first resource folder holding it; pictures and fonts are read
+    only from `resource_dirs`. `date` becomes the creation/modification date (none if None).
+    """
+    from weasyprint import CSS, HTML
+
+    fetcher = RestrictedFetcher(resource_dirs)
+    css_path = resolve_resource(STYLESHEET, fetcher.resource_dirs)
+    if css_path is None:
+        raise RenderError(f"{STYLESHEET} not found in the resource folders {[str(d) for d in resource_dirs]}")
+    stylesheets = [CSS(string=css_path.read_text(encoding="utf-8"), base_url=VIRTUAL_BASE, url_fetcher=fetcher)]
+    if lang in _FOOTERS:
+        stylesheets.append(CSS(string=_FOOTERS[lang]))
+    document = HTML(string=html, base_url=VIRTUAL_BASE, url_fetcher=fetcher).render(stylesheets=stylesheets)
+    metadata = document.metadata
+    metadata.title = title
+    metadata.lang = lang
+    metadata.authors = ["dossier"]
+    metadata.generator = "dossier"
+    metadata.created = metadata.modified = date.isoformat() if date else None
+    metadata.description = None
+    metadata.keywords = []
+    data = document.write_pdf(pdf_version="1.7", pdf_identifier=True)
+    try:
+        Path(out_path).write_bytes(data)
+    except OSError as exc:
+        raise OutputError(f"cannot write {out_path}: {exc}") from exc

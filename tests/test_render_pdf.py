@@ -1,0 +1,186 @@
+"""PDF rendering (dossier.render.pdf): page format, fonts, outline, running header/footer, fetcher."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from dossier.errors import RenderError
+from dossier.render import write_pdf
+from dossier.render.pdf import VIRTUAL_BASE, RefusedResource, RestrictedFetcher
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = ROOT / "templates"
+FIXTURES = Path(__file__).parent / "fixtures" / "render"
+
+needs_poppler = pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="poppler-utils not installed")
+
+
+def run(*args: str) -> str:
+    return subprocess.run(args, check=True, capture_output=True, text=True).stdout
+
+
+def page_texts(pdf: Path) -> list[str]:
+    return run("pdftotext", "-layout", str(pdf), "-").split("\f")[:-1]
+
+
+@pytest.fixture(scope="module")
+def figures_dir(tmp_path_factory) -> Path:
+    from PIL import Image
+
+    folder = tmp_path_factory.mktemp("build") / "figures"
+    folder.mkdir()
+    Image.new("RGB", (800, 500), (200, 220, 240)).save(folder / "km.png")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def en_pdfs(tmp_path_factory, figures_dir) -> tuple[Path, Path]:
+    html = (FIXTURES / "subset_en.html").read_text(encoding="utf-8")
+    out = tmp_path_factory.mktemp("pdf")
+    paths = out / "a.pdf", out / "b.pdf"
+    for path in paths:
+        write_pdf(html, path, [TEMPLATES, figures_dir], title="Briefing", lang="en", date=datetime.date(2024, 5, 1))
+    return paths
+
+
+@pytest.fixture(scope="module")
+def ja_pdf(tmp_path_factory) -> Path:
+    html = (FIXTURES / "subset_ja.html").read_text(encoding="utf-8")
+    path = tmp_path_factory.mktemp("pdf_ja") / "ja.pdf"
+    write_pdf(html, path, [TEMPLATES], title="相談資料", lang="ja")
+    return path
+
+
+def test_same_html_gives_identical_bytes(en_pdfs):
+    a, b = en_pdfs
+    assert a.read_bytes() == b.read_bytes()
+
+
+@needs_poppler
+def test_a4_pdf_17_not_encrypted(en_pdfs):
+    info = run("pdfinfo", str(en_pdfs[0]))
+    assert re.search(r"Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info)
+    version = re.search(r"PDF version:\s+1\.(\d)", info)
+    assert version and 4 <= int(version.group(1)) <= 7
+    assert re.search(r"Encrypted:\s+no", info)
+    assert re.search(r"Title:\s+Briefing", info)
+
+
+def test_metadata_dates_come_from_the_caller(en_pdfs, ja_pdf):
+    meta = PdfReader(en_pdfs[0]).metadata
+    assert meta["/CreationDate"].startswith("D:20240501") and meta["/ModDate"].startswith("D:20240501")
+    assert "/CreationDate" not in PdfReader(ja_pdf).metadata  # no date given: none written
+
+
+@needs_poppler
+def test_every_font_is_embedded(en_pdfs, ja_pdf):
+    for pdf in (en_pdfs[0], ja_pdf):
+        rows = run("pdffonts", str(pdf)).splitlines()[2:]
+        assert rows
+        for row in rows:
+            # name type... encoding emb sub uni object ID: emb is the 5th column from the end
+            assert row.split()[-5] == "yes", row
+
+
+def test_outline_mirrors_h1_to_h3(en_pdfs):
+    reader = PdfReader(en_pdfs[0])
+
+    def walk(items, depth=0):
+        out = []
+        for item in items:
+            if isinstance(item, list):
+                out += walk(item, depth + 1)
+            else:
+                out.append((depth, item.title))
+        return out
+
+    assert walk(reader.outline) == [
+        (0, "1. Introduction"), (1, "1.1 Background"), (0, "2. Efficacy"), (1, "2.1 Primary endpoint"),
+        (2, "2.1.1 Sensitivity analyses"), (0, "3. Safety")]
+
+
+def test_internal_links_are_clickable(en_pdfs):
+    reader = PdfReader(en_pdfs[0])
+    links = [a.get_object() for page in reader.pages for a in page.get("/Annots", [])
+             if a.get_object().get("/Subtype") == "/Link"]
+    internal = [link for link in links if "/Dest" in link or link.get("/A", {}).get("/S") == "/GoTo"]
+    assert len(internal) >= 10  # TOC entries plus the cross-references in the text
+
+
+@needs_poppler
+def test_running_header_footer_and_synthetic_mark_on_every_page(en_pdfs):
+    pages = page_texts(en_pdfs[0])
+    assert len(pages) >= 6
+    for number, text in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in text
+        assert "SYNTHETIC DATA" in text
+        assert "XYZ-123 · PMDA consultation briefing document · Draft" in text
+
+
+@needs_poppler
+def test_landscape_page_for_wide_table(en_pdfs):
+    reader = PdfReader(en_pdfs[0])
+    sizes = [(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages]
+    wide = [i for i, (w, h) in enumerate(sizes) if w > h]
+    assert len(wide) == 1
+    assert "Table 2 Treatment-emergent adverse events" in page_texts(en_pdfs[0])[wide[0]]
+
+
+@needs_poppler
+def test_toc_has_page_numbers(en_pdfs):
+    toc = page_texts(en_pdfs[0])[1]
+    assert re.search(r"1\. Introduction[ .]+3", toc)
+    assert re.search(r"3\. Safety[ .]+\d+", toc)
+
+
+@needs_poppler
+def test_japanese_text_and_cjk_font(ja_pdf):
+    text = run("pdftotext", str(ja_pdf), "-")
+    assert "1. 有効性" in text and "主要評価項目" in text
+    assert "1 / 3 ページ" in text
+    assert "SYNTHETIC DATA" not in text  # data-synthetic="false"
+    fonts = run("pdffonts", str(ja_pdf))
+    assert re.search(r"NotoSansCJKjp|Noto-Sans-CJK-JP", fonts)
+
+
+def test_fetcher_serves_only_resource_files(figures_dir):
+    fetcher = RestrictedFetcher([TEMPLATES, figures_dir])
+    response = fetcher(VIRTUAL_BASE + "figures/km.png")
+    assert response.read().startswith(b"\x89PNG")
+    assert fetcher(VIRTUAL_BASE + "print.css").read().startswith(b"/*")
+    for url in ["file:///etc/passwd", "http://127.0.0.1/x.png", "https://example.com/a.css",
+                "data:image/png;base64,iVBORw0KGgo=", VIRTUAL_BASE + "../../etc/passwd",
+                VIRTUAL_BASE + "figures/%2e%2e/%2e%2e/etc/passwd", VIRTUAL_BASE + "nothing.png",
+                "file:///dossier-resources-evil/print.css"]:
+        with pytest.raises(RefusedResource):
+            fetcher(url)
+    assert len(fetcher.refused) == 8
+
+
+@needs_poppler
+def test_escaping_resources_are_never_fetched(tmp_path, figures_dir, caplog):
+    html = ('<html><head><link rel="stylesheet" href="file:///etc/passwd"></head><body data-header="H">'
+            '<h1 id="a">A</h1><figure><img src="file:///etc/passwd" alt="x"><figcaption>F1</figcaption></figure>'
+            '<figure><img src="../../../../etc/passwd" alt="y"></figure>'
+            '<figure><img src="http://127.0.0.1:9/x.png" alt="z"></figure>'
+            '<p style="background: url(data:text/plain;base64,cm9vdA==)">text</p></body></html>')
+    out = tmp_path / "evil.pdf"
+    with caplog.at_level(logging.WARNING, logger="dossier.render"):
+        write_pdf(html, out, [TEMPLATES, figures_dir], title="t", lang="en")
+    refused = " ".join(r.getMessage() for r in caplog.records if r.name == "dossier.render")
+    assert "file:///etc/passwd" in refused and "127.0.0.1" in refused and "data:" in refused
+    text = run("pdftotext", str(out), "-")
+    assert "root:" not in text and "F1" in text
+
+
+def test_missing_stylesheet_is_an_error(tmp_path):
+    with pytest.raises(RenderError, match="print.css"):
+        write_pdf("<p>x</p>", tmp_path / "x.pdf", [tmp_path], title="t", lang="en")

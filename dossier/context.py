@@ -87,7 +87,8 @@ def provenance_note(result: AnalysisResult, files: dict[str, Any], fmt: Formatte
     sources = ", ".join(f"{files[name].path.name} [{files[name].sha256[:8]}]" for name in result.datasets
                         if name in files)
     filters = "; ".join(f"{name} = {', '.join(values)}" for name, values in result.filters)
-    return fmt.term("provenance_note", sources=sources, population=f"{result.population} = Y",
+    population = f"{result.population} = Y" if result.population else fmt.term("all_subjects")
+    return fmt.term("provenance_note", sources=sources, population=population,
                     filters=filters or fmt.term("none"))
 
 
@@ -258,7 +259,7 @@ def _sakigake_fields(spec: TrialSpec, fmt: Formatter) -> list[Field]:
 
 def _methods(results: list[AnalysisResult], fmt: Formatter) -> list[dict]:
     return [{"id": r.id, "title": fmt.label(r.title), "text": fmt.label(r.method),
-             "population": f"{r.population} = Y", "arm": r.arm,
+             "population": f"{r.population} = Y" if r.population else fmt.term("all_subjects"), "arm": r.arm,
              "filters": "; ".join(f"{n} = {', '.join(v)}" for n, v in r.filters) or fmt.term("none"),
              "warnings": r.warnings} for r in results]
 

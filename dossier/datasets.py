@@ -87,6 +87,14 @@ def discover(trial_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
 
 def load(trial_dir: Path, needs: dict[str, set[str]]) -> TrialData:
     """Load the datasets named in `needs` (name -> variables used) and report every problem at once."""
+    data, problems = load_available(trial_dir, needs)
+    if problems:
+        raise DataError(problems)
+    return data
+
+
+def load_available(trial_dir: Path, needs: dict[str, set[str]]) -> tuple[TrialData, list[Problem]]:
+    """Load what can be loaded; return it with the problems of the files that could not be."""
     found, problems = discover(trial_dir)
     files: dict[str, DatasetFile] = {}
     frames: dict[str, pd.DataFrame] = {}
@@ -107,9 +115,7 @@ def load(trial_dir: Path, needs: dict[str, set[str]]) -> TrialData:
         warnings.extend(file_warnings)
         files[name] = DatasetFile(name, path, path.suffix.lower().lstrip("."), sha256_of(path), path.stat().st_size)
         frames[name] = frame
-    if problems:
-        raise DataError(problems)
-    return TrialData(files=files, frames=frames, warnings=tuple(warnings), labels=labels)
+    return TrialData(files=files, frames=frames, warnings=tuple(warnings), labels=labels), problems
 
 
 def read_dataset(path: Path) -> tuple[pd.DataFrame, list[str]]:

@@ -39,7 +39,7 @@ def _quiet(_: str) -> None:
 
 def check(trial_dir: Path) -> tuple[list[Problem], list[str]]:
     """Validate without building: (every problem found, warnings)."""
-    from dossier.datasets import discover, load
+    from dossier.datasets import discover, load_available
     from dossier.errors import DataError
     from dossier.validate import datasets_needed, requirements, validate
 
@@ -51,12 +51,15 @@ def check(trial_dir: Path) -> tuple[list[Problem], list[str]]:
         _, file_problems = discover(trial_dir)
         return list(exc.problems) + file_problems, []
     needs = requirements(spec)
+    data, problems = load_available(trial_dir, datasets_needed(needs))
+    warnings = list(data.warnings)
+    if "adsl" not in data.frames:
+        return problems, warnings
     try:
-        data = load(trial_dir, datasets_needed(needs))
-        warnings = list(data.warnings) + validate(spec, data, needs)
+        warnings += validate(spec, data, needs)
     except DataError as exc:
-        return list(exc.problems), []
-    return [], warnings
+        problems += list(exc.problems)
+    return problems, warnings
 
 
 def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Progress = _quiet) -> BuildReport:

@@ -52,14 +52,15 @@ def validate(spec: TrialSpec, data: TrialData, needs: dict[str, dict[str, set[st
         return f"{path}: {column}" if column else path
 
     # 1. variables each analysis needs
-    missing_any = False
+    incomplete: set[str] = set()  # analyses whose datasets or variables are missing: no deeper checks
     for analysis_id, per_dataset in needs.items():
         for name, variables in sorted(per_dataset.items()):
             if name not in data.frames:
+                incomplete.add(analysis_id)
                 continue
             absent = sorted(variables - set(data.frame(name).columns))
             for variable in absent:
-                missing_any = True
+                incomplete.add(analysis_id)
                 problems.append(Problem(where(name, variable),
                                         f"variable is missing (needed by analysis {analysis_id!r})"))
     adsl = data.frames.get("adsl")
@@ -73,8 +74,10 @@ def validate(spec: TrialSpec, data: TrialData, needs: dict[str, dict[str, set[st
             if unknown:
                 problems.append(Problem(where(name, "USUBJID"),
                                         f"{len(unknown)} subject(s) not in ADSL: {_examples(unknown)}"))
-    if not missing_any:
+    if adsl is not None:
         for analysis in spec.analyses:
+            if analysis.id in incomplete:
+                continue
             p, w = _check_analysis(analysis, spec, data, where)
             problems.extend(p)
             warnings.extend(w)

@@ -86,6 +86,33 @@ def test_pilot_lsmean_difference_is_difference_of_lsmeans(pilot):
         assert c["difference"] == pytest.approx(groups[c["group"]]["lsmean"] - groups[PLACEBO]["lsmean"], abs=1e-10)
 
 
+def test_pilot_ancova_equals_statsmodels_ols(pilot):
+    """The normal-equations solver against statsmodels OLS (pinv) on the pilot design."""
+    from statsmodels.regression.linear_model import OLS
+
+    data = load(PILOT, {"adsl": set(), "adadas": set()})
+    pop = data.frame("adsl")
+    pop = pop[pop["EFFFL"] == "Y"][["USUBJID", "TRT01P"]]
+    rec = data.frame("adadas")
+    rec = rec[(rec["PARAMCD"] == "ACTOT") & (rec["ITTFL"] == "Y") & (rec["ANL01FL"] == "Y")
+              & (rec["AVISIT"] == "Week 24") & rec["CHG"].notna()].merge(pop, on="USUBJID")
+    sites = sorted(rec["SITEGR1"].unique())
+    X = np.column_stack([np.ones(len(rec)), rec["TRT01P"] == LOW, rec["TRT01P"] == HIGH,
+                         *(rec["SITEGR1"] == s for s in sites[1:]), rec["BASE"]]).astype(float)
+    fit = OLS(rec["CHG"].to_numpy(), X).fit()
+    by_group = {c["group"]: c for c in pilot.evidence["visits"]["Week 24"]["comparisons"]}
+    for col, arm in ((1, LOW), (2, HIGH)):
+        assert by_group[arm]["difference"] == pytest.approx(fit.params[col], rel=1e-10)
+        assert by_group[arm]["se"] == pytest.approx(fit.bse[col], rel=1e-10)
+        assert by_group[arm]["p"] == pytest.approx(fit.pvalues[col], rel=1e-8)
+    groups = pilot.evidence["visits"]["Week 24"]["groups"]
+    for arm, (low, high) in ((PLACEBO, (0, 0)), (LOW, (1, 0)), (HIGH, (0, 1))):
+        L = X.mean(axis=0)
+        L[1], L[2] = low, high
+        assert groups[arm]["lsmean"] == pytest.approx(L @ fit.params, rel=1e-10)
+        assert groups[arm]["lsmean_se"] == pytest.approx(np.sqrt(L @ fit.cov_params() @ L), rel=1e-10)
+
+
 def test_pilot_table_precision_and_layout(pilot):
     table = pilot.tables[0]
     assert table.key == "adas"

@@ -448,3 +448,14 @@ def test_every_term_is_in_the_glossary_with_its_placeholders(aml, pilot):
         assert term.key in glossary, term.key
         for lang in ("en", "ja"):
             assert set(re.findall(r"{(\w+)}", glossary[term.key][lang])) <= {name for name, _ in term.params}, term
+
+
+def test_importing_the_analysis_modules_stays_cheap():
+    """`dossier check` imports the modules for `required()`: no lifelines, statsmodels or scipy.stats."""
+    import subprocess
+    import sys
+
+    code = ("import sys, dossier.analyses.time_to_event, dossier.analyses.change_from_baseline; "
+            "print(sorted(m for m in ('lifelines', 'statsmodels', 'scipy.stats') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -16,7 +16,6 @@ import re
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from dossier.analyses import common
 from dossier.analyses import stats as st
@@ -113,7 +112,6 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
                      f"({', '.join(arms)}); ANCOVA comparisons were skipped")
 
     visit_evidence: dict[str, dict] = {}
-    model_results: dict[str, dict] = {}
     for visit in visits:
         at_visit = analysed[analysed["AVISIT"] == visit]
         model: dict = {"lsmeans": {}, "comparisons": [], "dose_response": None}
@@ -121,7 +119,6 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
             model = _ancova(at_visit, s.arm, arms, s.reference, covariates, s.confidence, analysis, visit, notes)
         if dose and at_visit[s.arm].nunique() >= 2:
             model["dose_response"] = _dose_response(at_visit, dose, covariates, analysis, visit, notes)
-        model_results[visit] = model
         groups = {arm: _group_evidence(summary, visit, arm, model["lsmeans"].get(arm)) for arm in arms}
         entry: dict = {"groups": groups, "comparisons": model["comparisons"]}
         if model["dose_response"] is not None:
@@ -275,7 +272,7 @@ def _design(frame: pd.DataFrame, leading: list[tuple[str, np.ndarray]], covariat
         else:
             codes, levels = pd.factorize(values.astype(str), sort=True)
             if len(levels) > 1:
-                columns.append((codes[:, None] == np.arange(1, len(levels))).astype(float).T.copy().T)
+                columns.append((codes[:, None] == np.arange(1, len(levels))).astype(float))
                 names.extend(f"{cov}={level}" for level in levels[1:])
     X = np.column_stack(columns) if columns else np.empty((int(keep.sum()), 0))
     return X, names, keep
@@ -284,6 +281,8 @@ def _design(frame: pd.DataFrame, leading: list[tuple[str, np.ndarray]], covariat
 def _ancova(at_visit: pd.DataFrame, arm: str, arms: tuple[str, ...], reference: str, covariates: tuple[str, ...],
             level: float, analysis: Analysis, visit: str, notes: list[str]) -> dict:
     """ANCOVA of CHG on arm + covariates at one visit: LS means and differences vs the reference."""
+    from scipy import stats as sps
+
     empty: dict = {"lsmeans": {}, "comparisons": [], "dose_response": None}
     keep = np.ones(len(at_visit), dtype=bool)
     for cov in covariates:
@@ -330,11 +329,12 @@ def _ancova(at_visit: pd.DataFrame, arm: str, arms: tuple[str, ...], reference: 
 def _dose_response(at_visit: pd.DataFrame, dose: str, covariates: tuple[str, ...], analysis: Analysis, visit: str,
                    notes: list[str]) -> dict | None:
     """Test of a linear trend in CHG with the numeric dose (in place of the arm factor), adjusted for covariates."""
+    from scipy import stats as sps
+
     frame = at_visit[at_visit[dose].notna()]
     X, names, keep = _design(frame, [(dose, frame[dose].to_numpy())], covariates)
-    fit = None
-    if np.ptp(X[:, 0]) > 0 if len(X) else False:
-        fit = st.least_squares(X, names, frame["CHG"].to_numpy(dtype=float)[keep], protected=1)
+    varies = len(X) > 0 and np.ptp(X[:, 0]) > 0
+    fit = st.least_squares(X, names, frame["CHG"].to_numpy(dtype=float)[keep], protected=1) if varies else None
     if fit is None:
         notes.append(f"analysis {analysis.id!r}: {visit}: dose-response test not done (too few subjects or "
                      f"{dose} takes one value)")

@@ -1,6 +1,7 @@
 """Small statistical and data helpers shared by the change-from-baseline and time-to-event analyses.
 
-Everything here is vectorised over numpy arrays and free of lifelines/statsmodels (cheap to import).
+Everything here is vectorised over numpy arrays. scipy is imported inside the functions that use it, so
+that importing the analysis modules (as `dossier check` does, for their `required()`) stays cheap.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from dossier.analyses import common
 from dossier.errors import AnalysisError
@@ -27,6 +27,8 @@ MAX_LISTED = 8
 
 def t_interval(mean: np.ndarray, sd: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     """Two-sided t-based CI of a mean: mean +/- t(1 - alpha/2, n - 1) * sd / sqrt(n); NaN when n < 2."""
+    from scipy import stats as sps
+
     mean, sd, n = (np.asarray(x, dtype=float) for x in (mean, sd, n))
     df = np.where(n >= 2, n - 1, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -36,6 +38,8 @@ def t_interval(mean: np.ndarray, sd: np.ndarray, n: np.ndarray, level: float) ->
 
 def one_sample_t_p(mean: np.ndarray, sd: np.ndarray, n: np.ndarray) -> np.ndarray:
     """Two-sided p of the one-sample t-test of mean = 0 (the paired t-test of change = 0)."""
+    from scipy import stats as sps
+
     mean, sd, n = (np.asarray(x, dtype=float) for x in (mean, sd, n))
     with np.errstate(invalid="ignore", divide="ignore"):
         t = mean / (sd / np.sqrt(n))
@@ -45,6 +49,8 @@ def one_sample_t_p(mean: np.ndarray, sd: np.ndarray, n: np.ndarray) -> np.ndarra
 
 def clopper_pearson(k: int, n: int, level: float) -> tuple[float | None, float | None]:
     """Exact (Clopper-Pearson) CI of a binomial proportion; (None, None) when n = 0."""
+    from scipy import stats as sps
+
     if n <= 0:
         return None, None
     ci = sps.binomtest(int(k), int(n)).proportion_ci(confidence_level=level, method="exact")

@@ -23,7 +23,7 @@ from docx.oxml.ns import qn
 
 from dossier.errors import OutputError, RenderError
 from dossier.render import resolve_resource
-from dossier.render.docx_html import INLINE, Node, Piece, inline_pieces, is_blank, parse_html
+from dossier.render.docx_html import INLINE, Node, Piece, inline_pieces, is_blank, parse_html, xml_safe
 from dossier.render.docx_ooxml import (
     EMU_PER_TWIP,
     bookmark_end,
@@ -61,6 +61,8 @@ def write_docx(html: str, out_path: Path, resource_dirs: Sequence[Path], *, refe
     created/modified core properties; the same inputs always give the same bytes.
     Raises RenderError for HTML outside the subset or a picture outside `resource_dirs`.
     """
+    if reference is None or not Path(reference).is_file():
+        raise RenderError(f"reference document {reference} not found")
     try:
         document = Document(str(reference))
     except Exception as exc:  # python-docx raises several types for a bad package
@@ -68,7 +70,7 @@ def write_docx(html: str, out_path: Path, resource_dirs: Sequence[Path], *, refe
     body = parse_html(html)
     writer = _Writer(document, [Path(d) for d in resource_dirs], lang)
     writer.write(body)
-    set_core_properties(document, title=title, when=date, language=LANGUAGES.get(lang, lang))
+    set_core_properties(document, title=xml_safe(title), when=date, language=LANGUAGES.get(lang, lang))
     buffer = io.BytesIO()
     document.save(buffer)
     try:
@@ -118,6 +120,9 @@ class _Writer:
         self._footer()
         self._set_header(False)
         self._container(body)
+        last = self.sect.getprevious()
+        if last is None or last.tag == qn("w:tbl"):  # Word wants a paragraph after a final table
+            self.sect.addprevious(el("w:p"))
         if self.has_toc:
             settings = self.doc.settings.element
             flag = el("w:updateFields", {"w:val": "true"})
@@ -184,7 +189,7 @@ class _Writer:
             p = el("w:p", None, el("w:pPr", None, el("w:pStyle", {"w:val": self.style("Header")}),
                                    el("w:tabs", None, el("w:tab", {"w:val": "right", "w:pos": str(width)}))))
             if self.header_text:
-                p.append(run(self.header_text))
+                p.append(run(self.header_text))  # attribute values are already XML-safe
             if self.synthetic:
                 p.append(el("w:r", None, el("w:tab")))
                 p.append(run(SYNTHETIC_MARK, rpr(bold=True, color="C00000")))
@@ -325,6 +330,11 @@ class _Writer:
             if self.page_break:
                 self.paragraph("Normal", [])
             table = build_table(node, width, style, self._cell)
+            self._sync_orientation()
+            previous = self.sect.getprevious()
+            if previous is not None and previous.tag == qn("w:tbl"):  # adjacent tables would merge in Word
+                self.sect.addprevious(el("w:p", None, el("w:pPr", None, el("w:pStyle",
+                                                                             {"w:val": self.style("Normal")}))))
             self._append(table)
         elif tag == "figure" and not classes:
             self._figure(node)
@@ -349,11 +359,10 @@ class _Writer:
         return paragraphs
 
     def _list(self, node: Node, level: int) -> None:
-        if level > 2:
-            raise RenderError("lists nest at most 3 levels in document HTML")
         ordered = node.tag == "ol"
-        style = ("List Number" if ordered else "List Bullet") + (f" {level + 1}" if level else "")
-        numbering = (level, self._restart_numbering(style, level)) if ordered else None
+        shown = min(level, 2)  # Word styles exist for 3 levels; deeper items stay at the third
+        style = ("List Number" if ordered else "List Bullet") + (f" {shown + 1}" if shown else "")
+        numbering = (shown, self._restart_numbering(style, shown)) if ordered else None
         for li in node.children:
             if is_blank(li):
                 continue

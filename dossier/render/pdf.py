@@ -28,10 +28,11 @@ STYLESHEET = "print.css"
 _MIME = {".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg",
          ".jpeg": "image/jpeg", ".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff", ".woff2": "font/woff2"}
 
-# Page footer per document language (print.css carries the English one).
+# Page footer per document language (print.css carries the English one). These are user
+# stylesheets, so !important lets them win over print.css even when the HTML also links it.
 _FOOTERS = {
-    "ja": '@page { font-family: "Noto Sans CJK JP", "Liberation Sans", sans-serif;'
-          ' @bottom-center { content: counter(page) " / " counter(pages) " ページ"; } }',
+    "ja": '@page { font-family: "Noto Sans CJK JP", "Liberation Sans", sans-serif !important;'
+          ' @bottom-center { content: counter(page) " / " counter(pages) " ページ" !important; } }',
 }
 
 

@@ -7,8 +7,9 @@ point at those numbers, so templates only lay things out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from dossier.formatting import Formatter
 from dossier.model import AnalysisResult, Figure, Table, Text

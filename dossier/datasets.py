@@ -148,7 +148,7 @@ def read_dataset(path: Path) -> tuple[pd.DataFrame, list[str]]:
     except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DataError(f"cannot read as {suffix.lstrip('.')}: {reason}", where=where) from None
-    except Exception as exc:  # third-party readers raise their own exception types for corrupt files
+    except Exception as exc:  # noqa: BLE001 - third-party readers raise their own exception types for corrupt files
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DataError(f"cannot read as {suffix.lstrip('.')} (corrupt or truncated?): {reason}", where=where) from None
     if frame.empty:

@@ -9,8 +9,9 @@ ASCII in every language.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Mapping
+from typing import Any
 
 from dossier.errors import RenderError
 from dossier.model import (

@@ -14,7 +14,7 @@ from dossier.errors import RenderError
 LANGUAGES = ("en", "ja")
 
 
-def _read(path: Path) -> dict[str, dict[str, str] | str]:
+def _read(path: Path) -> dict[str, str]:
     import yaml
 
     try:
@@ -28,12 +28,6 @@ def _read(path: Path) -> dict[str, dict[str, str] | str]:
 
 def _entries(directory: Path, lang: str) -> dict[str, str]:
     entries: dict[str, str] = {}
-    parts = directory / "_parts"
-    if parts.is_dir():
-        for part in sorted(parts.glob("*.yaml")):
-            for key, value in _read(part).items():
-                if isinstance(value, dict) and lang in value:
-                    entries[str(key)] = str(value[lang])
     path = directory / f"{lang}.yaml"
     if path.is_file():
         for key, value in _read(path).items():

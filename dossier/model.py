@@ -10,7 +10,7 @@ formatted by the same code and cannot disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 # ---------------------------------------------------------------- labels
 
@@ -34,7 +34,7 @@ class Text:
     value: str
 
 
-Label = Union[Term, Text]
+Label = Term | Text
 
 # ---------------------------------------------------------------- cells
 
@@ -96,7 +96,7 @@ class Fraction:
     denominator: int
 
 
-Cell = Union[Term, Text, Count, Number, MeanSD, Range, Estimate, PValue, Fraction, None]
+Cell = Term | Text | Count | Number | MeanSD | Range | Estimate | PValue | Fraction | None
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ import shutil
 import sys
 import tempfile
 import warnings as pywarnings
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 from dossier import __version__
 from dossier.errors import DossierError, OutputError, Problem, SpecError
@@ -109,7 +109,7 @@ def document_date(spec: TrialSpec) -> dt.date | None:
         return spec.date
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.strip().isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date()
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
     return None
 
 
@@ -248,4 +248,4 @@ def is_terminal() -> bool:
     return sys.stderr.isatty()
 
 
-__all__ = ["build", "check", "BuildReport", "DossierError"]
+__all__ = ["BuildReport", "DossierError", "build", "check"]

@@ -6,7 +6,7 @@ import datetime as dt
 import difflib
 import re
 from pathlib import Path
-from typing import Any, Literal, Optional, Union
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -25,107 +25,107 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
-ScalarValue = Union[str, int, float]
+ScalarValue = str | int | float
 
 
 class Study(_Model):
     id: str
     title: str
-    phase: Optional[str] = None
-    design: Optional[str] = None
-    sponsor: Optional[str] = None
-    duration: Optional[str] = None
-    primary_endpoint: Optional[str] = None
+    phase: str | None = None
+    design: str | None = None
+    sponsor: str | None = None
+    duration: str | None = None
+    primary_endpoint: str | None = None
 
 
 class Product(_Model):
     name: str
-    code: Optional[str] = None
-    generic_name: Optional[str] = None
-    modality: Optional[str] = None
-    mechanism: Optional[str] = None
-    dose: Optional[str] = None  # dose and administration
+    code: str | None = None
+    generic_name: str | None = None
+    modality: str | None = None
+    mechanism: str | None = None
+    dose: str | None = None  # dose and administration
 
 
 class Analysis(_Model):
     id: str = Field(pattern=r"^[a-z0-9_-]+$", max_length=64)
     type: Literal["baseline", "change_from_baseline", "time_to_event", "adverse_events", "disposition"]
-    title: Optional[str] = None
-    dataset: Optional[str] = None
-    param: Optional[str] = None
-    population: Optional[str] = None
-    arm: Optional[str] = None
-    where: dict[str, Union[ScalarValue, list[ScalarValue]]] = {}
+    title: str | None = None
+    dataset: str | None = None
+    param: str | None = None
+    population: str | None = None
+    arm: str | None = None
+    where: dict[str, ScalarValue | list[ScalarValue]] = {}
     # baseline
     variables: tuple[str, ...] = ()
     # change_from_baseline
     visits: tuple[str, ...] = ()
-    covariates: Optional[tuple[str, ...]] = None
-    mcid: Optional[float] = None
+    covariates: tuple[str, ...] | None = None
+    mcid: float | None = None
     improvement: Literal["increase", "decrease"] = "increase"
-    dose_response: Optional[str] = None  # numeric ADSL/record variable coding dose, e.g. TRTPN
+    dose_response: str | None = None  # numeric ADSL/record variable coding dose, e.g. TRTPN
     # time_to_event
     landmarks: tuple[float, ...] = ()
-    at_risk_every: Optional[float] = Field(default=None, gt=0)
+    at_risk_every: float | None = Field(default=None, gt=0)
     time_unit: str = "days"
 
 
 class Question(_Model):
     question: str
-    position: Optional[str] = None
-    rationale: Optional[str] = None
+    position: str | None = None
+    rationale: str | None = None
     evidence: tuple[str, ...] = ()  # analysis ids supporting the position
 
 
 class Designation(_Model):
     region: str
     designation: str
-    date: Optional[dt.date] = None
-    status: Optional[str] = None
+    date: dt.date | None = None
+    status: str | None = None
 
 
 class Milestone(_Model):
     milestone: str
-    date: Optional[str] = None
-    region: Optional[str] = None
+    date: str | None = None
+    region: str | None = None
 
 
 class Briefing(_Model):
-    consultation_category: Optional[str] = None
-    version: Optional[str] = None
+    consultation_category: str | None = None
+    version: str | None = None
     questions: tuple[Question, ...] = ()
-    product_overview: Optional[str] = None
-    disease: Optional[str] = None
-    current_treatment: Optional[str] = None
-    unmet_need: Optional[str] = None
-    development_history: Optional[str] = None
+    product_overview: str | None = None
+    disease: str | None = None
+    current_treatment: str | None = None
+    unmet_need: str | None = None
+    development_history: str | None = None
     regulatory_status: tuple[Designation, ...] = ()
-    quality_nonclinical: Optional[str] = None
-    clinical_summary: Optional[str] = None
-    development_plan: Optional[str] = None
+    quality_nonclinical: str | None = None
+    clinical_summary: str | None = None
+    development_plan: str | None = None
     timeline: tuple[Milestone, ...] = ()
 
 
 class Criterion(_Model):
-    text: Optional[str] = None
-    summary: Optional[str] = None
+    text: str | None = None
+    summary: str | None = None
     analyses: tuple[str, ...] = ()
 
 
 class Filing(_Model):
     region: str
-    date: Optional[dt.date] = None
-    note: Optional[str] = None
+    date: dt.date | None = None
+    note: str | None = None
 
 
 class JapanFirst(Criterion):
-    japan_filing: Optional[dt.date] = None
+    japan_filing: dt.date | None = None
     other_filings: tuple[Filing, ...] = ()
 
 
 class Sakigake(_Model):
-    version: Optional[str] = None
-    development_stage: Optional[str] = None
+    version: str | None = None
+    development_stage: str | None = None
     innovativeness: Criterion = Criterion()
     seriousness: Criterion = Criterion()
     efficacy: Criterion = Criterion()
@@ -143,10 +143,10 @@ class TrialSpec(_Model):
     language: Literal["en", "ja"] = "en"
     population: str = "SAFFL"
     arm: str = "TRT01A"
-    reference_arm: Optional[str] = None
+    reference_arm: str | None = None
     confidence_level: float = Field(default=0.95, gt=0.5, lt=1)
     synthetic: bool = False
-    date: Optional[dt.date] = None  # document date; else SOURCE_DATE_EPOCH; else the inputs' newest date
+    date: dt.date | None = None  # document date; else SOURCE_DATE_EPOCH; else the inputs' newest date
     analyses: tuple[Analysis, ...] = Field(min_length=1)
     briefing: Briefing = Briefing()
     sakigake: Sakigake = Sakigake()

@@ -141,7 +141,7 @@ def _check_analysis(analysis: Analysis, spec: TrialSpec, data: TrialData, where)
             n = int((in_pop[arm] == value).sum())
             if n < 3:
                 warnings.append(f"analysis {analysis.id!r}: arm {value!r} has only {n} subject(s)")
-    for variable, values in analysis.where.items():
+    for variable in analysis.where:
         if variable.upper() not in frame.columns:
             problems.append(Problem(where(name, variable.upper()), f"variable in 'where' is missing {tag}"))
     if analysis.param and "PARAMCD" in frame.columns:

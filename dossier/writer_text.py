@@ -14,9 +14,10 @@ An unknown reference is a RenderError naming the file and line.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from markupsafe import Markup
 
@@ -93,7 +94,7 @@ def format_reference(value: Any, fmt: str | None, key: str, formatter: Formatter
     if isinstance(value, list) and len(value) == 2 and all(v is None or isinstance(v, (int, float)) for v in value):
         decimals = int(fmt) if fmt and fmt.isdigit() else 2
         return formatter.interval(value[0], value[1], decimals)
-    if isinstance(value, bool) or isinstance(value, str):
+    if isinstance(value, (bool, str)):
         return str(value)
     if value is None:
         return ne
@@ -114,7 +115,7 @@ def substitute(text: str, evidence: Mapping[str, Any], formatter: Formatter, sou
     """Replace every live reference; RenderError names the file and line of an unknown one."""
     out_lines = []
     for number, line in enumerate(text.splitlines(), start=1):
-        def replace(match: re.Match) -> str:
+        def replace(match: re.Match, number: int = number) -> str:
             analysis_id, path, fmt = match.group(1), match.group(2), match.group(3)
             try:
                 value = resolve_reference(evidence, analysis_id, path)

@@ -45,3 +45,10 @@ def make_trial(tmp_path):
         return folder
 
     return make
+
+
+def glossary_entries() -> dict[str, dict[str, str]]:
+    """The packaged glossary as key -> {"en": ..., "ja": ...} (from templates/glossary/<lang>.yaml)."""
+    langs = {lang: yaml.safe_load((ROOT / "templates" / "glossary" / f"{lang}.yaml").read_text(encoding="utf-8"))
+             for lang in ("en", "ja")}
+    return {key: {lang: langs[lang].get(key) for lang in langs} for key in langs["en"]}

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,10 +18,10 @@ from dossier.errors import AnalysisError
 from dossier.formatting import Formatter, fixed
 from dossier.model import Count, MeanSD, Number, Range, Term, Text
 from dossier.spec import parse_spec
+from tests.conftest import glossary_entries
 
 ROOT = Path(__file__).resolve().parents[1]
 PILOT = ROOT / "datasets" / "cdisc-pilot01"
-GLOSSARY = ROOT / "templates" / "glossary" / "_parts" / "baseline.yaml"
 ARMS = ("Placebo", "Xanomeline Low Dose", "Xanomeline High Dose")
 
 
@@ -38,7 +37,7 @@ def run(analysis: dict, data: TrialData, **top):
 
 
 def formatter(lang: str = "en") -> Formatter:
-    entries = yaml.safe_load(GLOSSARY.read_text(encoding="utf-8"))
+    entries = glossary_entries()
     return Formatter({k: v[lang] for k, v in entries.items()}, lang)
 
 
@@ -342,7 +341,7 @@ def test_required_lists_population_arm_variables_and_where():
 def test_every_term_is_in_the_glossary_in_both_languages(pilot):
     _, result = pilot
     toy_result = run({"id": "bl", "type": "baseline", "variables": ["WEIGHT", "SEX"]}, toy_adsl())
-    entries = yaml.safe_load(GLOSSARY.read_text(encoding="utf-8"))
+    entries = glossary_entries()
     used = terms_of(result) | terms_of(toy_result)
     assert used <= set(entries), used - set(entries)
     for key in used:

@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from scipy import stats as sps
 
 from dossier.analyses import change_from_baseline as cfb
@@ -20,10 +19,10 @@ from dossier.datasets import TrialData, load
 from dossier.errors import AnalysisError
 from dossier.model import MeanSD, Range, Term
 from dossier.spec import parse_spec
+from tests.conftest import glossary_entries
 
 ROOT = Path(__file__).resolve().parents[1]
 PILOT = ROOT / "datasets" / "cdisc-pilot01"
-GLOSSARY = ROOT / "templates" / "glossary" / "_parts" / "change_from_baseline.yaml"
 PLACEBO, LOW, HIGH = "Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"
 
 
@@ -424,7 +423,7 @@ def terms_in(obj) -> set[Term]:
 
 
 def test_every_term_is_in_the_glossary_with_its_placeholders(pilot):
-    glossary = yaml.safe_load(GLOSSARY.read_text(encoding="utf-8"))
+    glossary = glossary_entries()
     spec, analysis = make_spec({"mcid": 3, "dose_response": "TRT01AN"})
     results = [pilot, cfb.run(analysis, spec, toy_data())]
     terms = set().union(*(terms_in(r) for r in results))

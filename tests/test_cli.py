@@ -18,7 +18,7 @@ OUTPUTS = ["briefing.docx", "briefing.pdf", "sakigake.docx", "sakigake.pdf", "ev
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "dossier", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "dossier", *args], cwd=cwd, capture_output=True, text=True, check=False,
                           env=env, timeout=600)
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from dossier.analyses import disposition
 from dossier.datasets import TrialData, load
@@ -15,10 +14,10 @@ from dossier.errors import AnalysisError
 from dossier.formatting import Formatter
 from dossier.model import Count, Term, Text
 from dossier.spec import parse_spec
+from tests.conftest import glossary_entries
 
 ROOT = Path(__file__).resolve().parents[1]
 PILOT = ROOT / "datasets" / "cdisc-pilot01"
-GLOSSARY = ROOT / "templates" / "glossary" / "_parts" / "disposition.yaml"
 ARMS = ("Placebo", "Xanomeline Low Dose", "Xanomeline High Dose")
 
 
@@ -34,7 +33,7 @@ def run(data: TrialData, analysis: dict | None = None, **top):
 
 
 def formatter(lang: str = "en") -> Formatter:
-    entries = yaml.safe_load(GLOSSARY.read_text(encoding="utf-8"))
+    entries = glossary_entries()
     return Formatter({k: v[lang] for k, v in entries.items()}, lang)
 
 
@@ -292,7 +291,7 @@ def test_every_term_is_in_the_glossary(pilot):
     used = terms_of(result) | terms_of(run(toy())) | terms_of(
         run(toy(EOSSTT=None, DCSREAS=None, DCDECOD=None, SAFFL=None, RANDFL=None,
                 DISCONFL=["", "Y", "", "", "Y", "", ""]))) | terms_of(run(toy(RANDFL=None)))
-    entries = yaml.safe_load(GLOSSARY.read_text(encoding="utf-8"))
+    entries = glossary_entries()
     assert used <= set(entries), used - set(entries)
     for key in used:
         assert entries[key]["en"] and entries[key]["ja"]

@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from scipy import stats as sps
 
 from dossier.analyses import time_to_event as tte
@@ -18,10 +17,10 @@ from dossier.datasets import TrialData, load
 from dossier.errors import AnalysisError
 from dossier.model import Estimate, Term
 from dossier.spec import parse_spec
+from tests.conftest import glossary_entries
 
 ROOT = Path(__file__).resolve().parents[1]
 PILOT = ROOT / "datasets" / "cdisc-pilot01"
-GLOSSARY = ROOT / "templates" / "glossary" / "_parts" / "time_to_event.yaml"
 PLACEBO, LOW, HIGH = "Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"
 Z95 = sps.norm.ppf(0.975)
 
@@ -441,7 +440,7 @@ def terms_in(obj) -> set[Term]:
 
 
 def test_every_term_is_in_the_glossary_with_its_placeholders(aml, pilot):
-    glossary = yaml.safe_load(GLOSSARY.read_text(encoding="utf-8"))
+    glossary = glossary_entries()
     terms = terms_in(aml) | terms_in(pilot[0])
     assert "method_time_to_event" in {t.key for t in terms}
     for term in terms:

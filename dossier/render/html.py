@@ -15,7 +15,7 @@ from typing import Any
 from dossier.errors import RenderError
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
-HEADING = re.compile(r'<h([1-3]) id="([^"]+)">(.*?)</h\1>', re.S)
+HEADING = re.compile(r'<h([1-3]) id="([^"]+)">(.*?)</h\1>', re.DOTALL)
 TAG = re.compile(r"<[^>]+>")
 
 

@@ -110,13 +110,18 @@ class Numbering:
 
 
 def analysis_sections(results: list[AnalysisResult], ids: list[str], numbering: Numbering, fmt: Formatter,
-                      files: dict[str, Any]) -> dict[str, AnalysisSection]:
+                      files: dict[str, Any], summary_only: bool = False) -> dict[str, AnalysisSection]:
+    """Numbered sections of the analyses `ids`; `summary_only` keeps only an adverse-event analysis's
+    overview table (the full SOC/PT table belongs in the briefing, not in a designation summary)."""
     by_id = {r.id: r for r in results}
     sections: dict[str, AnalysisSection] = {}
     for analysis_id in ids:
         result = by_id[analysis_id]
         note = provenance_note(result, files, fmt)
-        tables = tuple(render_table(t, numbering.table(), fmt, (note,)) for t in result.tables)
+        shown = result.tables
+        if summary_only and result.type == "adverse_events":
+            shown = result.tables[:1]
+        tables = tuple(render_table(t, numbering.table(), fmt, (note,)) for t in shown)
         figures = tuple(render_figure(f, numbering.figure(), fmt, (note,)) for f in result.figures)
         sections[analysis_id] = AnalysisSection(
             id=result.id, type=result.type, title=fmt.label(result.title), anchor=f"analysis-{result.id}",
@@ -173,7 +178,7 @@ def build_context(document: str, spec: TrialSpec, results: list[AnalysisResult],
                                          [(m.milestone, m.date, m.region) for m in b.timeline], fmt, numbering)
     else:
         chosen = _sakigake_ids(spec, results)
-        sections = analysis_sections(results, chosen, numbering, fmt, files)
+        sections = analysis_sections(results, chosen, numbering, fmt, files, summary_only=True)
         ctx.update(sections=sections, field_rows=[(f.label, f.value) for f in _sakigake_fields(spec, fmt)],
                    criteria_analyses={name: [sections[i] for i in getattr(spec.sakigake, name).analyses or
                                              _default_criterion_ids(name, results) if i in sections]

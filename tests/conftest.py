@@ -52,3 +52,28 @@ def glossary_entries() -> dict[str, dict[str, str]]:
     langs = {lang: yaml.safe_load((ROOT / "templates" / "glossary" / f"{lang}.yaml").read_text(encoding="utf-8"))
              for lang in ("en", "ja")}
     return {key: {lang: langs[lang].get(key) for lang in langs} for key in langs["en"]}
+
+
+def run_cli(*args: str, cwd: Path = ROOT, env: dict | None = None):
+    """Run `python -m dossier ARGS` in a fresh process."""
+    import os
+    import subprocess
+    import sys
+
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "dossier", *args], cwd=cwd, capture_output=True, text=True,
+                          check=False, env=full_env, timeout=900)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """Every example folder built once through the CLI: folder name -> output folder."""
+    root = tmp_path_factory.mktemp("built")
+    outs = {}
+    for folder in example_folders():
+        out = root / folder.name
+        result = run_cli("build", str(folder), "-o", str(out))
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr
+        outs[folder.name] = out
+    return outs

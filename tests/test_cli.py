@@ -8,9 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from tests.conftest import MINIMAL_SPEC, ROOT, example_folders
+from tests.conftest import MINIMAL_SPEC, ROOT
 
 OUTPUTS = ["briefing.docx", "briefing.pdf", "sakigake.docx", "sakigake.pdf", "evidence.json", "tables.xlsx",
            "manifest.json"]
@@ -20,20 +18,6 @@ def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-m", "dossier", *args], cwd=cwd, capture_output=True, text=True, check=False,
                           env=env, timeout=600)
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """Every example folder built once through the CLI."""
-    root = tmp_path_factory.mktemp("built")
-    outs = {}
-    for folder in example_folders():
-        out = root / folder.name
-        result = run("build", str(folder), "-o", str(out))
-        assert result.returncode == 0, result.stderr
-        assert "Traceback" not in result.stderr
-        outs[folder.name] = out
-    return outs
 
 
 def test_every_example_builds_every_output(built):

@@ -18,7 +18,9 @@ from dossier.context import RenderedTable
 from dossier.model import AnalysisResult
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-PLAIN_NUMBER = re.compile(r"[-+]?\d+(\.\d+)?")
+# A cell in the formatting layer's own number grammar ("-0.5", "-11, 16", "-0.5 (-2.1, 1.1)", "3/10 (30.0%)"):
+# no spreadsheet evaluates it as anything but text or a number, so it is left as it is.
+FORMATTED_NUMBERS = re.compile(r"[-+]?\d[\d.]*%?(?:(?:, | \(|/)[-+]?(?:\d[\d.]*|NE)%?\)?)*\)?")
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -64,8 +66,9 @@ def write_json(document: Any, path: Path) -> None:
 
 
 def neutralise(cell: str) -> str:
-    """Stop spreadsheet programs from evaluating a cell: text starting with = + - @ gets a leading '."""
-    if cell.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(cell):
+    """Stop spreadsheet programs from evaluating a cell: text starting with = + - @ (tab, CR) gets a
+    leading ', unless it is one of the formatting layer's number shapes."""
+    if cell.startswith(FORMULA_START) and not FORMATTED_NUMBERS.fullmatch(cell):
         return "'" + cell
     return cell
 

@@ -5,8 +5,10 @@ as R survfit(conf.type = "log-log"); like R, the log-log interval is undefined (
 estimate is exactly 1 or 0. Median and its CI follow R's quantile.survfit: the first time the curve
 (or a confidence limit) falls to 0.5 or below, the midpoint of the flat part when it equals 0.5
 exactly. Log-rank test over all arms and per arm vs the reference; Cox proportional hazards (Efron
-ties, Wald CI and p) fitted on the two arms of each comparison, with a Grambsch-Therneau check of
-proportional hazards (rank time transform).
+ties, Wald CI and p) fitted on the two arms of each comparison by `dossier.analyses.cox` (vectorised
+Newton-Raphson, same estimates as lifelines' CoxPHFitter and R's coxph), with a Grambsch-Therneau check of
+proportional hazards on scaled Schoenfeld residuals (rank time transform; tied event times get their
+average rank, as R's rank()) at every size.
 """
 
 from __future__ import annotations
@@ -271,9 +273,9 @@ def _logrank_overall(records: pd.DataFrame, arm: str, analysis: Analysis, notes:
 
 def _compare(group: pd.DataFrame, ref: pd.DataFrame, name: str, reference: str, level: float, analysis: Analysis,
              notes: list[str]) -> dict:
-    from lifelines import CoxPHFitter
-    from lifelines.exceptions import ConvergenceError
-    from lifelines.statistics import logrank_test, proportional_hazard_test
+    from lifelines.statistics import logrank_test
+
+    from dossier.analyses import cox
 
     out = {"group": name, "reference": reference, "hazard_ratio": None, "hr_ci": [None, None], "p": None,
            "logrank_p": None}
@@ -287,35 +289,27 @@ def _compare(group: pd.DataFrame, ref: pd.DataFrame, name: str, reference: str, 
     if events_g == 0 or events_r == 0:
         notes.append(f"analysis {analysis.id!r}: hazard ratio {context} is not estimable (an arm has no events)")
         return out
-    frame = pd.DataFrame({
-        "T": np.concatenate([group["AVAL"].to_numpy(float), ref["AVAL"].to_numpy(float)]),
-        "E": np.concatenate([group["EVENT"].to_numpy(int), ref["EVENT"].to_numpy(int)]),
-        "ARM": np.concatenate([np.ones(len(group)), np.zeros(len(ref))]),
-    })
+    time = np.concatenate([group["AVAL"].to_numpy(float), ref["AVAL"].to_numpy(float)])
+    event = np.concatenate([group["EVENT"].to_numpy(int), ref["EVENT"].to_numpy(int)])
+    arm = np.concatenate([np.ones(len(group)), np.zeros(len(ref))])
     try:
         with st.captured_warnings(notes, analysis.id, f"Cox model {context}"):
-            # many tied times (e.g. whole days): lifelines' batch mode is several times faster, same estimates
-            batch = frame["T"].nunique() <= len(frame) / 2
-            cph = CoxPHFitter(alpha=1 - level).fit(frame, duration_col="T", event_col="E", batch_mode=batch)
-    except (ConvergenceError, np.linalg.LinAlgError, ValueError) as exc:
+            fit = cox.fit(time, event, arm, names=("ARM",), level=level)
+    except (np.linalg.LinAlgError, ValueError) as exc:
         notes.append(f"analysis {analysis.id!r}: Cox model {context} did not converge "
                      f"({str(exc).splitlines()[0]}); hazard ratio not estimable")
         return out
-    row = cph.summary.loc["ARM"]
-    limits = [_hr_limit(cph, "lower"), _hr_limit(cph, "upper")]
-    with np.errstate(divide="ignore"):
-        finite = np.all(np.isfinite(np.log([row["exp(coef)"], *limits])))
-    if not finite:  # monotone likelihood: the estimate runs off to 0 or infinity
+    if not cox.finite(fit):  # monotone likelihood: the estimate runs off to 0 or infinity
         notes.append(f"analysis {analysis.id!r}: hazard ratio {context} is not estimable (the Cox partial likelihood "
                      f"has no finite maximum, e.g. complete separation of event times)")
         return out
-    out["hazard_ratio"] = common.finite_or_none(row["exp(coef)"])
-    out["hr_ci"] = st.floats(limits)
-    out["p"] = common.finite_or_none(row["p"])
+    out["hazard_ratio"] = common.finite_or_none(fit.hazard_ratio[0])
+    out["hr_ci"] = st.floats([fit.ci_lower[0], fit.ci_upper[0]])
+    out["p"] = common.finite_or_none(fit.p[0])
     try:
         with st.captured_warnings(notes, analysis.id, f"proportional-hazards test {context}"):
-            ph = proportional_hazard_test(cph, frame, time_transform="rank")
-        ph_p = float(np.asarray(ph.p_value).ravel()[0])
+            _, ph = cox.proportional_hazards_test(fit)
+        ph_p = float(ph[0])
     except (ValueError, np.linalg.LinAlgError):
         ph_p = float("nan")
     if math.isfinite(ph_p) and ph_p < PH_ALPHA:
@@ -323,11 +317,6 @@ def _compare(group: pd.DataFrame, ref: pd.DataFrame, name: str, reference: str, 
                      f"(Grambsch-Therneau test, rank time transform, p = {ph_p:.3g}); interpret the hazard ratio "
                      f"as an average over follow-up")
     return out
-
-
-def _hr_limit(cph, side: str) -> float:
-    column = next(c for c in cph.summary.columns if c.startswith(f"exp(coef) {side}"))
-    return float(cph.summary.loc["ARM", column])
 
 
 # ------------------------------------------------------------------------------------------ numbers at risk

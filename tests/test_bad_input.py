@@ -1,0 +1,432 @@
+"""A corpus of broken trial folders: each one is refused with exit code 1 and one line per problem
+(file, key/column/row, what is wrong), never a traceback, and the output folder of an earlier good
+build is left byte for byte as it was, with no staging folder or lock file beside it.
+
+Every case starts from a tiny, valid trial folder of CSV ADaM files (written by `write_tiny_trial`;
+a few use the pilot's xpt/parquet files) and breaks one thing. The good build is made once per test
+session; all the cases then run `dossier build` and `dossier check` as subprocesses, a few at a time.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import PILOT, ROOT
+
+# ------------------------------------------------------------------------------------ the tiny trial
+
+TINY_SPEC = {
+    "study": {"id": "TINY-1", "title": "Tiny study"},
+    "product": {"name": "TP-1"},
+    "indication": "Testing",
+    "reference_arm": "Placebo",
+    "date": "2024-01-01",
+    "analyses": [
+        {"id": "demog", "type": "baseline", "variables": ["AGE", "SEX"]},
+        {"id": "tte", "type": "time_to_event", "dataset": "adtte", "param": "TTE"},
+        {"id": "score", "type": "change_from_baseline", "dataset": "adeff", "param": "SCORE"},
+        {"id": "teae", "type": "adverse_events"},
+    ],
+    "briefing": {
+        "disease": "text/disease.md",
+        "questions": [{"question": "Is the score acceptable?", "evidence": ["score", "tte"]}],
+    },
+}
+
+
+def tiny_tables(n: int = 12) -> dict[str, list[dict]]:
+    """Rows of the tiny trial's datasets: n subjects in two arms, one of each kind of analysis."""
+    subjects = [f"S-{i:02d}" for i in range(1, n + 1)]
+    adsl, adtte, adeff, adae = [], [], [], []
+    for i, s in enumerate(subjects):
+        arm = "Placebo" if i % 2 else "Drug"
+        adsl.append({"USUBJID": s, "TRT01A": arm, "SAFFL": "Y", "ITTFL": "Y", "AGE": 50 + i, "SEX": "M" if i % 3 else "F"})
+        adtte.append({"USUBJID": s, "PARAMCD": "TTE", "PARAM": "Time to event", "AVAL": 10 + 7 * i,
+                      "CNSR": 1 if i % 3 == 0 else 0})
+        base = 20 + i % 5
+        adeff.append({"USUBJID": s, "PARAMCD": "SCORE", "PARAM": "Score", "AVISIT": "Baseline", "AVISITN": 0,
+                      "ABLFL": "Y", "AVAL": base, "BASE": base, "CHG": ""})
+        for visit, number in (("Week 4", 4), ("Week 8", 8)):
+            value = base + i % 4 - number / 4
+            adeff.append({"USUBJID": s, "PARAMCD": "SCORE", "PARAM": "Score", "AVISIT": visit, "AVISITN": number,
+                          "ABLFL": "", "AVAL": value, "BASE": base, "CHG": value - base})
+        if i % 2:
+            adae.append({"USUBJID": s, "AEBODSYS": "Nervous system disorders", "AEDECOD": "Headache",
+                         "TRTEMFL": "Y", "AESER": "N"})
+    return {"adsl": adsl, "adtte": adtte, "adeff": adeff, "adae": adae}
+
+
+def csv_text(rows: list[dict], columns: list[str] | None = None) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns or list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def write_tiny_trial(folder: Path, spec: dict | None = None, tables: dict[str, list[dict]] | None = None) -> Path:
+    (folder / "adam").mkdir(parents=True, exist_ok=True)
+    (folder / "text").mkdir(exist_ok=True)
+    for name, rows in (tables or tiny_tables()).items():
+        (folder / "adam" / f"{name}.csv").write_text(csv_text(rows), encoding="utf-8")
+    (folder / "text" / "disease.md").write_text("The disease is **serious**.\n", encoding="utf-8")
+    (folder / "dossier.yaml").write_text(yaml.safe_dump(spec or TINY_SPEC, sort_keys=False), encoding="utf-8")
+    return folder
+
+
+def run_dossier(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "dossier", *args], cwd=ROOT, capture_output=True, text=True,
+                          check=False, env=env, timeout=timeout)
+
+
+_GOOD: dict[str, Path] = {}
+
+
+def tiny_good_build(tmp_path_factory) -> Path:
+    """The output folder of one good build of the tiny trial (made once per session; copy it, never modify)."""
+    if "out" not in _GOOD:
+        root = tmp_path_factory.mktemp("tiny-good")
+        trial = write_tiny_trial(root / "trial")
+        result = run_dossier("build", str(trial), "-o", str(root / "out"))
+        assert result.returncode == 0, result.stderr
+        _GOOD["out"] = root / "out"
+    return _GOOD["out"]
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` by relative path, with its bytes (and every folder, as None)."""
+    return {p.relative_to(folder).as_posix(): (p.read_bytes() if p.is_file() else None)
+            for p in sorted(folder.rglob("*"))}
+
+
+# ------------------------------------------------------------------------------------ editing helpers
+
+
+def edit_yaml(change: Callable[[dict], object]) -> Callable[[Path], None]:
+    def mutate(trial: Path) -> None:
+        spec = yaml.safe_load((trial / "dossier.yaml").read_text(encoding="utf-8"))
+        change(spec)
+        (trial / "dossier.yaml").write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    return mutate
+
+
+def write_yaml_text(text: str | bytes) -> Callable[[Path], None]:
+    def mutate(trial: Path) -> None:
+        path = trial / "dossier.yaml"
+        path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return mutate
+
+
+def edit_rows(dataset: str, change: Callable[[list[dict]], object]) -> Callable[[Path], None]:
+    """Change the rows of adam/<dataset>.csv (a list of dicts, edited in place)."""
+    def mutate(trial: Path) -> None:
+        path = trial / "adam" / f"{dataset}.csv"
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        columns = list(rows[0])
+        change(rows)
+        columns += [c for row in rows for c in row if c not in columns]
+        path.write_text(csv_text(rows, [c for c in columns if any(c in r for r in rows)]), encoding="utf-8")
+    return mutate
+
+
+def set_value(dataset: str, row: int, column: str, value) -> Callable[[Path], None]:
+    def change(rows: list[dict]) -> None:
+        rows[row][column] = value
+    return edit_rows(dataset, change)
+
+
+def set_column(dataset: str, column: str, value: Callable[[dict], object]) -> Callable[[Path], None]:
+    def change(rows: list[dict]) -> None:
+        for r in rows:
+            r[column] = value(r)
+    return edit_rows(dataset, change)
+
+
+def drop_column(dataset: str, column: str) -> Callable[[Path], None]:
+    def change(rows: list[dict]) -> None:
+        for r in rows:
+            r.pop(column)
+    return edit_rows(dataset, change)
+
+
+def write_file(rel: str, content: str | bytes, remove: tuple[str, ...] = ()) -> Callable[[Path], None]:
+    def mutate(trial: Path) -> None:
+        for name in remove:
+            (trial / name).unlink()
+        path = trial / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return mutate
+
+
+def both(*mutations: Callable[[Path], None]) -> Callable[[Path], None]:
+    def mutate(trial: Path) -> None:
+        for m in mutations:
+            m(trial)
+    return mutate
+
+
+def analysis(index: int, **changes) -> Callable[[Path], None]:
+    def change(spec: dict) -> None:
+        spec["analyses"][index].update(changes)
+        for key, value in changes.items():
+            if value is None:
+                del spec["analyses"][index][key]
+    return edit_yaml(change)
+
+
+def pilot_bytes(name: str) -> bytes:
+    return (PILOT / "adam" / name).read_bytes()
+
+
+def parquet_bytes(dataset: str) -> bytes:
+    import pandas as pd
+
+    buffer = io.BytesIO()
+    pd.DataFrame(tiny_tables()[dataset]).to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def sparse(rel: str, size: int, remove: tuple[str, ...] = ()) -> Callable[[Path], None]:
+    def mutate(trial: Path) -> None:
+        for name in remove:
+            (trial / name).unlink()
+        with (trial / rel).open("wb") as fh:
+            fh.truncate(size)
+    return mutate
+
+
+def symlink(rel: str, target: str | Callable[[Path], Path]) -> Callable[[Path], None]:
+    def mutate(trial: Path) -> None:
+        path = trial / rel
+        resolved = target(trial) if callable(target) else target
+        if path.exists() or path.is_symlink():
+            path.unlink()
+        path.symlink_to(resolved)
+    return mutate
+
+
+def outside_file(trial: Path) -> Path:
+    secret = trial.parent / "secret.md"
+    secret.write_text("SECRET CONTENT\n", encoding="utf-8")
+    return secret
+
+
+def alias_bomb() -> str:
+    """A "billion laughs" yaml: 9 ** 10 strings by aliases, in a few hundred bytes."""
+    level = "&a0 [" + ", ".join(["lol"] * 9) + "]"
+    for i in range(1, 10):
+        level = f"&a{i} [{level}, " + ", ".join([f"*a{i - 1}"] * 8) + "]"
+    body = yaml.safe_dump(TINY_SPEC, sort_keys=False)
+    return body.replace("  disease: text/disease.md", f"  disease: {level}")
+
+
+def many_analyses(spec: dict) -> None:
+    spec["analyses"] = [{"id": f"demog-{i}", "type": "baseline", "variables": ["AGE"]} for i in range(5000)]
+
+
+# ------------------------------------------------------------------------------------ the corpus
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    mutate: Callable[[Path], None]
+    file: str  # the file the message must name, relative to the trial folder
+    expect: tuple[str, ...]  # fragments of the (single) error line
+    lines: int = 1  # error lines of `dossier build`
+
+
+YAML = "dossier.yaml"
+CASES = [
+    # --- dossier.yaml
+    Case("yaml-missing", lambda t: (t / YAML).unlink(), YAML, ("not found",)),
+    Case("yaml-not-a-mapping", write_yaml_text("- study\n- product\n"), YAML, ("must be a mapping", "list")),
+    Case("yaml-empty", write_yaml_text(""), YAML, ("must be a mapping", "empty")),
+    Case("yaml-syntax-error", write_yaml_text("study: [broken\nproduct: x\n"), YAML, ("invalid YAML", "line")),
+    Case("yaml-not-utf8", write_yaml_text("study:\n  id: T\n  title: caf\xe9\n".encode("latin-1")), YAML,
+         ("not UTF-8",)),
+    Case("yaml-unknown-key", edit_yaml(lambda s: s.update(referance_arm="Placebo")), YAML,
+         ("referance_arm", "unknown key", "did you mean 'reference_arm'")),
+    Case("yaml-unknown-analysis-key", edit_yaml(lambda s: s["analyses"][1].update(parm="TTE")), YAML,
+         ("analyses[1].parm", "unknown key", "did you mean 'param'")),
+    Case("yaml-wrong-type", edit_yaml(lambda s: s.update(confidence_level="high")), YAML,
+         ("confidence_level", "'high'")),
+    Case("yaml-analyses-not-a-list", edit_yaml(lambda s: s.update(analyses={"demog": {"type": "baseline"}})), YAML,
+         ("analyses",)),
+    Case("yaml-duplicate-analysis-id", analysis(2, id="tte"), YAML, ("analyses[2].id", "duplicate analysis id 'tte'")),
+    Case("yaml-invalid-analysis-id", analysis(0, id="Demog Table"), YAML, ("analyses[0].id", "not a valid id")),
+    Case("yaml-unknown-analysis-type", analysis(1, type="survival"), YAML, ("analyses[1].type", "must be one of")),
+    Case("yaml-required-key-missing", edit_yaml(lambda s: s["study"].pop("title")), YAML,
+         ("study.title", "required key is missing")),
+    Case("yaml-bad-date", write_yaml_text(yaml.safe_dump(TINY_SPEC, sort_keys=False).replace(
+        "date: '2024-01-01'", "date: 2024-13-45")), YAML, ("date",)),
+    Case("yaml-tte-without-param", analysis(1, param=None), YAML, ("analyses[1].param", "required")),
+    Case("yaml-dataset-not-a-name", analysis(1, dataset="../../etc/passwd"), YAML, ("analyses[1].dataset",)),
+    Case("yaml-text-file-missing", edit_yaml(lambda s: s["briefing"].update(disease="text/nothere.md")), YAML,
+         ("briefing.disease", "does not exist")),
+    Case("yaml-unknown-evidence-id", edit_yaml(lambda s: s["briefing"]["questions"][0].update(evidence=["tt"])),
+         YAML, ("briefing.questions[0].evidence[0]", "no analysis with id 'tt'", "did you mean 'tte'")),
+    Case("yaml-text-path-escapes", both(lambda t: outside_file(t),
+                                        edit_yaml(lambda s: s["briefing"].update(disease="../secret.md"))),
+         YAML, ("briefing.disease", "inside the trial folder")),
+    Case("yaml-text-absolute-path", edit_yaml(lambda s: s["briefing"].update(disease="/etc/passwd.md")), YAML,
+         ("briefing.disease", "inside the trial folder")),
+    Case("yaml-text-symlink-escapes", symlink("text/disease.md", outside_file), YAML,
+         ("briefing.disease", "outside the trial folder")),
+    Case("yaml-text-not-utf8", write_file("text/disease.md", "caf\xe9\n".encode("latin-1")), "text/disease.md",
+         ("not UTF-8",)),
+    Case("yaml-thousands-of-analyses", edit_yaml(many_analyses), YAML, ("5000 analyses", "limit")),
+    Case("yaml-too-large", write_yaml_text("# padding\n" * 300_000), YAML, ("larger than",)),
+    Case("yaml-alias-bomb", write_yaml_text(alias_bomb()), YAML, ("briefing.disease", "string")),
+    # --- files and formats
+    Case("adam-folder-missing", lambda t: shutil.rmtree(t / "adam"), "adam", ("folder not found",)),
+    Case("dataset-missing", lambda t: (t / "adam" / "adtte.csv").unlink(), "adam/adtte", ("'adtte' not found",)),
+    Case("unknown-format", write_file("adam/adcm.sas7bdat", b"\x00" * 64), "adam/adcm.sas7bdat",
+         ("unknown dataset format", ".sas7bdat")),
+    Case("two-files-one-dataset", write_file("adam/adtte.parquet", parquet_bytes("adtte")), "adam/adtte",
+         ("also in",)),
+    Case("dangling-symlink", symlink("adam/adtte.csv", "/nonexistent/adtte.csv"), "adam/adtte.csv",
+         ("cannot read",)),
+    Case("dataset-symlink-escapes", symlink("adam/adae.csv", lambda t: outside_copy(t, "adae.csv")),
+         "adam/adae.csv", ("outside the trial folder",)),
+    Case("not-a-regular-file", symlink("adam/adae.csv", "/dev/zero"), "adam/adae.csv", ("not a regular file",)),
+    Case("xpt-corrupt", write_file("adam/adsl.xpt", b"this is not a SAS transport file\n" * 100,
+                                   remove=("adam/adsl.csv",)), "adam/adsl.xpt", ("xpt",)),
+    Case("xpt-truncated", write_file("adam/adsl.xpt", pilot_bytes("adsl.xpt")[:5000], remove=("adam/adsl.csv",)),
+         "adam/adsl.xpt", ("xpt",)),
+    Case("parquet-corrupt", write_file("adam/adtte.parquet", b"PAR1" + b"\x13" * 500, remove=("adam/adtte.csv",)),
+         "adam/adtte.parquet", ("parquet",)),
+    Case("parquet-truncated", write_file("adam/adtte.parquet", parquet_bytes("adtte")[:600],
+                                         remove=("adam/adtte.csv",)), "adam/adtte.parquet", ("parquet",)),
+    Case("csv-latin1", set_value("adsl", 3, "SEX", "f\xe9minin"), "adam/adsl.csv", ("not UTF-8", "line 5")),
+    Case("csv-utf16", lambda t: (t / "adam" / "adae.csv").write_text(
+        (t / "adam" / "adae.csv").read_text(encoding="utf-8"), encoding="utf-16"), "adam/adae.csv", ("UTF-8",)),
+    Case("csv-binary", sparse("adam/adae.csv", 10_000_000), "adam/adae.csv", ("NUL",)),
+    Case("csv-ragged-row", lambda t: (t / "adam" / "adae.csv").open("a").write("S-02,a,b,Y,N,extra,more\n"),
+         "adam/adae.csv", ("csv",)),
+    Case("csv-duplicate-column", lambda t: (t / "adam" / "adsl.csv").write_text(
+        (t / "adam" / "adsl.csv").read_text().replace("AGE,SEX", "AGE,age", 1), encoding="utf-8"),
+         "adam/adsl.csv", ("AGE", "more than once")),
+    Case("dataset-empty-file", write_file("adam/adtte.csv", b""), "adam/adtte.csv", ("empty",)),
+    Case("dataset-no-records", write_file("adam/adtte.csv", "USUBJID,PARAMCD,AVAL,CNSR\n"), "adam/adtte.csv",
+         ("no records",)),
+    Case("json-invalid", write_file("adam/adae.json", "{\"columns\": [", remove=("adam/adae.csv",)),
+         "adam/adae.json", ("invalid JSON",)),
+    Case("json-not-dataset-json", write_file("adam/adae.json", "[1, 2, 3]", remove=("adam/adae.csv",)),
+         "adam/adae.json", ("Dataset-JSON",)),
+    Case("json-short-row", write_file("adam/adae.json", json.dumps({
+        "columns": [{"name": "USUBJID", "dataType": "string"}, {"name": "AEDECOD", "dataType": "string"}],
+        "rows": [["S-02", "Headache"], ["S-04"]]}), remove=("adam/adae.csv",)), "adam/adae.json",
+         ("row 2", "expected 2")),
+    Case("dataset-far-too-large", sparse("adam/adae.csv", 10 * 1024**3), "adam/adae.csv", ("GiB",)),
+    # --- data content
+    Case("adsl-duplicate-usubjid", set_value("adsl", 1, "USUBJID", "S-01"), "adam/adsl.csv",
+         ("USUBJID", "duplicate subject", "'S-01'")),
+    Case("adsl-blank-usubjid", set_value("adsl", 1, "USUBJID", ""), "adam/adsl.csv", ("USUBJID", "blank")),
+    Case("subject-not-in-adsl", set_value("adtte", 0, "USUBJID", "S-99"), "adam/adtte.csv",
+         ("USUBJID", "not in ADSL", "'S-99'")),
+    Case("variable-missing", drop_column("adtte", "CNSR"), "adam/adtte.csv", ("CNSR", "missing", "'tte'")),
+    Case("baseline-variable-missing", analysis(0, variables=["AGE", "WEIGHT"]), "adam/adsl.csv",
+         ("WEIGHT", "missing")),
+    Case("text-in-aval", set_value("adtte", 4, "AVAL", "ten days"), "adam/adtte.csv",
+         ("AVAL", "numeric", "row 5", "'ten days'")),
+    Case("text-in-chg", set_value("adeff", 4, "CHG", "n/a"), "adam/adeff.csv", ("CHG", "numeric", "'n/a'")),
+    Case("cnsr-not-0-1", set_value("adtte", 2, "CNSR", "2"), "adam/adtte.csv", ("CNSR", "0", "1", "row 3")),
+    Case("negative-time", set_value("adtte", 5, "AVAL", "-3"), "adam/adtte.csv", ("AVAL", "negative", "row 6")),
+    Case("missing-time", set_value("adtte", 6, "AVAL", ""), "adam/adtte.csv", ("AVAL", "missing", "row 7")),
+    Case("flag-not-y-n", set_value("adsl", 2, "SAFFL", "Yes"), "adam/adsl.csv", ("SAFFL", "Y, N or blank", "'Yes'")),
+    Case("flag-numeric", set_column("adsl", "SAFFL", lambda r: "1"), "adam/adsl.csv", ("SAFFL", "Y/N")),
+    Case("population-empty", set_column("adsl", "SAFFL", lambda r: "N"), "adam/adsl.csv", ("SAFFL", "empty")),
+    Case("arm-blank", set_value("adsl", 3, "TRT01A", ""), "adam/adsl.csv", ("TRT01A", "blank")),
+    Case("arm-without-records", edit_rows("adtte", lambda rows: rows.__setitem__(
+        slice(None), [r for i, r in enumerate(rows) if i % 2 == 0])), "adam/adtte.csv",
+         ("'Placebo'", "no records", "'tte'")),
+    Case("unknown-paramcd", analysis(1, param="NOPE"), "adam/adtte.csv", ("PARAMCD", "'NOPE'")),
+    Case("unknown-avisit", analysis(2, visits=["Week 99"]), "adam/adeff.csv", ("AVISIT", "'Week 99'")),
+    Case("where-variable-missing", analysis(1, where={"ANL01FL": "Y"}), "adam/adtte.csv", ("ANL01FL", "missing")),
+    Case("where-matches-nothing", both(set_column("adtte", "ANL01FL", lambda r: "N"),
+                                       analysis(1, where={"ANL01FL": "Y"})), "adam/adtte.csv",
+         ("ANL01FL", "no records", "'tte'")),
+    Case("tte-two-records-per-subject", edit_rows("adtte", lambda rows: rows.append(dict(rows[0]))),
+         "adam/adtte.csv", ("more than one", "'S-01'")),
+    Case("cfb-two-records-per-visit", edit_rows("adeff", lambda rows: rows.append(dict(rows[1]))),
+         "adam/adeff.csv", ("more than one", "'S-01'", "Week 4")),
+    Case("ae-flag-not-y-n", set_value("adae", 0, "TRTEMFL", "yes"), "adam/adae.csv", ("TRTEMFL", "'yes'")),
+]
+
+
+def outside_copy(trial: Path, name: str) -> Path:
+    target = trial.parent / f"outside-{name}"
+    shutil.copy(trial / "adam" / name, target)
+    return target
+
+
+def test_the_corpus_is_large_enough():
+    assert len(CASES) >= 40
+    assert len({c.id for c in CASES}) == len(CASES)
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory):
+    """Every case built and checked (a few subprocesses at a time): case id -> (case dir, build, check)."""
+    good = tiny_good_build(tmp_path_factory)
+    root = tmp_path_factory.mktemp("corpus")
+    jobs = {}
+    for case in CASES:
+        base = root / case.id
+        trial = write_tiny_trial(base / "trial")
+        case.mutate(trial)
+        shutil.copytree(good, base / "outputs" / "out")
+        jobs[case.id] = (base, trial)
+
+    def run(case_id: str):
+        base, trial = jobs[case_id]
+        build = run_dossier("build", str(trial), "-o", str(base / "outputs" / "out"), timeout=300)
+        check = run_dossier("check", str(trial), timeout=300)
+        return case_id, (base, trial, build, check)
+
+    with ThreadPoolExecutor(max_workers=max(2, min(6, (os.cpu_count() or 2) * 2))) as pool:
+        return dict(pool.map(run, list(jobs)))
+
+
+def _errors(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("error: ")]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_broken_folder_is_refused_cleanly(case, outcomes, tmp_path_factory):
+    base, trial, build, check = outcomes[case.id]
+    named = str(trial / case.file)
+    # build: exit 1, exactly the problem lines, no traceback, earlier output untouched, nothing left behind
+    assert build.returncode == 1, build.stderr
+    assert "Traceback" not in build.stderr and "internal error" not in build.stderr, build.stderr
+    lines = build.stderr.splitlines()
+    assert len(lines) == case.lines and all(line.startswith("error: ") for line in lines), build.stderr
+    first = lines[0]
+    assert first.startswith(f"error: {named}"), first
+    for fragment in case.expect:
+        assert fragment in first, f"{fragment!r} not in {first!r}"
+    assert snapshot(base / "outputs" / "out") == snapshot(tiny_good_build(tmp_path_factory))
+    assert sorted(p.name for p in (base / "outputs").iterdir()) == ["out"]
+    # check: exit 1 and the same problem among its lines
+    assert check.returncode == 1, check.stderr
+    assert "Traceback" not in check.stderr and "internal error" not in check.stderr, check.stderr
+    errors = _errors(check.stderr)
+    assert any(e.startswith(f"error: {named}") and all(f in e for f in case.expect) for e in errors), check.stderr
+    assert f"{len(errors)} problem(s)" in check.stderr.splitlines()[-1]

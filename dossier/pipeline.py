@@ -68,9 +68,7 @@ def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Pro
     if not trial_dir.is_dir():
         raise SpecError("trial folder not found", where=str(trial_dir))
     progress("reading dossier.yaml")
-    spec = load_spec(trial_dir)
-    if lang:
-        spec = spec.model_copy(update={"language": lang})
+    spec = load_spec(trial_dir).localised(lang)
     needs = requirements(spec)
     progress("loading datasets")
     data = load(trial_dir, datasets_needed(needs))

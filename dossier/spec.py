@@ -50,7 +50,7 @@ class Product(_Model):
 class Analysis(_Model):
     id: str = Field(pattern=r"^[a-z0-9_-]+$", max_length=64)
     type: Literal["baseline", "change_from_baseline", "time_to_event", "adverse_events", "disposition"]
-    title: str | None = None
+    title: str | dict[Literal["en", "ja"], str] | None = None  # text, or one text per language
     dataset: str | None = None
     param: str | None = None
     population: str | None = None
@@ -153,6 +153,18 @@ class TrialSpec(_Model):
 
     def analysis(self, analysis_id: str) -> Analysis:
         return next(a for a in self.analyses if a.id == analysis_id)
+
+    def localised(self, lang: str | None = None) -> TrialSpec:
+        """This spec in document language `lang` (default: its own), with per-language analysis
+        titles resolved to text (falling back to English, then to any language given)."""
+        lang = lang or self.language
+        analyses = []
+        for a in self.analyses:
+            if isinstance(a.title, dict):
+                title = a.title.get(lang) or a.title.get("en") or next(iter(a.title.values()), None)
+                a = a.model_copy(update={"title": title})
+            analyses.append(a)
+        return self.model_copy(update={"language": lang, "analyses": tuple(analyses)})
 
 
 # ------------------------------------------------------------------------------------ loading
@@ -346,6 +358,7 @@ def check_text_path(trial_dir: Path, value: str) -> str | None:
     target = (trial_dir / rel).resolve()
     if root not in target.parents:
         return f"{value!r} points outside the trial folder"
-    if not target.is_file():
+    localised = [target.parent / lang / target.name for lang in ("en", "ja")]
+    if not target.is_file() and not any(p.is_file() for p in localised):
         return f"text file {value!r} does not exist"
     return None

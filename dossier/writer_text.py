@@ -128,20 +128,27 @@ def substitute(text: str, evidence: Mapping[str, Any], formatter: Formatter, sou
     return "\n".join(out_lines)
 
 
+def localised_path(trial_dir: Path, value: str, lang: str) -> Path:
+    """`text/ja/disease.md` for `text/disease.md` in a Japanese build when it exists, else the path itself."""
+    rel = Path(value)
+    candidate = trial_dir / rel.parent / lang / rel.name
+    return candidate if candidate.is_file() else trial_dir / rel
+
+
 def load_text(trial_dir: Path, key: str, value: str | None, evidence: Mapping[str, Any],
               formatter: Formatter) -> WriterText:
     """Resolve one yaml text field (inline text or a text/*.md path) into HTML."""
     if value is None or not value.strip():
         return WriterText(key, None, None)
     if TEXT_FILE.match(value):
-        path = trial_dir / value
+        path = localised_path(trial_dir, value, formatter.lang)
         try:
             raw = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as exc:
             raise RenderError(f"not UTF-8 text (byte {exc.start})", where=str(path)) from None
         except OSError as exc:
             raise RenderError(f"cannot read: {exc.strerror}", where=str(path)) from None
-        source = value
+        source = path.relative_to(trial_dir).as_posix()
     else:
         raw, source = value, f"dossier.yaml: {key}"
     raw = strip_control_characters(raw)

@@ -43,3 +43,13 @@ def test_missing_text_is_none_and_control_characters_are_replaced(tmp_path):
     assert load_text(tmp_path, "briefing.disease", None, EVIDENCE, FMT).html is None
     got = load_text(tmp_path, "briefing.disease", "a\x07b", EVIDENCE, FMT)
     assert "\ufffd" in str(got.html) and "\x07" not in str(got.html)
+
+
+def test_language_specific_text_file_is_preferred(tmp_path):
+    (tmp_path / "text" / "ja").mkdir(parents=True)
+    (tmp_path / "text" / "disease.md").write_text("English text", encoding="utf-8")
+    (tmp_path / "text" / "ja" / "disease.md").write_text("日本語の本文", encoding="utf-8")
+    ja = load_text(tmp_path, "briefing.disease", "text/disease.md", EVIDENCE, Formatter({}, "ja"))
+    en = load_text(tmp_path, "briefing.disease", "text/disease.md", EVIDENCE, Formatter({}, "en"))
+    assert "日本語の本文" in str(ja.html) and ja.source == "text/ja/disease.md"
+    assert "English text" in str(en.html) and en.source == "text/disease.md"

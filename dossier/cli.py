@@ -23,15 +23,19 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("-o", "--out", type=Path, dest="out_dir", metavar="OUT_DIR",
                    help="output folder (default: out/<trial-folder-name>)")
     b.add_argument("--lang", choices=("en", "ja"), help="document language (default: dossier.yaml's language)")
+    b.add_argument("--no-cache", action="store_true", help="recompute the statistics even when nothing changed")
     c = sub.add_parser("check", help="validate a trial folder and list every problem")
     c.add_argument("trial_dir", type=Path, metavar="TRIAL_DIR")
     v = sub.add_parser("verify", help="recompute the hashes in OUT_DIR/manifest.json")
     v.add_argument("out_dir", type=Path, metavar="OUT_DIR")
     v.add_argument("--trial", type=Path, dest="trial_dir", help="also verify the inputs in this trial folder "
                    "(default: the folder recorded in the manifest, when it exists)")
+    d = sub.add_parser("diff", help="list every statistic, table and section that changed between two builds")
+    d.add_argument("old_dir", type=Path, metavar="OLD_OUT")
+    d.add_argument("new_dir", type=Path, metavar="NEW_OUT")
     n = sub.add_parser("new", help="write a commented starter trial folder")
     n.add_argument("trial_dir", type=Path, metavar="TRIAL_DIR")
-    for p in (b, c, v, n):
+    for p in (b, c, v, d, n):
         p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show a traceback on errors")
     return parser
 
@@ -69,10 +73,12 @@ def _run(args: argparse.Namespace) -> int:
         from dossier.pipeline import build
 
         out_dir = args.out_dir or Path("out") / args.trial_dir.resolve().name
-        report = build(args.trial_dir, out_dir, lang=args.lang, progress=_progress(sys.stderr.isatty()))
+        report = build(args.trial_dir, out_dir, lang=args.lang, progress=_progress(sys.stderr.isatty()),
+                       use_cache=not args.no_cache)
         for warning in report.warnings:
             print(f"warning: {warning}", file=sys.stderr)
-        print(f"built {args.trial_dir} -> {report.out_dir} ({len(report.outputs)} files, "
+        statistics = "statistics computed" if report.computed else "statistics reused from cache"
+        print(f"built {args.trial_dir} -> {report.out_dir} ({len(report.outputs)} files, {statistics}, "
               f"{len(report.warnings)} warning(s))")
         return EXIT_OK
     if args.command == "check":
@@ -90,6 +96,14 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.command == "verify":
         return _verify(args.out_dir, args.trial_dir)
+    if args.command == "diff":
+        from dossier.diff import compare, report_lines
+
+        diff = compare(args.old_dir, args.new_dir)
+        for line in report_lines(diff):
+            print(line)
+        print(f"{len(diff.changes)} statistic(s) and {len(diff.tables)} table(s) changed", file=sys.stderr)
+        return EXIT_OK
     if args.command == "new":
         from dossier.starter import write_starter
 

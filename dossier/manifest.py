@@ -49,7 +49,7 @@ def output_files(out_dir: Path) -> dict[str, str]:
     out = {}
     for path in sorted(out_dir.rglob("*")):
         rel = path.relative_to(out_dir).as_posix()
-        if path.is_file() and rel != MANIFEST:
+        if path.is_file() and rel != MANIFEST and not rel.startswith("."):
             out[rel] = sha256_of(path)
     return out
 

@@ -29,6 +29,7 @@ class BuildReport:
     out_dir: Path
     outputs: tuple[str, ...]
     warnings: tuple[str, ...]
+    computed: bool  # False when the statistics came from the cache (nothing but text or templates changed)
 
 
 def _quiet(_: str) -> None:
@@ -60,31 +61,60 @@ def check(trial_dir: Path) -> tuple[list[Problem], list[str]]:
     return problems, warnings
 
 
-def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Progress = _quiet) -> BuildReport:
+def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Progress = _quiet,
+          use_cache: bool = True) -> BuildReport:
     """Validate, analyse and render `trial_dir` into `out_dir` (atomically)."""
-    from dossier.datasets import load
-    from dossier.validate import datasets_needed, requirements, validate
+    from dossier.cache import analysis_key, load_cached, store
+    from dossier.validate import datasets_needed, requirements
 
     if not trial_dir.is_dir():
         raise SpecError("trial folder not found", where=str(trial_dir))
     progress("reading dossier.yaml")
     spec = load_spec(trial_dir).localised(lang)
     needs = requirements(spec)
-    progress("loading datasets")
-    data = load(trial_dir, datasets_needed(needs))
-    warnings = list(data.warnings) + validate(spec, data, needs)
-    results = run_analyses(spec, data, progress)
-    for result in results:
+    key = analysis_key(spec, _dataset_hashes(trial_dir, datasets_needed(needs)))
+    analysed = load_cached(out_dir, key) if use_cache else None
+    computed = analysed is None
+    if analysed is None:
+        analysed = analyse(trial_dir, spec, needs, key, progress)
+    else:
+        progress("data and analyses unchanged: reusing the computed statistics")
+    warnings = list(analysed.warnings)
+    for result in analysed.results:
         warnings.extend(w if w.startswith("analysis ") else f"analysis {result.id!r}: {w}" for w in result.warnings)
     with staging(out_dir) as stage:
-        warnings.extend(render_all(spec, data, results, trial_dir, stage, warnings, progress))
+        store(stage, analysed)
+        warnings.extend(render_all(spec, analysed, trial_dir, stage, warnings, progress))
         progress("writing manifest")
         from dossier.manifest import write_manifest
         from dossier.render.html import template_dirs
 
         write_manifest(stage, trial_dir, template_dirs(trial_dir), settings(spec), spec.language)
-        outputs = tuple(sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*") if p.is_file()))
-    return BuildReport(out_dir, outputs, tuple(dict.fromkeys(warnings)))
+        outputs = tuple(sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*")
+                               if p.is_file() and not p.relative_to(stage).as_posix().startswith(".")))
+    return BuildReport(out_dir, outputs, tuple(dict.fromkeys(warnings)), computed)
+
+
+def _dataset_hashes(trial_dir: Path, wanted) -> dict[str, str]:
+    from dossier.datasets import discover, sha256_of
+
+    found, _ = discover(trial_dir)
+    return {name: sha256_of(found[name]) for name in sorted(wanted) if name in found}
+
+
+def analyse(trial_dir: Path, spec: TrialSpec, needs, key: str, progress: Progress):
+    """Load and validate the datasets, run every analysis; the result is what the cache keeps."""
+    from dossier.cache import Analysed
+    from dossier.datasets import load
+    from dossier.validate import datasets_needed, validate
+
+    progress("loading datasets")
+    data = load(trial_dir, datasets_needed(needs))
+    warnings = list(data.warnings) + validate(spec, data, needs)
+    results = run_analyses(spec, data, progress)
+    records = {name: len(frame) for name, frame in data.frames.items()}
+    return Analysed(key, tuple(results), dict(data.files), tuple(_arm_counts(spec, data)), records,
+                    tuple(warnings))
 
 
 def run_analyses(spec: TrialSpec, data, progress: Progress) -> list:
@@ -113,7 +143,7 @@ def settings(spec: TrialSpec) -> dict:
     return spec.model_dump(mode="json")
 
 
-def render_all(spec: TrialSpec, data, results: list, trial_dir: Path, stage: Path, warnings: list[str],
+def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings: list[str],
                progress: Progress) -> list[str]:
     """Write evidence.json, tables, figures and both documents into `stage`; return new warnings."""
     from dossier.context import build_context
@@ -125,7 +155,8 @@ def render_all(spec: TrialSpec, data, results: list, trial_dir: Path, stage: Pat
 
     dirs = template_dirs(trial_dir)
     fmt = Formatter(load_glossary(spec.language, dirs), spec.language)
-    evidence = evidence_document({"id": spec.study.id, "title": spec.study.title}, results, data.files,
+    results = list(analysed.results)
+    evidence = evidence_document({"id": spec.study.id, "title": spec.study.title}, results, analysed.files,
                                  __version__, spec.confidence_level)
     write_json(evidence, stage / "evidence.json")
     texts = {key: load_text(trial_dir, key, value, evidence["analyses"], fmt) for key, value in text_fields(spec)}
@@ -134,9 +165,9 @@ def render_all(spec: TrialSpec, data, results: list, trial_dir: Path, stage: Pat
     figures_dir.mkdir()
     _draw_figures(results, figures_dir, fmt)
     facts = {
-        "files": data.files, "date": document_date(spec), "warnings": warnings, "version": __version__,
-        "arms": _arm_counts(spec, data), "population": spec.population,
-        "datasets": [(f.name, f.path.name, str(len(data.frame(f.name))), f.sha256) for f in data.files.values()],
+        "files": analysed.files, "date": document_date(spec), "warnings": warnings, "version": __version__,
+        "arms": list(analysed.arms), "population": spec.population,
+        "datasets": [(f.name, f.path.name, str(analysed.records[f.name]), f.sha256) for f in analysed.files.values()],
     }
     new_warnings: list[str] = []
     if facts["date"] is None:

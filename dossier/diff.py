@@ -1,0 +1,129 @@
+"""`dossier diff OLD_OUT NEW_OUT`: what a data refresh changed, for the writer's review.
+
+Compares two builds' evidence.json statistic by statistic (full precision; a relative change
+below 1e-12 is floating-point noise and ignored) and their tables/*.csv, and names the document
+sections that show each changed analysis.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dossier.errors import OutputError
+
+NOISE = 1e-12
+META_KEYS = {"method", "datasets"}  # provenance, reported separately (file hashes always differ on refresh)
+
+
+@dataclass(frozen=True)
+class Change:
+    analysis: str
+    statistic: str  # path inside the analysis's evidence entry, "/"-separated
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class Diff:
+    changes: tuple[Change, ...]
+    tables: tuple[str, ...]  # table keys whose CSV changed, was added or removed
+    datasets: tuple[str, ...]  # input datasets whose sha256 changed
+    sections: tuple[str, ...]  # "briefing 6.4 Efficacy: <analysis title>" style pointers
+
+
+def flatten(node: Any, prefix: str = "") -> dict[str, Any]:
+    """Every leaf of a JSON value by its path; list elements by index, comparisons by their group."""
+    out: dict[str, Any] = {}
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out.update(flatten(value, f"{prefix}/{key}" if prefix else str(key)))
+    elif isinstance(node, list):
+        if node and all(isinstance(x, dict) and "group" in x for x in node):
+            for x in node:
+                out.update(flatten(x, f"{prefix}/{x['group']}"))
+        elif node and all(isinstance(x, (int, float)) or x is None for x in node):
+            out[prefix] = node
+        else:
+            for i, x in enumerate(node):
+                out.update(flatten(x, f"{prefix}/{i}"))
+    else:
+        out[prefix] = node
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        if a == b:
+            return True
+        return math.isfinite(a) and math.isfinite(b) and abs(a - b) <= NOISE * max(abs(a), abs(b))
+    return a == b
+
+
+def _load(out_dir: Path) -> dict[str, Any]:
+    path = out_dir / "evidence.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise OutputError("no evidence.json: not a dossier build folder", where=str(out_dir)) from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise OutputError("evidence.json is damaged", where=str(path)) from None
+
+
+def compare(old_dir: Path, new_dir: Path) -> Diff:
+    old, new = _load(old_dir), _load(new_dir)
+    old_analyses, new_analyses = old.get("analyses", {}), new.get("analyses", {})
+    changes: list[Change] = []
+    datasets: set[str] = set()
+    for analysis_id in sorted(set(old_analyses) | set(new_analyses)):
+        a, b = old_analyses.get(analysis_id, {}), new_analyses.get(analysis_id, {})
+        for name, meta in b.get("datasets", {}).items():
+            if a.get("datasets", {}).get(name, {}).get("sha256") != meta.get("sha256"):
+                datasets.add(meta.get("file", name))
+        fa = flatten({k: v for k, v in a.items() if k not in META_KEYS})
+        fb = flatten({k: v for k, v in b.items() if k not in META_KEYS})
+        for path in sorted(set(fa) | set(fb)):
+            va, vb = fa.get(path, "(absent)"), fb.get(path, "(absent)")
+            if not _same(va, vb):
+                changes.append(Change(analysis_id, path, va, vb))
+    tables = _changed_tables(old_dir / "tables", new_dir / "tables")
+    changed_ids = {c.analysis for c in changes}
+    sections = tuple(f"{aid}: {new_analyses.get(aid, old_analyses.get(aid, {})).get('type', '?')} analysis "
+                     f"(briefing section 6 and any question or SAKIGAKE criterion citing it)"
+                     for aid in sorted(changed_ids))
+    return Diff(tuple(changes), tables, tuple(sorted(datasets)), sections)
+
+
+def _table_body(path: Path) -> list[list[str]] | None:
+    """Header and body rows of a tables/*.csv file (caption and footnotes, which carry the source
+    hashes, are single-cell rows and left out), or None when the file is absent."""
+    import csv
+
+    if not path.is_file():
+        return None
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [row for row in csv.reader(fh) if len(row) > 1]
+
+
+def _changed_tables(old: Path, new: Path) -> tuple[str, ...]:
+    names = {p.name for p in old.glob("*.csv")} | {p.name for p in new.glob("*.csv")}
+    return tuple(name[:-4] for name in sorted(names) if _table_body(old / name) != _table_body(new / name))
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, float):
+        return repr(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def report_lines(diff: Diff) -> list[str]:
+    lines = [f"dataset changed: {name}" for name in diff.datasets]
+    lines += [f"{c.analysis}: {c.statistic}: {_show(c.old)} -> {_show(c.new)}" for c in diff.changes]
+    lines += [f"table changed: tables/{key}.csv" for key in diff.tables]
+    lines += [f"section affected: {s}" for s in diff.sections]
+    return lines

@@ -58,7 +58,23 @@ def check(trial_dir: Path) -> tuple[list[Problem], list[str]]:
         warnings += validate(spec, data, needs)
     except DataError as exc:
         problems += list(exc.problems)
+    if not problems:
+        warnings += _hardcoded_number_warnings(trial_dir, spec, data)
     return problems, warnings
+
+
+def _hardcoded_number_warnings(trial_dir: Path, spec: TrialSpec, data) -> list[str]:
+    """Run the analyses and report numbers in the writer's text that should be live references."""
+    from dossier.errors import AnalysisError
+    from dossier.hardcoded import hardcoded_numbers
+    from dossier.outputs import evidence_document
+
+    try:
+        results = run_analyses(spec.localised(), data, _quiet)
+    except AnalysisError:
+        return []  # the build reports analysis errors; check's job here is the writer's text
+    evidence = evidence_document({}, results, data.files, __version__, spec.confidence_level)
+    return hardcoded_numbers(trial_dir, spec, evidence["analyses"])
 
 
 def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Progress = _quiet,

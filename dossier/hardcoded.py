@@ -1,0 +1,94 @@
+"""Numbers typed into the writer's text that equal a computed statistic.
+
+A number copied by hand goes stale at the next data refresh; a live reference does not. `dossier
+check` reports each number in the writer's text (Markdown files and inline yaml text) that equals,
+at the decimals it is written with, a statistic of evidence.json, with the reference to use
+instead. Integers below 20, years, dates, a number alone in parentheses (ADAS-Cog (11)) and
+integers next to a visit or unit word (Week 24, Phase 2, Month 18, 26 weeks) are not reported:
+they are rarely results.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from dossier.diff import flatten
+from dossier.formatting import fixed
+from dossier.spec import TEXT_FILE, TrialSpec, text_fields
+from dossier.writer_text import REFERENCE
+
+NUMBER = re.compile(r"(?<![\w.\-/])(-?\d+(?:\.(\d+))?)(%?)(?![\w/]|\.\d)")
+CONTEXT_WORDS = re.compile(r"(week|month|day|year|visit|phase|version|v|step|stage|grade|class|part|table|figure|"
+                           r"section|appendix|question|criterion|cycle)\s*$", re.I)
+UNIT_AFTER = re.compile(r"^\s*(weeks?|months?|days?|years?|hours?|mg|ml|kg|vg|cm|mm|°)", re.I)
+DESIGN_CHOICES = ("at_risk/times", "confidence_level", "covariates")  # settings, not results
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _index(evidence: dict[str, Any]) -> dict[tuple[int, str], str]:
+    """(decimals, rounded text) -> the first statistic path with that rounded value."""
+    index: dict[tuple[int, str], str] = {}
+    for analysis_id, entry in evidence.items():
+        for path, value in flatten(entry).items():
+            if path.startswith(DESIGN_CHOICES) or path.endswith("mcid"):
+                continue
+            values = value if isinstance(value, list) else [value]
+            for i, v in enumerate(values):
+                if isinstance(v, bool) or not isinstance(v, (int, float)):
+                    continue
+                ref = f"{analysis_id}:{path}" + (f" (limit {i + 1})" if isinstance(value, list) else "")
+                for decimals in range(4):
+                    if decimals == 0 and (not float(v).is_integer() or abs(v) < 10):
+                        continue
+                    index.setdefault((decimals, fixed(float(v), decimals)), ref)
+                    if 0 < v <= 1 and decimals <= 1:
+                        index.setdefault((decimals, fixed(100 * float(v), decimals) + "%"), ref)
+    return index
+
+
+def scan_text(text: str, source: str, index: dict[tuple[int, str], str]) -> list[str]:
+    warnings = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        plain = REFERENCE.sub(" ", line)
+        plain = DATE.sub(" ", plain)
+        for match in NUMBER.finditer(plain):
+            literal, decimals_text, percent = match.group(1), match.group(2), match.group(3)
+            decimals = len(decimals_text or "")
+            value = float(literal)
+            if decimals == 0 and (abs(value) < 20 or 1900 <= value <= 2100):
+                continue
+            if plain[match.start() - 1: match.start()] == "(" and plain[match.end(): match.end() + 1] == ")":
+                continue  # a name such as "ADAS-Cog (11)"
+            if decimals == 0 and (CONTEXT_WORDS.search(plain[: match.start()])
+                                  or UNIT_AFTER.match(plain[match.end():])):
+                continue
+            key = (decimals, fixed(value, decimals) + percent) if percent else (decimals, fixed(value, decimals))
+            ref = index.get(key)
+            if ref:
+                target = ref.split(" (limit")[0]
+                fmt = f"|{decimals}" if decimals else ""
+                warnings.append(f"{source}: line {number}: {literal}{percent} equals the computed statistic {ref}; "
+                                f"write [[{target}{fmt}]] so the text follows the data")
+    return warnings
+
+
+def hardcoded_numbers(trial_dir: Path, spec: TrialSpec, evidence: dict[str, Any]) -> list[str]:
+    """Warnings for every hand-typed number in the writer's text that equals a computed statistic."""
+    index = _index(evidence)
+    warnings: list[str] = []
+    seen: set[Path] = set()
+    for key, value in text_fields(spec):
+        if value is None:
+            continue
+        if TEXT_FILE.match(value):
+            rel = Path(value)
+            for path in (trial_dir / rel, *(trial_dir / rel.parent / lang / rel.name for lang in ("en", "ja"))):
+                if path.is_file() and path not in seen:
+                    seen.add(path)
+                    text = path.read_text(encoding="utf-8-sig", errors="replace")
+                    warnings.extend(scan_text(text, path.relative_to(trial_dir).as_posix(), index))
+        else:
+            warnings.extend(scan_text(value, f"dossier.yaml: {key}", index))
+    return warnings

@@ -1,0 +1,48 @@
+"""`dossier check` points at numbers typed into the writer's text that should be live references."""
+
+from __future__ import annotations
+
+from dossier.hardcoded import _index, scan_text
+from tests.conftest import run_cli
+
+EVIDENCE = {"lvef": {"visits": {"Week 52": {"groups": {"High": {"n": 28, "mean_change": 4.256,
+                                                                 "change_ci": [2.013, 6.499]}},
+                                            "comparisons": [{"group": "High", "reference": "Placebo",
+                                                             "difference": 3.949, "p": 0.0042}]}},
+                     "at_risk": {"times": [0, 60, 120]}, "mcid": 5}}
+
+
+def scan(text: str) -> list[str]:
+    return scan_text(text, "text/q.md", _index(EVIDENCE))
+
+
+def test_a_copied_result_is_reported_with_the_reference_to_use():
+    (warning,) = scan("LVEF improved by 4.3 points at Week 52.")
+    assert warning.startswith("text/q.md: line 1: 4.3 equals the computed statistic")
+    assert "[[lvef:visits/Week 52/groups/High/mean_change|1]]" in warning
+
+
+def test_ci_limits_counts_and_percentages_are_found():
+    found = scan("n = 28 (CI 2.01 to 6.50); difference 3.95\n0.4% of subjects")
+    assert any("28 equals" in w for w in found)
+    assert any("2.01 equals" in w and "change_ci" in w for w in found)
+    assert any("6.50 equals" in w for w in found)
+    assert any("line 1: 3.95 equals" in w for w in found)
+    assert any("line 2: 0.4% equals" in w and "/p" in w for w in found)
+
+
+def test_visits_units_dates_small_integers_and_live_references_are_not_reported():
+    assert scan("At Week 52, after 28 weeks, on 2026-11-21, in 2025, Phase 2, ADAS-Cog (28), 7 subjects, "
+                "[[lvef:visits/Week 52/groups/High/mean_change|1]] points, every 60 days.") == []
+
+
+def test_check_reports_hardcoded_numbers_in_a_trial_folder(make_trial):
+    spec = {"study": {"id": "T-1", "title": "T"}, "product": {"name": "P"}, "indication": "I",
+            "population": "ITTFL", "arm": "TRT01P",
+            "analyses": [{"id": "demog", "type": "baseline", "variables": ["AGE"]}],
+            "briefing": {"disease": "text/disease.md"}}
+    folder = make_trial(spec, texts={"text/disease.md": "Intro.\nMean age was 75.2 years in the placebo arm."})
+    result = run_cli("check", str(folder))
+    assert result.returncode == 0, result.stderr
+    assert "text/disease.md: line 2: 75.2 equals the computed statistic demog:variables/AGE/groups/Placebo/mean" \
+        in result.stderr

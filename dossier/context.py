@@ -109,23 +109,33 @@ class Numbering:
         return self.figures
 
 
+def summary_tables(result: AnalysisResult) -> tuple[Table, ...]:
+    """The tables shown in the body of a document: an adverse-event analysis shows its overview;
+    its incidence table by SOC and PT (long) goes to the appendix of full evidence tables."""
+    return result.tables[:1] if result.type == "adverse_events" else result.tables
+
+
+def appendix_tables(result: AnalysisResult) -> tuple[Table, ...]:
+    return result.tables[len(summary_tables(result)):]
+
+
 def analysis_sections(results: list[AnalysisResult], ids: list[str], numbering: Numbering, fmt: Formatter,
-                      files: dict[str, Any], summary_only: bool = False) -> dict[str, AnalysisSection]:
-    """Numbered sections of the analyses `ids`; `summary_only` keeps only an adverse-event analysis's
-    overview table (the full SOC/PT table belongs in the briefing, not in a designation summary)."""
+                      files: dict[str, Any], pick=summary_tables, complete: bool = True
+                      ) -> dict[str, AnalysisSection]:
+    """Numbered sections of the analyses `ids`, showing the tables `pick` chooses (and, when
+    `complete`, the figures and warnings)."""
     by_id = {r.id: r for r in results}
     sections: dict[str, AnalysisSection] = {}
     for analysis_id in ids:
         result = by_id[analysis_id]
         note = provenance_note(result, files, fmt)
-        shown = result.tables
-        if summary_only and result.type == "adverse_events":
-            shown = result.tables[:1]
-        tables = tuple(render_table(t, numbering.table(), fmt, (note,)) for t in shown)
-        figures = tuple(render_figure(f, numbering.figure(), fmt, (note,)) for f in result.figures)
+        tables = tuple(render_table(t, numbering.table(), fmt, (note,)) for t in pick(result))
+        figures = tuple(render_figure(f, numbering.figure(), fmt, (note,)) for f in result.figures) \
+            if complete else ()
         sections[analysis_id] = AnalysisSection(
             id=result.id, type=result.type, title=fmt.label(result.title), anchor=f"analysis-{result.id}",
-            tables=tables, figures=figures, method=fmt.label(result.method), warnings=result.warnings,
+            tables=tables, figures=figures, method=fmt.label(result.method),
+            warnings=result.warnings if complete else (),
             provenance=note)
     return sections
 
@@ -171,14 +181,22 @@ def build_context(document: str, spec: TrialSpec, results: list[AnalysisResult],
         ctx["design_table"] = _design_table(spec, facts, fmt, numbering)
         ids = ordered_ids(results)
         sections = analysis_sections(results, ids, numbering, fmt, files)
-        ctx.update(sections=sections,
-                   by_type={t: [sections[i] for i in ids if sections[i].type == t] for t in TYPE_ORDER},
-                   questions=_questions(spec, sections, texts))
         ctx["timeline_table"] = _listing("timeline", "timeline_title", ("milestone", "date", "region"),
                                          [(m.milestone, m.date, m.region) for m in b.timeline], fmt, numbering)
+        # numbered in order of appearance: the full evidence tables follow section 8 as Appendix A
+        appendix = analysis_sections(results, ids, numbering, fmt, files, pick=appendix_tables, complete=False)
+        appendix = {i: s for i, s in appendix.items() if s.tables}
+        ctx.update(sections=sections, appendix_sections=appendix,
+                   by_type={t: [sections[i] for i in ids if sections[i].type == t] for t in TYPE_ORDER},
+                   questions=_questions(spec, sections, appendix, texts),
+                   all_tables=[t for s in [*sections.values(), *appendix.values()] for t in s.tables])
     else:
+        from dossier.highlights import key_results
+
         chosen = _sakigake_ids(spec, results)
-        sections = analysis_sections(results, chosen, numbering, fmt, files, summary_only=True)
+        by_id = {r.id: r for r in results}
+        ctx["key_results"] = {i: key_results(by_id[i], fmt, ctx["confidence"]) for i in chosen}
+        sections = analysis_sections(results, chosen, numbering, fmt, files)
         ctx.update(sections=sections, field_rows=[(f.label, f.value) for f in _sakigake_fields(spec, fmt)],
                    criteria_analyses={name: [sections[i] for i in getattr(spec.sakigake, name).analyses or
                                              _default_criterion_ids(name, results) if i in sections]
@@ -227,10 +245,12 @@ def _row(label: str, value: str):
     return Row((Text(label), Text(value)))
 
 
-def _questions(spec: TrialSpec, sections: dict[str, AnalysisSection], texts: dict[str, WriterText]) -> list[dict]:
+def _questions(spec: TrialSpec, sections: dict[str, AnalysisSection], appendix: dict[str, AnalysisSection],
+               texts: dict[str, WriterText]) -> list[dict]:
     out = []
     for i, q in enumerate(spec.briefing.questions):
-        refs = [ref for aid in q.evidence if aid in sections for ref in sections[aid].references()]
+        refs = [ref for aid in q.evidence for part in (sections, appendix) if aid in part
+                for ref in part[aid].references()]
         out.append({"number": i + 1, "question": q.question, "position": texts.get(f"briefing.questions[{i}].position"),
                     "rationale": texts.get(f"briefing.questions[{i}].rationale"), "refs": refs,
                     "position_key": f"briefing.questions[{i}].position",

@@ -189,6 +189,7 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
     if facts["date"] is None:
         new_warnings.append("dossier.yaml: date is not set and SOURCE_DATE_EPOCH is unset: the documents are undated")
     all_tables = {}
+    jobs = []
     for document in DOCUMENTS:
         progress(f"rendering {document}")
         ctx = build_context(document, spec, results, texts, fmt, facts)
@@ -196,10 +197,12 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
         for key in ctx["missing_texts"]:
             new_warnings.append(f"text not provided: {key} ({document})")
         if document == "briefing":
-            for section in ctx["sections"].values():
-                for table in section.tables:
-                    all_tables[table.key] = table
-        _write_document(html, stage / document, dirs, figures_dir, ctx["title"], spec.language, facts["date"])
+            for table in ctx["all_tables"]:
+                all_tables[table.key] = table
+        (stage / f"{document}.html").write_text(html, encoding="utf-8")
+        jobs.append((html, stage / document, dirs, figures_dir, ctx["title"], spec.language, facts["date"]))
+    progress("writing PDF and DOCX")
+    _write_documents(jobs)
     tables_dir = stage / "tables"
     tables_dir.mkdir()
     for key, table in all_tables.items():
@@ -216,16 +219,37 @@ def _draw_figures(results: list, figures_dir: Path, fmt) -> None:
             draw_figure(figure, figures_dir, fmt.label, fmt.lang)
 
 
-def _write_document(html: str, stem: Path, dirs: list[Path], figures_dir: Path, title: str, lang: str,
-                    date: dt.date | None) -> None:
-    from dossier.render.docx import write_docx
-    from dossier.render.pdf import write_pdf
+def _write_documents(jobs: list[tuple]) -> None:
+    """PDF and DOCX of every document; the PDFs (weasyprint, the slowest step) in parallel worker
+    processes when the machine has more than one core."""
+    tasks = [("pdf", job) for job in jobs] + [("docx", job) for job in jobs]
+    workers = min(len(jobs), os.cpu_count() or 1, int(os.environ.get("DOSSIER_WORKERS", "2")))
+    if workers < 2:
+        for kind, job in tasks:
+            _write_one(kind, job)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(_write_one, kind, job) for kind, job in tasks]
+        for future in futures:
+            future.result()
+
+
+def _write_one(kind: str, job: tuple) -> None:
+    html, stem, dirs, figures_dir, title, lang, date = job
     resources = [*dirs, figures_dir.parent]
-    (stem.parent / f"{stem.name}.html").write_text(html, encoding="utf-8")
-    write_pdf(html, stem.with_suffix(".pdf"), resources, title=title, lang=lang, date=date)
-    reference = next((d / "reference.docx" for d in dirs if (d / "reference.docx").is_file()), None)
-    write_docx(html, stem.with_suffix(".docx"), resources, reference=reference, title=title, lang=lang, date=date)
+    if kind == "pdf":
+        from dossier.render.pdf import write_pdf
+
+        write_pdf(html, stem.with_suffix(".pdf"), resources, title=title, lang=lang, date=date)
+    else:
+        from dossier.render.docx import write_docx
+
+        reference = next((d / "reference.docx" for d in dirs if (d / "reference.docx").is_file()), None)
+        write_docx(html, stem.with_suffix(".docx"), resources, reference=reference, title=title, lang=lang,
+                   date=date)
 
 
 def _arm_counts(spec: TrialSpec, data) -> list[tuple[str, int]]:

@@ -19,7 +19,7 @@ BRIEFING_SECTIONS = ["List of consultation questions", "Product overview",
                      "Development history and regulatory status in other regions",
                      "Summary of quality and nonclinical data", "Summary of clinical data",
                      "Consultation questions and the sponsor's position", "Proposed development plan",
-                     "Appendix A. Statistical methods", "Appendix B. Data sources and provenance"]
+                     "Statistical methods", "Data sources and provenance", "Evidence tables in full"]
 SAKIGAKE_SECTIONS = ["Applicant and product", "Criterion 1: Innovativeness", "Criterion 2: Seriousness",
                      "Criterion 3: Prominent efficacy", "Criterion 4: Development in Japan first",
                      "Development schedule", "List of attachments"]

@@ -1,8 +1,23 @@
-"""Benchmarks: whole-process cold builds of the example trials against the import floor.
+"""Benchmarks: `make bench` (python bench/run.py). Prints a Markdown table; writes bench/results/latest.md|json.
 
-Usage: python bench/run.py [--repeat N]. Prints a Markdown table and writes it, with the raw
-timings as JSON, to bench/results/latest.md and latest.json. Timings are wall-clock medians over
-N runs of a fresh process; peak memory is the child's max RSS.
+What is measured (wall-clock median and min-max over repeated runs, CPU seconds, peak memory):
+- the import floor: a process that only imports the dependencies a build uses (and bare Python);
+- `dossier --help` and `dossier check` (and which heavy modules they import: none should be loaded);
+- the whole-process cold `dossier build` of each example trial in datasets/, and a text-only rebuild of
+  datasets/cdisc-pilot01 (one writer's Markdown file edited, same OUT_DIR: the statistics cache applies);
+- each stage of a build of cdisc-pilot01 (load, validate, analyses, figures, html, pdf, docx, tables,
+  manifest), run in one fresh process by calling the public functions the pipeline calls, in order;
+- scale trials from bench/scale.py (seeded, cached outside the repository) at 10,000, 100,000 and
+  1,000,000 subjects: the cold build and its stages;
+- the Cox model (dossier.analyses.cox) on the whole scale ADTTE (OS, active vs placebo) at each size, in
+  whole days (ties) and with continuous times, against the published R survival::coxph timings (MEASURED.md)
+  and against lifelines (hazard ratio and CI to 6 significant digits).
+
+Every run is a fresh child process; peak memory is that child's maximum RSS (os.wait4); for stages it
+is the high-water mark within the stage (the kernel's peak-RSS counter is reset before each stage).
+CPU / wall > 1 means more than one core was busy. Timings on a shared machine are noisy: read the spread.
+
+Usage: python bench/run.py [--repeat N] [--sizes 10000,100000,1000000] [--quick] [--cache DIR]
 """
 
 from __future__ import annotations
@@ -11,62 +26,661 @@ import argparse
 import json
 import os
 import platform
-import resource
+import re
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+PY = sys.executable
 IMPORTS = ("import pandas, numpy, scipy, lifelines, statsmodels.formula.api, weasyprint, docx, matplotlib.pyplot, "
-           "jinja2, pyreadstat, openpyxl")
+           "jinja2, pyreadstat, openpyxl, pyarrow.parquet, yaml, pydantic")
+HEAVY = ("weasyprint", "docx", "matplotlib", "jinja2", "openpyxl", "lifelines", "statsmodels", "scipy.stats")
+PILOT = ROOT / "datasets" / "cdisc-pilot01"
+MARK = "@@BENCH@@"
+# published R survival::coxph timings on this kind of machine (../shared/spec/MEASURED.md)
+R_COXPH = {100_000: 0.28, 1_000_000: 2.6}
+TARGETS = {"cold_build": 2.5, "text_rebuild": 1.5, "scale_seconds": 60.0, "scale_mib": 4096.0}
 
 
-def timed(cmd: list[str]) -> tuple[float, float]:
-    """(seconds, peak RSS MiB) of one child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+# ------------------------------------------------------------------------------------------ child processes
+
+
+def run_child(cmd: list[str], timeout: float, env: dict | None = None) -> dict:
+    """Run one child process: wall seconds, CPU seconds (user + system), peak RSS MiB, stdout."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=err, env=env, start_new_session=True)
+        deadline = start + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                os.killpg(proc.pid, 9)
+                _, status, usage = os.wait4(proc.pid, 0)
+                proc.returncode = -9
+                break
+            time.sleep(0.01)
+        elapsed = time.perf_counter() - start
+        if proc.returncode != -9:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
+    result = {"ok": proc.returncode == 0, "seconds": elapsed, "cpu": usage.ru_utime + usage.ru_stime,
+              "peak_mib": usage.ru_maxrss / 1024, "stdout": stdout}
+    if proc.returncode == -9:
+        result.update(timed_out=True, error=f"stopped after {timeout:.0f} s (time limit)")
+    elif proc.returncode != 0:
+        result["error"] = (stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1][:300]
+    return result
+
+
+def payload(run: dict):
+    """The last JSON a child printed after MARK (children that stream print partial results)."""
+    found = None
+    for line in run.get("stdout", "").splitlines():
+        if line.startswith(MARK):
+            found = json.loads(line[len(MARK):])
+    return found
+
+
+def summarise(group: str, name: str, runs: list[dict], **extra) -> dict:
+    good = [r for r in runs if r.get("ok")]
+    row = {"group": group, "name": name, "runs": [round(r["seconds"], 4) for r in good], **extra}
+    if not good:
+        row["error"] = next((r.get("error") for r in runs if r.get("error")), "failed")
+        return row
+    seconds = [r["seconds"] for r in good]
+    cpu = [r["cpu"] for r in good]
+    row.update(median_s=statistics.median(seconds), min_s=min(seconds), max_s=max(seconds),
+               cpu_s=statistics.median(cpu), cores=statistics.median(c / s for c, s in zip(cpu, seconds)),
+               peak_mib=max(r["peak_mib"] for r in good))
+    if len(good) < len(runs):
+        row["error"] = f"{len(runs) - len(good)} run(s) failed: " + next(r["error"] for r in runs if not r.get("ok"))
+    return row
+
+
+def measure(group: str, name: str, cmd: list[str], repeat: int, timeout: float, prepare=None, **extra) -> dict:
+    runs = []
+    for _ in range(repeat):
+        if runs and not BUDGET.allows(runs[-1]["seconds"]):
+            break
+        if prepare:
+            prepare()
+        runs.append(run_child(cmd, timeout))
+        if not runs[-1]["ok"]:
+            break
+    say(f"  {name}: " + (" ".join(f"{r['seconds']:.2f}" for r in runs if r.get("ok")) or runs[-1].get("error", "")))
+    return summarise(group, name, runs, **extra)
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------------------------------ in-process modes
+
+
+def _peak_mib() -> float:
+    try:
+        text = Path("/proc/self/status").read_text()
+        return int(re.search(r"VmHWM:\s+(\d+)", text).group(1)) / 1024
+    except (OSError, AttributeError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _reset_peak() -> bool:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")  # resets the peak-RSS counter (Linux >= 4.0)
+        return True
+    except OSError:
+        return False
+
+
+class StageTimer:
+    def __init__(self) -> None:
+        self.stages: dict[str, dict] = {}
+        self.error: str | None = None
+
+    @contextmanager
+    def __call__(self, name: str):
+        self.report(running=name)
+        _reset_peak()
+        wall, cpu = time.perf_counter(), time.process_time()
+        yield
+        self.stages[name] = {"seconds": time.perf_counter() - wall, "cpu": time.process_time() - cpu,
+                             "peak_mib": _peak_mib()}
+        self.report()
+
+    def report(self, running: str | None = None) -> None:
+        """Print the stages so far (a parent that stops this process still gets them)."""
+        print(MARK + json.dumps({"stages": self.stages, "error": self.error, "running": running}), flush=True)
+
+
+def stages_mode(trial_dir: Path, out_dir: Path, timer: StageTimer) -> None:
+    """One cold build, stage by stage, through the functions dossier.pipeline.build calls, in its order."""
+    import warnings as pywarnings
+
+    with timer("load"):
+        from dossier.datasets import load
+        from dossier.spec import load_spec, text_fields
+        from dossier.validate import datasets_needed, requirements, validate
+
+        spec = load_spec(trial_dir)
+        if hasattr(spec, "localised"):  # per-language titles resolved, as build() does
+            spec = spec.localised(None)
+        needs = requirements(spec)
+        data = load(trial_dir, datasets_needed(needs))
+    with timer("validate"):
+        warnings = list(data.warnings) + validate(spec, data, needs)
+    with timer("analyses"):
+        from dossier.pipeline import run_analyses
+
+        results = run_analyses(spec, data, lambda _: None)
+        for result in results:
+            warnings.extend(result.warnings)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with timer("figures"):  # evidence.json, writer's text, figures
+        from dossier import __version__
+        from dossier.formatting import Formatter
+        from dossier.glossary import load_glossary
+        from dossier.outputs import evidence_document, write_json
+        from dossier.pipeline import document_date
+        from dossier.render.html import template_dirs
+        from dossier.writer_text import load_text
+
+        dirs = template_dirs(trial_dir)
+        fmt = Formatter(load_glossary(spec.language, dirs), spec.language)
+        evidence = evidence_document({"id": spec.study.id, "title": spec.study.title}, results, data.files,
+                                     __version__, spec.confidence_level)
+        write_json(evidence, out_dir / "evidence.json")
+        texts = {key: load_text(trial_dir, key, value, evidence["analyses"], fmt) for key, value in text_fields(spec)}
+        from dossier.figures import draw_figure
+
+        figures_dir = out_dir / "figures"
+        figures_dir.mkdir(exist_ok=True)
+        with pywarnings.catch_warnings():
+            pywarnings.simplefilter("ignore")
+            for result in results:
+                for figure in result.figures:
+                    draw_figure(figure, figures_dir, fmt.label, fmt.lang)
+    with timer("html"):  # document contexts and templates, both documents
+        from dossier.analyses.common import arm_order
+        from dossier.context import build_context
+        from dossier.render.html import render_document
+
+        adsl = data.frame("adsl")
+        flag, arm = spec.population.upper(), spec.arm.upper()
+        subjects = adsl[adsl[flag] == "Y"] if flag in adsl.columns else adsl.iloc[:0]
+        arms = [(v, int((subjects[arm] == v).sum())) for v in arm_order(subjects, arm, spec.reference_arm)] \
+            if arm in adsl.columns else []
+        facts = {"files": data.files, "date": document_date(spec), "warnings": warnings, "version": __version__,
+                 "arms": arms, "population": spec.population,
+                 "datasets": [(f.name, f.path.name, str(len(data.frame(f.name))), f.sha256)
+                              for f in data.files.values()]}
+        documents, tables = {}, {}
+        for document in ("briefing", "sakigake"):
+            ctx = build_context(document, spec, results, texts, fmt, facts)
+            documents[document] = (render_document(document, ctx, dirs), ctx["title"])
+            (out_dir / f"{document}.html").write_text(documents[document][0], encoding="utf-8")
+            if document == "briefing":
+                tables = {t.key: t for section in ctx["sections"].values() for t in section.tables}
+    resources = [*dirs, out_dir]
+    with timer("pdf"):
+        from dossier.render.pdf import write_pdf
+
+        for document, (html, title) in documents.items():
+            write_pdf(html, out_dir / f"{document}.pdf", resources, title=title, lang=spec.language,
+                      date=facts["date"])
+    with timer("docx"):
+        from dossier.render.docx import write_docx
+
+        reference = next((d / "reference.docx" for d in dirs if (d / "reference.docx").is_file()), None)
+        for document, (html, title) in documents.items():
+            write_docx(html, out_dir / f"{document}.docx", resources, reference=reference, title=title,
+                       lang=spec.language, date=facts["date"])
+    with timer("tables"):  # tables/*.csv and tables.xlsx
+        from dossier.outputs import write_csv, write_xlsx
+
+        (out_dir / "tables").mkdir(exist_ok=True)
+        for key, table in tables.items():
+            write_csv(table, out_dir / "tables" / f"{key}.csv")
+        write_xlsx(list(tables.values()), out_dir / "tables.xlsx")
+    with timer("manifest"):
+        from dossier.manifest import write_manifest
+        from dossier.pipeline import settings
+
+        write_manifest(out_dir, trial_dir, dirs, settings(spec), spec.language)
+
+
+def imports_mode(argv: list[str]) -> list[str]:
+    """Run the dossier CLI in-process with `argv`; the heavy modules it imported."""
+    import contextlib
+    import io
+
+    from dossier.cli import main
+
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        try:
+            main(argv)
+        except SystemExit:
+            pass
+    return [m for m in HEAVY if m in sys.modules]
+
+
+def cox_mode(trial_dir: Path, lifelines_check: bool) -> dict:
+    """Cox PH on the scale ADTTE (OS): active (either dose) vs placebo, all subjects, Efron ties."""
+    import numpy as np
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from dossier.analyses import cox
+
+    adtte = pq.read_table(trial_dir / "adam" / "adtte.parquet", columns=["USUBJID", "PARAMCD", "AVAL", "CNSR"])
+    adtte = adtte.filter(pc.equal(adtte["PARAMCD"], "OS"))
+    adsl = pq.read_table(trial_dir / "adam" / "adsl.parquet", columns=["USUBJID", "TRT01AN"])
+    if not adsl["USUBJID"].equals(adtte["USUBJID"]):  # bench/scale.py writes both in subject order
+        raise SystemExit("adtte OS records are not in ADSL subject order")
+    time_days = adtte["AVAL"].to_numpy()
+    event = 1 - adtte["CNSR"].to_numpy().astype(int)
+    active = (adsl["TRT01AN"].to_numpy() > 0).astype(float)
+    jitter = np.random.default_rng(7).uniform(0, 1, len(time_days))
+    out: dict = {"n": len(time_days), "events": int(event.sum())}
+    for label, time_values in (("days", time_days), ("continuous", time_days - jitter)):
+        runs = []
+        for _ in range(3):
+            start = time.perf_counter()
+            fit = cox.fit(time_values, event, active, names=("ACTIVE",))
+            runs.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        cox.proportional_hazards_test(fit)
+        ph = time.perf_counter() - start
+        entry = {"runs": runs, "seconds": statistics.median(runs), "ph_test_seconds": ph,
+                 "hazard_ratio": float(fit.hazard_ratio[0]), "ci": [float(fit.ci_lower[0]), float(fit.ci_upper[0])],
+                 "distinct_times": len(np.unique(time_values))}
+        # lifelines with continuous times is slow (4.9 s at 100k in MEASURED.md): checked at small sizes only
+        if lifelines_check and (label == "days" or len(time_values) <= 20_000):
+            entry["lifelines"] = _lifelines_reference(time_values, event, active, batch=label == "days")
+            ref = entry["lifelines"]
+            values = [fit.hazard_ratio[0], fit.ci_lower[0], fit.ci_upper[0]]
+            expected = [ref["hazard_ratio"], *ref["ci"]]
+            entry["max_rel_diff"] = float(max(abs(a / b - 1) for a, b in zip(values, expected)))
+        out[label] = entry
+    return out
+
+
+def _lifelines_reference(time_values, event, covariate, batch: bool) -> dict:
+    import pandas as pd
+    from lifelines import CoxPHFitter
+
+    frame = pd.DataFrame({"T": time_values, "E": event, "ACTIVE": covariate})
     start = time.perf_counter()
-    subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
-    elapsed = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, max(peak, before) / 1024
+    cph = CoxPHFitter().fit(frame, "T", "E", batch_mode=batch, fit_options={"precision": 1e-14, "r_precision": 1e-14})
+    seconds = time.perf_counter() - start
+    row = cph.summary.loc["ACTIVE"]
+    return {"seconds": seconds, "batch_mode": batch, "hazard_ratio": float(row["exp(coef)"]),
+            "ci": [float(row["exp(coef) lower 95%"]), float(row["exp(coef) upper 95%"])]}
 
 
-def measure(name: str, cmd: list[str], repeat: int) -> dict:
-    runs = [timed(cmd) for _ in range(repeat)]
-    seconds = [r[0] for r in runs]
-    return {"name": name, "median_s": statistics.median(seconds), "min_s": min(seconds), "max_s": max(seconds),
-            "peak_rss_mib": max(r[1] for r in runs), "runs": seconds}
+# ------------------------------------------------------------------------------------------ the benchmark
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
-    rows = [measure("import floor", [sys.executable, "-c", IMPORTS], args.repeat)]
-    with tempfile.TemporaryDirectory() as tmp:
+def stage_rows(group: str, trial: Path, repeat: int, timeout: float, tmp: Path) -> list[dict]:
+    """Per-stage medians over `repeat` fresh processes running stages_mode."""
+    collected: dict[str, list[dict]] = {}
+    errors = []
+    for i in range(repeat):
+        if i and not BUDGET.allows(sum(v[-1]["seconds"] for v in collected.values())):
+            break
+        out = tmp / f"stages-{trial.name}-{i}"
+        run = run_child([PY, str(Path(__file__).resolve()), "--stages", str(trial), str(out)], timeout)
+        shutil.rmtree(out, ignore_errors=True)
+        data = payload(run)
+        if run.get("timed_out"):
+            errors.append(f"{run['error']} during stage {(data or {}).get('running')}")
+        elif data is None or data["error"] or not run.get("ok"):
+            errors.append((data or {}).get("error") or run.get("error", "no result"))
+        for name, value in (data or {}).get("stages", {}).items():
+            collected.setdefault(name, []).append(value)
+        if errors:
+            break
+    say(f"  stages {trial.name}: " + (", ".join(f"{k} {statistics.median(v['seconds'] for v in vs):.2f}"
+                                                 for k, vs in collected.items()) or "; ".join(errors)))
+    rows = []
+    for name, values in collected.items():
+        seconds = [v["seconds"] for v in values]
+        cpu = [v["cpu"] for v in values]
+        rows.append({"group": group, "name": f"stage {name}", "runs": [round(s, 4) for s in seconds],
+                     "median_s": statistics.median(seconds), "min_s": min(seconds), "max_s": max(seconds),
+                     "cpu_s": statistics.median(cpu),
+                     "cores": statistics.median(c / s for c, s in zip(cpu, seconds) if s > 0) if any(seconds) else 0,
+                     "peak_mib": max(v["peak_mib"] for v in values)})
+    if errors:
+        rows.append({"group": group, "name": "stages (stopped)", "runs": [], "error": errors[0]})
+    return rows
+
+
+def text_rebuild(repeat: int, timeout: float, tmp: Path, out: Path) -> dict:
+    """Rebuild cdisc-pilot01 into the same OUT_DIR after editing one Markdown file of the writer's text.
+
+    `out` is the output of the last cold build of datasets/cdisc-pilot01 (built again when missing); the
+    edited copy of the trial folder has the same datasets and analyses, so its statistics cache applies.
+    """
+    trial = tmp / "text-rebuild" / PILOT.name
+    shutil.copytree(PILOT, trial)
+    if not (out / "manifest.json").is_file():
+        first = run_child([PY, "-m", "dossier", "build", str(trial), "-o", str(out)], timeout)
+        if not first["ok"]:
+            return summarise("examples", "text-only rebuild cdisc-pilot01", [first])
+    edited = min((trial / "text").glob("*.md"))
+    counter = iter(range(1_000_000))
+
+    def edit() -> None:
+        with edited.open("a", encoding="utf-8") as fh:
+            fh.write(f"\nEdited for the benchmark ({next(counter)}).\n")
+
+    row = measure("examples", "text-only rebuild cdisc-pilot01",
+                  [PY, "-m", "dossier", "build", str(trial), "-o", str(out)], repeat, timeout, prepare=edit,
+                  note=f"after editing text/{edited.name}; same OUT_DIR")
+    return row
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="dossier benchmarks")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per benchmark (scale trials use fewer)")
+    parser.add_argument("--sizes", default="10000,100000,1000000", help="scale trial sizes, comma-separated")
+    parser.add_argument("--quick", action="store_true", help="one run each, scale sizes 10000 and 100000")
+    parser.add_argument("--cache", type=Path, help="where scale trials are generated (default: see bench/scale.py)")
+    parser.add_argument("--timeout", type=float, default=240, help="seconds before one run is stopped")
+    parser.add_argument("--budget", type=float, default=570, help="seconds for the whole benchmark (repeats are "
+                        "dropped and limits shortened to stay within it)")
+    parser.add_argument("--full-build-max", type=int, default=10_000, help="largest scale trial built with a "
+                        "separate whole-process `dossier build` (larger ones: one in-process stages run)")
+    parser.add_argument("--scale-limit", type=float, default=150, help="seconds allowed for the largest scale build")
+    parser.add_argument("--stages", nargs=2, type=Path, metavar=("TRIAL", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--imports", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    parser.add_argument("--cox", type=Path, metavar="TRIAL", help=argparse.SUPPRESS)
+    parser.add_argument("--lifelines", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.stages:
+        timer = StageTimer()
+        try:
+            stages_mode(*args.stages, timer)
+        except Exception as exc:  # noqa: BLE001 - report the stages that ran, and what stopped the rest
+            timer.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
+        timer.report()
+        return 0
+    if args.imports is not None:
+        print(MARK + json.dumps(imports_mode(args.imports)))
+        return 0
+    if args.cox:
+        print(MARK + json.dumps(cox_mode(args.cox, args.lifelines)))
+        return 0
+    return benchmark(args)
+
+
+class Budget:
+    """The time left for the whole benchmark: repeats are dropped (keeping `reserve` seconds for what
+    comes later) and later runs get shorter limits."""
+
+    def __init__(self, seconds: float) -> None:
+        self.end = time.perf_counter() + seconds
+        self.reserve = 0.0
+
+    def left(self) -> float:
+        return self.end - time.perf_counter()
+
+    def allows(self, seconds: float) -> bool:
+        """Whether another run of about `seconds` fits before the reserve."""
+        return self.left() - seconds > self.reserve
+
+    def limit(self, cap: float) -> float:
+        return max(10.0, min(cap, self.left()))
+
+
+BUDGET = Budget(float("inf"))
+
+
+GROUPS = ("floor", "commands", "examples", "stages cdisc-pilot01")
+
+
+def benchmark(args) -> int:
+    import scale
+
+    repeat = 1 if args.quick else max(1, args.repeat)
+    sizes = [10_000, 100_000] if args.quick else [int(s) for s in args.sizes.split(",") if s.strip()]
+    started = time.perf_counter()
+    global BUDGET
+    BUDGET = budget = Budget(args.budget)
+    # kept for the scale builds while the smaller benchmarks repeat: ~1 min per size up to 100,000 and the
+    # time limit of the largest
+    scale_reserve = sum(60 for n in sizes if n <= 100_000) + (args.scale_limit if max(sizes, default=0) > 100_000
+                                                               else 0)
+    me = str(Path(__file__).resolve())
+    rows: list[dict] = []
+
+    say("import floor")
+    rows.append(measure("floor", "python startup", [PY, "-c", "pass"], repeat, args.timeout))
+    rows.append(measure("floor", "import floor", [PY, "-c", IMPORTS], repeat, args.timeout))
+    floor = rows[-1].get("median_s")
+    say("commands")
+    for name, cli in (("dossier --help", ["--help"]), ("dossier check cdisc-pilot01", ["check", str(PILOT)])):
+        row = measure("commands", name, [PY, "-m", "dossier", *cli], repeat, args.timeout)
+        row["heavy_imports"] = payload(run_child([PY, me, "--imports", *cli], args.timeout))
+        rows.append(row)
+    say("Cox model on the scale trials")
+    trials = {}
+    for n in sizes:
+        start = time.perf_counter()
+        trials[n] = scale.trial_folder(n, cache=args.cache)
+        generated = time.perf_counter() - start
+        say(f"  scale trial {n:,}: {trials[n]} ({generated:.1f} s)")
+        rows.append({"group": f"scale {n:,}", "name": "generate or reuse the trial folder", "runs": [],
+                     "median_s": generated, "min_s": generated, "max_s": generated, "note": str(trials[n])})
+        rows.extend(cox_rows(n, trials[n], budget.limit(args.timeout)))
+    with tempfile.TemporaryDirectory(prefix="dossier-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        say("example trials")
+        budget.reserve = scale_reserve
         for folder in sorted(p.parent for p in (ROOT / "datasets").glob("*/dossier.yaml")):
-            out = Path(tmp) / folder.name
-            rows.append(measure(f"cold build {folder.name}",
-                                [sys.executable, "-m", "dossier", "build", str(folder), "-o", str(out)], args.repeat))
-    floor = rows[0]["median_s"]
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    lines = [f"Machine: {machine}; {args.repeat} runs each.", "",
-             "| benchmark | median s | min s | max s | x import floor | peak RSS MiB |",
-             "| --- | --- | --- | --- | --- | --- |"]
-    for r in rows:
-        lines.append(f"| {r['name']} | {r['median_s']:.2f} | {r['min_s']:.2f} | {r['max_s']:.2f} | "
-                     f"{r['median_s'] / floor:.2f} | {r['peak_rss_mib']:.0f} |")
-    table = "\n".join(lines)
+            out = tmp / "out" / folder.name
+            reps = repeat if folder == PILOT else min(repeat, 2)
+            rows.append(measure("examples", f"cold build {folder.name}",
+                                [PY, "-m", "dossier", "build", str(folder), "-o", str(out)], reps,
+                                budget.limit(args.timeout),
+                                prepare=lambda out=out: shutil.rmtree(out, ignore_errors=True)))
+        rows.append(text_rebuild(repeat, budget.limit(args.timeout), tmp, tmp / "out" / PILOT.name))
+        rows.extend(stage_rows("stages cdisc-pilot01", PILOT, min(repeat, 2), budget.limit(args.timeout), tmp))
+        for n in sorted(sizes):
+            say(f"scale trial {n:,} subjects")
+            group = f"scale {n:,}"
+            trial = trials[n]
+            budget.reserve = args.scale_limit if n < max(sizes) and max(sizes) > 100_000 else 0
+            if n <= args.full_build_max:
+                out = tmp / "out" / trial.name
+                reps = min(repeat, 2)
+                rows.append(measure(group, f"cold build {n:,} subjects",
+                                    [PY, "-m", "dossier", "build", str(trial), "-o", str(out)], reps,
+                                    budget.limit(args.timeout),
+                                    prepare=lambda out=out: shutil.rmtree(out, ignore_errors=True)))
+                shutil.rmtree(out, ignore_errors=True)
+            stage_limit = budget.limit(args.timeout if n <= args.full_build_max else args.scale_limit)
+            stages = stage_rows(group, trial, 1, stage_limit, tmp)
+            if n > args.full_build_max:  # the stages run is the build: one process, every stage in order
+                rows.append(build_from_stages(group, n, stages, stage_limit))
+            rows.extend(stages)
+    total = time.perf_counter() - started
+    order = {g: i for i, g in enumerate(GROUPS)}
+
+    def position(row: dict) -> tuple[int, int]:
+        size = row["group"].removeprefix("scale ").replace(",", "")
+        return order.get(row["group"], len(GROUPS)), int(size) if size.isdigit() else 0
+
+    rows.sort(key=position)  # stable: within a group, the order the benchmarks ran
+    machine = machine_description()
+    table = markdown(rows, floor, machine, repeat, total)
     print(table)
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
     (results / "latest.md").write_text(table + "\n", encoding="utf-8")
-    (results / "latest.json").write_text(json.dumps({"machine": machine, "rows": rows}, indent=2) + "\n",
-                                         encoding="utf-8")
+    document = {"machine": machine, "repeat": repeat, "total_seconds": total, "import_floor_s": floor,
+                "targets": targets(rows, floor), "rows": rows}
+    (results / "latest.json").write_text(json.dumps(document, indent=2, default=float) + "\n", encoding="utf-8")
     return 0
+
+
+def build_from_stages(group: str, n: int, stages: list[dict], limit: float) -> dict:
+    """The whole build of a large scale trial, as the sum of its in-process stages."""
+    done = [r for r in stages if "median_s" in r]
+    stopped = next((r["error"] for r in stages if r.get("error")), None)
+    row = {"group": group, "name": f"cold build {n:,} subjects", "runs": []}
+    if done:
+        seconds = sum(r["median_s"] for r in done)
+        cpu = sum(r["cpu_s"] for r in done)
+        row.update(median_s=seconds, min_s=seconds, max_s=seconds, cpu_s=cpu, cores=cpu / seconds if seconds else 0,
+                   peak_mib=max(r["peak_mib"] for r in done), runs=[round(seconds, 3)])
+    row["note"] = "one process running the stages below (" + (f"incomplete: {stopped}; the time shown is a lower "
+                                                                f"bound" if stopped else "complete") + ")"
+    row["complete"] = stopped is None
+    return row
+
+
+def cox_rows(n: int, trial: Path, limit: float) -> list[dict]:
+    group = f"scale {n:,}"
+    run = run_child([PY, str(Path(__file__).resolve()), "--cox", str(trial), "--lifelines"], limit)
+    result = payload(run) if run.get("ok") else None
+    if result is None:
+        return [{"group": group, "name": "Cox PH", "runs": [], "error": run.get("error")}]
+    rows = []
+    for label in ("days", "continuous"):
+        entry = result[label]
+        say(f"  Cox {n:,} {label}: {entry['seconds']:.3f} s")
+        rows.append({"group": group, "name": f"Cox PH, {label} ({entry['distinct_times']:,} distinct times)",
+                     "runs": [round(r, 4) for r in entry["runs"]], "median_s": entry["seconds"],
+                     "min_s": min(entry["runs"]), "max_s": max(entry["runs"]), "cox": entry, "subjects": result["n"],
+                     "events": result["events"], "r_coxph_s": R_COXPH.get(n)})
+    return rows
+
+
+# ------------------------------------------------------------------------------------------ report
+
+
+def machine_description() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        mem = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1)) / 1024**2
+        memory = f", {mem:.0f} GiB RAM"
+    except (OSError, AttributeError):
+        memory = ""
+    try:
+        load = f", load average {os.getloadavg()[0]:.1f} at start"
+    except OSError:
+        load = ""
+    return (f"{cpu}, {os.cpu_count()} cores{memory}; {platform.system()} {platform.release()}; "
+            f"Python {platform.python_version()}{load}")
+
+
+def targets(rows: list[dict], floor: float | None) -> list[dict]:
+    """Each target of the 'Fast at every size' issue: the measured value and whether it holds."""
+    by_name = {r["name"]: r for r in rows}
+    out = []
+
+    def ratio(name: str) -> float | None:
+        row = by_name.get(name)
+        return row["median_s"] / floor if row and floor and "median_s" in row else None
+
+    value = ratio("cold build cdisc-pilot01")
+    out.append({"target": f"cold build cdisc-pilot01 <= {TARGETS['cold_build']}x import floor",
+                "measured": None if value is None else f"{value:.2f}x",
+                "holds": value is not None and value <= TARGETS["cold_build"]})
+    for name in ("dossier --help", "dossier check cdisc-pilot01"):
+        heavy = by_name.get(name, {}).get("heavy_imports")
+        out.append({"target": f"{name} imports no rendering/modelling stack",
+                    "measured": "none" if heavy == [] else ", ".join(heavy or ["?"]), "holds": heavy == []})
+    value = ratio("text-only rebuild cdisc-pilot01")
+    out.append({"target": f"text-only rebuild <= {TARGETS['text_rebuild']}x import floor",
+                "measured": None if value is None else f"{value:.2f}x",
+                "holds": value is not None and value <= TARGETS["text_rebuild"]})
+    for n, r_seconds in R_COXPH.items():
+        for label in ("days", "continuous"):
+            row = next((r for r in rows if r["name"].startswith(f"Cox PH, {label}") and r.get("subjects")
+                        and r["group"] == f"scale {n:,}"), None)
+            if row is None:
+                continue
+            diff = row["cox"].get("max_rel_diff")
+            agree = "" if diff is None else f"; HR/CI vs lifelines max rel diff {diff:.1e}"
+            out.append({"target": f"Cox PH {n:,} subjects ({label}) <= R coxph {r_seconds} s, same HR/CI as lifelines",
+                        "measured": f"{row['median_s']:.3f} s{agree}",
+                        "holds": row["median_s"] <= r_seconds and (diff is None or diff < 1e-6)})
+    big = by_name.get("cold build 1,000,000 subjects")
+    if big:
+        ok = ("median_s" in big and big.get("complete", True) and big["median_s"] < TARGETS["scale_seconds"]
+              and big["peak_mib"] < TARGETS["scale_mib"])
+        measured = (f"{'> ' if not big.get('complete', True) else ''}{big['median_s']:.1f} s, "
+                    f"{big['peak_mib']:.0f} MiB" if "median_s" in big else big.get("error", "failed"))
+        out.append({"target": "1,000,000-subject build < 60 s and < 4 GiB", "measured": measured, "holds": ok})
+        out.append({"target": "both cores used where the work allows",
+                    "measured": f"CPU/wall {big['cores']:.2f} (1M build)" if "cores" in big else "n/a",
+                    "holds": "cores" in big and big["cores"] > 1.3})
+    return out
+
+
+def _fmt(value, spec: str = ".2f") -> str:
+    return "" if value is None else format(value, spec)
+
+
+def markdown(rows: list[dict], floor: float | None, machine: str, repeat: int, total: float) -> str:
+    lines = [(f"Machine: {machine}. Up to {repeat} runs per benchmark (fewer for the large ones and when the "
+              f"time budget runs short). Whole run: {total / 60:.1f} min."), "",
+             ("| group | benchmark | runs | median s | min-max s | CPU s | CPU/wall | peak MiB | x import floor "
+             "| note |"),
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in rows:
+        note = r.get("error") or r.get("note") or ""
+        if "heavy_imports" in r:
+            note = "heavy modules imported: " + (", ".join(r["heavy_imports"]) or "none") if r["heavy_imports"] \
+                is not None else "import probe failed"
+        if "cox" in r:
+            cox = r["cox"]
+            parts = [f"{r['subjects']:,} subjects, {r['events']:,} events, HR {cox['hazard_ratio']:.6g}",
+                     f"PH test {cox['ph_test_seconds']:.3f} s"]
+            if r.get("r_coxph_s"):
+                parts.append(f"R coxph {r['r_coxph_s']} s")
+            if "lifelines" in cox:
+                parts.append(f"lifelines{' batch' if cox['lifelines']['batch_mode'] else ''} "
+                             f"{cox['lifelines']['seconds']:.2f} s, HR/CI rel diff {cox['max_rel_diff']:.1e}")
+            note = "; ".join(parts)
+        if "median_s" not in r:
+            lines.append(f"| {r['group']} | {r['name']} | 0 | | | | | | | {note} |")
+            continue
+        spread = f"{r['min_s']:.2f}-{r['max_s']:.2f}" if len(r.get("runs", [])) > 1 else ""
+        relative = r["group"] in ("floor", "commands", "examples") or r["name"].startswith("cold build")
+        times = f"{r['median_s'] / floor:.2f}" if floor and relative else ""
+        digits = ".3f" if r["name"].startswith("Cox") else ".2f"
+        lines.append(f"| {r['group']} | {r['name']} | {len(r.get('runs') or [0])} | {r['median_s']:{digits}} | "
+                     f"{spread} | {_fmt(r.get('cpu_s'))} | {_fmt(r.get('cores'))} | {_fmt(r.get('peak_mib'), '.0f')} | "
+                     f"{times} | {note} |")
+    lines += ["", "| target | measured | holds |", "| --- | --- | --- |"]
+    for t in targets(rows, floor):
+        lines.append(f"| {t['target']} | {t['measured'] or 'n/a'} | {'yes' if t['holds'] else 'NO'} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

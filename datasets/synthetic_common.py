@@ -476,8 +476,10 @@ is marked SYNTHETIC DATA. Do not edit these files by hand: change the generator 
 | --- | --- | --- | --- |
 {table}
 
-`text/*.md` hold the writer's narrative; `briefing.clinical_summary` is deliberately not set, to show
-the "text not provided" notice.
+`text/*.md` hold the writer's narrative in English and `text/ja/*.md` the same narrative in Japanese
+(used by a Japanese build, `dossier build --lang ja`); analysis titles are given in both languages
+(`title: {{en: ..., ja: ...}}`). `briefing.clinical_summary` is deliberately not set, to show the
+"text not provided" notice.
 
 ## Design and simulation model
 - {sum(k for _, k in design.arms)} subjects randomised to {", ".join(a for a, _ in design.arms)}
@@ -504,6 +506,16 @@ def folder_files(trial: dict) -> dict[str, bytes]:
     files = {"dossier.yaml": yaml_text(trial["spec"], header).encode(), "README.md": trial["readme"].encode()}
     for name, (frame, label) in trial["datasets"].items():
         files[f"adam/{name}.parquet"] = parquet_bytes(frame, label)
-    for name, text in trial["texts"].items():
+    texts, texts_ja = trial["texts"], trial["texts_ja"]
+    if sorted(texts) != sorted(texts_ja):
+        raise ValueError(f"{trial['folder']}: English and Japanese texts differ: {sorted(set(texts) ^ set(texts_ja))}")
+    for name, text in texts.items():
         files[f"text/{name}"] = text.encode()
+    for name, text in texts_ja.items():
+        files[f"text/ja/{name}"] = text.encode()
     return files
+
+
+def titled(en: str, ja: str) -> dict[str, str]:
+    """An analysis title in both document languages (dossier.yaml `title: {en: ..., ja: ...}`)."""
+    return {"en": en, "ja": ja}

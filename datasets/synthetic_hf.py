@@ -135,14 +135,14 @@ def build(seed: int = SEED) -> dict:
         "adae": (adae, "Adverse Events Analysis Dataset"),
     }
     return {"folder": FOLDER, "seed": seed, "datasets": datasets, "spec": SPEC, "texts": TEXTS,
-            "readme": readme(seed, datasets)}
+            "texts_ja": TEXTS_JA, "readme": readme(seed, datasets)}
 
 
 # ------------------------------------------------------------------------------------------------ dossier.yaml
 
 
 
-def efficacy(analysis_id: str, title: str, param: str, mcid: float) -> dict:
+def efficacy(analysis_id: str, title: dict[str, str], param: str, mcid: float) -> dict:
     return {"id": analysis_id, "type": "change_from_baseline", "title": title, "dataset": "adeff", "param": param,
             "population": "EFFFL", "where": {"ANL01FL": "Y"}, "visits": [v.name for v in VISITS[1:]],
             "covariates": ["BASE"], "mcid": mcid, "improvement": "increase", "dose_response": "TRT01PN"}
@@ -178,16 +178,23 @@ SPEC = {
     "arm": "TRT01A",
     "reference_arm": "Placebo",
     "analyses": [
-        {"id": "demog", "type": "baseline", "title": "Demographics and baseline characteristics",
+        {"id": "demog", "type": "baseline",
+         "title": sc.titled("Demographics and baseline characteristics", "人口統計学的特性及びベースライン特性"),
          "variables": ["AGE", "AGEGR1", "SEX", "RACE", "BMIBL", "HFETIOL", "NYHABL", "BLLVEF"]},
-        {"id": "disp", "type": "disposition", "title": "Subject disposition (randomised subjects)",
+        {"id": "disp", "type": "disposition",
+         "title": sc.titled("Subject disposition (randomised subjects)", "被験者の内訳（無作為化された被験者）"),
          "population": "ITTFL", "arm": "TRT01P"},
-        efficacy("lvef", "Change from baseline in LVEF (%)", "LVEF", 5),
-        efficacy("sixmwd", "Change from baseline in 6-minute walk distance (m)", "SIXMWD", 30),
-        efficacy("kccq", "Change from baseline in KCCQ overall summary score", "KCCQ", 5),
-        {"id": "tte-hf", "type": "time_to_event", "title": "Time to heart-failure hospitalisation or death",
+        efficacy("lvef", sc.titled("Change from baseline in LVEF (%)", "LVEF (%)のベースラインからの変化量"),
+                 "LVEF", 5),
+        efficacy("sixmwd", sc.titled("Change from baseline in 6-minute walk distance (m)",
+                                     "6分間歩行距離 (m)のベースラインからの変化量"), "SIXMWD", 30),
+        efficacy("kccq", sc.titled("Change from baseline in KCCQ overall summary score",
+                                   "KCCQ総合要約スコアのベースラインからの変化量"), "KCCQ", 5),
+        {"id": "tte-hf", "type": "time_to_event",
+         "title": sc.titled("Time to heart-failure hospitalisation or death", "心不全による入院又は死亡までの期間"),
          "dataset": "adtte", "param": "TTHFD", "landmarks": [180, 365], "at_risk_every": 60},
-        {"id": "teae", "type": "adverse_events", "title": "Treatment-emergent adverse events", "dataset": "adae"},
+        {"id": "teae", "type": "adverse_events",
+         "title": sc.titled("Treatment-emergent adverse events", "治験薬投与後に発現した有害事象"), "dataset": "adae"},
     ],
     "briefing": {
         "consultation_category": "Consultation on the pivotal clinical trial of a regenerative medical product "
@@ -196,23 +203,14 @@ SPEC = {
         "questions": [
             {"question": "Does PMDA agree that the Phase 1/2 data support a pivotal study design with change from "
                          "baseline in LVEF at Week 52 as the primary endpoint?",
-             "position": "The sponsor proposes change from baseline in LVEF at Week 52, read by a blinded "
-                         "echocardiography core laboratory, as the primary endpoint, with KCCQ overall summary "
-                         "score and 6-minute walk distance as key secondary endpoints.",
-             "rationale": "LVEF reflects the intended mechanism (improved myocardial calcium handling) and is "
-                          "measured objectively. Study DSR-HF-201 estimated the change in LVEF by dose with a "
-                          "dose-response test; these estimates set the sample size of the pivotal study.",
+             "position": "text/q1_position.md", "rationale": "text/q1_rationale.md",
              "evidence": ["lvef", "kccq", "sixmwd"]},
             {"question": "Does PMDA agree that the high dose (1e14 vg) is the appropriate dose for the pivotal study?",
-             "position": "The sponsor proposes to compare the high dose with placebo in the pivotal study.",
-             "rationale": "The choice rests on the efficacy estimates by dose and on the adverse-event profile by "
-                          "dose in Study DSR-HF-201, including clinical events.",
+             "position": "text/q2_position.md", "rationale": "text/q2_rationale.md",
              "evidence": ["lvef", "tte-hf", "teae"]},
             {"question": "Does PMDA agree that about 300 treated subjects followed for 12 months, with long-term "
                          "follow-up for 5 years, form an adequate safety database for an application?",
-             "position": "Yes, with long-term follow-up continuing after the application and reported periodically.",
-             "rationale": "A single administration gives every subject the full exposure. The adverse events by "
-                          "dose in Study DSR-HF-201 are the basis for the size of the database.",
+             "position": "text/q3_position.md", "rationale": "text/q3_rationale.md",
              "evidence": ["teae"]},
         ],
         "product_overview": "text/product_overview.md",
@@ -241,16 +239,12 @@ SPEC = {
         "version": "0.1 (synthetic example)",
         "development_stage": "Phase 1/2 completed (52-week data); pivotal study in planning",
         "innovativeness": {"text": "text/sakigake_innovativeness.md",
-                           "summary": "A one-time gene therapy aimed at the calcium-handling defect of the failing "
-                                      "heart muscle, which no approved therapy addresses (synthetic example)."},
-        "seriousness": {"text": "text/sakigake_seriousness.md",
-                        "summary": "Advanced heart failure is life-threatening, with frequent hospitalisation.",
+                           "summary": "text/sakigake_innovativeness_summary.md"},
+        "seriousness": {"text": "text/sakigake_seriousness.md", "summary": "text/sakigake_seriousness_summary.md",
                         "analyses": ["demog"]},
-        "efficacy": {"text": "text/sakigake_efficacy.md",
-                     "summary": "Phase 1/2 data on LVEF, clinical events and safety by dose are presented.",
+        "efficacy": {"text": "text/sakigake_efficacy.md", "summary": "text/sakigake_efficacy_summary.md",
                      "analyses": ["lvef", "tte-hf", "teae"]},
-        "japan_first": {"text": "text/sakigake_japan_first.md",
-                        "summary": "Japan is the first planned application.",
+        "japan_first": {"text": "text/sakigake_japan_first.md", "summary": "text/sakigake_japan_first_summary.md",
                         "japan_filing": dt.date(2030, 3, 31),
                         "other_filings": [{"region": "US", "date": dt.date(2030, 9, 30),
                                            "note": "Biologics License Application (planned)"}]},
@@ -267,6 +261,9 @@ SPEC = {
 # ------------------------------------------------------------------------------------------------ writer's text
 
 NOTE = "*Synthetic example text: DSR-101 is a fictional product; nothing here describes a real product or study.*\n\n"
+NOTE_JA = "*合成データによる例示文：DSR-101は架空の製品であり、本文は実在する製品又は試験を記述するものではない。*\n\n"
+# Markdown: a line break inside an English paragraph is a space; Japanese paragraphs are written on one
+# line, because a soft line break would put a space between two Japanese characters.
 TEXTS = {name: NOTE + body for name, body in {
     "product_overview.md": """\
 DSR-101 is a recombinant adeno-associated virus serotype 1 (AAV1) vector carrying the coding sequence of
@@ -337,6 +334,103 @@ Phase 1/2 data are the basis of the pivotal study design and are not confirmator
 Development was led from Japan: Japanese sites enrolled subjects in the Phase 1/2 study, and the sponsor
 plans to submit the first application in Japan, before other regions.
 """,
+
+    # the sponsor's positions and their rationale, and the summaries of the designation criteria
+    "q1_position.md": """\
+The sponsor proposes change from baseline in LVEF at Week 52, read by a blinded echocardiography core
+laboratory, as the primary endpoint, with KCCQ overall summary score and 6-minute walk distance as key
+secondary endpoints.
+""",
+    "q1_rationale.md": """\
+LVEF reflects the intended mechanism (improved myocardial calcium handling) and is measured objectively.
+Study DSR-HF-201 estimated the change in LVEF by dose with a dose-response test; these estimates set the
+sample size of the pivotal study.
+""",
+    "q2_position.md": "The sponsor proposes to compare the high dose with placebo in the pivotal study.\n",
+    "q2_rationale.md": """\
+The choice rests on the efficacy estimates by dose and on the adverse-event profile by dose in Study
+DSR-HF-201, including clinical events.
+""",
+    "q3_position.md": "Yes, with long-term follow-up continuing after the application and reported periodically.\n",
+    "q3_rationale.md": """\
+A single administration gives every subject the full exposure. The adverse events by dose in Study
+DSR-HF-201 are the basis for the size of the database.
+""",
+    "sakigake_innovativeness_summary.md": """\
+A one-time gene therapy aimed at the calcium-handling defect of the failing heart muscle, which no
+approved therapy addresses (synthetic example).
+""",
+    "sakigake_seriousness_summary.md": "Advanced heart failure is life-threatening, with frequent hospitalisation.\n",
+    "sakigake_efficacy_summary.md": "Phase 1/2 data on LVEF, clinical events and safety by dose are presented.\n",
+    "sakigake_japan_first_summary.md": "Japan is the first planned application.\n",
+}.items()}
+
+TEXTS_JA = {name: NOTE_JA + body for name, body in {
+    "product_overview.md": """\
+DSR-101は、ヒトSERCA2a（*ATP2A2*）のコード配列を搭載した遺伝子組換えアデノ随伴ウイルス血清型1（AAV1）ベクターである。SERCA2aは、心拍ごとに細胞質のカルシウムを筋小胞体に汲み戻すポンプである。本品は、心臓カテーテル検査の際に順行性の冠動脈内注入により単回投与する。
+
+- 期待される効果：不全心筋細胞のカルシウムサイクリングを回復させ、心筋の収縮及び弛緩を改善する。
+- 検討した用量：1e13、3e13及び1e14ベクターゲノム（vg）。
+- 日本における区分：再生医療等製品（遺伝子治療用製品）。
+""",
+    "disease.md": """\
+左室駆出率が低下した心不全は、左室が身体の需要を満たすだけの血液を拍出できなくなる進行性の症候群である。患者は息切れ、倦怠感及び体液貯留を呈し、入院を繰り返す。心不全は高齢者に多く、日本では人口の高齢化に伴い患者数が増加している。NYHA心機能分類III度又はIV度の症状を有する患者の予後は不良である。
+""",
+    "current_treatment.md": """\
+ガイドラインに基づく標準的薬物治療では、レニン・アンジオテンシン系阻害薬又はアンジオテンシン受容体ネプリライシン阻害薬、β遮断薬、ミネラルコルチコイド受容体拮抗薬及びSGLT2阻害薬を併用し、うっ血には利尿薬を用いる。植込み型除細動器、心臓再同期療法等のデバイス治療は一部の患者に有用である。重症心不全では補助人工心臓又は心臓移植が必要となることがあるが、いずれも実施できる機会は限られている。
+""",
+    "unmet_need.md": """\
+至適な治療を行っても、多くの患者で症状が残り、再入院を繰り返している。既存の薬剤は神経体液性因子及び負荷条件に作用するものであり、不全心筋における異常なカルシウム制御を是正するものはない。心筋そのものの機能を改善する単回の治療は、これらの患者に新たな選択肢をもたらす。
+""",
+    "development_history.md": """\
+- 非臨床薬理試験及び毒性試験の成績に基づき、初めてヒトに投与する臨床試験を開始した（合成データによる例示）。
+- DSR-HF-201試験（本資料の対象試験）：日本及び米国で実施した無作為化プラセボ対照用量設定第I/II相試験であり、冠動脈内に単回注入し、52週間追跡した。
+- 投与を受けた被験者の長期追跡調査を、別の実施計画書に基づき5年間継続している。
+""",
+    "quality_nonclinical.md": """\
+ベクターは哺乳類細胞株への一過性トランスフェクションにより製造し、クロマトグラフィーにより精製する。出荷試験は、確認試験、ベクターゲノム量、効力、純度及び外来性感染性物質に関する試験からなる（合成データによる例示）。非臨床試験では、冠動脈内投与後の体内分布、排出（シェディング）及び毒性を検討した。それらの結果は、資料一式の添付資料に要約している。
+""",
+    "development_plan.md": """\
+申請者は、高用量を用いた無作為化二重盲検プラセボ対照の検証的試験を1試験実施する計画である。
+
+- 対象：日本及び米国の、NYHA心機能分類II～IV度の左室駆出率が低下した心不全患者約300例。少なくとも3分の1を日本で組み入れる。
+- 主要評価項目：第52週におけるLVEFのベースラインからの変化量（コアラボラトリーによる判定）。
+- 主な副次評価項目：KCCQ総合要約スコア、6分間歩行距離及び心不全による入院又は死亡までの期間。
+- 遺伝子治療に伴う遅発性の有害事象について、5年間の長期追跡調査を行う。
+""",
+    "sakigake_innovativeness.md": """\
+DSR-101は、既承認の心不全治療薬が作用しない機序、すなわち不全心筋細胞におけるSERCA2a活性の低下に作用する。単回投与で持続的な効果を得ることを目指しており、生涯にわたり毎日服用する必要がある薬剤とは異なる。
+""",
+    "sakigake_seriousness.md": """\
+対象患者は、至適な治療を行っても症状を有する左室駆出率が低下した心不全患者である。本疾患は生命を脅かすものであり、入院の繰り返しにより日常生活が損なわれる。第I/II相試験の対象集団のベースライン特性を以下に示す。
+""",
+    "sakigake_efficacy.md": """\
+DSR-HF-201試験では、3用量をプラセボと比較した。用量別のLVEFのベースラインからの変化量、心不全による入院又は死亡までの期間及び有害事象を以下に要約する。これらの第I/II相試験のデータは検証的試験のデザインの根拠とするものであり、検証的なデータではない。
+""",
+    "sakigake_japan_first.md": """\
+開発は日本主導で進めている。第I/II相試験では日本の施設が被験者を組み入れており、申請者は他の国・地域に先駆けて日本で最初の承認申請を行う計画である。
+""",
+
+    "q1_position.md": """\
+申請者は、盲検下で心エコー図のコアラボラトリーが判定する第52週におけるLVEFのベースラインからの変化量を主要評価項目とし、KCCQ総合要約スコア及び6分間歩行距離を主な副次評価項目とすることを提案する。
+""",
+    "q1_rationale.md": """\
+LVEFは想定する作用機序（心筋のカルシウム制御の改善）を反映し、客観的に測定できる。DSR-HF-201試験では、用量別のLVEFの変化量を推定し、用量反応性を検定した。これらの推定値に基づき検証的試験の症例数を設定する。
+""",
+    "q2_position.md": "申請者は、検証的試験において高用量とプラセボを比較することを提案する。\n",
+    "q2_rationale.md": """\
+本選択は、DSR-HF-201試験における用量別の有効性の推定値並びに臨床イベントを含む用量別の有害事象の発現状況に基づく。
+""",
+    "q3_position.md": "申請者は、承認申請後も長期追跡調査を継続し、その結果を定期的に報告することにより、十分な安全性データベースになると考える。\n",
+    "q3_rationale.md": """\
+本品は単回投与であるため、すべての被験者が投与時に全量の曝露を受ける。安全性データベースの規模は、DSR-HF-201試験における用量別の有害事象の発現状況に基づき設定した。
+""",
+    "sakigake_innovativeness_summary.md": """\
+既承認の治療法が対象としていない不全心筋のカルシウム制御異常を標的とする、単回投与の遺伝子治療である（合成データによる例示）。
+""",
+    "sakigake_seriousness_summary.md": "重症心不全は生命を脅かす疾患であり、入院を頻回に繰り返す。\n",
+    "sakigake_efficacy_summary.md": "LVEF、臨床イベント及び安全性に関する用量別の第I/II相試験のデータを示した。\n",
+    "sakigake_japan_first_summary.md": "日本での承認申請を、他の国・地域に先駆けて最初に行う予定である。\n",
 }.items()}
 
 

@@ -108,14 +108,14 @@ def build(seed: int = SEED) -> dict:
         "adae": (adae, "Adverse Events Analysis Dataset"),
     }
     return {"folder": FOLDER, "seed": seed, "datasets": datasets, "spec": SPEC, "texts": TEXTS,
-            "readme": readme(seed, datasets)}
+            "texts_ja": TEXTS_JA, "readme": readme(seed, datasets)}
 
 
 # ------------------------------------------------------------------------------------------------ dossier.yaml
 
 
 
-def efficacy(analysis_id: str, title: str, param: str, mcid: float) -> dict:
+def efficacy(analysis_id: str, title: dict[str, str], param: str, mcid: float) -> dict:
     return {"id": analysis_id, "type": "change_from_baseline", "title": title, "dataset": "adqs", "param": param,
             "population": "EFFFL", "where": {"ANL01FL": "Y"}, "visits": [v.name for v in VISITS[1:]],
             "covariates": ["BASE"], "mcid": mcid, "improvement": "decrease", "dose_response": "TRT01PN"}
@@ -151,16 +151,22 @@ SPEC = {
     "arm": "TRT01A",
     "reference_arm": "Sham surgery",
     "analyses": [
-        {"id": "demog", "type": "baseline", "title": "Demographics and baseline characteristics",
+        {"id": "demog", "type": "baseline",
+         "title": sc.titled("Demographics and baseline characteristics", "人口統計学的特性及びベースライン特性"),
          "variables": ["AGE", "AGEGR1", "SEX", "RACE", "DURDIS", "HYBL", "LEDDBL", "BLUPDRS3", "BLOFFTM"]},
-        {"id": "disp", "type": "disposition", "title": "Subject disposition (randomised subjects)",
+        {"id": "disp", "type": "disposition",
+         "title": sc.titled("Subject disposition (randomised subjects)", "被験者の内訳（無作為化された被験者）"),
          "population": "ITTFL", "arm": "TRT01P"},
-        efficacy("updrs3", "Change from baseline in MDS-UPDRS Part III score (OFF medication)", "UPDRS3OF", 3.25),
-        efficacy("offtime", "Change from baseline in daily OFF time (hours)", "OFFTIME", 1),
+        efficacy("updrs3", sc.titled("Change from baseline in MDS-UPDRS Part III score (OFF medication)",
+                                     "MDS-UPDRS Part IIIスコア（OFF時）のベースラインからの変化量"), "UPDRS3OF", 3.25),
+        efficacy("offtime", sc.titled("Change from baseline in daily OFF time (hours)",
+                                      "1日あたりのOFF時間（時間）のベースラインからの変化量"), "OFFTIME", 1),
         {"id": "tte-ledd", "type": "time_to_event",
-         "title": "Time to first increase in levodopa-equivalent daily dose", "dataset": "adtte",
+         "title": sc.titled("Time to first increase in levodopa-equivalent daily dose",
+                            "レボドパ換算1日用量の初回増量までの期間"), "dataset": "adtte",
          "param": "TTLEDDI", "landmarks": [182, 365], "at_risk_every": 90},
-        {"id": "teae", "type": "adverse_events", "title": "Treatment-emergent adverse events", "dataset": "adae"},
+        {"id": "teae", "type": "adverse_events",
+         "title": sc.titled("Treatment-emergent adverse events", "治験薬投与後に発現した有害事象"), "dataset": "adae"},
     ],
     "briefing": {
         "consultation_category": "Consultation on the pivotal clinical trial of a regenerative medical product "
@@ -169,23 +175,13 @@ SPEC = {
         "questions": [
             {"question": "Does PMDA agree that change from baseline in MDS-UPDRS Part III score in the OFF-medication "
                          "state at Month 12 is an acceptable primary endpoint for the pivotal study?",
-             "position": "The sponsor proposes MDS-UPDRS Part III (OFF medication) at Month 12 as the primary "
-                         "endpoint, with diary OFF time as the key secondary endpoint.",
-             "rationale": "Part III measures the motor signs that local dopamine production is meant to improve, "
-                          "with a published minimal clinically important difference; Month 12 is after the "
-                          "expected time to full transgene expression. Study DSR-PD-201 gives the estimates by dose.",
+             "position": "text/q1_position.md", "rationale": "text/q1_rationale.md",
              "evidence": ["updrs3", "offtime"]},
             {"question": "Does PMDA agree that a sham-surgery control is acceptable for the pivotal study in Japan?",
-             "position": "The sponsor proposes partial-thickness burr holes without dural penetration as the sham "
-                         "procedure, with an option of treatment for sham subjects after the primary analysis.",
-             "rationale": "Subjective motor ratings and diaries are open to expectation effects after surgery; a "
-                          "sham control keeps the study double-blind. Its burden is shown by the adverse events "
-                          "and disposition of the sham arm of Study DSR-PD-201.",
+             "position": "text/q2_position.md", "rationale": "text/q2_rationale.md",
              "evidence": ["teae", "disp"]},
             {"question": "Does PMDA agree that the high dose (3e12 vg) is the appropriate dose for the pivotal study?",
-             "position": "The sponsor proposes to compare the high dose with sham surgery.",
-             "rationale": "The choice rests on the motor and diary estimates by dose, the time to levodopa dose "
-                          "increase and the adverse events by dose in Study DSR-PD-201.",
+             "position": "text/q3_position.md", "rationale": "text/q3_rationale.md",
              "evidence": ["updrs3", "offtime", "tte-ledd", "teae"]},
         ],
         "product_overview": "text/product_overview.md",
@@ -213,17 +209,12 @@ SPEC = {
         "version": "0.1 (synthetic example)",
         "development_stage": "Phase 1/2 completed (18-month data); pivotal study in planning",
         "innovativeness": {"text": "text/sakigake_innovativeness.md",
-                           "summary": "A one-time gene therapy that restores dopamine production in the putamen "
-                                      "(synthetic example)."},
-        "seriousness": {"text": "text/sakigake_seriousness.md",
-                        "summary": "Advanced Parkinson's disease is progressive and disabling, with motor "
-                                   "fluctuations that oral therapy cannot control.",
+                           "summary": "text/sakigake_innovativeness_summary.md"},
+        "seriousness": {"text": "text/sakigake_seriousness.md", "summary": "text/sakigake_seriousness_summary.md",
                         "analyses": ["demog"]},
-        "efficacy": {"text": "text/sakigake_efficacy.md",
-                     "summary": "Phase 1/2 data on motor score, OFF time and safety by dose are presented.",
+        "efficacy": {"text": "text/sakigake_efficacy.md", "summary": "text/sakigake_efficacy_summary.md",
                      "analyses": ["updrs3", "offtime", "teae"]},
-        "japan_first": {"text": "text/sakigake_japan_first.md",
-                        "summary": "Japan is the first planned application.",
+        "japan_first": {"text": "text/sakigake_japan_first.md", "summary": "text/sakigake_japan_first_summary.md",
                         "japan_filing": dt.date(2030, 6, 30),
                         "other_filings": [{"region": "US", "date": dt.date(2030, 12, 31),
                                            "note": "Biologics License Application (planned)"}]},
@@ -240,6 +231,9 @@ SPEC = {
 # ------------------------------------------------------------------------------------------------ writer's text
 
 NOTE = "*Synthetic example text: DSR-202 is a fictional product; nothing here describes a real product or study.*\n\n"
+NOTE_JA = "*合成データによる例示文：DSR-202は架空の製品であり、本文は実在する製品又は試験を記述するものではない。*\n\n"
+# Markdown: a line break inside an English paragraph is a space; Japanese paragraphs are written on one
+# line, because a soft line break would put a space between two Japanese characters.
 TEXTS = {name: NOTE + body for name, body in {
     "product_overview.md": """\
 DSR-202 is a recombinant adeno-associated virus serotype 2 (AAV2) vector carrying the gene for aromatic
@@ -312,6 +306,108 @@ of the pivotal study design and are not confirmatory.
 Development was led from Japan: Japanese neurosurgical centres treated subjects in the Phase 1/2 study,
 and the sponsor plans to submit the first application in Japan, before other regions.
 """,
+
+    # the sponsor's positions and their rationale, and the summaries of the designation criteria
+    "q1_position.md": """\
+The sponsor proposes MDS-UPDRS Part III (OFF medication) at Month 12 as the primary endpoint, with diary
+OFF time as the key secondary endpoint.
+""",
+    "q1_rationale.md": """\
+Part III measures the motor signs that local dopamine production is meant to improve, with a published
+minimal clinically important difference; Month 12 is after the expected time to full transgene
+expression. Study DSR-PD-201 gives the estimates by dose.
+""",
+    "q2_position.md": """\
+The sponsor proposes partial-thickness burr holes without dural penetration as the sham procedure, with
+an option of treatment for sham subjects after the primary analysis.
+""",
+    "q2_rationale.md": """\
+Subjective motor ratings and diaries are open to expectation effects after surgery; a sham control keeps
+the study double-blind. Its burden is shown by the adverse events and disposition of the sham arm of
+Study DSR-PD-201.
+""",
+    "q3_position.md": "The sponsor proposes to compare the high dose with sham surgery.\n",
+    "q3_rationale.md": """\
+The choice rests on the motor and diary estimates by dose, the time to levodopa dose increase and the
+adverse events by dose in Study DSR-PD-201.
+""",
+    "sakigake_innovativeness_summary.md": """\
+A one-time gene therapy that restores dopamine production in the putamen (synthetic example).
+""",
+    "sakigake_seriousness_summary.md": """\
+Advanced Parkinson's disease is progressive and disabling, with motor fluctuations that oral therapy
+cannot control.
+""",
+    "sakigake_efficacy_summary.md": "Phase 1/2 data on motor score, OFF time and safety by dose are presented.\n",
+    "sakigake_japan_first_summary.md": "Japan is the first planned application.\n",
+}.items()}
+
+TEXTS_JA = {name: NOTE_JA + body for name, body in {
+    "product_overview.md": """\
+DSR-202は、レボドパをドパミンに変換する酵素である芳香族L-アミノ酸脱炭酸酵素（AADC）の遺伝子を搭載した遺伝子組換えアデノ随伴ウイルス血清型2（AAV2）ベクターである。術中MRIガイド下の定位脳手術により、両側の被殻に単回注入する。
+
+- 期待される効果：ドパミン作動性神経終末の脱落が最も大きい被殻において、レボドパからのドパミン産生を回復させ、レボドパに対する反応を安定させる。
+- 検討した用量：7.5e11及び3e12ベクターゲノム（両側の合計）。
+- 日本における区分：再生医療等製品（遺伝子治療用製品）。
+""",
+    "disease.md": """\
+パーキンソン病は、黒質のドパミン作動性神経細胞の脱落により生じる進行性の神経変性疾患である。運動症状は動作緩慢、筋強剛及び振戦であり、非運動症状も患者の負担を増大させる。日本では人口の高齢化に伴い患者数が増加している。レボドパによる治療を数年続けると、多くの患者に運動合併症、すなわち服薬と服薬の間に運動機能が低下する時間（OFF時間）及びジスキネジアが生じる。
+""",
+    "current_treatment.md": """\
+治療は対症療法である。ドパ脱炭酸酵素阻害薬配合レボドパが最も有効な薬剤であり、ドパミンアゴニスト、MAO-B阻害薬、COMT阻害薬等の補助薬が併用される。運動合併症に対しては、持続注入療法（レボドパ・カルビドパ経腸用液療法、皮下持続注入療法）及び脳深部刺激療法が一部の患者の選択肢となるが、いずれも疾患の進行を遅らせるものではない。
+""",
+    "unmet_need.md": """\
+黒質線条体の神経終末が脱落するにつれ、被殻ではレボドパをドパミンに変換するAADCが失われ、経口レボドパに対する反応は短く不安定になる。患者は頻回に服薬しても1日に数時間をOFF状態で過ごす。デバイス補助療法には持続注入又は植込み機器が必要である。局所のドパミン産生を回復させる単回の治療は、このニーズを満たすものである。
+""",
+    "development_history.md": """\
+- 非臨床薬理試験、体内分布試験及び毒性試験の成績に基づき、初めてヒトに投与する臨床試験を開始した（合成データによる例示）。
+- DSR-PD-201試験（本資料の対象試験）：日本及び米国で実施した2用量の無作為化偽手術対照第I/II相試験であり、18カ月間追跡した。
+- 投与を受けた被験者の長期追跡調査を、別の実施計画書に基づき5年間継続している。
+""",
+    "quality_nonclinical.md": """\
+ベクターは哺乳類細胞株への一過性トランスフェクションにより製造し、クロマトグラフィーにより精製する。出荷試験は、確認試験、ベクターゲノム量、効力（AADC活性）、純度及び外来性感染性物質に関する試験からなる（合成データによる例示）。非臨床試験では、被殻内投与後の脳内分布、排出（シェディング）及び毒性を検討した。それらの結果は、資料一式の添付資料に要約している。
+""",
+    "development_plan.md": """\
+申請者は、高用量を用いた無作為化二重盲検偽手術対照の検証的試験を1試験実施する計画である。
+
+- 対象：日本及び米国の、1日のOFF時間が3時間以上のパーキンソン病患者約150例。少なくとも3分の1を日本で組み入れる。
+- 主要評価項目：12カ月時におけるMDS-UPDRS Part III（OFF時）のベースラインからの変化量。
+- 主な副次評価項目：患者日誌による1日のOFF時間、問題となるジスキネジアを伴わないON時間及びレボドパ換算1日用量の初回増量までの期間。
+- 遺伝子治療に伴う遅発性の有害事象について、5年間の長期追跡調査を行う。
+""",
+    "sakigake_innovativeness.md": """\
+DSR-202は、経口薬や植込み機器を追加するのではなく、疾患により被殻から失われる酵素反応の段階そのものを回復させる。1回の脳神経外科的投与で持続的な効果を得ることを目指している。
+""",
+    "sakigake_seriousness.md": """\
+対象患者は、至適な経口治療を行っても運動合併症を有する進行期パーキンソン病患者である。本疾患は進行性で重い機能障害をもたらし、OFF期は日常生活動作及び自立を制限する。第I/II相試験の対象集団のベースライン特性を以下に示す。
+""",
+    "sakigake_efficacy.md": """\
+DSR-PD-201試験では、2用量を偽手術と比較した。用量別の運動スコア及びOFF時間のベースラインからの変化量並びに有害事象を以下に要約する。これらの第I/II相試験のデータは検証的試験のデザインの根拠とするものであり、検証的なデータではない。
+""",
+    "sakigake_japan_first.md": """\
+開発は日本主導で進めている。第I/II相試験では日本の脳神経外科施設が被験者に投与しており、申請者は他の国・地域に先駆けて日本で最初の承認申請を行う計画である。
+""",
+
+    "q1_position.md": """\
+申請者は、12カ月時におけるMDS-UPDRS Part III（OFF時）のベースラインからの変化量を主要評価項目とし、患者日誌による1日のOFF時間を主な副次評価項目とすることを提案する。
+""",
+    "q1_rationale.md": """\
+Part IIIは、局所のドパミン産生により改善が期待される運動症状を評価するものであり、臨床的に意味のある最小変化量が公表されている。12カ月時は、導入遺伝子の発現が十分に得られると予想される時期より後である。DSR-PD-201試験から用量別の推定値が得られている。
+""",
+    "q2_position.md": """\
+申請者は、硬膜を穿通しない部分的な穿頭を偽手術とし、主要解析の後に偽手術群の被験者が実薬の投与を受けられる選択肢を設けることを提案する。
+""",
+    "q2_rationale.md": """\
+主観的な運動機能評価及び患者日誌は、手術後の期待効果の影響を受けやすく、偽手術対照により試験の二重盲検性が保たれる。偽手術の負担は、DSR-PD-201試験の偽手術群における有害事象及び被験者の内訳に示されている。
+""",
+    "q3_position.md": "申請者は、検証的試験において高用量と偽手術を比較することを提案する。\n",
+    "q3_rationale.md": """\
+本選択は、DSR-PD-201試験における運動スコア及び患者日誌の用量別の推定値、レボドパの増量までの期間並びに用量別の有害事象に基づく。
+""",
+    "sakigake_innovativeness_summary.md": "被殻におけるドパミン産生を回復させる単回投与の遺伝子治療である（合成データによる例示）。\n",
+    "sakigake_seriousness_summary.md": "進行期パーキンソン病は進行性で重い機能障害をもたらす疾患であり、その運動合併症は経口治療では管理できない。\n",
+    "sakigake_efficacy_summary.md": "運動スコア、OFF時間及び安全性に関する用量別の第I/II相試験のデータを示した。\n",
+    "sakigake_japan_first_summary.md": "日本での承認申請を、他の国・地域に先駆けて最初に行う予定である。\n",
 }.items()}
 
 

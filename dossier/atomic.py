@@ -1,61 +1,168 @@
 """Atomic output: build into a staging folder beside OUT_DIR, swap it in only on success, and
-keep two builds from writing the same OUT_DIR at once."""
+keep two builds from writing the same OUT_DIR at once.
+
+Beside OUT_DIR (in its parent folder) a build uses three hidden names:
+    .NAME.lock          the lock (flock), held for the whole build, removed at the end
+    .NAME.building-XXX  the staging folder the outputs are written into
+    .NAME.old-XXX       where the previous OUT_DIR goes for the moment of the swap
+A build that was killed (SIGKILL, power loss) leaves its staging folder behind and OUT_DIR as it
+was; the next build of the same OUT_DIR removes such leftovers once it holds the lock (and puts
+the previous output back should the kill have fallen between the two renames of the swap).
+SIGTERM during the build is turned into KeyboardInterrupt, so the staging folder is removed at once.
+
+An existing OUT_DIR is only ever replaced when it holds an earlier build (its manifest.json) or
+is empty: `-o ~` must never move a home folder aside.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from dossier.errors import OutputError
 
+MARKER = "manifest.json"  # every finished build has one: the sign that a folder may be replaced
+
 
 @contextmanager
 def staging(out_dir: Path) -> Iterator[Path]:
     """A temporary folder beside `out_dir`, swapped in on success and removed on failure."""
-    out_dir = out_dir.resolve()
+    out_dir = Path(os.path.abspath(out_dir))
+    if out_dir.is_symlink():
+        out_dir = out_dir.resolve()
     parent = out_dir.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create the output folder: {exc.strerror}", where=str(parent)) from None
-    with _lock(parent / f".{out_dir.name}.lock"):
-        stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=parent))
+    with _lock(parent / f".{out_dir.name}.lock", out_dir), _terminate_as_interrupt():
+        remove_leftovers(out_dir)
+        _check_replaceable(out_dir)
+        try:
+            stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=parent))
+        except OSError as exc:
+            raise OutputError(f"cannot write beside the output folder: {exc.strerror}", where=str(parent)) from None
         try:
             yield stage
-            old = None
-            if out_dir.exists():
-                old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=parent))
-                os.replace(out_dir, old / "previous")
-            os.replace(stage, out_dir)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
+            _swap(stage, out_dir)
         except BaseException:
             shutil.rmtree(stage, ignore_errors=True)
             raise
 
 
+def leftovers(out_dir: Path) -> list[Path]:
+    """Staging and swap folders of earlier builds of `out_dir` that did not finish."""
+    parent, name = out_dir.parent, out_dir.name
+    if not parent.is_dir():
+        return []
+    return sorted(p for p in parent.iterdir()
+                  if p.name.startswith((f".{name}.building-", f".{name}.old-")) and p.is_dir() and not p.is_symlink())
+
+
+def remove_leftovers(out_dir: Path) -> None:
+    """Remove what killed builds left beside `out_dir` (call with the lock held)."""
+    for path in leftovers(out_dir):
+        previous = path / "previous"
+        if path.name.startswith(f".{out_dir.name}.old-") and previous.is_dir() and not out_dir.exists():
+            os.replace(previous, out_dir)  # killed between the two renames of the swap: restore
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _check_replaceable(out_dir: Path) -> None:
+    if not (out_dir.exists() or out_dir.is_symlink()):
+        return
+    if not out_dir.is_dir():
+        raise OutputError("exists and is not a folder; give a folder for the outputs", where=str(out_dir))
+    if (out_dir / MARKER).is_file():
+        return
+    try:
+        empty = next(out_dir.iterdir(), None) is None
+    except OSError as exc:
+        raise OutputError(f"cannot read the output folder: {exc.strerror}", where=str(out_dir)) from None
+    if not empty:
+        raise OutputError(f"exists and does not hold an earlier dossier build (no {MARKER}); its content would be "
+                          "replaced: give a new or empty folder, or remove this one", where=str(out_dir))
+
+
+def _swap(stage: Path, out_dir: Path) -> None:
+    """Put `stage` in the place of `out_dir`: two renames, the previous output removed afterwards."""
+    old = None
+    if out_dir.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+        os.replace(out_dir, old / "previous")
+    try:
+        os.replace(stage, out_dir)
+    except BaseException:
+        if old is not None and not out_dir.exists():
+            os.replace(old / "previous", out_dir)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 @contextmanager
-def _lock(path: Path) -> Iterator[None]:
+def _lock(path: Path, out_dir: Path) -> Iterator[None]:
+    """An exclusive flock on `path`, a file that exists only while a build holds it."""
     import fcntl
 
-    try:
-        handle = path.open("w")
-    except OSError as exc:
-        raise OutputError(f"cannot write the lock file: {exc.strerror}", where=str(path)) from None
-    try:
+    for _ in range(10):
+        try:
+            handle = path.open("a+", encoding="ascii")
+        except OSError as exc:
+            raise OutputError(f"cannot write the lock file: {exc.strerror}", where=str(path)) from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise OutputError("another build is writing this output folder; try again when it has finished",
-                              where=str(path.parent / path.name[1:-5])) from None
+            handle.seek(0)
+            holder = handle.read().strip()
+            handle.close()
+            who = f" (process {holder})" if holder.isdigit() else ""
+            raise OutputError(f"another build{who} is writing this output folder; try again when it has finished",
+                              where=str(out_dir)) from None
+        try:
+            current = os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino
+        except FileNotFoundError:
+            current = False
+        if current:  # not a lock file the previous holder removed while we were opening it
+            break
+        handle.close()
+    else:
+        raise OutputError("could not take the lock of this output folder", where=str(out_dir))
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
         yield
     finally:
+        with contextlib.suppress(OSError):
+            path.unlink()  # before the lock is released: a waiting build then sees a fresh file
         handle.close()
-        try:
-            path.unlink()
-        except OSError:
-            pass
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises KeyboardInterrupt while the output is being built, so the cleanup runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    main_pid = os.getpid()
+
+    def interrupt(signum, frame):
+        if os.getpid() == main_pid:  # not in worker processes forked during the build
+            raise KeyboardInterrupt("terminated")
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

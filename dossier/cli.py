@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug in dossier, not the user's mistake: say so in one line
         if args.debug:
             raise
-        print(f"internal error: {type(exc).__name__}: {exc} (this is a bug in dossier; rerun with --debug "
+        reason = " ".join(str(exc).split())[:300]  # one line, whatever the exception's text
+        print(f"internal error: {type(exc).__name__}: {reason} (this is a bug in dossier; rerun with --debug "
               "for the traceback and report it)", file=sys.stderr)
         return EXIT_INTERNAL
 

@@ -8,9 +8,13 @@ stripped str with "" for blank, numbers as float64, dates as datetime64.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
 import json
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +26,13 @@ from dossier.errors import DataError, Problem
 ADAM_DIR = "adam"
 FORMATS = (".xpt", ".parquet", ".csv", ".json")
 MAX_DATASET_BYTES = 4 * 1024**3  # a single file larger than this is refused before reading
+# Memory a dataset needs once read, per byte of file (text values become Python strings); a file whose
+# estimate exceeds the memory available is refused before reading, rather than exhausting the machine.
+MEMORY_PER_BYTE = {".csv": 12, ".json": 12, ".xpt": 3, ".parquet": 3}
+SNIFF_BYTES = 1 << 16
+OUTSIDE = "is a link to a file outside the trial folder"
+SAS7BDAT_MAGIC = bytes.fromhex("c2ea8160b31411cfbd92080009c7318c181f1011")
+XPT_HEADERS = (b"HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!", b"HEADER RECORD*******LIBV8   HEADER RECORD!!!!!!!")
 
 
 @dataclass(frozen=True)
@@ -53,7 +64,23 @@ class TrialData:
         return self.files[name.lower()]
 
 
+def check_file(path: Path) -> os.stat_result:
+    """The file's status, or DataError when it cannot be a dataset: unreadable, not a regular file
+    (a device or a pipe would never end), or larger than MAX_DATASET_BYTES."""
+    try:
+        status = path.stat()
+    except OSError as exc:
+        raise DataError(f"cannot read: {exc.strerror}", where=str(path)) from None
+    if not stat.S_ISREG(status.st_mode):
+        raise DataError("not a regular file (a device, pipe or socket cannot be read as a dataset)", where=str(path))
+    if status.st_size > MAX_DATASET_BYTES:
+        raise DataError(f"{status.st_size / 1024**3:.1f} GiB is larger than the {MAX_DATASET_BYTES // 1024**3} GiB "
+                        "limit for one dataset; subset it before building", where=str(path))
+    return status
+
+
 def sha256_of(path: Path) -> str:
+    check_file(path)
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -68,20 +95,29 @@ def discover(trial_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
     found: dict[str, Path] = {}
     if not adam.is_dir():
         return found, [Problem(str(adam), "folder not found (ADaM datasets go in the trial folder's adam/)")]
+    root = trial_dir.resolve()
     for path in sorted(adam.iterdir()):
         if path.name.startswith(".") or path.is_dir():
             continue
         suffix = path.suffix.lower()
+        if suffix in FORMATS and path.exists() and root not in path.resolve().parents:
+            problems.append(Problem(str(path), f"{OUTSIDE} ({path.resolve()}); copy the file into adam/ (a trial "
+                                               "folder holds all of its inputs)"))
+            continue
         if suffix not in FORMATS:
             if suffix not in (".md", ".txt", ".xml", ".pdf"):
                 problems.append(Problem(str(path), f"unknown dataset format {suffix or '(none)'!r}; "
                                                    f"expected one of {', '.join(FORMATS)}"))
             continue
         name = path.stem.lower()
-        if name in found:
-            problems.append(Problem(str(path), f"dataset {name!r} is also in {found[name].name}; keep one file per dataset"))
+        if name in found:  # neither file is used: which one the analyses read must not depend on the order
+            problems.append(Problem(str(path), f"dataset {name!r} is also in {found[name].name}; keep one file per "
+                                               "dataset"))
             continue
         found[name] = path
+    for problem in problems:
+        if problem.message.startswith("dataset "):
+            found.pop(Path(problem.where).stem.lower(), None)
     return found, problems
 
 
@@ -95,13 +131,25 @@ def load(trial_dir: Path, needs: dict[str, set[str]]) -> TrialData:
 
 def load_available(trial_dir: Path, needs: dict[str, set[str]]) -> tuple[TrialData, list[Problem]]:
     """Load what can be loaded; return it with the problems of the files that could not be."""
-    found, problems = discover(trial_dir)
+    found, discovered = discover(trial_dir)
+    if not (trial_dir / ADAM_DIR).is_dir():
+        return TrialData(files={}, frames={}), discovered
     files: dict[str, DatasetFile] = {}
     frames: dict[str, pd.DataFrame] = {}
     labels: dict[str, dict[str, str]] = {}
     warnings: list[str] = []
+    problems: list[Problem] = []
+    for problem in discovered:  # a file no analysis reads is not a reason to stop the build
+        stem = Path(problem.where).stem.lower()
+        if stem in needs:
+            problems.append(problem)
+        else:
+            warnings.append(f"{problem}; ignored, as no analysis uses a dataset {stem!r}")
+    refused = {Path(p.where).stem.lower() for p in problems if not p.message.startswith("unknown dataset format")}
     for name in sorted(needs):
         path = found.get(name)
+        if path is None and name in refused:  # named already: not "not found" too
+            continue
         if path is None:
             problems.append(Problem(str(trial_dir / ADAM_DIR / f"{name}.*"),
                                     f"dataset {name!r} not found (looked for {', '.join(name + s for s in FORMATS)})"))
@@ -121,16 +169,12 @@ def load_available(trial_dir: Path, needs: dict[str, set[str]]) -> tuple[TrialDa
 def read_dataset(path: Path) -> tuple[pd.DataFrame, list[str]]:
     """Read one dataset file into a normalised frame. Raises DataError naming the file."""
     where = str(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise DataError(f"cannot read: {exc.strerror}", where=where) from None
-    if size > MAX_DATASET_BYTES:
-        raise DataError(f"{size / 1024**3:.1f} GiB is larger than the {MAX_DATASET_BYTES // 1024**3} GiB limit "
-                        "for one dataset; subset it before building", where=where)
+    size = check_file(path).st_size
     if size == 0:
         raise DataError("file is empty", where=where)
     suffix = path.suffix.lower()
+    _check_memory(path, suffix, size)
+    _sniff(path, suffix)
     warnings: list[str] = []
     try:
         if suffix == ".xpt":
@@ -154,9 +198,72 @@ def read_dataset(path: Path) -> tuple[pd.DataFrame, list[str]]:
     if frame.empty:
         raise DataError("dataset has no records", where=where)
     labels = frame.attrs.get("labels", {})
+    _check_names(frame.columns, path)
     frame = normalise(frame)
     frame.attrs["labels"] = labels
     return frame, warnings
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux MemAvailable), None when unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _check_memory(path: Path, suffix: str, size: int) -> None:
+    """DataError when reading the file would need more memory than the machine has available."""
+    needed = size * MEMORY_PER_BYTE.get(suffix, 12)
+    if suffix == ".parquet":  # compressed: the row groups' uncompressed size is a better measure
+        needed = max(needed, 3 * _parquet_uncompressed(path))
+    available = available_memory()
+    if available is not None and needed > available:
+        raise DataError(f"reading this {size / 1024**2:,.0f} MB dataset needs about {needed / 1024**3:.1f} GiB of "
+                        f"memory, more than the {available / 1024**3:.1f} GiB available; keep only the records and "
+                        "variables the analyses use, or build on a larger machine", where=str(path))
+
+
+def _parquet_uncompressed(path: Path) -> int:
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.ParquetFile(path).metadata
+        return sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    except Exception:  # noqa: BLE001 - an unreadable footer is reported when the file is read
+        return 0
+
+
+def _sniff(path: Path, suffix: str) -> None:
+    """Recognise a file that is not in its extension's format from its first bytes, before a reader chokes."""
+    with path.open("rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+        tail = b""
+        if suffix == ".parquet":
+            fh.seek(max(0, path.stat().st_size - 4))
+            tail = fh.read(4)
+    where = str(path)
+    if suffix == ".xpt" and not head.startswith(XPT_HEADERS):
+        kind = " (it is a SAS7BDAT file)" if head[12:32] == SAS7BDAT_MAGIC else ""
+        raise DataError(f"cannot read as xpt: not a SAS transport (XPORT) file, no library header at the "
+                        f"start{kind}; export the dataset as SAS v5 transport", where=where)
+    if suffix == ".parquet" and not (head.startswith(b"PAR1") and tail == b"PAR1"):
+        raise DataError("cannot read as parquet: not a Parquet file, or a truncated one (no PAR1 marker at its "
+                        "start and end)", where=where)
+    if suffix in (".csv", ".json"):
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise DataError("UTF-16 text; save the file as UTF-8", where=where)
+        if b"\x00" in head:
+            line = head[: head.index(b"\x00")].count(b"\n") + 1
+            raise DataError(f"line {line}: NUL bytes: a binary file, not {suffix.lstrip('.').upper()} text",
+                            where=where)
 
 
 def _read_xpt(path: Path) -> pd.DataFrame:
@@ -183,8 +290,8 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, list[str]]:
         line = raw[: exc.start].count(b"\n") + 1
         raise DataError(f"line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
                         where=str(path)) from None
-    import io
-
+    header = next(csv.reader(io.StringIO(text)), [])
+    _check_names(header, path)
     frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[])
     for column in frame.columns:
         frame[column] = _numeric_if_numeric(frame[column])
@@ -242,6 +349,17 @@ def _read_dataset_json(path: Path) -> pd.DataFrame:
         if kind in ("integer", "float", "double", "decimal"):
             frame[name] = pd.to_numeric(frame[name], errors="coerce")
     return frame
+
+
+def _check_names(names, path: Path) -> None:
+    """DataError when two columns have the same name once upper-cased (AGE and age)."""
+    seen: dict[str, str] = {}
+    for name in names:
+        key = str(name).strip().upper()
+        if key in seen:
+            raise DataError(f"{key}: column name appears more than once ({seen[key]!r} and {str(name)!r}); "
+                            "variable names are case-insensitive", where=str(path))
+        seen[key] = str(name)
 
 
 def normalise(frame: pd.DataFrame) -> pd.DataFrame:

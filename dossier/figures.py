@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dossier.errors import RenderError
-from dossier.model import Curve, Figure, Label
+from dossier.model import Curve, Figure, Label, Term
 
 WIDTH_CM = 16.0
 DPI = 200
@@ -25,7 +25,9 @@ LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (1, 1)), (0, (3, 1, 1
 MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 FONTS = {"en": ["Liberation Sans", "Carlito", "Noto Sans CJK JP", "DejaVu Sans"],
          "ja": ["Noto Sans CJK JP", "Liberation Sans", "DejaVu Sans"]}
-AT_RISK = {"en": "Number at risk", "ja": "リスク集合の例数"}
+# title of the numbers-at-risk table: the glossary's tte_at_risk; these only serve a `labels`
+# callable that does not know the key (e.g. a caller with its own small label set)
+AT_RISK = {"en": "Number at risk", "ja": "リスク例数"}
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -60,6 +62,7 @@ def draw_figure(figure: Figure, out_dir: Path, labels: Callable[[Label], str], l
         "svg.fonttype": "path",
         "path.simplify": False,
         "axes.unicode_minus": lang != "ja",
+        "text.parse_math": False,  # arm names and terms are data: "$" is a dollar sign, never mathtext
     }
     title = labels(figure.title)
     out_dir = Path(out_dir)
@@ -126,10 +129,17 @@ def _draw_km(fig, figure: Figure, labels: Callable[[Label], str], lang: str) -> 
     if figure.curves:
         ax.legend(frameon=False, loc="best")
     if risk is not None:
-        _at_risk_table(risk, figure, lang)
+        _at_risk_table(risk, figure, _at_risk_title(labels, lang))
 
 
-def _at_risk_table(risk, figure: Figure, lang: str) -> None:
+def _at_risk_title(labels: Callable[[Label], str], lang: str) -> str:
+    try:
+        return labels(Term("tte_at_risk"))
+    except (KeyError, RenderError):
+        return AT_RISK.get(lang, AT_RISK["en"])
+
+
+def _at_risk_table(risk, figure: Figure, title: str) -> None:
     names = [arm for arm, _ in figure.at_risk]
     rows = len(names)
     for row, (arm, counts) in enumerate(figure.at_risk):
@@ -147,7 +157,7 @@ def _at_risk_table(risk, figure: Figure, lang: str) -> None:
     risk.tick_params(axis="x", labelbottom=False)
     for spine in risk.spines.values():
         spine.set_visible(False)
-    risk.set_title(AT_RISK.get(lang, AT_RISK["en"]), loc="left", fontsize=8, pad=2)
+    risk.set_title(title, loc="left", fontsize=8, pad=2)
 
 
 def _draw_profile(fig, figure: Figure, labels: Callable[[Label], str]) -> None:

@@ -21,8 +21,8 @@ from dossier.writer_text import REFERENCE
 
 NUMBER = re.compile(r"(?<![\w.\-/])(-?\d+(?:\.(\d+))?)(%?)(?![\w/]|\.\d)")
 CONTEXT_WORDS = re.compile(r"(week|month|day|year|visit|phase|version|v|step|stage|grade|class|part|table|figure|"
-                           r"section|appendix|question|criterion|cycle)\s*$", re.I)
-UNIT_AFTER = re.compile(r"^\s*(weeks?|months?|days?|years?|hours?|mg|ml|kg|vg|cm|mm|°)", re.I)
+                           r"section|appendix|question|criterion|cycle)\s*$", re.IGNORECASE)
+UNIT_AFTER = re.compile(r"^\s*(weeks?|months?|days?|years?|hours?|mg|ml|kg|vg|cm|mm|°)", re.IGNORECASE)
 DESIGN_CHOICES = ("at_risk/times", "confidence_level", "covariates")  # settings, not results
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

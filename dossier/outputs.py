@@ -22,6 +22,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # no spreadsheet evaluates it as anything but text or a number, so it is left as it is.
 FORMATTED_NUMBERS = re.compile(r"[-+]?\d[\d.]*%?(?:(?:, | \(|/)[-+]?(?:\d[\d.]*|NE)%?\)?)*\)?")
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _json_safe(value: Any) -> Any:
@@ -65,10 +66,16 @@ def write_json(document: Any, path: Path) -> None:
     path.write_text(text + "\n", encoding="utf-8")
 
 
+def text_cell(cell: str) -> str:
+    """Control characters (XML cannot hold them: XLSX refuses them) shown as U+FFFD, as in the documents."""
+    return CONTROL.sub("\ufffd", cell)
+
+
 def neutralise(cell: str) -> str:
-    """Stop spreadsheet programs from evaluating a cell: text starting with = + - @ (tab, CR) gets a
-    leading ', unless it is one of the formatting layer's number shapes."""
-    if cell.startswith(FORMULA_START) and not FORMATTED_NUMBERS.fullmatch(cell):
+    """Stop spreadsheet programs from evaluating a cell: text starting with = + - @ (tab, CR), after any
+    indentation, gets a leading ', unless it is one of the formatting layer's number shapes."""
+    cell = text_cell(cell)
+    if cell.lstrip(" ").startswith(FORMULA_START) and not FORMATTED_NUMBERS.fullmatch(cell.strip()):
         return "'" + cell
     return cell
 
@@ -117,19 +124,19 @@ def write_xlsx(tables: list[RenderedTable], path: Path) -> None:
     used: set[str] = set()
     for table in tables:
         ws = wb.create_sheet(_sheet_name(table.key, used))
-        ws.append([table.caption])
+        ws.append([text_cell(table.caption)])
         ws.cell(row=1, column=1).font = Font(bold=True)
         body = table_rows(table)
         for r, row in enumerate(body, start=2):
             for c, value in enumerate(row, start=1):
                 cell = ws.cell(row=r, column=c)
-                cell.value = value
+                cell.value = text_cell(value)
                 cell.data_type = "s"
                 if r == 2:
                     cell.font = Font(bold=True)
         for i, note in enumerate(table.footnotes, start=len(body) + 2):
             cell = ws.cell(row=i, column=1)
-            cell.value = note
+            cell.value = text_cell(note)
             cell.data_type = "s"
         ws.column_dimensions["A"].width = 48
     fixed = dt.datetime(2000, 1, 1)

@@ -40,7 +40,7 @@ def check(trial_dir: Path) -> tuple[list[Problem], list[str]]:
     """Validate without building: (every problem found, warnings)."""
     from dossier.datasets import discover, load_available
     from dossier.errors import DataError
-    from dossier.validate import datasets_needed, requirements, validate
+    from dossier.validate import datasets_needed, requirements, text_warnings, validate
 
     if not trial_dir.is_dir():
         return [Problem(str(trial_dir), "trial folder not found")], []
@@ -51,7 +51,7 @@ def check(trial_dir: Path) -> tuple[list[Problem], list[str]]:
         return list(exc.problems) + file_problems, []
     needs = requirements(spec)
     data, problems = load_available(trial_dir, datasets_needed(needs))
-    warnings = list(data.warnings)
+    warnings = list(data.warnings) + text_warnings(spec, trial_dir)
     if "adsl" not in data.frames:
         return problems, warnings
     try:
@@ -81,7 +81,7 @@ def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Pro
           use_cache: bool = True) -> BuildReport:
     """Validate, analyse and render `trial_dir` into `out_dir` (atomically)."""
     from dossier.cache import analysis_key, load_cached, store
-    from dossier.validate import datasets_needed, requirements
+    from dossier.validate import datasets_needed, requirements, text_warnings
 
     if not trial_dir.is_dir():
         raise SpecError("trial folder not found", where=str(trial_dir))
@@ -95,9 +95,10 @@ def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Pro
         analysed = analyse(trial_dir, spec, needs, key, progress)
     else:
         progress("data and analyses unchanged: reusing the computed statistics")
-    warnings = list(analysed.warnings)
+    warnings = list(analysed.warnings) + text_warnings(spec, trial_dir)
     for result in analysed.results:
         warnings.extend(w if w.startswith("analysis ") else f"analysis {result.id!r}: {w}" for w in result.warnings)
+    warnings = list(dict.fromkeys(warnings))  # validation and an analysis may word a warning the same: once
     with staging(out_dir) as stage:
         store(stage, analysed)
         warnings.extend(render_all(spec, analysed, trial_dir, stage, warnings, progress))

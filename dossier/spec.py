@@ -188,8 +188,14 @@ def _read_yaml(path: Path) -> Any:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise SpecError(f"not UTF-8 text (byte {exc.start})", where=str(path)) from None
+
+    class Loader(yaml.SafeLoader):
+        """Dates stay text: pydantic parses them and names the key of a bad one."""
+
+    Loader.yaml_implicit_resolvers = {k: [r for r in v if r[0] != "tag:yaml.org,2002:timestamp"]
+                                      for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark is not None else ""
@@ -303,6 +309,8 @@ def _semantic_problems(spec: TrialSpec, trial_dir: Path, where: str) -> list[Pro
                 add(f"{key}.dataset", f"required for a {a.type} analysis")
             if not a.param:
                 add(f"{key}.param", f"required for a {a.type} analysis")
+        if a.dataset and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", a.dataset):
+            add(f"{key}.dataset", f"{a.dataset!r} is not a dataset name (the stem of a file in adam/, e.g. adtte)")
         if a.type == "baseline" and not a.variables:
             add(f"{key}.variables", "required for a baseline analysis (a list of ADSL variables)")
         for name, values in a.where.items():
@@ -361,4 +369,16 @@ def check_text_path(trial_dir: Path, value: str) -> str | None:
     localised = [target.parent / lang / target.name for lang in ("en", "ja")]
     if not target.is_file() and not any(p.is_file() for p in localised):
         return f"text file {value!r} does not exist"
+    for path in (trial_dir / rel, *[(trial_dir / rel).parent / lang / rel.name for lang in ("en", "ja")]):
+        shown, real = path.relative_to(trial_dir).as_posix(), path.resolve()
+        if not path.exists():
+            continue
+        if root not in real.parents or not real.is_file():
+            return f"{shown!r} points outside the trial folder or is not a file"
+        if real.stat().st_size > MAX_YAML_BYTES:
+            return f"text file {shown!r} is larger than {MAX_YAML_BYTES // 1_000_000} MB"
+        try:
+            real.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return f"text file {shown!r} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
     return None

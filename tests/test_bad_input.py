@@ -17,7 +17,6 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,7 +138,7 @@ def edit_rows(dataset: str, change: Callable[[list[dict]], object]) -> Callable[
             rows = list(csv.DictReader(fh))
         columns = list(rows[0])
         change(rows)
-        columns += [c for row in rows for c in row if c not in columns]
+        columns = list(dict.fromkeys(columns + [c for row in rows for c in row]))
         path.write_text(csv_text(rows, [c for c in columns if any(c in r for r in rows)]), encoding="utf-8")
     return mutate
 
@@ -269,7 +268,7 @@ CASES = [
          ("confidence_level", "'high'")),
     Case("yaml-analyses-not-a-list", edit_yaml(lambda s: s.update(analyses={"demog": {"type": "baseline"}})), YAML,
          ("analyses",)),
-    Case("yaml-duplicate-analysis-id", analysis(2, id="tte"), YAML, ("analyses[2].id", "duplicate analysis id 'tte'")),
+    Case("yaml-duplicate-analysis-id", analysis(3, id="tte"), YAML, ("analyses[3].id", "duplicate analysis id 'tte'")),
     Case("yaml-invalid-analysis-id", analysis(0, id="Demog Table"), YAML, ("analyses[0].id", "not a valid id")),
     Case("yaml-unknown-analysis-type", analysis(1, type="survival"), YAML, ("analyses[1].type", "must be one of")),
     Case("yaml-required-key-missing", edit_yaml(lambda s: s["study"].pop("title")), YAML,
@@ -289,23 +288,25 @@ CASES = [
          ("briefing.disease", "inside the trial folder")),
     Case("yaml-text-symlink-escapes", symlink("text/disease.md", outside_file), YAML,
          ("briefing.disease", "outside the trial folder")),
-    Case("yaml-text-not-utf8", write_file("text/disease.md", "caf\xe9\n".encode("latin-1")), "text/disease.md",
-         ("not UTF-8",)),
+    Case("yaml-text-not-utf8", write_file("text/disease.md", "caf\xe9\n".encode("latin-1")), YAML,
+         ("briefing.disease", "'text/disease.md'", "not UTF-8")),
     Case("yaml-thousands-of-analyses", edit_yaml(many_analyses), YAML, ("5000 analyses", "limit")),
     Case("yaml-too-large", write_yaml_text("# padding\n" * 300_000), YAML, ("larger than",)),
     Case("yaml-alias-bomb", write_yaml_text(alias_bomb()), YAML, ("briefing.disease", "string")),
     # --- files and formats
     Case("adam-folder-missing", lambda t: shutil.rmtree(t / "adam"), "adam", ("folder not found",)),
     Case("dataset-missing", lambda t: (t / "adam" / "adtte.csv").unlink(), "adam/adtte", ("'adtte' not found",)),
-    Case("unknown-format", write_file("adam/adcm.sas7bdat", b"\x00" * 64), "adam/adcm.sas7bdat",
-         ("unknown dataset format", ".sas7bdat")),
+    Case("unknown-format", write_file("adam/adae.sas7bdat", b"\x00" * 64, remove=("adam/adae.csv",)),
+         "adam/adae.sas7bdat", ("unknown dataset format", ".sas7bdat"), lines=2),
     Case("two-files-one-dataset", write_file("adam/adtte.parquet", parquet_bytes("adtte")), "adam/adtte",
          ("also in",)),
     Case("dangling-symlink", symlink("adam/adtte.csv", "/nonexistent/adtte.csv"), "adam/adtte.csv",
          ("cannot read",)),
     Case("dataset-symlink-escapes", symlink("adam/adae.csv", lambda t: outside_copy(t, "adae.csv")),
          "adam/adae.csv", ("outside the trial folder",)),
-    Case("not-a-regular-file", symlink("adam/adae.csv", "/dev/zero"), "adam/adae.csv", ("not a regular file",)),
+    Case("device-file", symlink("adam/adae.csv", "/dev/zero"), "adam/adae.csv", ("outside the trial folder",)),
+    Case("not-a-regular-file", lambda t: ((t / "adam" / "adae.csv").unlink(), os.mkfifo(t / "adam" / "adae.csv")),
+         "adam/adae.csv", ("not a regular file",)),
     Case("xpt-corrupt", write_file("adam/adsl.xpt", b"this is not a SAS transport file\n" * 100,
                                    remove=("adam/adsl.csv",)), "adam/adsl.xpt", ("xpt",)),
     Case("xpt-truncated", write_file("adam/adsl.xpt", pilot_bytes("adsl.xpt")[:5000], remove=("adam/adsl.csv",)),
@@ -314,7 +315,9 @@ CASES = [
          "adam/adtte.parquet", ("parquet",)),
     Case("parquet-truncated", write_file("adam/adtte.parquet", parquet_bytes("adtte")[:600],
                                          remove=("adam/adtte.csv",)), "adam/adtte.parquet", ("parquet",)),
-    Case("csv-latin1", set_value("adsl", 3, "SEX", "f\xe9minin"), "adam/adsl.csv", ("not UTF-8", "line 5")),
+    Case("csv-latin1", lambda t: (t / "adam" / "adsl.csv").write_bytes(
+        (t / "adam" / "adsl.csv").read_text().replace(",F\n", ",f\xe9minin\n", 1).encode("latin-1")),
+         "adam/adsl.csv", ("line 2", "not UTF-8", "0xe9")),
     Case("csv-utf16", lambda t: (t / "adam" / "adae.csv").write_text(
         (t / "adam" / "adae.csv").read_text(encoding="utf-8"), encoding="utf-16"), "adam/adae.csv", ("UTF-8",)),
     Case("csv-binary", sparse("adam/adae.csv", 10_000_000), "adam/adae.csv", ("NUL",)),
@@ -336,9 +339,10 @@ CASES = [
          ("row 2", "expected 2")),
     Case("dataset-far-too-large", sparse("adam/adae.csv", 10 * 1024**3), "adam/adae.csv", ("GiB",)),
     # --- data content
-    Case("adsl-duplicate-usubjid", set_value("adsl", 1, "USUBJID", "S-01"), "adam/adsl.csv",
+    Case("adsl-duplicate-usubjid", edit_rows("adsl", lambda rows: rows.append(dict(rows[0]))), "adam/adsl.csv",
          ("USUBJID", "duplicate subject", "'S-01'")),
-    Case("adsl-blank-usubjid", set_value("adsl", 1, "USUBJID", ""), "adam/adsl.csv", ("USUBJID", "blank")),
+    Case("adsl-blank-usubjid", edit_rows("adsl", lambda rows: rows.append({**rows[0], "USUBJID": ""})),
+         "adam/adsl.csv", ("USUBJID", "blank", "row 13")),
     Case("subject-not-in-adsl", set_value("adtte", 0, "USUBJID", "S-99"), "adam/adtte.csv",
          ("USUBJID", "not in ADSL", "'S-99'")),
     Case("variable-missing", drop_column("adtte", "CNSR"), "adam/adtte.csv", ("CNSR", "missing", "'tte'")),
@@ -353,7 +357,7 @@ CASES = [
     Case("flag-not-y-n", set_value("adsl", 2, "SAFFL", "Yes"), "adam/adsl.csv", ("SAFFL", "Y, N or blank", "'Yes'")),
     Case("flag-numeric", set_column("adsl", "SAFFL", lambda r: "1"), "adam/adsl.csv", ("SAFFL", "Y/N")),
     Case("population-empty", set_column("adsl", "SAFFL", lambda r: "N"), "adam/adsl.csv", ("SAFFL", "empty")),
-    Case("arm-blank", set_value("adsl", 3, "TRT01A", ""), "adam/adsl.csv", ("TRT01A", "blank")),
+    Case("arm-blank", set_value("adsl", 3, "TRT01A", ""), "adam/adsl.csv", ("TRT01A", "blank", "row 4", "'tte'")),
     Case("arm-without-records", edit_rows("adtte", lambda rows: rows.__setitem__(
         slice(None), [r for i, r in enumerate(rows) if i % 2 == 0])), "adam/adtte.csv",
          ("'Placebo'", "no records", "'tte'")),
@@ -382,27 +386,86 @@ def test_the_corpus_is_large_enough():
     assert len({c.id for c in CASES}) == len(CASES)
 
 
+# Runs `dossier.cli.main` (the `dossier` command's entry point) for many command lines in one process, each
+# with its own stdout/stderr files at the file-descriptor level, exactly as a fresh process would print
+# them (Python warnings shown, as they are from the command line); an exception escaping main() is
+# printed as a traceback, which the tests then find. Saves a Python start-up (~1.5 s) per command.
+BATCH = r"""
+import json, os, signal, sys, traceback, warnings
+from dossier.cli import main
+
+def too_long(signum, frame):
+    raise TimeoutError("the command took too long")
+
+signal.signal(signal.SIGALRM, too_long)
+codes = []
+for job in json.load(open(sys.argv[1])):
+    warnings.resetwarnings()
+    warnings.simplefilter("always")
+    for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
+        warnings.simplefilter("ignore", category)
+    sys.stdout.flush(); sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    out = os.open(job["stdout"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    err = os.open(job["stderr"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    os.dup2(out, 1); os.dup2(err, 2)
+    signal.alarm(job["timeout"])
+    try:
+        code = main(job["argv"])
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:
+        traceback.print_exc()
+        code = -1
+    finally:
+        signal.alarm(0)
+        sys.stdout.flush(); sys.stderr.flush()
+        os.dup2(saved[0], 1); os.dup2(saved[1], 2)
+        for fd in (out, err, *saved):
+            os.close(fd)
+    codes.append(code)
+json.dump(codes, open(sys.argv[2], "w"))
+"""
+
+
+def run_batch(commands: list[list[str]], workdir: Path, processes: int = 2, timeout: int = 120
+              ) -> list[subprocess.CompletedProcess]:
+    """Run `dossier ARGS` for each command line (in `processes` Python processes); one result per command."""
+    jobs = [{"argv": argv, "stdout": str(workdir / f"{i}.out"), "stderr": str(workdir / f"{i}.err"),
+             "timeout": timeout} for i, argv in enumerate(commands)]
+    chunks = [jobs[k::processes] for k in range(processes)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    running = []
+    for k, chunk in enumerate(chunks):
+        (workdir / f"batch-{k}.json").write_text(json.dumps(chunk), encoding="utf-8")
+        running.append(subprocess.Popen([sys.executable, "-c", BATCH, str(workdir / f"batch-{k}.json"),
+                                         str(workdir / f"codes-{k}.json")], cwd=ROOT, env=env))
+    for process in running:
+        assert process.wait(timeout=timeout * (len(jobs) + 1)) == 0
+    codes = {}
+    for k, chunk in enumerate(chunks):
+        for job, code in zip(chunk, json.loads((workdir / f"codes-{k}.json").read_text()), strict=True):
+            codes[job["stderr"]] = code
+    return [subprocess.CompletedProcess(job["argv"], codes[job["stderr"]], Path(job["stdout"]).read_text(),
+                                        Path(job["stderr"]).read_text()) for job in jobs]
+
+
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory):
-    """Every case built and checked (a few subprocesses at a time): case id -> (case dir, build, check)."""
+    """Every case built and checked: case id -> (case folder, trial folder, build result, check result)."""
     good = tiny_good_build(tmp_path_factory)
     root = tmp_path_factory.mktemp("corpus")
-    jobs = {}
+    commands, folders = [], {}
     for case in CASES:
         base = root / case.id
         trial = write_tiny_trial(base / "trial")
         case.mutate(trial)
         shutil.copytree(good, base / "outputs" / "out")
-        jobs[case.id] = (base, trial)
-
-    def run(case_id: str):
-        base, trial = jobs[case_id]
-        build = run_dossier("build", str(trial), "-o", str(base / "outputs" / "out"), timeout=300)
-        check = run_dossier("check", str(trial), timeout=300)
-        return case_id, (base, trial, build, check)
-
-    with ThreadPoolExecutor(max_workers=max(2, min(6, (os.cpu_count() or 2) * 2))) as pool:
-        return dict(pool.map(run, list(jobs)))
+        folders[case.id] = (base, trial)
+        commands += [["build", str(trial), "-o", str(base / "outputs" / "out")], ["check", str(trial)]]
+    (root / "io").mkdir()
+    results = iter(run_batch(commands, root / "io", processes=max(2, min(4, os.cpu_count() or 2))))
+    return {case.id: (*folders[case.id], next(results), next(results)) for case in CASES}
 
 
 def _errors(stderr: str) -> list[str]:
@@ -430,3 +493,103 @@ def test_broken_folder_is_refused_cleanly(case, outcomes, tmp_path_factory):
     errors = _errors(check.stderr)
     assert any(e.startswith(f"error: {named}") and all(f in e for f in case.expect) for e in errors), check.stderr
     assert f"{len(errors)} problem(s)" in check.stderr.splitlines()[-1]
+
+
+# The batch runner above calls the same entry point as the console command; these cases also run as real
+# `python -m dossier` processes, which must print exactly what the batch saw.
+@pytest.mark.parametrize("case_id", ["yaml-syntax-error", "csv-latin1", "cnsr-not-0-1", "dataset-far-too-large"])
+def test_the_console_command_prints_the_same(case_id, outcomes):
+    base, trial, build, check = outcomes[case_id]
+    real = run_dossier("build", str(trial), "-o", str(base / "outputs" / "out"))
+    assert (real.returncode, real.stderr) == (build.returncode, build.stderr)
+    real = run_dossier("check", str(trial))
+    assert (real.returncode, real.stderr) == (check.returncode, check.stderr)
+
+
+# ------------------------------------------------------------------------------------ warnings
+
+
+def warnings_of(trial: Path) -> list[str]:
+    from dossier.datasets import load
+    from dossier.spec import load_spec
+    from dossier.validate import datasets_needed, requirements, validate
+
+    spec = load_spec(trial)
+    needs = requirements(spec)
+    data = load(trial, datasets_needed(needs))
+    return list(data.warnings) + validate(spec, data, needs)
+
+
+def with_windows(rows: list[dict]) -> None:
+    for r in rows:
+        target = {"Baseline": 1, "Week 4": 28, "Week 8": 56}[r["AVISIT"]]
+        r.update(ADY=str(target), AWLO=str(target - 7), AWHI=str(target + 7))
+    rows[4]["ADY"] = "40"  # S-02 at Week 4: day 40 is outside 21..35
+
+
+@pytest.mark.parametrize("mutate,expected", [
+    (set_column("adtte", "CNSR", lambda r: "1"), "analysis 'tte': all subjects are censored (no events)"),
+    (set_column("adtte", "CNSR", lambda r: "1" if int(r["USUBJID"][-2:]) % 2 else r["CNSR"]),
+     "analysis 'tte': arm 'Drug' has no events"),
+    (edit_rows("adeff", with_windows), ("adeff.csv: ADY: 1 analysed SCORE record(s) lie outside their visit's "
+                                       "analysis window AWLO..AWHI, e.g. row 5 (Week 4, ADY 40 not in 21..35)")),
+    (edit_rows("adae", lambda rows: rows[0].update(AEDECOD="Head\x07ache")),
+     "adae.csv: AEDECOD: 1 value(s) hold control characters (row 1)"),
+    (edit_yaml(lambda s: s.update(reference_arm="Comparator")),
+     "analysis 'tte': reference arm 'Comparator' is not among the arms"),
+    (write_file("adam/adcm.sas7bdat", b"\x00" * 64), ("adcm.sas7bdat: unknown dataset format '.sas7bdat'; expected "
+                                                      "one of .xpt, .parquet, .csv, .json; ignored")),
+    (write_file("adam/adsl.csv", "\ufeff" + csv_text(tiny_tables()["adsl"])), "byte-order mark"),
+    (write_file("text/disease.md", "A bell:\n\nit rings\x07.\n"),
+     "text/disease.md: line 3: control character U+0007 (1 in all); the documents show each as \ufffd"),
+], ids=["all-censored", "arm-without-events", "visit-out-of-window", "control-character", "reference-arm-missing",
+        "stray-file", "csv-bom", "control-character-in-text"])
+def test_suspicious_but_valid_data_is_warned(tmp_path, mutate, expected):
+    from dossier.pipeline import check
+
+    trial = write_tiny_trial(tmp_path / "trial")
+    mutate(trial)
+    problems, warnings = check(trial)
+    assert problems == []
+    assert any(expected in w for w in warnings), warnings
+    assert all("\n" not in w for w in warnings)
+
+
+def test_a_very_small_arm_is_warned(tmp_path):
+    trial = write_tiny_trial(tmp_path / "trial", tables=tiny_tables(n=5))  # 3 on Drug, 2 on Placebo
+    assert "analysis 'tte': arm 'Placebo' has only 2 subject(s)" in warnings_of(trial)
+
+
+def test_all_censored_is_warned_once_in_the_build(tmp_path):
+    """validate and the analysis word it the same, so the build (and Appendix C) shows it once."""
+    trial = write_tiny_trial(tmp_path / "trial")
+    set_column("adtte", "CNSR", lambda r: "1")(trial)
+    result = run_dossier("build", str(trial), "-o", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("all subjects are censored") == 1
+    appendix = (tmp_path / "out" / "briefing.html").read_text(encoding="utf-8").split('id="appendix-warnings"')[1]
+    assert appendix.count("all subjects are censored") == 1
+
+
+# ------------------------------------------------------------------------------------ resource limits
+
+
+def test_a_dataset_that_would_not_fit_in_memory_is_refused_before_reading(tmp_path, monkeypatch):
+    from dossier import datasets
+    from dossier.errors import DataError
+
+    path = tmp_path / "adae.csv"
+    with path.open("wb") as fh:
+        fh.truncate(200 * 1024**2)  # sparse: no disk used
+    monkeypatch.setattr(datasets, "available_memory", lambda: 1024**3)
+    monkeypatch.setattr(datasets, "_sniff", lambda *a: pytest.fail("the file was opened"))
+    with pytest.raises(DataError) as info:
+        datasets.read_dataset(path)
+    (problem,) = info.value.problems
+    assert problem.where == str(path) and "needs about 2.3 GiB of memory, more than the 1.0 GiB available" in str(problem)
+
+
+def test_available_memory_is_known_on_linux():
+    from dossier.datasets import available_memory
+
+    assert available_memory() is None or available_memory() > 0

@@ -7,13 +7,13 @@ p-values, the same quantities as R's `coxph(ties = "efron")` and lifelines' `Cox
 rank time transform (lifelines' `proportional_hazard_test`, the approximation R's `cox.zph` used before
 survival 3.0).
 
-How it stays fast at a million subjects: the rows are sorted once by (stratum, time); the rows sharing a
-(stratum, time) form one group, and each Newton step is a handful of array passes: exp(X beta), group
-sums with `np.add.reduceat`, risk-set sums as reverse cumulative sums of the group sums within each
-stratum, and the Efron terms of the d tied events of a group expanded over the events (the l-th of d
-tied events sees the risk set minus l/d of the tied events' weight). There is no Python loop over rows,
-times or events; the cost per step is O(n p^2). Covariates are centred first (the partial likelihood
-and the coefficients do not change; exp() cannot overflow for moderate effects).
+How it stays fast at a million subjects: the rows are sorted once by stratum and time, latest first; the
+rows sharing a (stratum, time) form one group, and each Newton step is a handful of array passes:
+exp(X beta), risk-set sums as cumulative sums within each stratum read at each group's last row, the
+tied events' sums with `np.add.reduceat`, and the Efron terms of each group's d tied events expanded
+over those events (the l-th sees the risk set minus l/d of the tied events' weight). There is no
+Python loop over rows, times or events; the cost per step is O(n p^2). Covariates are centred first
+(the partial likelihood and the coefficients do not change; exp() cannot overflow for moderate effects).
 
 Convergence: Newton steps (halved while the log partial likelihood decreases, as R does) until the
 largest step, in standard-deviation units of its covariate, is below `tol` (1e-9); the estimate is then
@@ -24,6 +24,7 @@ off to infinity: the fit stops, warns with `ConvergenceWarning` and returns `con
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ import numpy as np
 MAX_ITER = 50
 TOL = 1e-9
 MAX_HALVINGS = 30
+COLLINEAR = 1e-10  # smallest / largest eigenvalue of the standardised information at 0
 MAX_STANDARDISED_COEF = 30.0  # |beta * sd(x)| beyond this: exp(30) ~ 1e13 per SD, the estimate is diverging
 
 
@@ -49,13 +51,14 @@ class _RiskSets:
     (the usual case with continuous times) need no expansion; tied groups are expanded term by term.
     """
 
-    order: np.ndarray  # input row of each sorted row
+    order: np.ndarray  # input row of each sorted row (sorted by stratum, then time descending)
+    codes: np.ndarray | None  # stratum code of each sorted row
     x: np.ndarray  # (n, p) centred covariates, sorted
     xx: np.ndarray  # (n, p*p) row outer products of x
     time: np.ndarray  # sorted times
     segments: tuple[tuple[int, int], ...]  # row range [r0, r1) of each stratum
     event_rows: np.ndarray  # sorted rows that are events, in group order
-    group_first_row: np.ndarray  # (G,) first row of each event group's (stratum, time): its risk set starts there
+    group_last_row: np.ndarray  # (G,) last row of each event group's (stratum, time): its risk set ends there
     deaths: np.ndarray  # (G,) d of each event group
     single: np.ndarray  # event groups with d == 1
     tied: np.ndarray  # event groups with d > 1
@@ -113,6 +116,11 @@ def fit(time, event, X, *, strata=None, names: tuple[str, ...] | list[str] | Non
     beta = np.zeros(p)
     ll, grad, hess = _evaluate(risk, beta)
     ll_null = ll
+    info = -hess / np.outer(risk.sd, risk.sd)  # information at 0 per standardised covariate
+    eigen = np.linalg.eigvalsh(info)
+    if not (np.all(np.isfinite(eigen)) and eigen[0] > COLLINEAR * max(eigen[-1], np.finfo(float).tiny)):
+        raise np.linalg.LinAlgError("the information matrix is singular: a covariate is collinear with others or "
+                                    "carries no information")
     converged = False
     iterations = 0
     for iterations in range(1, max_iter + 1):
@@ -174,7 +182,9 @@ def proportional_hazards_test(result: CoxFit, ties: str = "average") -> tuple[np
     residuals = risk.x[risk.event_rows] - mean[np.repeat(np.arange(groups), risk.deaths)]
     d = len(risk.event_rows)
     if ties == "ordinal":  # events numbered in sorted order, tied times in input order (lifelines)
-        position = np.lexsort((risk.order[risk.event_rows], np.repeat(np.arange(groups), risk.deaths)))
+        rows = risk.event_rows
+        keys = (risk.order[rows], risk.time[rows]) + (() if risk.codes is None else (risk.codes[rows],))
+        position = np.lexsort(keys)
         rank = np.empty(d)
         rank[position] = np.arange(1, d + 1)
     elif ties == "average":
@@ -209,12 +219,14 @@ def _prepare(time, event, X, strata) -> _RiskSets:
     event = event.astype(bool)
     if not event.any():
         raise ValueError("no events")
+    # time descending within stratum: a group's risk set is then the rows from its stratum's first row
+    # to its own last row, a forward cumulative sum (row order within tied times is immaterial)
     if strata is None:
-        order = np.argsort(time)  # row order within tied times is immaterial to the fit
+        order = np.argsort(-time)
         codes = None
     else:
         _, codes = np.unique(np.asarray(strata), return_inverse=True)
-        order = np.lexsort((time, codes))
+        order = np.lexsort((-time, codes))
         codes = codes[order]
     time, event, x = time[order], event[order], x[order]
     x = x - x.mean(axis=0)
@@ -231,8 +243,8 @@ def _prepare(time, event, X, strata) -> _RiskSets:
         np.not_equal(codes[1:], codes[:-1], out=new_stratum[1:])
         new_group |= new_stratum
         edges = np.concatenate([np.flatnonzero(new_stratum), [n]])
-        segments = tuple((int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]))
-    group_start = np.flatnonzero(new_group)
+        segments = tuple((int(a), int(b)) for a, b in itertools.pairwise(edges))
+    group_end = np.append(np.flatnonzero(new_group)[1:], n) - 1  # last row of each group
     group = np.cumsum(new_group) - 1
     event_rows = np.flatnonzero(event)
     event_group = group[event_rows]
@@ -249,8 +261,8 @@ def _prepare(time, event, X, strata) -> _RiskSets:
     frac = _within(tied_d) / np.repeat(tied_d, tied_d).astype(float)
     tied_expand = np.repeat(np.arange(len(tied)), tied_d)
     p = x.shape[1]
-    return _RiskSets(order=order, x=x, xx=(x[:, :, None] * x[:, None, :]).reshape(n, p * p), time=time,
-                     segments=segments, event_rows=event_rows, group_first_row=group_start[event_group[starts]],
+    return _RiskSets(order=order, codes=codes, x=x, xx=(x[:, :, None] * x[:, None, :]).reshape(n, p * p), time=time,
+                     segments=segments, event_rows=event_rows, group_last_row=group_end[event_group[starts]],
                      deaths=deaths, single=single, tied=tied, tied_rows=tied_rows, tied_starts=tied_starts,
                      tied_expand=tied_expand, frac=frac, term_group=np.concatenate([single, tied[tied_expand]]),
                      x_event_sum=x[event_rows].sum(axis=0), sd=sd)
@@ -267,12 +279,12 @@ def _within(counts: np.ndarray) -> np.ndarray:
 def _risk_sums(risk: _RiskSets, values: np.ndarray) -> np.ndarray:
     """Sum of `values` over each event group's risk set (rows of its stratum at or after its time)."""
     if len(risk.segments) == 1:
-        total = np.cumsum(values[::-1], axis=0)[::-1]
+        total = np.cumsum(values, axis=0)
     else:
         total = np.empty_like(values)
         for r0, r1 in risk.segments:
-            total[r0:r1] = np.cumsum(values[r0:r1][::-1], axis=0)[::-1]
-    return total[risk.group_first_row]
+            np.cumsum(values[r0:r1], axis=0, out=total[r0:r1])
+    return total[risk.group_last_row]
 
 
 def _efron_terms(risk: _RiskSets, beta: np.ndarray, second: bool = False):
@@ -332,7 +344,7 @@ def _result(names, beta, se, cov, level, ll, ll_null, risk, iterations, converge
         hr, low, high = np.exp(beta), np.exp(beta - z_crit * se), np.exp(beta + z_crit * se)
     return CoxFit(names=tuple(names), coef=beta, se=se, cov=cov, z=z, p=p, hazard_ratio=hr, ci_lower=low,
                   ci_upper=high, level=level, loglik=ll, loglik_null=ll_null, n=len(risk.time),
-                  events=int(len(risk.event_rows)), iterations=iterations, converged=converged, risk=risk)
+                  events=len(risk.event_rows), iterations=iterations, converged=converged, risk=risk)
 
 
 def finite(result: CoxFit) -> bool:

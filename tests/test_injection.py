@@ -1,0 +1,249 @@
+"""Safe rendering: values from the data and the writer's text are text everywhere.
+
+HTML, image tags pointing at local files, Jinja syntax, spreadsheet formulas and control characters
+in ADSL/ADAE/ADTTE values, in dossier.yaml and in the writer's Markdown appear literally in the PDF,
+the DOCX, the CSV and the XLSX; nothing is evaluated, fetched or interpreted, and no local file's
+content reaches any output. User templates run in Jinja's sandbox.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.test_bad_input import TINY_SPEC, run_dossier, snapshot, tiny_good_build, tiny_tables, write_tiny_trial
+
+PAYLOADS = ['<b>x</b>', '<img src="file:///etc/passwd">', "{{ 7*7 }}", "{% raw %}", '=HYPERLINK("http://x")',
+            "+1+1", "@SUM(A1)", "-2+3"]
+FORMULAS = ['=HYPERLINK("http://x")', "+1+1", "@SUM(A1)", "-2+3"]
+BELL = "bell\x07here"
+ARM = "Drug <b>x</b> {{ 7*7 }} $a^$"  # also: dollar signs must not be read as matplotlib mathtext
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+PASSWD = Path("/etc/passwd")
+
+
+def secret_marker() -> bytes:
+    """A piece of /etc/passwd that must never appear in an output."""
+    first = PASSWD.read_bytes().splitlines()[0] if PASSWD.is_file() else b""
+    return first.split(b":")[0] + b":x:" if first.count(b":") >= 2 else b"root:x:0:0"
+
+
+def injected_tables() -> dict[str, list[dict]]:
+    tables = tiny_tables(n=18)
+    for i, row in enumerate(tables["adsl"]):
+        row["TRT01A"] = "Placebo" if row["TRT01A"] == "Placebo" else ARM
+        row["ORIGIN"] = ([*PAYLOADS, BELL])[i % (len(PAYLOADS) + 1)]
+    for i, row in enumerate(tables["adae"]):
+        row["AEBODSYS"] = FORMULAS[i % len(FORMULAS)]
+        row["AEDECOD"] = ([*PAYLOADS, BELL])[i % (len(PAYLOADS) + 1)]
+    for row in tables["adtte"]:
+        row["PARAM"] = '<img src="file:///etc/passwd"> {{ 7*7 }}'
+    return tables
+
+
+WRITER_TEXT = "\n\n".join([
+    *PAYLOADS,
+    BELL,
+    "![a picture](file:///etc/passwd) and [a link](file:///etc/passwd)",
+    '<iframe src="file:///etc/passwd"></iframe>',
+    "<script>alert(1)</script>",
+    '<link rel="stylesheet" href="file:///etc/passwd">',
+]) + "\n"
+
+
+def injected_trial(folder: Path) -> Path:
+    spec = yaml.safe_load(yaml.safe_dump(TINY_SPEC))
+    spec["study"]["title"] = "Study <b>x</b> {{ 7*7 }}"
+    spec["indication"] = '=HYPERLINK("http://x")'
+    spec["analyses"][0]["variables"] = ["AGE", "ORIGIN"]
+    spec["briefing"]["questions"][0]["question"] = "Is {% raw %} <b>x</b> acceptable?"
+    write_tiny_trial(folder, spec, injected_tables())
+    (folder / "text" / "disease.md").write_text(WRITER_TEXT, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("injection")
+    trial = injected_trial(root / "trial")
+    out = root / "out"
+    result = run_dossier("build", str(trial), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return out
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True).stdout.decode()
+
+
+def docx_paragraphs(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as archive:
+        root = ET.fromstring(archive.read("word/document.xml"))  # well-formed XML, or this raises
+    return ["".join(t.text or "" for t in p.iter(f"{W}t")) for p in root.iter(f"{W}p")]
+
+
+def test_pdf_shows_every_value_literally(built):
+    for name in ("briefing", "sakigake"):
+        text = pdf_text(built / f"{name}.pdf")
+        flat = squeeze(text)
+        for payload in [*PAYLOADS, ARM]:
+            assert squeeze(payload) in flat, f"{name}.pdf: {payload!r}"
+        assert "\x07" not in text and "bell\ufffdhere" in text
+    briefing = pdf_text(built / "briefing.pdf")
+    assert squeeze("Study <b>x</b> {{ 7*7 }}") in squeeze(briefing)
+    for literal in ("![a picture](file:///etc/passwd)", '<iframe src="file:///etc/passwd"></iframe>',
+                    "<script>alert(1)</script>", "Is {% raw %} <b>x</b> acceptable?"):
+        assert squeeze(literal) in squeeze(briefing), literal
+    assert "49" not in re.findall(r"\d+", briefing.split("Tiny")[0])  # {{ 7*7 }} never evaluated on the cover
+
+
+def test_html_source_escapes_every_value(built):
+    html = (built / "briefing.html").read_text(encoding="utf-8")
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
+    assert '<img src="file:' not in html and "<iframe" not in html and "<script" not in html
+    assert 'href="file:' not in html
+    assert "{{ 7*7 }}" in html and "{% raw %}" in html
+
+
+def test_docx_shows_every_value_literally(built):
+    for name in ("briefing", "sakigake"):
+        paragraphs = docx_paragraphs(built / f"{name}.docx")
+        text = "\n".join(paragraphs)
+        for payload in [*PAYLOADS, ARM]:
+            assert payload in text, f"{name}.docx: {payload!r}"
+        assert "\x07" not in text and "bell\ufffdhere" in text  # the control character replaced, visibly
+    text = "\n".join(docx_paragraphs(built / "briefing.docx"))
+    assert "Study <b>x</b> {{ 7*7 }}" in text
+    for literal in ("![a picture](file:///etc/passwd)", '<iframe src="file:///etc/passwd"></iframe>'):
+        assert literal in text
+
+
+def test_csv_cells_never_start_a_formula(built):
+    seen = set()
+    for path in sorted((built / "tables").glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as fh:
+            for row in csv.reader(fh):
+                for cell in row:
+                    stripped = cell.lstrip()
+                    if stripped.startswith(("=", "+", "@")) or re.match(r"-[^\d]", stripped):
+                        assert cell.startswith("'"), f"{path.name}: {cell!r}"
+                    for formula in FORMULAS:
+                        if cell.strip().lstrip("'").strip() == formula:
+                            seen.add(formula)
+                            assert cell.startswith("'"), f"{path.name}: {cell!r}"
+                    assert "\x07" not in cell or "bell\x07here" not in cell.replace("\ufffd", "")
+    assert seen == set(FORMULAS)
+
+
+def test_xlsx_cells_are_text_and_literal(built):
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(built / "tables.xlsx")
+    values = []
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.value is None:
+                    continue
+                assert cell.data_type == "s", f"{sheet.title}!{cell.coordinate}: {cell.data_type} {cell.value!r}"
+                values.append(cell.value.strip())
+    for payload in [*PAYLOADS, "bell\ufffdhere"]:
+        assert payload in values, payload
+    assert not any("\x07" in v for v in values)
+
+
+def test_no_local_file_reaches_any_output(built):
+    marker = secret_marker()
+    for path in sorted(built.rglob("*")):
+        if not path.is_file():
+            continue
+        contents = [path.read_bytes()]
+        if path.suffix in (".docx", ".xlsx"):
+            with zipfile.ZipFile(path) as archive:
+                contents += [archive.read(n) for n in archive.namelist()]
+        if path.suffix == ".pdf":
+            contents.append(pdf_text(path).encode())
+        for content in contents:
+            assert marker not in content, path
+
+
+def test_validation_warns_about_control_characters(built):
+    # the build printed the warning and the documents' appendix lists it
+    text = "\n".join(docx_paragraphs(built / "briefing.docx"))
+    assert "ORIGIN: 2 value(s) hold control characters" in text
+    assert "disease.md: line 9: control character U+0007" in text
+
+
+# ------------------------------------------------------------------------------------ user templates
+
+
+def user_template(body: str) -> str:
+    return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>'
+            '<link rel="stylesheet" href="print.css"></head>\n<body data-header="H" lang="en">\n'
+            + body + "\n</body></html>\n")
+
+
+def test_user_template_cannot_reach_python(tmp_path, tmp_path_factory):
+    trial = write_tiny_trial(tmp_path / "trial")
+    (trial / "templates").mkdir()
+    (trial / "templates" / "briefing.html.j2").write_text(user_template(
+        "<p>{{ ''.__class__.__mro__[1].__subclasses__() }}</p>"), encoding="utf-8")
+    out = tmp_path / "outputs" / "out"
+    shutil.copytree(tiny_good_build(tmp_path_factory), out)
+    before = snapshot(out)
+    result = run_dossier("build", str(trial), "-o", str(out))
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "unsafe" in lines[0] and "Traceback" not in result.stderr
+    assert snapshot(out) == before
+    assert sorted(p.name for p in out.parent.iterdir()) == ["out"]
+
+
+HEAD_RESOURCES = ('<link rel="stylesheet" href="file:///etc/passwd">'
+                  '<style>@import url("file:///etc/passwd"); @import url("../../../../../etc/passwd");</style>')
+
+
+@pytest.mark.parametrize("body,refused", [
+    (("<h1 id=\"a\">A</h1>\n<p>{% include '/etc/passwd' ignore missing %}"
+     "{% include '../../../../etc/passwd' ignore missing %}x</p>"), None),
+    (('<h1 id="a">A</h1>\n<figure id="figure-1"><img src="file:///etc/passwd" alt="x"><figcaption>F</figcaption>'
+     "</figure>"), "picture 'file:///etc/passwd' is not a file inside the build's resource folders"),
+    (('<h1 id="a">A</h1>\n<figure id="figure-1"><img src="../../../../../etc/passwd" alt="x"><figcaption>F'
+     "</figcaption></figure>"), "is not a file inside the build's resource folders"),
+], ids=["include", "picture", "relative-picture"])
+def test_user_template_cannot_read_local_files(tmp_path, body, refused):
+    trial = write_tiny_trial(tmp_path / "trial")
+    (trial / "templates").mkdir()
+    (trial / "templates" / "briefing.html.j2").write_text(
+        user_template(body).replace("</head>", HEAD_RESOURCES + "</head>"), encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_dossier("build", str(trial), "-o", str(out))
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
+    if refused:  # a picture from outside is an error naming it, and nothing is written
+        errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+        assert result.returncode == 1 and len(errors) == 1 and refused in errors[0], result.stderr
+        assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["trial"]
+        return
+    assert result.returncode == 0, result.stderr
+    marker = secret_marker()
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert marker not in path.read_bytes(), path
+            if path.suffix == ".pdf":
+                assert marker.decode() not in pdf_text(path)
+            if path.suffix == ".docx":
+                with zipfile.ZipFile(path) as archive:
+                    assert all(marker not in archive.read(n) for n in archive.namelist())

@@ -80,7 +80,8 @@ def check_file(path: Path) -> os.stat_result:
 
 
 def sha256_of(path: Path) -> str:
-    check_file(path)
+    if not stat.S_ISREG(path.stat().st_mode):  # reading a pipe or a device would never end
+        raise DataError("not a regular file (a device, pipe or socket cannot be read as a dataset)", where=str(path))
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -104,6 +105,12 @@ def discover(trial_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
             problems.append(Problem(str(path), f"{OUTSIDE} ({path.resolve()}); copy the file into adam/ (a trial "
                                                "folder holds all of its inputs)"))
             continue
+        if suffix in FORMATS:
+            try:
+                check_file(path)  # before anyone reads or hashes it
+            except DataError as exc:
+                problems.extend(exc.problems)
+                continue
         if suffix not in FORMATS:
             if suffix not in (".md", ".txt", ".xml", ".pdf"):
                 problems.append(Problem(str(path), f"unknown dataset format {suffix or '(none)'!r}; "

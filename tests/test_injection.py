@@ -184,7 +184,8 @@ def test_validation_warns_about_control_characters(built):
     # the build printed the warning and the documents' appendix lists it
     text = "\n".join(docx_paragraphs(built / "briefing.docx"))
     assert "ORIGIN: 2 value(s) hold control characters" in text
-    assert "disease.md: line 9: control character U+0007" in text
+    line = WRITER_TEXT[: WRITER_TEXT.index("\x07")].count("\n") + 1
+    assert f"disease.md: line {line}: control character U+0007" in text
 
 
 # ------------------------------------------------------------------------------------ user templates

@@ -246,9 +246,6 @@ def test_docx_sets_east_asian_font_and_japanese_language(ja_built):
             assert ("相談事項一覧" if document == "briefing" else "指定要件 1：治療薬の画期性") in body
 
 
-@pytest.mark.xfail(strict=True, reason="dossier/render/docx.py _language() sets w:lang w:val (the language of "
-                   "Latin text) to ja-JP: Word and LibreOffice then break English words anywhere (ANCOVA -> A|NCOVA); "
-                   "a Japanese Word document has w:val=\"en-US\" w:eastAsia=\"ja-JP\"")
 def test_docx_latin_text_keeps_a_latin_language(ja_built):
     """Japanese is the eastAsia language; English words in a Japanese document (data, yaml text) stay
     Latin text, so Word breaks them between words, not inside them."""

@@ -251,7 +251,7 @@ def test_japanese_language_and_fonts(tmp_path):
     out = render(html, tmp_path, lang="ja")
     styles = part(out, "word/styles.xml")
     lang = styles.find("w:docDefaults/w:rPrDefault/w:rPr/w:lang", NS)
-    assert (lang.get(W + "val"), lang.get(W + "eastAsia")) == ("ja-JP", "ja-JP")
+    assert (lang.get(W + "val"), lang.get(W + "eastAsia")) == ("en-US", "ja-JP")
     fonts = styles.find("w:docDefaults/w:rPrDefault/w:rPr/w:rFonts", NS)
     assert fonts.get(W + "eastAsia") == "Noto Sans CJK JP"
     normal = styles.find("w:style[@w:styleId='Normal']/w:rPr/w:rFonts", NS)

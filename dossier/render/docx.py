@@ -139,7 +139,12 @@ class _Writer:
             raise RenderError(f"style {name!r} missing from the reference document") from None
 
     def _language(self) -> None:
+        # w:val is the language of Latin-script runs, w:eastAsia that of Japanese runs: a Japanese
+        # document keeps a Latin language for its English words, numbers and arm names, as Word's
+        # own Japanese documents do (tagging Latin text ja-JP lets Word break words anywhere).
         tag = LANGUAGES.get(self.lang, self.lang)
+        if tag == "ja-JP":
+            tag = "en-US"
         rpr_default = self.doc.styles.element.find(qn("w:docDefaults") + "/" + qn("w:rPrDefault") + "/" + qn("w:rPr"))
         if rpr_default is None:
             raise RenderError("reference document has no default run properties")

@@ -33,9 +33,21 @@ def environment(dirs: list[Path]):
     from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
-    return SandboxedEnvironment(loader=FileSystemLoader([str(d) for d in dirs]), autoescape=True,
-                                undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False,
-                                keep_trailing_newline=True)
+    env = SandboxedEnvironment(loader=FileSystemLoader([str(d) for d in dirs]), autoescape=True,
+                               undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False,
+                               keep_trailing_newline=True)
+    env.filters["keep_together"] = keep_together
+    return env
+
+
+def keep_together(cell: str) -> str:
+    """A number cell such as "33 (13.0%)" or "75.2 (8.59)" with a no-break space before its
+    parenthesis, so a narrow column wraps between cells' words, never inside a statistic."""
+    from dossier.outputs import FORMATTED_NUMBERS
+
+    if isinstance(cell, str) and FORMATTED_NUMBERS.fullmatch(cell):
+        return cell.replace(" (", "\u00a0(")
+    return cell
 
 
 def render_document(name: str, context: dict[str, Any], dirs: list[Path]) -> str:

@@ -421,7 +421,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--imports", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     parser.add_argument("--cox", type=Path, metavar="TRIAL", help=argparse.SUPPRESS)
     parser.add_argument("--lifelines", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--report", action="store_true", help="rewrite results/latest.md from results/latest.json "
+                        "(no benchmark is run)")
     args = parser.parse_args(argv)
+    if args.report:
+        results = ROOT / "bench" / "results"
+        document = json.loads((results / "latest.json").read_text(encoding="utf-8"))
+        document["targets"] = targets(document["rows"], document["import_floor_s"])
+        table = markdown(document["rows"], document["import_floor_s"], document["machine"], document["repeat"],
+                         document["total_seconds"])
+        (results / "latest.md").write_text(table + "\n", encoding="utf-8")
+        (results / "latest.json").write_text(json.dumps(document, indent=2, default=float) + "\n", encoding="utf-8")
+        print(table)
+        return 0
     if args.stages:
         timer = StageTimer()
         try:
@@ -613,13 +625,20 @@ def targets(rows: list[dict], floor: float | None) -> list[dict]:
     by_name = {r["name"]: r for r in rows}
     out = []
 
+    floor_cpu = by_name.get("import floor", {}).get("cpu_s")
+
     def ratio(name: str) -> float | None:
         row = by_name.get(name)
         return row["median_s"] / floor if row and floor and "median_s" in row else None
 
+    def cpu_ratio(name: str) -> str:
+        """The same ratio in CPU seconds: less sensitive to other load on a shared machine."""
+        row = by_name.get(name, {})
+        return f" ({row['cpu_s'] / floor_cpu:.2f}x in CPU s)" if row.get("cpu_s") and floor_cpu else ""
+
     value = ratio("cold build cdisc-pilot01")
     out.append({"target": f"cold build cdisc-pilot01 <= {TARGETS['cold_build']}x import floor",
-                "measured": None if value is None else f"{value:.2f}x",
+                "measured": None if value is None else f"{value:.2f}x{cpu_ratio('cold build cdisc-pilot01')}",
                 "holds": value is not None and value <= TARGETS["cold_build"]})
     for name in ("dossier --help", "dossier check cdisc-pilot01"):
         heavy = by_name.get(name, {}).get("heavy_imports")
@@ -627,7 +646,7 @@ def targets(rows: list[dict], floor: float | None) -> list[dict]:
                     "measured": "none" if heavy == [] else ", ".join(heavy or ["?"]), "holds": heavy == []})
     value = ratio("text-only rebuild cdisc-pilot01")
     out.append({"target": f"text-only rebuild <= {TARGETS['text_rebuild']}x import floor",
-                "measured": None if value is None else f"{value:.2f}x",
+                "measured": None if value is None else f"{value:.2f}x{cpu_ratio('text-only rebuild cdisc-pilot01')}",
                 "holds": value is not None and value <= TARGETS["text_rebuild"]})
     for n, r_seconds in R_COXPH.items():
         for label in ("days", "continuous"):
@@ -637,7 +656,8 @@ def targets(rows: list[dict], floor: float | None) -> list[dict]:
                 continue
             diff = row["cox"].get("max_rel_diff")
             agree = "" if diff is None else f"; HR/CI vs lifelines max rel diff {diff:.1e}"
-            out.append({"target": f"Cox PH {n:,} subjects ({label}) <= R coxph {r_seconds} s, same HR/CI as lifelines",
+            checked = ", same HR/CI as lifelines" if diff is not None else ""
+            out.append({"target": f"Cox PH {n:,} subjects ({label}) <= R coxph {r_seconds} s{checked}",
                         "measured": f"{row['median_s']:.3f} s{agree}",
                         "holds": row["median_s"] <= r_seconds and (diff is None or diff < 1e-6)})
     big = by_name.get("cold build 1,000,000 subjects")

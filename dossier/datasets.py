@@ -9,7 +9,6 @@ stripped str with "" for blank, numbers as float64, dates as datetime64.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import hashlib
 import io
 import json
@@ -384,11 +383,17 @@ def normalise(frame: pd.DataFrame) -> pd.DataFrame:
             out[name] = numbers
         elif pd.api.types.is_datetime64_any_dtype(values):
             out[name] = values
+        elif pd.api.types.infer_dtype(values, skipna=True) in ("date", "datetime", "datetime64"):
+            out[name] = pd.to_datetime(values, errors="coerce")
         else:
-            sample = values.dropna()
-            if not sample.empty and sample.map(lambda v: isinstance(v, (dt.date, dt.datetime))).all():
-                out[name] = pd.to_datetime(values, errors="coerce")
-            else:
-                out[name] = values.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
-                                       ).astype(object)
+            out[name] = _clean_text(values)
     return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
+
+
+def _clean_text(values: pd.Series) -> pd.Series:
+    """Stripped str values, "" for missing. Works on the distinct values only (ADaM text columns
+    repeat a handful of values over many records), then expands them back."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    cleaned = np.array(["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
+                        for v in uniques] + [""], dtype=object)
+    return pd.Series(cleaned[codes], dtype=object)

@@ -77,18 +77,8 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
     subjects, arms, w = st.population_subjects(analysis, adsl, s)
     notes += w
 
-    records = st.param_records(data.frame(name), analysis, name)
-    st.require_columns(records, name, RECORD_VARIABLES, analysis)
-    for variable in ("AVAL", "BASE", "CHG"):
-        if not pd.api.types.is_numeric_dtype(records[variable]):
-            raise AnalysisError(f"analysis {analysis.id!r}: {name} variable {variable} must be numeric",
-                                where=f"dataset {name}")
-    records = st.filtered(records, analysis, name, s)
-    records = records.drop(columns=[c for c in subjects.columns if c != "USUBJID" and c in records.columns])
-    records = records.merge(subjects[["USUBJID", s.arm]], on="USUBJID", how="inner")
-    if records.empty:
-        raise AnalysisError(f"analysis {analysis.id!r}: no {name} records with PARAMCD = {analysis.param!r} belong "
-                            f"to subjects of population {s.population}", where=f"dataset {name}")
+    records = st.population_records(data.frame(name), analysis, name, s, subjects, RECORD_VARIABLES,
+                                    ("AVAL", "BASE", "CHG"))
     if pd.api.types.is_numeric_dtype(records["AVISIT"]):  # e.g. a CSV with visit numbers as AVISIT
         records = records.assign(AVISIT=records["AVISIT"].map(_visit_text))
     param_label = _param_label(records, analysis)

@@ -247,6 +247,25 @@ _ADSL_NAMES = re.compile(
 _RECORD_NAMES = re.compile(r"^(BASE\w*|B[A-Z]*GR\d+N?|BNRIND|BTOXGR|AVISITN|ADY|ATPTN|TRT[PA]N?|APERIODN?)$")
 
 
+def population_records(frame: pd.DataFrame, analysis: Analysis, dataset: str, setting: common.Setting,
+                       subjects: pd.DataFrame, required: Iterable[str], numeric: Iterable[str]) -> pd.DataFrame:
+    """The analysis dataset's records of PARAMCD = param that pass `where`, with the arm of each
+    population subject attached (records of subjects outside the population are dropped)."""
+    records = param_records(frame, analysis, dataset)
+    require_columns(records, dataset, required, analysis)
+    for variable in numeric:
+        if not pd.api.types.is_numeric_dtype(records[variable]):
+            raise AnalysisError(f"analysis {analysis.id!r}: {dataset} variable {variable} must be numeric",
+                                where=f"dataset {dataset}")
+    records = filtered(records, analysis, dataset, setting)
+    records = records.drop(columns=[c for c in subjects.columns if c != "USUBJID" and c in records.columns])
+    records = records.merge(subjects[["USUBJID", setting.arm]], on="USUBJID", how="inner")
+    if records.empty:
+        raise AnalysisError(f"analysis {analysis.id!r}: no {dataset} records with PARAMCD = {analysis.param!r} "
+                            f"belong to subjects of population {setting.population}", where=f"dataset {dataset}")
+    return records
+
+
 def declared_location(variable: str) -> str | None:
     """Where a covariate is expected by ADaM naming: "record", "adsl", or None when it cannot be told.
 

@@ -141,18 +141,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
 
 def _records(analysis: Analysis, frame: pd.DataFrame, name: str, s: common.Setting, subjects: pd.DataFrame,
              notes: list[str]) -> pd.DataFrame:
-    records = st.param_records(frame, analysis, name)
-    st.require_columns(records, name, RECORD_VARIABLES, analysis)
-    for variable in ("AVAL", "CNSR"):
-        if not pd.api.types.is_numeric_dtype(records[variable]):
-            raise AnalysisError(f"analysis {analysis.id!r}: {name} variable {variable} must be numeric",
-                                where=f"dataset {name}")
-    records = st.filtered(records, analysis, name, s)
-    records = records.drop(columns=[c for c in subjects.columns if c != "USUBJID" and c in records.columns])
-    records = records.merge(subjects[["USUBJID", s.arm]], on="USUBJID", how="inner")
-    if records.empty:
-        raise AnalysisError(f"analysis {analysis.id!r}: no {name} records with PARAMCD = {analysis.param!r} belong "
-                            f"to subjects of population {s.population}", where=f"dataset {name}")
+    records = st.population_records(frame, analysis, name, s, subjects, RECORD_VARIABLES, ("AVAL", "CNSR"))
     dup = records["USUBJID"].duplicated()
     if dup.any():
         raise AnalysisError(f"analysis {analysis.id!r}: {name} has more than one PARAMCD = {analysis.param!r} record "

@@ -15,9 +15,10 @@ holds values other than Y/N/blank.
 
 Warnings: a very small arm (fewer than 3 subjects); the reference arm missing from a comparison;
 every subject (or every subject of an arm) censored; analysed records outside their visit's analysis
-window (when the dataset carries ADY, AWLO and AWHI: ADY < AWLO or ADY > AWHI; the records are
-still analysed, windowing being the data's decision); text values holding control characters
-(shown as U+FFFD in the documents).
+window (when the dataset carries ADY, AWLO and AWHI: ADY < AWLO or ADY > AWHI, a missing bound
+being open; derived records, DTYPE not blank such as LOCF, are left out as they keep the day of the
+record they copy; the records are still analysed, windowing being the data's decision); text values
+holding control characters (shown as U+FFFD in the documents).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ FLAG_VALUES = {"Y", "N", ""}
 MAX_LISTED = 3
 SMALL_ARM = 3
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARACTERS = [chr(c) for c in range(0x80) if CONTROL.match(chr(c))]
 
 
 def requirements(spec: TrialSpec) -> dict[str, dict[str, set[str]]]:
@@ -179,7 +181,7 @@ def _check_analysis(analysis: Analysis, spec: TrialSpec, data: TrialData, where,
     arms: list[str] = []
     in_pop = None
     if arm in adsl.columns and flag in adsl.columns:
-        in_pop = adsl[adsl[flag] == "Y"].assign(_ARM=lambda f: as_text(f[arm]))
+        in_pop = adsl.loc[adsl[flag] == "Y", ["USUBJID", arm]].assign(_ARM=lambda f: as_text(f[arm]))
         if (in_pop["_ARM"] == "").any():
             blank_arms.setdefault((flag, arm), []).append(analysis.id)
             return problems, warnings
@@ -201,7 +203,9 @@ def _check_analysis(analysis: Analysis, spec: TrialSpec, data: TrialData, where,
             problems.append(problem)
     if not (analysis.param and "PARAMCD" in frame.columns):
         return problems, warnings
-    records = frame[as_text(frame["PARAMCD"]) == analysis.param]
+    used = ["USUBJID", "PARAMCD", "AVAL", "CHG", "BASE", "CNSR", "AVISIT", "AVISITN", "ABLFL", "ADY", "AWLO", "AWHI",
+            "DTYPE", *(v.upper() for v in analysis.where)]
+    records = frame.loc[as_text(frame["PARAMCD"]) == analysis.param, [c for c in dict.fromkeys(used) if c in frame]]
     if records.empty:
         problems.append(Problem(where(name, "PARAMCD"), f"no records with PARAMCD = {analysis.param!r} {tag}; "
                                 f"values are {_examples(sorted(set(as_text(frame['PARAMCD']))))}"))
@@ -319,14 +323,17 @@ def _window_warnings(analysis: Analysis, analysed: pd.DataFrame, name: str, tag:
         return []
     if "CHG" in analysed.columns:
         analysed = analysed[analysed["CHG"].notna()]
+    if "DTYPE" in analysed.columns:  # derived records (LOCF ...) keep the study day of the record they copy
+        analysed = analysed[as_text(analysed["DTYPE"]) == ""]
     day, low, high = (analysed[c] for c in columns)
-    outside = analysed.index[(day < low) | (day > high)]
+    outside = analysed.index[(day < low) | (day > high)]  # a missing bound is an open window
     if not len(outside):
         return []
     r = analysed.loc[outside[0]]
+    bounds = "..".join("" if pd.isna(r[c]) else f"{r[c]:g}" for c in ("AWLO", "AWHI"))
     return [(f"{where(name, 'ADY')}: {len(outside)} analysed {analysis.param} record(s) lie outside their visit's "
              f"analysis window AWLO..AWHI, e.g. {_rows(outside[:1])} ({r['_VISIT']}, ADY {r['ADY']:g} not in "
-             f"{r['AWLO']:g}..{r['AWHI']:g}) {tag}; they are analysed as recorded")]
+             f"{bounds}) {tag}; they are analysed as recorded")]
 
 
 def _check_times(records: pd.DataFrame, name: str, tag: str, where) -> list[Problem]:
@@ -376,8 +383,11 @@ def _control_characters(data: TrialData, where) -> list[str]:
             values = frame[column]
             if values.dtype != object:
                 continue
-            distinct = [v for v in pd.unique(values) if isinstance(v, str)]
-            if not CONTROL.search("".join(distinct)):
+            try:
+                text = "".join(values.tolist())
+            except TypeError:  # not only str (not from datasets.normalise)
+                text = "".join(map(str, values.tolist()))
+            if not any(c in text for c in CONTROL_CHARACTERS):  # fast substring searches; rows only when found
                 continue
             bad = values.index[values.map(lambda v: isinstance(v, str) and CONTROL.search(v) is not None)]
             warnings.append(f"{where(name, column)}: {len(bad)} value(s) hold control characters ({_rows(bad)}); "

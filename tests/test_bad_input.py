@@ -523,8 +523,10 @@ def warnings_of(trial: Path) -> list[str]:
 def with_windows(rows: list[dict]) -> None:
     for r in rows:
         target = {"Baseline": 1, "Week 4": 28, "Week 8": 56}[r["AVISIT"]]
-        r.update(ADY=str(target), AWLO=str(target - 7), AWHI=str(target + 7))
+        r.update(ADY=str(target), AWLO=str(target - 7), AWHI="" if target == 56 else str(target + 7), DTYPE="")
     rows[4]["ADY"] = "40"  # S-02 at Week 4: day 40 is outside 21..35
+    rows[7].update(ADY="45", DTYPE="LOCF")  # a derived record keeps the day of the record it copies: not counted
+    rows[2]["ADY"] = "99"  # Week 8's window is open-ended (AWHI blank)
 
 
 @pytest.mark.parametrize("mutate,expected", [

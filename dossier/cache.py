@@ -5,12 +5,18 @@ analysis results. Its key is the sha256 of: the sha256 of each dataset the analy
 analysis-relevant part of dossier.yaml (analyses, population, arm, reference arm, confidence
 level, language) and the source of the dossier package itself, so a changed dataset, analysis
 setting or dossier version always recomputes. A damaged or foreign cache file is ignored.
+
+The file is signed with HMAC-SHA256 under a key private to the user (~/.cache/dossier/cache-key,
+mode 0600, or $DOSSIER_CACHE_KEY_FILE): an output folder received from someone else cannot make
+the next build unpickle their data. Without a writable key location the cache is simply off.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import os
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,18 +58,45 @@ def analysis_key(spec, dataset_hashes: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
 
 
-def load_cached(out_dir: Path, key: str) -> Analysed | None:
-    path = out_dir / CACHE_DIR / CACHE_FILE
+def _secret() -> bytes | None:
+    """The user's cache-signing key, created on first use; None when it cannot be kept."""
+    default = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dossier" / "cache-key"
+    path = Path(os.environ.get("DOSSIER_CACHE_KEY_FILE") or default)
     try:
-        with path.open("rb") as fh:
-            cached = pickle.load(fh)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(os.urandom(32))
+        secret = path.read_bytes()
+    except OSError:
+        return None
+    return secret if len(secret) >= 32 else None
+
+
+def load_cached(out_dir: Path, key: str) -> Analysed | None:
+    secret = _secret()
+    if secret is None:
+        return None
+    try:
+        blob = (out_dir / CACHE_DIR / CACHE_FILE).read_bytes()
+    except OSError:
+        return None
+    signature, payload = blob[:32], blob[32:]
+    if not hmac.compare_digest(signature, hmac.new(secret, payload, hashlib.sha256).digest()):
+        return None
+    try:
+        cached = pickle.loads(payload)  # signed with this user's key (checked above)
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return None
     return cached if isinstance(cached, Analysed) and cached.key == key else None
 
 
 def store(stage: Path, analysed: Analysed) -> None:
+    secret = _secret()
+    if secret is None:
+        return
+    payload = pickle.dumps(analysed, protocol=pickle.HIGHEST_PROTOCOL)
     folder = stage / CACHE_DIR
     folder.mkdir(exist_ok=True)
-    with (folder / CACHE_FILE).open("wb") as fh:
-        pickle.dump(analysed, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    (folder / CACHE_FILE).write_bytes(hmac.new(secret, payload, hashlib.sha256).digest() + payload)

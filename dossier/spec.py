@@ -190,7 +190,19 @@ def _read_yaml(path: Path) -> Any:
         raise SpecError(f"not UTF-8 text (byte {exc.start})", where=str(path)) from None
 
     class Loader(yaml.SafeLoader):
-        """Dates stay text: pydantic parses them and names the key of a bad one."""
+        """Dates stay text: pydantic parses them and names the key of a bad one. A key given twice
+        in one mapping is an error (PyYAML would silently keep the last value)."""
+
+        def construct_mapping(self, node, deep=False):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if isinstance(key, (str, int, float, bool)) and key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {key!r} is given twice (first on line {seen[key] + 1})", key_node.start_mark)
+                if isinstance(key, (str, int, float, bool)):
+                    seen[key] = key_node.start_mark.line
+            return super().construct_mapping(node, deep=deep)
 
     Loader.yaml_implicit_resolvers = {k: [r for r in v if r[0] != "tag:yaml.org,2002:timestamp"]
                                       for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}

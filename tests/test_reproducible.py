@@ -111,3 +111,20 @@ def test_manifest_records_inputs_outputs_versions_and_settings(make_trial, tmp_p
     assert result.returncode == 1 and "text/disease.md" in result.stderr
 
 
+
+
+def test_a_cache_file_not_signed_by_this_user_is_never_loaded(tmp_path, monkeypatch):
+    import pickle
+
+    from dossier.cache import CACHE_DIR, CACHE_FILE, load_cached
+
+    monkeypatch.setenv("DOSSIER_CACHE_KEY_FILE", str(tmp_path / "key"))
+
+    class Boom:
+        def __reduce__(self):
+            return (exec, ("raise SystemExit('unpickled a foreign cache')",))
+
+    (tmp_path / "out" / CACHE_DIR).mkdir(parents=True)
+    forged = pickle.dumps(Boom()) * 2  # unsigned: would run code if it were unpickled
+    (tmp_path / "out" / CACHE_DIR / CACHE_FILE).write_bytes(forged)
+    assert load_cached(tmp_path / "out", "any-key") is None

@@ -91,3 +91,12 @@ def test_pilot_spec_reads_where_filters():
     adas = spec.analysis("adas-cog")
     assert adas.where == {"ITTFL": "Y", "ANL01FL": "Y"}
     assert adas.covariates == ("SITEGR1", "BASE")
+
+
+def test_a_key_given_twice_is_an_error(tmp_path):
+    (tmp_path / "dossier.yaml").write_text("study: {id: A, title: B}\nindication: X\nindication: Y\n",
+                                           encoding="utf-8")
+    with pytest.raises(SpecError) as info:
+        load_spec(tmp_path)
+    message = str(info.value)
+    assert "line 3" in message and "'indication' is given twice (first on line 2)" in message

@@ -101,7 +101,7 @@ def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Pro
     warnings = list(dict.fromkeys(warnings))  # validation and an analysis may word a warning the same: once
     with staging(out_dir) as stage:
         store(stage, analysed)
-        warnings.extend(render_all(spec, analysed, trial_dir, stage, warnings, progress))
+        warnings.extend(render_all(spec, analysed, trial_dir, stage, warnings, progress, previous=out_dir))
         progress("writing manifest")
         from dossier.manifest import write_manifest
         from dossier.render.html import template_dirs
@@ -161,13 +161,15 @@ def settings(spec: TrialSpec) -> dict:
 
 
 def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings: list[str],
-               progress: Progress) -> list[str]:
-    """Write evidence.json, tables, figures and both documents into `stage`; return new warnings."""
+               progress: Progress, previous: Path | None = None) -> list[str]:
+    """Write evidence.json, tables, figures and both documents into `stage`; return new warnings.
+    Figures and documents whose inputs are unchanged are copied from the `previous` build."""
     from dossier.context import build_context
     from dossier.formatting import Formatter
     from dossier.glossary import load_glossary
     from dossier.outputs import evidence_document, write_csv, write_json, write_xlsx
     from dossier.render.html import render_document, template_dirs
+    from dossier.reuse import Reuse, digest, folder_digest
     from dossier.writer_text import load_text
 
     dirs = template_dirs(trial_dir)
@@ -180,7 +182,13 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
     progress("drawing figures")
     figures_dir = stage / "figures"
     figures_dir.mkdir()
-    _draw_figures(results, figures_dir, fmt)
+    reuse = Reuse(previous or stage / ".none", stage)
+    glossary = sorted(fmt.glossary.items())
+    for figure in (f for r in results for f in r.figures):
+        files = [f"figures/{figure.key}.png", f"figures/{figure.key}.svg"]
+        if not reuse.take(digest("figure", figure, fmt.lang, glossary), files):
+            _draw_figures([figure], figures_dir, fmt)
+    resources = digest(folder_digest(dirs), *(p.read_bytes() for p in sorted(figures_dir.iterdir())))
     facts = {
         "files": analysed.files, "date": document_date(spec), "warnings": warnings, "version": __version__,
         "arms": list(analysed.arms), "population": spec.population,
@@ -201,9 +209,12 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
             for table in ctx["all_tables"]:
                 all_tables[table.key] = table
         (stage / f"{document}.html").write_text(html, encoding="utf-8")
-        jobs.append((html, stage / document, dirs, figures_dir, ctx["title"], spec.language, facts["date"]))
+        key = digest("document", html, ctx["title"], spec.language, facts["date"], resources)
+        if not reuse.take(key, [f"{document}.pdf", f"{document}.docx"]):
+            jobs.append((html, stage / document, dirs, figures_dir, ctx["title"], spec.language, facts["date"]))
     progress("writing PDF and DOCX")
     _write_documents(jobs)
+    reuse.save()
     tables_dir = stage / "tables"
     tables_dir.mkdir()
     for key, table in all_tables.items():
@@ -212,12 +223,11 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
     return new_warnings
 
 
-def _draw_figures(results: list, figures_dir: Path, fmt) -> None:
+def _draw_figures(figures: list, figures_dir: Path, fmt) -> None:
     from dossier.figures import draw_figure
 
-    for result in results:
-        for figure in result.figures:
-            draw_figure(figure, figures_dir, fmt.label, fmt.lang)
+    for figure in figures:
+        draw_figure(figure, figures_dir, fmt.label, fmt.lang)
 
 
 def _write_documents(jobs: list[tuple]) -> None:

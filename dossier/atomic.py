@@ -3,8 +3,8 @@ keep two builds from writing the same OUT_DIR at once.
 
 Beside OUT_DIR (in its parent folder) a build uses three hidden names:
     .NAME.lock          the lock (flock), held for the whole build, removed at the end
-    .NAME.building-XXX  the staging folder the outputs are written into
-    .NAME.old-XXX       where the previous OUT_DIR goes for the moment of the swap
+    .NAME.building-<random> the staging folder the outputs are written into
+    .NAME.old-<random>      where the previous OUT_DIR goes for the moment of the swap
 A build that was killed (SIGKILL, power loss) leaves its staging folder behind and OUT_DIR as it
 was; the next build of the same OUT_DIR removes such leftovers once it holds the lock (and puts
 the previous output back should the kill have fallen between the two renames of the swap).

@@ -1,6 +1,6 @@
 """The glossary: every fixed word of the documents, one file per language.
 
-`templates/glossary/<lang>.yaml` maps keys to text (with `{name}` placeholders). A trial folder's
+`templates/glossary/<lang>.yaml` maps keys to text (with `{name}` fields filled at render time). A trial folder's
 `templates/glossary/<lang>.yaml` may override entries. The English glossary defines the keys;
 a language missing any of them is an error naming the keys.
 """

@@ -19,7 +19,7 @@ from typing import Any
 class Term:
     """A glossary key (e.g. "n", "mean_sd"), translated into the document language.
 
-    `params` fill `{name}` placeholders in the glossary entry; their values may themselves be
+    `params` fill the `{name}` fields of the glossary entry; their values may themselves be
     literal strings or numbers (numbers are formatted by the formatting layer, never here).
     """
 

@@ -77,3 +77,28 @@ def built(tmp_path_factory):
         assert "Traceback" not in result.stderr
         outs[folder.name] = out
     return outs
+
+
+def terms_in(obj) -> set:
+    """Every glossary Term inside a result (titles, columns, cells, footnotes, figures, method, params)."""
+    import dataclasses
+
+    from dossier.model import Term
+
+    found: set = set()
+    if isinstance(obj, Term):
+        found.add(obj)
+        for _, value in obj.params:
+            found |= terms_in(value)
+    elif dataclasses.is_dataclass(obj):
+        for f in dataclasses.fields(obj):
+            found |= terms_in(getattr(obj, f.name))
+    elif isinstance(obj, (tuple, list, dict)):
+        for item in (obj.values() if isinstance(obj, dict) else obj):
+            found |= terms_in(item)
+    return found
+
+
+def terms_of(result) -> set[str]:
+    """The glossary keys a result uses."""
+    return {term.key for term in terms_in(result)}

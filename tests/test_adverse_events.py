@@ -14,9 +14,8 @@ from dossier.analyses import adverse_events
 from dossier.datasets import TrialData, load
 from dossier.errors import AnalysisError
 from dossier.formatting import Formatter
-from dossier.model import Term
 from dossier.spec import parse_spec
-from tests.conftest import glossary_entries
+from tests.conftest import glossary_entries, terms_of
 
 ROOT = Path(__file__).resolve().parents[1]
 PILOT = ROOT / "datasets" / "cdisc-pilot01"
@@ -42,27 +41,6 @@ def formatter(lang: str = "en") -> Formatter:
 def rendered(table, lang: str = "en") -> list[list[str]]:
     f = formatter(lang)
     return [[f.label(c) for c in table.columns]] + [[f.cell(c) for c in row.cells] for row in table.rows]
-
-
-def terms_of(result) -> set[str]:
-    found: set[str] = set()
-
-    def visit(x):
-        if isinstance(x, Term):
-            found.add(x.key)
-            for _, value in x.params:
-                visit(value)
-
-    visit(result.title)
-    visit(result.method)
-    for table in result.tables:
-        visit(table.title)
-        for label in (*table.columns, *table.footnotes):
-            visit(label)
-        for row in table.rows:
-            for cell in row.cells:
-                visit(cell)
-    return found
 
 
 # --------------------------------------------------------------------------- pilot reference

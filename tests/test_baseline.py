@@ -18,7 +18,7 @@ from dossier.errors import AnalysisError
 from dossier.formatting import Formatter, fixed
 from dossier.model import Count, MeanSD, Number, Range, Term, Text
 from dossier.spec import parse_spec
-from tests.conftest import glossary_entries
+from tests.conftest import glossary_entries, terms_of
 
 ROOT = Path(__file__).resolve().parents[1]
 PILOT = ROOT / "datasets" / "cdisc-pilot01"
@@ -41,26 +41,7 @@ def formatter(lang: str = "en") -> Formatter:
     return Formatter({k: v[lang] for k, v in entries.items()}, lang)
 
 
-def terms_of(result) -> set[str]:
-    """Every glossary key a result uses (titles, columns, cells, footnotes, method, params)."""
-    found: set[str] = set()
 
-    def visit(x):
-        if isinstance(x, Term):
-            found.add(x.key)
-            for _, value in x.params:
-                visit(value)
-
-    visit(result.title)
-    visit(result.method)
-    for table in result.tables:
-        visit(table.title)
-        for label in (*table.columns, *table.footnotes):
-            visit(label)
-        for row in table.rows:
-            for cell in row.cells:
-                visit(cell)
-    return found
 
 
 def rendered(result, lang: str = "en") -> list[list[str]]:

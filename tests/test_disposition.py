@@ -12,9 +12,9 @@ from dossier.analyses import disposition
 from dossier.datasets import TrialData, load
 from dossier.errors import AnalysisError
 from dossier.formatting import Formatter
-from dossier.model import Count, Term, Text
+from dossier.model import Count, Text
 from dossier.spec import parse_spec
-from tests.conftest import glossary_entries
+from tests.conftest import glossary_entries, terms_of
 
 ROOT = Path(__file__).resolve().parents[1]
 PILOT = ROOT / "datasets" / "cdisc-pilot01"
@@ -48,25 +48,7 @@ def notes(result, lang: str = "en") -> list[str]:
     return [f.label(n) for n in result.tables[0].footnotes]
 
 
-def terms_of(result) -> set[str]:
-    found: set[str] = set()
 
-    def visit(x):
-        if isinstance(x, Term):
-            found.add(x.key)
-            for _, value in x.params:
-                visit(value)
-
-    visit(result.title)
-    visit(result.method)
-    for table in result.tables:
-        visit(table.title)
-        for label in (*table.columns, *table.footnotes):
-            visit(label)
-        for row in table.rows:
-            for cell in row.cells:
-                visit(cell)
-    return found
 
 
 # --------------------------------------------------------------------------- pilot

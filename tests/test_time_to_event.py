@@ -17,7 +17,7 @@ from dossier.datasets import TrialData, load
 from dossier.errors import AnalysisError
 from dossier.model import Estimate, Term
 from dossier.spec import parse_spec
-from tests.conftest import glossary_entries
+from tests.conftest import glossary_entries, terms_in
 
 ROOT = Path(__file__).resolve().parents[1]
 PILOT = ROOT / "datasets" / "cdisc-pilot01"
@@ -424,19 +424,7 @@ def test_required():
 # ------------------------------------------------------------------------------------------ glossary
 
 
-def terms_in(obj) -> set[Term]:
-    found: set[Term] = set()
-    if isinstance(obj, Term):
-        found.add(obj)
-        for _, value in obj.params:
-            found |= terms_in(value)
-    elif dataclasses.is_dataclass(obj):
-        for f in dataclasses.fields(obj):
-            found |= terms_in(getattr(obj, f.name))
-    elif isinstance(obj, (tuple, list, dict)):
-        for item in (obj.values() if isinstance(obj, dict) else obj):
-            found |= terms_in(item)
-    return found
+
 
 
 def test_every_term_is_in_the_glossary_with_its_placeholders(aml, pilot):

@@ -121,7 +121,7 @@ def parse_html(html: str) -> Node:
 
 @dataclass(frozen=True)
 class Piece:
-    """A run of inline content: text with formatting, a line break, or a picture placeholder."""
+    """A run of inline content: text with formatting, a line break, or a picture."""
 
     text: str = ""
     fmt: frozenset[str] = frozenset()  # subset of {"b", "i", "sup", "sub", "code"}

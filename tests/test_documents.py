@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PILOT, run_cli
+from tests.conftest import example_folders, run_cli
 
 BRIEFING_SECTIONS = ["List of consultation questions", "Product overview",
                      "Target disease, current treatment and unmet need",
@@ -136,11 +136,12 @@ def test_docx_opens_in_libreoffice(built, tmp_path):
     assert "List of consultation questions" in flat(" ".join(pages))
 
 
-def test_rebuild_is_byte_identical_in_another_folder(built, tmp_path):
+@pytest.mark.parametrize("folder", example_folders(), ids=lambda p: p.name)
+def test_rebuild_is_byte_identical_in_another_folder(built, tmp_path, folder):
     again = tmp_path / "again"
-    result = run_cli("build", str(PILOT), "-o", str(again))
+    result = run_cli("build", str(folder), "-o", str(again))
     assert result.returncode == 0, result.stderr
-    first = built["cdisc-pilot01"]
+    first = built[folder.name]
     names = sorted(p.relative_to(first).as_posix() for p in first.rglob("*") if p.is_file())
     assert names == sorted(p.relative_to(again).as_posix() for p in again.rglob("*") if p.is_file())
     different = [n for n in names if (first / n).read_bytes() != (again / n).read_bytes()]

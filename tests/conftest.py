@@ -102,3 +102,25 @@ def terms_in(obj) -> set:
 def terms_of(result) -> set[str]:
     """The glossary keys a result uses."""
     return {term.key for term in terms_in(result)}
+
+
+def toy_spec(analysis: dict, **top):
+    """A minimal valid TrialSpec holding one analysis (plus any top-level keys)."""
+    from dossier.spec import parse_spec
+
+    raw = {"study": {"id": "T1", "title": "Toy"}, "product": {"name": "X"}, "indication": "Y",
+           "analyses": [analysis], **top}
+    return parse_spec(raw, ROOT)
+
+
+def glossary_formatter(lang: str = "en"):
+    """A Formatter over the packaged glossary of `lang`."""
+    from dossier.formatting import Formatter
+
+    return Formatter({k: v[lang] for k, v in glossary_entries().items()}, lang)
+
+
+def table_text(table, lang: str = "en") -> list[list[str]]:
+    """A table's header and body as the documents show them."""
+    f = glossary_formatter(lang)
+    return [[f.label(c) for c in table.columns]] + [[f.cell(c) for c in row.cells] for row in table.rows]

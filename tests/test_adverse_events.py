@@ -13,19 +13,13 @@ from hypothesis import strategies as st
 from dossier.analyses import adverse_events
 from dossier.datasets import TrialData, load
 from dossier.errors import AnalysisError
-from dossier.formatting import Formatter
-from dossier.spec import parse_spec
-from tests.conftest import glossary_entries, terms_of
+from tests.conftest import glossary_entries, table_text, terms_of
+from tests.conftest import glossary_formatter as formatter
+from tests.conftest import toy_spec as make_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 PILOT = ROOT / "datasets" / "cdisc-pilot01"
 ARMS = ("Placebo", "Xanomeline Low Dose", "Xanomeline High Dose")
-
-
-def make_spec(analysis: dict, **top):
-    raw = {"study": {"id": "T1", "title": "Toy"}, "product": {"name": "X"}, "indication": "Y",
-           "analyses": [analysis], **top}
-    return parse_spec(raw, ROOT)
 
 
 def run(data: TrialData, analysis: dict | None = None, **top):
@@ -33,14 +27,8 @@ def run(data: TrialData, analysis: dict | None = None, **top):
     return adverse_events.run(spec.analyses[0], spec, data)
 
 
-def formatter(lang: str = "en") -> Formatter:
-    entries = glossary_entries()
-    return Formatter({k: v[lang] for k, v in entries.items()}, lang)
-
-
 def rendered(table, lang: str = "en") -> list[list[str]]:
-    f = formatter(lang)
-    return [[f.label(c) for c in table.columns]] + [[f.cell(c) for c in row.cells] for row in table.rows]
+    return table_text(table, lang)
 
 
 # --------------------------------------------------------------------------- pilot reference

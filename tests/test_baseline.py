@@ -15,20 +15,14 @@ from hypothesis import strategies as st
 from dossier.analyses import baseline
 from dossier.datasets import TrialData, load
 from dossier.errors import AnalysisError
-from dossier.formatting import Formatter, fixed
+from dossier.formatting import fixed
 from dossier.model import Count, MeanSD, Number, Range, Term, Text
-from dossier.spec import parse_spec
-from tests.conftest import glossary_entries, terms_of
+from tests.conftest import glossary_entries, table_text, terms_of
+from tests.conftest import toy_spec as make_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 PILOT = ROOT / "datasets" / "cdisc-pilot01"
 ARMS = ("Placebo", "Xanomeline Low Dose", "Xanomeline High Dose")
-
-
-def make_spec(analysis: dict, **top):
-    raw = {"study": {"id": "T1", "title": "Toy"}, "product": {"name": "X"}, "indication": "Y",
-           "analyses": [analysis], **top}
-    return parse_spec(raw, ROOT)
 
 
 def run(analysis: dict, data: TrialData, **top):
@@ -36,18 +30,8 @@ def run(analysis: dict, data: TrialData, **top):
     return baseline.run(spec.analyses[0], spec, data)
 
 
-def formatter(lang: str = "en") -> Formatter:
-    entries = glossary_entries()
-    return Formatter({k: v[lang] for k, v in entries.items()}, lang)
-
-
-
-
-
 def rendered(result, lang: str = "en") -> list[list[str]]:
-    f = formatter(lang)
-    table = result.tables[0]
-    return [[f.label(c) for c in table.columns]] + [[f.cell(c) for c in row.cells] for row in table.rows]
+    return table_text(result.tables[0], lang)
 
 
 def toy(adsl: dict, labels: dict | None = None) -> TrialData:

@@ -247,6 +247,15 @@ _ADSL_NAMES = re.compile(
 _RECORD_NAMES = re.compile(r"^(BASE\w*|B[A-Z]*GR\d+N?|BNRIND|BTOXGR|AVISITN|ADY|ATPTN|TRT[PA]N?|APERIODN?)$")
 
 
+def analysis_dataset(analysis: Analysis, data) -> str:
+    """The (lower-case) name of the analysis's record dataset, which must be loaded."""
+    name = (analysis.dataset or "").lower()
+    if not name or name not in data.frames:
+        raise AnalysisError(f"analysis {analysis.id!r}: dataset {name or '(none)'!r} is not loaded",
+                            where=f"dataset {name}")
+    return name
+
+
 def population_records(frame: pd.DataFrame, analysis: Analysis, dataset: str, setting: common.Setting,
                        subjects: pd.DataFrame, required: Iterable[str], numeric: Iterable[str]) -> pd.DataFrame:
     """The analysis dataset's records of PARAMCD = param that pass `where`, with the arm of each

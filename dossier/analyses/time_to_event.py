@@ -67,10 +67,7 @@ def required(analysis: Analysis, trial: TrialSpec) -> dict[str, set[str]]:
 
 def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult:
     s = common.setting(analysis, trial)
-    name = (analysis.dataset or "").lower()
-    if not name or name not in data.frames:
-        raise AnalysisError(f"analysis {analysis.id!r}: dataset {name or '(none)'!r} is not loaded",
-                            where=f"dataset {name}")
+    name = st.analysis_dataset(analysis, data)
     notes: list[str] = []
     subjects, arms, w = st.population_subjects(analysis, data.frame("adsl"), s)
     notes += w

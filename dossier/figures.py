@@ -121,13 +121,7 @@ def _draw_km(fig, figure: Figure, labels: Callable[[Label], str], lang: str) -> 
         ax.set_ylim(0, 1.02)
     ax.set_xlim(left=0 if not figure.x_ticks else min(0.0, min(figure.x_ticks)),
                 right=max(figure.x_ticks) * 1.02 if figure.x_ticks else None)
-    _ticks(ax, figure)
-    ax.set_xlabel(labels(figure.x_label))
-    ax.set_ylabel(labels(figure.y_label))
-    ax.grid(axis="y", color="0.88", linewidth=0.6)
-    ax.set_axisbelow(True)
-    if figure.curves:
-        ax.legend(frameon=False, loc="best")
+    _finish_axes(ax, figure, labels)
     if risk is not None:
         _at_risk_table(risk, figure, _at_risk_title(labels, lang))
 
@@ -172,6 +166,11 @@ def _draw_profile(fig, figure: Figure, labels: Callable[[Label], str]) -> None:
         _profile_curve(ax, curve, index, (index - (count - 1) / 2) * dodge)
     if xs:
         ax.set_xlim(xs[0] - step * 0.5, xs[-1] + step * 0.5)
+    _finish_axes(ax, figure, labels)
+
+
+def _finish_axes(ax, figure: Figure, labels) -> None:
+    """Ticks, axis labels, light horizontal grid and legend: the same on every kind of figure."""
     _ticks(ax, figure)
     ax.set_xlabel(labels(figure.x_label))
     ax.set_ylabel(labels(figure.y_label))

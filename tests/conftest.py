@@ -124,3 +124,20 @@ def table_text(table, lang: str = "en") -> list[list[str]]:
     """A table's header and body as the documents show them."""
     f = glossary_formatter(lang)
     return [[f.label(c) for c in table.columns]] + [[f.cell(c) for c in row.cells] for row in table.rows]
+
+
+def libreoffice_pdf(docx: Path, out_dir: Path) -> Path:
+    """Convert a DOCX with LibreOffice (a real word-processing client); skip the test when it is not
+    installed, except in CI, where .ci/run installs it."""
+    import os
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        if os.environ.get("CI"):
+            pytest.fail("LibreOffice is required in CI (installed by .ci/run)")
+        pytest.skip("LibreOffice not installed")
+    subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(out_dir), str(docx)],
+                   capture_output=True, check=True, timeout=300, env={**os.environ, "HOME": str(out_dir)})
+    return out_dir / (docx.stem + ".pdf")

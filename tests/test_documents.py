@@ -4,15 +4,13 @@ tables that agree across DOCX, PDF and CSV, PDF properties, SYNTHETIC marking, r
 from __future__ import annotations
 
 import csv
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import example_folders, run_cli
+from tests.conftest import example_folders, libreoffice_pdf, run_cli
 
 BRIEFING_SECTIONS = ["List of consultation questions", "Product overview",
                      "Target disease, current treatment and unmet need",
@@ -121,16 +119,7 @@ def test_every_page_of_a_synthetic_build_says_synthetic(built):
 
 
 def test_docx_opens_in_libreoffice(built, tmp_path):
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        if os.environ.get("CI"):
-            pytest.fail("LibreOffice is required in CI (installed by .ci/run)")
-        pytest.skip("LibreOffice not installed")
-    docx = built["cdisc-pilot01"] / "briefing.docx"
-    subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(docx)],
-                   capture_output=True, check=True, timeout=300,
-                   env={**os.environ, "HOME": str(tmp_path)})
-    converted = tmp_path / "briefing.pdf"
+    converted = libreoffice_pdf(built["cdisc-pilot01"] / "briefing.docx", tmp_path)
     pages = pdf_pages(converted)
     assert len(pages) > 5
     assert "List of consultation questions" in flat(" ".join(pages))

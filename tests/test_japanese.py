@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -20,7 +19,7 @@ import yaml
 from dossier.errors import RenderError
 from dossier.glossary import load_glossary
 from dossier.render.html import PACKAGE_TEMPLATES
-from tests.conftest import MINIMAL_SPEC, ROOT, example_folders, run_cli
+from tests.conftest import MINIMAL_SPEC, ROOT, example_folders, libreoffice_pdf, run_cli
 
 GLOSSARY = ROOT / "templates" / "glossary"
 DATE_JA = "2026年11月21日"  # every example folder sets date: 2026-11-21
@@ -255,15 +254,7 @@ def test_docx_latin_text_keeps_a_latin_language(ja_built):
 
 
 def test_japanese_docx_renders_in_libreoffice(ja_built, tmp_path):
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        if os.environ.get("CI"):
-            pytest.fail("LibreOffice is required in CI")
-        pytest.skip("LibreOffice not installed")
-    docx = ja_built["cdisc-pilot01"] / "briefing.docx"
-    subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(docx)],
-                   capture_output=True, check=True, timeout=300, env={**os.environ, "HOME": str(tmp_path)})
-    converted = tmp_path / "briefing.pdf"
+    converted = libreoffice_pdf(ja_built["cdisc-pilot01"] / "briefing.docx", tmp_path)
     assert "相談事項一覧" in flat(pdftotext(converted))
     assert any(CJK_FONT.search(font) for font, _ in pdffonts(converted))
 

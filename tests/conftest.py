@@ -141,3 +141,14 @@ def libreoffice_pdf(docx: Path, out_dir: Path) -> Path:
     subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(out_dir), str(docx)],
                    capture_output=True, check=True, timeout=300, env={**os.environ, "HOME": str(out_dir)})
     return out_dir / (docx.stem + ".pdf")
+
+
+@pytest.fixture(scope="module")
+def figures_dir(tmp_path_factory) -> Path:
+    """A build's figures folder holding one picture, km.png, for the renderer tests."""
+    from PIL import Image
+
+    folder = tmp_path_factory.mktemp("build") / "figures"
+    folder.mkdir()
+    Image.new("RGB", (800, 500), (200, 220, 240)).save(folder / "km.png")
+    return folder

@@ -25,14 +25,6 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 NS = {"w": W[1:-1]}
 
 
-@pytest.fixture(scope="module")
-def figures_dir(tmp_path_factory) -> Path:
-    from PIL import Image
-
-    folder = tmp_path_factory.mktemp("build") / "figures"
-    folder.mkdir()
-    Image.new("RGB", (800, 500), (200, 220, 240)).save(folder / "km.png")
-    return folder
 
 
 def render(html: str, tmp_path: Path, figures: Path | None = None, lang: str = "en", name: str = "out.docx",

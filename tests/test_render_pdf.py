@@ -31,14 +31,6 @@ def page_texts(pdf: Path) -> list[str]:
     return run("pdftotext", "-layout", str(pdf), "-").split("\f")[:-1]
 
 
-@pytest.fixture(scope="module")
-def figures_dir(tmp_path_factory) -> Path:
-    from PIL import Image
-
-    folder = tmp_path_factory.mktemp("build") / "figures"
-    folder.mkdir()
-    Image.new("RGB", (800, 500), (200, 220, 240)).save(folder / "km.png")
-    return folder
 
 
 @pytest.fixture(scope="module")

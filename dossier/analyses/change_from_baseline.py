@@ -78,7 +78,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
                                     ("AVAL", "BASE", "CHG"))
     if pd.api.types.is_numeric_dtype(records["AVISIT"]):  # e.g. a CSV with visit numbers as AVISIT
         records = records.assign(AVISIT=records["AVISIT"].map(_visit_text))
-    param_label = _param_label(records, analysis)
+    param_label = st.param_label(records, analysis)
     decimals = st.recorded_decimals(records["AVAL"])
     visits = _visits(records, analysis, name)
     records = records[records["AVISIT"].astype(str).isin(visits)]
@@ -139,13 +139,6 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
 
 # ------------------------------------------------------------------------------------------ records
 
-
-def _param_label(records: pd.DataFrame, analysis: Analysis) -> str:
-    if "PARAM" in records.columns:
-        labels = [v for v in records["PARAM"].astype(str).unique() if v]
-        if len(labels) == 1:
-            return labels[0]
-    return str(analysis.param)
 
 
 def _visit_text(value: float) -> str:

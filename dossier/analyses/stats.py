@@ -247,6 +247,15 @@ _ADSL_NAMES = re.compile(
 _RECORD_NAMES = re.compile(r"^(BASE\w*|B[A-Z]*GR\d+N?|BNRIND|BTOXGR|AVISITN|ADY|ATPTN|TRT[PA]N?|APERIODN?)$")
 
 
+def param_label(records: pd.DataFrame, analysis: Analysis) -> str:
+    """The parameter's PARAM label when the records carry exactly one, else its PARAMCD."""
+    if "PARAM" in records.columns:
+        labels = [v for v in records["PARAM"].astype(str).unique() if v]
+        if len(labels) == 1:
+            return labels[0]
+    return str(analysis.param)
+
+
 def analysis_dataset(analysis: Analysis, data) -> str:
     """The (lower-case) name of the analysis's record dataset, which must be loaded."""
     name = (analysis.dataset or "").lower()

@@ -72,7 +72,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
     subjects, arms, w = st.population_subjects(analysis, data.frame("adsl"), s)
     notes += w
     records = _records(analysis, data.frame(name), name, s, subjects, notes)
-    param_label = _param_label(records, analysis)
+    param_label = st.param_label(records, analysis)
     recorded = st.recorded_decimals(records["AVAL"])
     decimals = recorded + 1  # medians: one decimal more than the times are recorded with
     present = [a for a in arms if (records[s.arm] == a).any()]
@@ -166,13 +166,6 @@ def _records(analysis: Analysis, frame: pd.DataFrame, name: str, s: common.Setti
                      f"record with PARAMCD = {analysis.param!r} and are not analysed")
     return records.assign(EVENT=(1 - records["CNSR"]).astype(int))
 
-
-def _param_label(records: pd.DataFrame, analysis: Analysis) -> str:
-    if "PARAM" in records.columns:
-        labels = [v for v in records["PARAM"].astype(str).unique() if v]
-        if len(labels) == 1:
-            return labels[0]
-    return str(analysis.param)
 
 
 # ------------------------------------------------------------------------------------------ Kaplan-Meier

@@ -13,6 +13,7 @@ the next build unpickle their data. Without a writable key location the cache is
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -39,7 +40,9 @@ class Analysed:
     warnings: tuple[str, ...]  # from loading and validation
 
 
-def _package_digest() -> str:
+@functools.cache
+def package_digest() -> str:
+    """sha256 of the dossier package source (read once per process)."""
     digest = hashlib.sha256()
     for path in sorted(PACKAGE.rglob("*.py")):
         digest.update(path.relative_to(PACKAGE).as_posix().encode())
@@ -53,7 +56,7 @@ def analysis_key(spec, dataset_hashes: dict[str, str]) -> str:
         "analyses": [a.model_dump(mode="json") for a in spec.analyses],
         "population": spec.population, "arm": spec.arm, "reference_arm": spec.reference_arm,
         "confidence_level": spec.confidence_level, "language": spec.language,
-        "datasets": dict(sorted(dataset_hashes.items())), "package": _package_digest(),
+        "datasets": dict(sorted(dataset_hashes.items())), "package": package_digest(),
     }
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sys
 import warnings as pywarnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -272,10 +271,6 @@ def _arm_counts(spec: TrialSpec, data) -> list[tuple[str, int]]:
         return []
     subjects = adsl[adsl[flag] == "Y"]
     return [(value, int((subjects[arm] == value).sum())) for value in arm_order(subjects, arm, spec.reference_arm)]
-
-
-def is_terminal() -> bool:
-    return sys.stderr.isatty()
 
 
 __all__ = ["BuildReport", "DossierError", "build", "check"]

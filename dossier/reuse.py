@@ -15,13 +15,13 @@ import json
 import shutil
 from pathlib import Path
 
-from dossier.cache import CACHE_DIR, _package_digest
+from dossier.cache import CACHE_DIR, package_digest
 
 RECORD = "rendered.json"
 
 
 def digest(*parts: object) -> str:
-    h = hashlib.sha256(_package_digest().encode())
+    h = hashlib.sha256(package_digest().encode())
     for part in parts:
         h.update(b"\0")
         h.update(part if isinstance(part, bytes) else repr(part).encode())

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dossier.errors import AnalysisError
 from dossier.spec import Analysis, TrialSpec
 
 
@@ -87,12 +86,6 @@ def decimals_of(values: pd.Series, cap: int = 3) -> int:
         if np.allclose(finite, np.round(finite, d), rtol=0, atol=1e-9):
             return d
     return cap
-
-
-def require_rows(frame: pd.DataFrame, analysis: Analysis, what: str) -> None:
-    if frame.empty:
-        raise AnalysisError(f"analysis {analysis.id!r}: no records left after selecting {what}",
-                            where=f"dataset {analysis.dataset or 'adsl'}")
 
 
 def finite_or_none(x: float | None) -> float | None:

@@ -7,7 +7,6 @@ point at those numbers, so templates only lay things out.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,13 +83,21 @@ def render_figure(figure: Figure, number: int, fmt: Formatter, extra_notes: tupl
                           tuple(fmt.label(f) for f in figure.footnotes) + extra_notes)
 
 
+def population_text(result: AnalysisResult, fmt: Formatter) -> str:
+    """"EFFFL = Y", or the glossary's "all subjects" when the analysis uses no population flag."""
+    return f"{result.population} = Y" if result.population else fmt.term("all_subjects")
+
+
+def filters_text(result: AnalysisResult, fmt: Formatter) -> str:
+    """"ANL01FL = Y; ITTFL = Y", or the glossary's "none"."""
+    return "; ".join(f"{name} = {', '.join(values)}" for name, values in result.filters) or fmt.term("none")
+
+
 def provenance_note(result: AnalysisResult, files: dict[str, Any], fmt: Formatter) -> str:
     sources = ", ".join(f"{files[name].path.name} [{files[name].sha256[:8]}]" for name in result.datasets
                         if name in files)
-    filters = "; ".join(f"{name} = {', '.join(values)}" for name, values in result.filters)
-    population = f"{result.population} = Y" if result.population else fmt.term("all_subjects")
-    return fmt.term("provenance_note", sources=sources, population=population,
-                    filters=filters or fmt.term("none"))
+    return fmt.term("provenance_note", sources=sources, population=population_text(result, fmt),
+                    filters=filters_text(result, fmt))
 
 
 class Numbering:
@@ -285,9 +292,6 @@ def _sakigake_fields(spec: TrialSpec, fmt: Formatter) -> list[Field]:
 
 def _methods(results: list[AnalysisResult], fmt: Formatter) -> list[dict]:
     return [{"id": r.id, "title": fmt.label(r.title), "text": fmt.label(r.method),
-             "population": f"{r.population} = Y" if r.population else fmt.term("all_subjects"), "arm": r.arm,
-             "filters": "; ".join(f"{n} = {', '.join(v)}" for n, v in r.filters) or fmt.term("none"),
+             "population": population_text(r, fmt), "arm": r.arm, "filters": filters_text(r, fmt),
              "warnings": r.warnings} for r in results]
 
-
-FormatLabel = Callable[[Any], str]

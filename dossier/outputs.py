@@ -16,12 +16,12 @@ import numpy as np
 
 from dossier.context import RenderedTable
 from dossier.model import AnalysisResult
+from dossier.zipfiles import deterministic_zip
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # A cell in the formatting layer's own number grammar ("-0.5", "-11, 16", "-0.5 (-2.1, 1.1)", "3/10 (30.0%)"):
 # no spreadsheet evaluates it as anything but text or a number, so it is left as it is.
 FORMATTED_NUMBERS = re.compile(r"[-+]?\d[\d.]*%?(?:(?:, | \(|/)[-+]?(?:\d[\d.]*|NE)%?\)?)*\)?")
-FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -146,21 +146,11 @@ def write_xlsx(tables: list[RenderedTable], path: Path) -> None:
     wb.properties.lastModifiedBy = None
     buffer = io.BytesIO()
     wb.save(buffer)
-    path.write_bytes(deterministic_zip(buffer.getvalue()))
+    # openpyxl stamps the clock into the core properties on save: fix them like the DOCX ones
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as package:
+        core = package.read("docProps/core.xml")
+    core = re.sub(rb"<dcterms:(created|modified)([^>]*)>[^<]*</dcterms:\1>",
+                  rb"<dcterms:\1\2>2000-01-01T00:00:00Z</dcterms:\1>", core)
+    path.write_bytes(deterministic_zip(buffer.getvalue(), {"docProps/core.xml": core}))
 
 
-def deterministic_zip(data: bytes) -> bytes:
-    """Re-pack a zip (xlsx/docx) with fixed timestamps and entry order-preserving, for identical bytes."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            fresh = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
-            fresh.compress_type = zipfile.ZIP_DEFLATED
-            fresh.external_attr = 0o644 << 16
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(rb"<dcterms:(created|modified)([^>]*)>[^<]*</dcterms:\1>",
-                                 rb"<dcterms:\1\2>2000-01-01T00:00:00Z</dcterms:\1>", content)
-            target.writestr(fresh, content)
-    return out.getvalue()

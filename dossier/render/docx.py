@@ -30,7 +30,6 @@ from dossier.render.docx_ooxml import (
     bookmark_names,
     bookmark_start,
     break_run,
-    deterministic_zip,
     el,
     field_begin,
     field_end,
@@ -42,6 +41,7 @@ from dossier.render.docx_ooxml import (
     set_core_properties,
 )
 from dossier.render.docx_tables import build_table
+from dossier.zipfiles import deterministic_zip
 
 P_STYLES = {
     "": "Normal", "notice": "Notice", "footnote": "Table Footnote", "caption": "Caption",

@@ -7,9 +7,7 @@ documents stay fast, and child order follows the OOXML schema sequences.
 from __future__ import annotations
 
 import datetime
-import io
 import re
-import zipfile
 from collections.abc import Iterable
 
 from docx.oxml import OxmlElement
@@ -18,9 +16,7 @@ from docx.oxml.ns import qn
 TWIPS_PER_MM = 1440 / 25.4
 EMU_PER_TWIP = 635
 
-_FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 # entries a package reader looks for first; everything else follows in name order
-_ZIP_FIRST = ("[Content_Types].xml", "_rels/.rels")
 
 
 def el(tag: str, attrs: dict[str, str] | None = None, *children) -> OxmlElement:
@@ -179,20 +175,6 @@ def ppr_set(p: OxmlElement, child: OxmlElement) -> None:
     ppr.append(child)
 
 
-def deterministic_zip(data: bytes) -> bytes:
-    """Re-pack an OOXML zip with a fixed entry order, timestamps and attributes."""
-    with zipfile.ZipFile(io.BytesIO(data)) as src:
-        entries = {info.filename: src.read(info.filename) for info in src.infolist()}
-    names = [n for n in _ZIP_FIRST if n in entries] + sorted(n for n in entries if n not in _ZIP_FIRST)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as dst:
-        for name in names:
-            info = zipfile.ZipInfo(name, date_time=_FIXED_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 0
-            info.external_attr = 0
-            dst.writestr(info, entries[name], compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
-    return out.getvalue()
 
 
 FIXED_DATE = datetime.datetime(2000, 1, 1)

@@ -19,7 +19,8 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 
-from dossier.render.docx_ooxml import TWIPS_PER_MM, deterministic_zip, set_core_properties
+from dossier.render.docx_ooxml import TWIPS_PER_MM, set_core_properties
+from dossier.zipfiles import deterministic_zip
 
 LATIN = "Liberation Sans"
 EAST_ASIAN = "Noto Sans CJK JP"

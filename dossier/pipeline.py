@@ -168,6 +168,7 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
     from dossier.glossary import load_glossary
     from dossier.outputs import evidence_document, write_csv, write_json, write_xlsx
     from dossier.render.html import render_document, template_dirs
+    from dossier.render.pagination import engine_id
     from dossier.reuse import Reuse, digest, folder_digest
     from dossier.writer_text import load_text
 
@@ -208,11 +209,11 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
             for table in ctx["all_tables"]:
                 all_tables[table.key] = table
         (stage / f"{document}.html").write_text(html, encoding="utf-8")
-        key = digest("document", html, ctx["title"], spec.language, facts["date"], resources)
+        key = digest("document", html, ctx["title"], spec.language, facts["date"], resources, engine_id())
         if not reuse.take(key, [f"{document}.pdf", f"{document}.docx"]):
             jobs.append((html, stage / document, dirs, figures_dir, ctx["title"], spec.language, facts["date"]))
     progress("writing PDF and DOCX")
-    _write_documents(jobs)
+    new_warnings += _write_documents(jobs)
     reuse.save()
     tables_dir = stage / "tables"
     tables_dir.mkdir()
@@ -229,37 +230,35 @@ def _draw_figures(figures: list, figures_dir: Path, fmt) -> None:
         draw_figure(figure, figures_dir, fmt.label, fmt.lang)
 
 
-def _write_documents(jobs: list[tuple]) -> None:
-    """PDF and DOCX of every document; the PDFs (weasyprint, the slowest step) in parallel worker
-    processes when the machine has more than one core."""
-    tasks = [("pdf", job) for job in jobs] + [("docx", job) for job in jobs]
-    workers = min(len(jobs), os.cpu_count() or 1, int(os.environ.get("DOSSIER_WORKERS", "2")))
+def _write_documents(jobs: list[tuple]) -> list[str]:
+    """PDF and DOCX of every document, in parallel worker processes when the machine has more than
+    one core (weasyprint and LibreOffice's layout for the DOCX page numbers are the slow steps);
+    return the renderers' warnings."""
+    tasks = [(kind, job) for job in jobs for kind in ("pdf", "docx")]
+    workers = min(len(tasks), os.cpu_count() or 1, int(os.environ.get("DOSSIER_WORKERS", "2")))
     if workers < 2:
-        for kind, job in tasks:
-            _write_one(kind, job)
-        return
+        return [w for kind, job in tasks for w in _write_one(kind, job)]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
         futures = [pool.submit(_write_one, kind, job) for kind, job in tasks]
-        for future in futures:
-            future.result()
+        return [w for future in futures for w in future.result()]
 
 
-def _write_one(kind: str, job: tuple) -> None:
+def _write_one(kind: str, job: tuple) -> list[str]:
     html, stem, dirs, figures_dir, title, lang, date = job
     resources = [*dirs, figures_dir.parent]
     if kind == "pdf":
         from dossier.render.pdf import write_pdf
 
         write_pdf(html, stem.with_suffix(".pdf"), resources, title=title, lang=lang, date=date)
-    else:
-        from dossier.render.docx import write_docx
+        return []
+    from dossier.render.docx import write_docx
 
-        reference = next((d / "reference.docx" for d in dirs if (d / "reference.docx").is_file()), None)
-        write_docx(html, stem.with_suffix(".docx"), resources, reference=reference, title=title, lang=lang,
-                   date=date)
+    reference = next((d / "reference.docx" for d in dirs if (d / "reference.docx").is_file()), None)
+    return write_docx(html, stem.with_suffix(".docx"), resources, reference=reference, title=title, lang=lang,
+                      date=date)
 
 
 def _arm_counts(spec: TrialSpec, data) -> list[tuple[str, int]]:

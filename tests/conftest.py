@@ -152,3 +152,31 @@ def figures_dir(tmp_path_factory) -> Path:
     folder.mkdir()
     Image.new("RGB", (800, 500), (200, 220, 240)).save(folder / "km.png")
     return folder
+
+
+def toc_entries(docx: Path) -> list[tuple[str, str, str, str]]:
+    """(style name, entry text, PAGEREF instruction, cached page number) of each paragraph of a DOCX's
+    table of contents, read from the package XML."""
+    import zipfile
+
+    from lxml import etree
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    ns = {"w": w[1:-1]}
+    with zipfile.ZipFile(docx) as z:
+        body = etree.fromstring(z.read("word/document.xml"))
+        styles = etree.fromstring(z.read("word/styles.xml"))
+    names = {s.get(w + "styleId"): s.find("w:name", ns).get(w + "val") for s in styles.findall("w:style", ns)}
+    entries = []
+    for p in body.iter(w + "p"):
+        style = p.find("w:pPr/w:pStyle", ns)
+        if style is None or not names[style.get(w + "val")].startswith("toc "):
+            continue
+        link = "".join(t.text or "" for t in p.iterfind("w:hyperlink//w:t", ns))
+        instr = "".join(t.text for t in p.iter(w + "instrText") if "PAGEREF" in t.text).strip()
+        runs = list(p.iterfind("w:r", ns))
+        separate = [i for i, r in enumerate(runs) if r.find("w:fldChar[@w:fldCharType='separate']", ns) is not None]
+        number = "".join(t.text or "" for t in runs[separate[-1] + 1].iter(w + "t")) \
+            if separate and separate[-1] + 1 < len(runs) else ""
+        entries.append((names[style.get(w + "val")], link, instr, number))
+    return entries

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import example_folders, libreoffice_pdf, run_cli
+from tests.conftest import example_folders, libreoffice_pdf, run_cli, toc_entries
 
 BRIEFING_SECTIONS = ["List of consultation questions", "Product overview",
                      "Target disease, current treatment and unmet need",
@@ -123,6 +123,21 @@ def test_docx_opens_in_libreoffice(built, tmp_path):
     pages = pdf_pages(converted)
     assert len(pages) > 5
     assert "List of consultation questions" in flat(" ".join(pages))
+
+
+@pytest.mark.parametrize("document", ["briefing", "sakigake"])
+def test_docx_contents_page_numbers_are_where_a_word_processor_puts_the_headings(built, tmp_path, document):
+    """The DOCX opens with a complete table of contents: each cached page number is the page on which
+    LibreOffice, laying out the final file, prints that heading (and that page's footer number)."""
+    docx = built["cdisc-pilot01"] / f"{document}.docx"
+    pages = pdf_pages(libreoffice_pdf(docx, tmp_path))
+    entries = toc_entries(docx)
+    assert len(entries) >= 7
+    for _, title, _, number in entries:
+        assert number.isdigit(), f"no page number for {title!r}"
+        page = pages[int(number) - 1]
+        assert flat(title) in flat(page), f"{title!r} is not on page {number}"
+        assert f"Page {number} of {len(pages)}" in flat(page)
 
 
 @pytest.mark.parametrize("folder", example_folders(), ids=lambda p: p.name)

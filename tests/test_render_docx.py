@@ -15,7 +15,9 @@ from lxml import etree
 from dossier.errors import RenderError
 from dossier.render import write_docx
 from dossier.render.docx_ooxml import bookmark_names
+from dossier.render.pagination import destination_name, soffice
 from dossier.render.reference_docx import build_reference_docx
+from tests.conftest import toc_entries
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
@@ -33,6 +35,10 @@ def render(html: str, tmp_path: Path, figures: Path | None = None, lang: str = "
     dirs = [TEMPLATES] + ([figures] if figures else [])
     write_docx(html, out, dirs, reference=REFERENCE, title="Fixture", lang=lang, date=date)
     return out
+
+
+def libreoffice_available() -> bool:
+    return soffice() is not None
 
 
 def part(path: Path, name: str) -> etree._Element:
@@ -88,20 +94,38 @@ def test_internal_links_point_at_bookmarks(en_docx):
     assert set(anchors) <= marks
 
 
-def test_toc_is_a_field_with_cached_entries(en_docx):
+def test_toc_is_a_field_with_cached_entries_and_page_numbers(en_docx):
+    """Word shows the cached TOC as it is: entries, links and page numbers, and no prompt to update fields."""
     body = part(en_docx, "word/document.xml")
-    names = style_ids(en_docx)
     instr = "".join(t.text for t in body.iter(W + "instrText"))
     assert 'TOC \\o "1-3" \\h \\z \\u' in instr
-    entries = [(names[p.find("w:pPr/w:pStyle", NS).get(W + "val")], doc_text(p)) for p in body.iter(W + "p")
-               if p.find("w:pPr/w:pStyle", NS) is not None
-               and names[p.find("w:pPr/w:pStyle", NS).get(W + "val")].startswith("toc ")]
-    assert entries[0] == ("toc 1", "1. Introduction")
-    assert ("toc 3", "2.1.1 Sensitivity analyses") in entries and len(entries) == 6
+    entries = toc_entries(en_docx)
+    assert entries[0][:3] == ("toc 1", "1. Introduction", "PAGEREF sec_1 \\h")
+    assert ("toc 3", "2.1.1 Sensitivity analyses") in [e[:2] for e in entries] and len(entries) == 6
     kinds = [f.get(W + "fldCharType") for f in body.iter(W + "fldChar")]
-    assert kinds[:2] == ["begin", "separate"] and "end" in kinds
-    settings = part(en_docx, "word/settings.xml")
-    assert settings.find("w:updateFields", NS) is not None
+    assert kinds[:2] == ["begin", "separate"] and kinds.count("begin") == kinds.count("end")
+    assert not [f for f in body.iter(W + "fldChar") if f.get(W + "dirty")]
+    assert part(en_docx, "word/settings.xml").find("w:updateFields", NS) is None
+    if libreoffice_available():
+        numbers = [int(e[3]) for e in entries]
+        assert numbers == sorted(numbers) and numbers[0] >= 2  # the cover and the contents come first
+
+
+def test_without_libreoffice_the_toc_has_no_numbers_and_the_build_says_so(tmp_path, figures_dir, monkeypatch):
+    monkeypatch.setenv("DOSSIER_SOFFICE", "none")
+    html = (FIXTURES / "subset_en.html").read_text(encoding="utf-8")
+    out = tmp_path / "briefing.docx"
+    warnings = write_docx(html, out, [TEMPLATES, figures_dir], reference=REFERENCE, title="Fixture", lang="en")
+    assert [e[3] for e in toc_entries(out)] == [""] * 6
+    assert len(warnings) == 1 and warnings[0].startswith("briefing.docx: the table of contents has no page numbers")
+    assert "LibreOffice (soffice) was not found" in warnings[0]
+
+
+def test_libreoffice_destination_names_encode_bookmarks_as_it_does():
+    # names as LibreOffice 7.4 wrote them for Word bookmarks (ExportBookmarksToPDFDestination)
+    assert destination_name("sec_questions") == "sec5Fquestions"
+    assert destination_name("table_12") == "table5F12"
+    assert destination_name("Ab-9") == "Ab-9"
 
 
 def test_evidence_table_header_indent_bold_merge_and_alignment(en_docx):

@@ -60,8 +60,9 @@ def write_pdf(html: str, out_path: Path, resource_dirs: Sequence[Path], *, title
 
 
 def write_docx(html: str, out_path: Path, resource_dirs: Sequence[Path], *, reference: Path, title: str, lang: str,
-               date: datetime.date | None = None) -> None:
-    """Render `html` to a DOCX at `out_path` (see `dossier.render.docx.write_docx`)."""
+               date: datetime.date | None = None, paginate: bool = True) -> list[str]:
+    """Render `html` to a DOCX at `out_path`; return warnings (see `dossier.render.docx.write_docx`)."""
     from dossier.render.docx import write_docx as _write_docx
 
-    _write_docx(html, out_path, resource_dirs, reference=reference, title=title, lang=lang, date=date)
+    return _write_docx(html, out_path, resource_dirs, reference=reference, title=title, lang=lang, date=date,
+                       paginate=paginate)

@@ -41,6 +41,7 @@ from dossier.render.docx_ooxml import (
     set_core_properties,
 )
 from dossier.render.docx_tables import build_table
+from dossier.render.pagination import PaginationUnavailable, bookmark_pages
 from dossier.zipfiles import deterministic_zip
 
 P_STYLES = {
@@ -49,16 +50,19 @@ P_STYLES = {
     "cover-subtitle": "Subtitle", "draft-mark": "Draft Mark",
 }
 SYNTHETIC_MARK = "SYNTHETIC DATA"
+PAGE_PLACEHOLDER = "00"  # the width of a page number while LibreOffice lays the document out
 PICTURE_TYPES = {".png", ".jpg", ".jpeg"}
 LANGUAGES = {"en": "en-GB", "ja": "ja-JP"}
 
 
 def write_docx(html: str, out_path: Path, resource_dirs: Sequence[Path], *, reference: Path, title: str, lang: str,
-               date: datetime.date | None = None) -> None:
-    """Write `html` (the document HTML subset) as a DOCX on the `reference` template.
+               date: datetime.date | None = None, paginate: bool = True) -> list[str]:
+    """Write `html` (the document HTML subset) as a DOCX on the `reference` template; return warnings.
 
     Pictures are read only from `resource_dirs`. `date` (or a fixed epoch) becomes the
-    created/modified core properties; the same inputs always give the same bytes.
+    created/modified core properties; the same inputs always give the same bytes. With
+    `paginate`, the table of contents carries the page numbers of LibreOffice's layout of the
+    document (render/pagination.py); without LibreOffice it has entries and links but no numbers.
     Raises RenderError for HTML outside the subset or a picture outside `resource_dirs`.
     """
     if reference is None or not Path(reference).is_file():
@@ -71,12 +75,36 @@ def write_docx(html: str, out_path: Path, resource_dirs: Sequence[Path], *, refe
     writer = _Writer(document, [Path(d) for d in resource_dirs], lang)
     writer.write(body)
     set_core_properties(document, title=xml_safe(title), when=date, language=LANGUAGES.get(lang, lang))
-    buffer = io.BytesIO()
-    document.save(buffer)
+    data = _package(document)
+    warnings = []
+    if writer.toc_pages:
+        if paginate:
+            try:
+                pages = bookmark_pages(data, [name for name, _ in writer.toc_pages])
+            except PaginationUnavailable as exc:
+                pages = {}
+                warnings.append(f"{Path(out_path).name}: the table of contents has no page numbers ({exc}); "
+                                "in Word, update the field (F9) to add them")
+            missing = [name for name, _ in writer.toc_pages if name not in pages]
+            if pages and missing:
+                warnings.append(f"{Path(out_path).name}: no page number for {len(missing)} table of contents "
+                                f"entr{'y' if len(missing) == 1 else 'ies'} (first: bookmark {missing[0]})")
+        else:
+            pages = {}
+        for name, text in writer.toc_pages:
+            text.text = str(pages[name]) if name in pages else ""
+        data = _package(document)
     try:
-        Path(out_path).write_bytes(deterministic_zip(buffer.getvalue()))
+        Path(out_path).write_bytes(data)
     except OSError as exc:
         raise OutputError(f"cannot write {out_path}: {exc}") from exc
+    return warnings
+
+
+def _package(document) -> bytes:
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return deterministic_zip(buffer.getvalue())
 
 
 class _Writer:
@@ -108,13 +136,14 @@ class _Writer:
         self.header_rids: dict[bool, str] = {}
         self.header_text = ""
         self.synthetic = False
-        self.has_toc = False
+        self.toc_pages: list[tuple[str, object]] = []  # (bookmark, w:t holding its cached page number)
 
     # ------------------------------------------------------------ document
 
     def write(self, body: Node) -> None:
         self.header_text = body.attrs.get("data-header", "")
         self.synthetic = body.attrs.get("data-synthetic", "").lower() == "true"
+        self.synthetic_mark = body.attrs.get("data-synthetic-mark") or SYNTHETIC_MARK  # the glossary's synthetic_data
         self.bookmarks = bookmark_names(n.attrs["id"] for n in body.iter() if n.attrs.get("id"))
         self._language()
         self._footer()
@@ -123,14 +152,6 @@ class _Writer:
         last = self.sect.getprevious()
         if last is None or last.tag == qn("w:tbl"):  # Word wants a paragraph after a final table
             self.sect.addprevious(el("w:p"))
-        if self.has_toc:
-            settings = self.doc.settings.element
-            flag = el("w:updateFields", {"w:val": "true"})
-            compat = settings.find(qn("w:compat"))
-            if compat is not None:
-                compat.addprevious(flag)
-            else:
-                settings.append(flag)
 
     def style(self, name: str) -> str:
         try:
@@ -197,7 +218,7 @@ class _Writer:
                 p.append(run(self.header_text))  # attribute values are already XML-safe
             if self.synthetic:
                 p.append(el("w:r", None, el("w:tab")))
-                p.append(run(SYNTHETIC_MARK, rpr(bold=True, color="C00000")))
+                p.append(run(self.synthetic_mark, rpr(bold=True, color="C00000")))
             root.append(p)
             self.header_rids[landscape] = rid
         if self.sect.get_headerReference(WD_HEADER_FOOTER.PRIMARY) is not None:
@@ -428,14 +449,22 @@ class _Writer:
                     entries.append((f"TOC {level}", inline_pieces(li.children)))
             else:
                 raise RenderError("unsupported element in <nav class=\"toc\"> in document HTML")
-        self.has_toc = True
+        # A real TOC field (Word regenerates it on "Update field") whose cached result is the
+        # entries, each with a PAGEREF field whose cached number write_docx fills in after layout.
         begin = field_begin('TOC \\o "1-3" \\h \\z \\u')
         if not entries:
             self.paragraph("Normal", [], lead=begin, tail=[field_end()])
             return
         for i, (style, pieces) in enumerate(entries):
-            self.paragraph(style, pieces, link_style=False, lead=begin if i == 0 else (),
-                           tail=[field_end()] if i == len(entries) - 1 else ())
+            target = next((self.bookmarks[p.anchor] for p in pieces if p.anchor in self.bookmarks), None)
+            tail = []
+            if target:
+                number = field_runs(f"PAGEREF {target} \\h", PAGE_PLACEHOLDER)
+                self.toc_pages.append((target, number[3].find(qn("w:t"))))
+                tail = [el("w:r", None, el("w:tab")), *number]
+            if i == len(entries) - 1:
+                tail.append(field_end())
+            self.paragraph(style, pieces, link_style=False, lead=begin if i == 0 else (), tail=tail)
 
     def _figure(self, node: Node) -> None:
         for child in node.children:

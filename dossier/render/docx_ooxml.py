@@ -96,18 +96,15 @@ def field_begin(instruction: str) -> list[OxmlElement]:
     instr = el("w:r")
     instr.append(text_el(f" {instruction} ", "w:instrText"))
     instr.find(qn("w:instrText")).set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-    return [_fld_char("begin", None, dirty=True), instr, _fld_char("separate", None)]
+    return [_fld_char("begin", None), instr, _fld_char("separate", None)]
 
 
 def field_end() -> OxmlElement:
     return _fld_char("end", None)
 
 
-def _fld_char(kind: str, props: OxmlElement | None, dirty: bool = False) -> OxmlElement:
-    attrs = {"w:fldCharType": kind}
-    if dirty:
-        attrs["w:dirty"] = "true"
-    return el("w:r", None, props, el("w:fldChar", attrs))
+def _fld_char(kind: str, props: OxmlElement | None) -> OxmlElement:
+    return el("w:r", None, props, el("w:fldChar", {"w:fldCharType": kind}))
 
 
 def hyperlink(anchor: str, runs: Iterable[OxmlElement]) -> OxmlElement:

@@ -122,7 +122,7 @@ def styles_xml() -> str:
     for level, indent in ((1, 0), (2, 284), (3, 567)):
         styles.append(_style(p, f"TOC{level}", f"toc {level}", nxt="Normal", prio=39,
                              ppr=_toc_tabs() + f'<w:spacing w:before="{80 if level == 1 else 0}" w:after="40"/>'
-                             f'<w:ind w:left="{indent}" w:right="567"/>',
+                             f'<w:ind w:left="{indent}"/>',
                              rpr="<w:b/><w:bCs/>" if level == 1 else ""))
     for kind, num_id, names in (("Bullet", 1, ("List Bullet", "List Bullet 2", "List Bullet 3")),
                                 ("Number", 2, ("List Number", "List Number 2", "List Number 3"))):

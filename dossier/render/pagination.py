@@ -1,0 +1,148 @@
+"""Page numbers of a DOCX's bookmarks, from LibreOffice's layout of that very DOCX.
+
+A Word table of contents shows the page numbers cached in the file until someone updates its
+fields. python-docx has no layout engine, so the DOCX writer asks LibreOffice (headless, the
+same client the tests open every DOCX with) to lay the document out as PDF with Word bookmarks
+exported as named destinations, and reads the page each bookmark landed on. The DOCX then
+carries those numbers, and Word opens it with a complete TOC and no "update fields" prompt.
+
+LibreOffice is optional: without it (or when it fails) the TOC keeps its entries and links but
+no numbers, and the build says so in a warning. Each conversion uses its own LibreOffice user
+profile, one per concurrent build process, kept under the user's cache folder so that only the
+first conversion pays for creating it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from contextlib import contextmanager
+from pathlib import Path
+
+TIMEOUT_S = 180
+PROFILE_SLOTS = 8
+_FILTER = "pdf:writer_pdf_Export:" + json.dumps(
+    {"ExportBookmarksToPDFDestination": {"type": "boolean", "value": "true"},
+     "ExportNotes": {"type": "boolean", "value": "false"}}, separators=(",", ":"))
+
+
+class PaginationUnavailable(Exception):
+    """LibreOffice is missing or could not lay the document out (the message says which)."""
+
+
+def soffice() -> str | None:
+    """The LibreOffice binary: $DOSSIER_SOFFICE ("none" turns pagination off), else soffice on PATH."""
+    chosen = os.environ.get("DOSSIER_SOFFICE")
+    if chosen is not None:
+        if chosen.strip().lower() in ("", "none", "off"):
+            return None
+        return shutil.which(chosen)
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def engine_id() -> str:
+    """What the page numbers depend on besides the DOCX: which LibreOffice, if any (for reuse keys)."""
+    binary = soffice()
+    if binary is None:
+        return "none"
+    real = Path(binary).resolve()
+    try:
+        return f"{real}:{real.stat().st_mtime_ns}"
+    except OSError:
+        return str(real)
+
+
+def destination_name(bookmark: str) -> str:
+    """The PDF destination name LibreOffice writes for a bookmark: ASCII letters, digits and '-'
+    kept, every other character as the hex digits of its UTF-16 code unit."""
+    out = []
+    for ch in bookmark:
+        if ch.isascii() and (ch.isalnum() or ch == "-"):
+            out.append(ch)
+        else:
+            code = ord(ch)
+            out.append((f"{code >> 8:02X}" if code > 0xFF else "") + f"{code & 0xFF:02X}")
+    return "".join(out)
+
+
+def bookmark_pages(docx: bytes, bookmarks: Iterable[str]) -> dict[str, int]:
+    """The 1-based page of each of `bookmarks` in LibreOffice's layout of `docx`.
+
+    Bookmarks LibreOffice did not place are left out. Raises PaginationUnavailable when
+    LibreOffice is missing, fails or times out.
+    """
+    binary = soffice()
+    if binary is None:
+        raise PaginationUnavailable("LibreOffice (soffice) was not found")
+    wanted = list(bookmarks)
+    with tempfile.TemporaryDirectory(prefix="dossier-pages-") as tmp, _profile() as profile:
+        source = Path(tmp) / "document.docx"
+        source.write_bytes(docx)
+        command = [binary, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+                   "--nologo", "--nodefault", "--nolockcheck", "--convert-to", _FILTER, "--outdir", tmp, str(source)]
+        env = {**os.environ, "SAL_USE_VCLPLUGIN": "svp"}
+        try:
+            done = subprocess.run(command, capture_output=True, timeout=TIMEOUT_S, env=env, check=False)
+        except subprocess.TimeoutExpired:
+            raise PaginationUnavailable(f"LibreOffice did not finish within {TIMEOUT_S} s") from None
+        except OSError as exc:
+            raise PaginationUnavailable(f"LibreOffice could not be started: {exc}") from None
+        pdf = Path(tmp) / "document.pdf"
+        if done.returncode != 0 or not pdf.is_file():
+            detail = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
+            raise PaginationUnavailable("LibreOffice could not convert the document"
+                                        + (f": {detail[-1]}" if detail else ""))
+        return _destination_pages(pdf, wanted)
+
+
+def _destination_pages(pdf: Path, bookmarks: list[str]) -> dict[str, int]:
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(str(pdf))
+        named = reader.named_destinations
+        pages = {str(name).lstrip("/"): reader.get_destination_page_number(dest) + 1
+                 for name, dest in named.items()}
+    except Exception as exc:  # a malformed PDF from LibreOffice: report it, keep building
+        raise PaginationUnavailable(f"cannot read LibreOffice's PDF: {exc}") from None
+    encoded: dict[str, list[str]] = {}
+    for bookmark in bookmarks:
+        encoded.setdefault(destination_name(bookmark), []).append(bookmark)
+    return {names[0]: pages[code] for code, names in encoded.items()
+            if len(names) == 1 and pages.get(code, 0) > 0}
+
+
+@contextmanager
+def _profile():
+    """A LibreOffice user profile no other running conversion uses (LibreOffice serialises or
+    refuses a second instance on one profile)."""
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dossier" / "libreoffice"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        with tempfile.TemporaryDirectory(prefix="dossier-lo-") as tmp:
+            yield Path(tmp)
+        return
+    for slot in range(PROFILE_SLOTS):
+        try:
+            handle = open(root / f"profile-{slot}.lock", "w")
+        except OSError:
+            continue
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        try:
+            yield root / f"profile-{slot}"
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+        return
+    with tempfile.TemporaryDirectory(prefix="dossier-lo-") as tmp:  # every slot busy: a throw-away profile
+        yield Path(tmp)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from dossier import __version__
 from dossier.atomic import staging
-from dossier.errors import DossierError, Problem, SpecError
+from dossier.errors import DossierError, Problem, RenderError, SpecError
 from dossier.spec import TrialSpec, load_spec, text_fields
 
 DOCUMENTS = ("briefing", "sakigake")
@@ -257,8 +257,13 @@ def _write_one(kind: str, job: tuple) -> list[str]:
     from dossier.render.docx import write_docx
 
     reference = next((d / "reference.docx" for d in dirs if (d / "reference.docx").is_file()), None)
-    return write_docx(html, stem.with_suffix(".docx"), resources, reference=reference, title=title, lang=lang,
-                      date=date)
+    try:
+        return write_docx(html, stem.with_suffix(".docx"), resources, reference=reference, title=title, lang=lang,
+                          date=date)
+    except RenderError as exc:  # HTML outside the DOCX subset: name the template that produced it
+        template = next((d / f"{stem.name}.html.j2" for d in dirs if (d / f"{stem.name}.html.j2").is_file()),
+                        f"{stem.name}.html.j2")
+        raise RenderError(f"{exc} (while writing {stem.name}.docx from the HTML of {template})") from None
 
 
 def _arm_counts(spec: TrialSpec, data) -> list[tuple[str, int]]:

@@ -213,6 +213,19 @@ def test_user_template_cannot_reach_python(tmp_path, tmp_path_factory):
     assert sorted(p.name for p in out.parent.iterdir()) == ["out"]
 
 
+def test_user_template_outside_the_docx_subset_is_an_error_naming_the_template(tmp_path):
+    trial = write_tiny_trial(tmp_path / "trial")
+    (trial / "templates").mkdir()
+    (trial / "templates" / "briefing.html.j2").write_text(
+        user_template('<h1 id="a">A</h1>\n<marquee>moving</marquee>'), encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_dossier("build", str(trial), "-o", str(out))
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert result.returncode == 1 and len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "<marquee>" in errors[0] and str(trial / "templates" / "briefing.html.j2") in errors[0]
+    assert not out.exists()
+
+
 HEAD_RESOURCES = ('<link rel="stylesheet" href="file:///etc/passwd">'
                   '<style>@import url("file:///etc/passwd"); @import url("../../../../../etc/passwd");</style>')
 

@@ -252,8 +252,7 @@ def _write_one(kind: str, job: tuple) -> list[str]:
     if kind == "pdf":
         from dossier.render.pdf import write_pdf
 
-        write_pdf(html, stem.with_suffix(".pdf"), resources, title=title, lang=lang, date=date)
-        return []
+        return write_pdf(html, stem.with_suffix(".pdf"), resources, title=title, lang=lang, date=date)
     from dossier.render.docx import write_docx
 
     reference = next((d / "reference.docx" for d in dirs if (d / "reference.docx").is_file()), None)

@@ -52,11 +52,11 @@ def resolve_resource(ref: str, resource_dirs: Sequence[Path]) -> Path | None:
 
 
 def write_pdf(html: str, out_path: Path, resource_dirs: Sequence[Path], *, title: str, lang: str,
-              date: datetime.date | None = None) -> None:
-    """Render `html` to a PDF at `out_path` (see `dossier.render.pdf.write_pdf`)."""
+              date: datetime.date | None = None) -> list[str]:
+    """Render `html` to a PDF at `out_path`; return warnings (see `dossier.render.pdf.write_pdf`)."""
     from dossier.render.pdf import write_pdf as _write_pdf
 
-    _write_pdf(html, out_path, resource_dirs, title=title, lang=lang, date=date)
+    return _write_pdf(html, out_path, resource_dirs, title=title, lang=lang, date=date)
 
 
 def write_docx(html: str, out_path: Path, resource_dirs: Sequence[Path], *, reference: Path, title: str, lang: str,

@@ -109,7 +109,7 @@ def _destination_pages(pdf: Path, bookmarks: list[str]) -> dict[str, int]:
         pages = {str(name).lstrip("/"): reader.get_destination_page_number(dest) + 1
                  for name, dest in named.items()}
     except Exception as exc:  # a malformed PDF from LibreOffice: report it, keep building
-        raise PaginationUnavailable(f"cannot read LibreOffice's PDF: {exc}") from None
+        raise PaginationUnavailable(f"cannot read LibreOffice's PDF: {exc}") from exc
     encoded: dict[str, list[str]] = {}
     for bookmark in bookmarks:
         encoded.setdefault(destination_name(bookmark), []).append(bookmark)
@@ -130,7 +130,7 @@ def _profile():
         return
     for slot in range(PROFILE_SLOTS):
         try:
-            handle = open(root / f"profile-{slot}.lock", "w")
+            handle = open(root / f"profile-{slot}.lock", "w")  # noqa: SIM115 (held until the profile is released)
         except OSError:
             continue
         try:

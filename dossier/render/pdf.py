@@ -18,8 +18,6 @@ from urllib.parse import unquote, urlsplit
 from dossier.errors import OutputError, RenderError
 from dossier.render import resolve_resource
 
-LOG = logging.getLogger("dossier.render")
-
 # Relative references in the HTML are joined to this virtual base before they reach the
 # fetcher; only URLs under it are mapped onto the resource folders, everything else is refused.
 VIRTUAL_BASE = "file:///dossier-resources/"
@@ -57,8 +55,7 @@ class RestrictedFetcher:
         path = self.resolve(url)
         if path is None:
             self.refused.append(url)
-            LOG.warning("refused to fetch %s (only files in the build's resource folders are read)", url[:200])
-            raise RefusedResource(f"refused: {url[:200]}")
+            raise RefusedResource(f"refused to fetch {url[:200]}: only files in the build's resource folders are read")
         self.served.append(path)
         mime = _MIME.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         # the response names the real file: weasyprint re-reads raster images from response.path
@@ -75,13 +72,42 @@ class RestrictedFetcher:
         return resolve_resource(relative, self.resource_dirs)
 
 
+class _Collect(logging.Handler):
+    """Keeps weasyprint's log messages (a refused or broken resource, CSS it ignores) for the build's
+    warnings instead of letting them reach stderr."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = " ".join(record.getMessage().split())
+        self.messages.append(message[:300])
+
+
 def write_pdf(html: str, out_path: Path, resource_dirs: Sequence[Path], *, title: str, lang: str,
-              date: datetime.date | None = None) -> None:
-    """Render `html` (the document HTML subset) to an A4 PDF at `out_path`.
+              date: datetime.date | None = None) -> list[str]:
+    """Render `html` (the document HTML subset) to an A4 PDF at `out_path`; return warnings.
 
     `print.css` is taken from the first resource folder holding it; pictures and fonts are read
     only from `resource_dirs`. `date` becomes the creation/modification date (none if None).
+    The warnings name every refused resource and whatever weasyprint reported while rendering.
     """
+    logger = logging.getLogger("weasyprint")
+    collect = _Collect()
+    logger.addHandler(collect)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        _write_pdf(html, out_path, resource_dirs, title=title, lang=lang, date=date)
+    finally:
+        logger.removeHandler(collect)
+        logger.propagate = propagate
+    name = Path(out_path).name
+    return [f"{name}: {message}" for message in dict.fromkeys(collect.messages)]
+
+
+def _write_pdf(html: str, out_path: Path, resource_dirs: Sequence[Path], *, title: str, lang: str,
+               date: datetime.date | None) -> None:
     from weasyprint import CSS, HTML
 
     fetcher = RestrictedFetcher(resource_dirs)

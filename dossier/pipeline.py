@@ -16,7 +16,7 @@ from pathlib import Path
 
 from dossier import __version__
 from dossier.atomic import staging
-from dossier.errors import DossierError, Problem, RenderError, SpecError
+from dossier.errors import DossierError, OutputError, Problem, RenderError, SpecError
 from dossier.spec import TrialSpec, load_spec, text_fields
 
 DOCUMENTS = ("briefing", "sakigake")
@@ -39,7 +39,7 @@ def check(trial_dir: Path) -> tuple[list[Problem], list[str]]:
     """Validate without building: (every problem found, warnings)."""
     from dossier.datasets import discover, load_available
     from dossier.errors import DataError
-    from dossier.validate import datasets_needed, requirements, text_warnings, validate
+    from dossier.validate import datasets_needed, requirements, text_warnings, validate, variables_to_load
 
     if not trial_dir.is_dir():
         return [Problem(str(trial_dir), "trial folder not found")], []
@@ -49,7 +49,7 @@ def check(trial_dir: Path) -> tuple[list[Problem], list[str]]:
         _, file_problems = discover(trial_dir)
         return list(exc.problems) + file_problems, []
     needs = requirements(spec)
-    data, problems = load_available(trial_dir, datasets_needed(needs))
+    data, problems = load_available(trial_dir, datasets_needed(needs), variables_to_load(spec))
     warnings = list(data.warnings) + text_warnings(spec, trial_dir)
     if "adsl" not in data.frames:
         return problems, warnings
@@ -84,6 +84,10 @@ def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Pro
 
     if not trial_dir.is_dir():
         raise SpecError("trial folder not found", where=str(trial_dir))
+    trial_real, out_real = trial_dir.resolve(), out_dir.resolve()
+    if out_real == trial_real or out_real in trial_real.parents:
+        raise OutputError(f"holds the trial folder {trial_dir}, which the build would replace: give another "
+                          "output folder", where=str(out_dir))
     progress("reading dossier.yaml")
     spec = load_spec(trial_dir).localised(lang)
     needs = requirements(spec)
@@ -122,10 +126,10 @@ def analyse(trial_dir: Path, spec: TrialSpec, needs, key: str, progress: Progres
     """Load and validate the datasets, run every analysis; the result is what the cache keeps."""
     from dossier.cache import Analysed
     from dossier.datasets import load
-    from dossier.validate import datasets_needed, validate
+    from dossier.validate import datasets_needed, validate, variables_to_load
 
     progress("loading datasets")
-    data = load(trial_dir, datasets_needed(needs))
+    data = load(trial_dir, datasets_needed(needs), variables_to_load(spec))
     warnings = list(data.warnings) + validate(spec, data, needs)
     results = run_analyses(spec, data, progress)
     records = {name: len(frame) for name, frame in data.frames.items()}

@@ -169,3 +169,18 @@ def test_a_file_in_the_place_of_the_output_folder_is_refused(tmp_path):
         pass
     assert "is not a folder" in str(info.value)
     assert (tmp_path / "out").read_text() == "a file"
+
+
+def test_an_output_folder_holding_the_trial_folder_is_refused(tmp_path, tmp_path_factory):
+    """`dossier build out/trial -o out` would swap the trial folder away with the old outputs."""
+    out = tmp_path / "out"
+    shutil.copytree(tiny_good_build(tmp_path_factory), out)
+    trial = write_tiny_trial(out / "trial")
+    before = snapshot(out)
+    result = run_dossier("build", str(trial), "-o", str(out))
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert result.returncode == 1 and len(errors) == 1, result.stderr
+    assert str(out) in errors[0] and "holds the trial folder" in errors[0]
+    assert snapshot(out) == before
+    same = run_dossier("build", str(trial), "-o", str(trial))
+    assert same.returncode == 1 and "holds the trial folder" in same.stderr

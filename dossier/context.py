@@ -31,7 +31,8 @@ class RenderedTable:
     key: str
     number: int
     anchor: str
-    caption: str
+    label: str  # "Table 3" / "表 3": the caption's label, also the text of cross-references
+    caption: str  # label and title, joined as the glossary's `caption` says
     columns: tuple[str, ...]
     rows: tuple[RenderedRow, ...]
     footnotes: tuple[str, ...]
@@ -43,6 +44,7 @@ class RenderedFigure:
     key: str
     number: int
     anchor: str
+    label: str  # "Figure 1" / "図 1"
     caption: str
     src: str
     footnotes: tuple[str, ...]
@@ -62,15 +64,20 @@ class AnalysisSection:
 
     def references(self) -> list[tuple[str, str]]:
         """(label, anchor) of every table and figure of this analysis, for cross-references."""
-        return [(t.caption.split(".")[0], t.anchor) for t in self.tables] + [
-            (f.caption.split(".")[0], f.anchor) for f in self.figures]
+        return [(t.label, t.anchor) for t in self.tables] + [(f.label, f.anchor) for f in self.figures]
+
+
+def caption(label: str, title: str, fmt: Formatter) -> str:
+    """"Table 1. Title" / "表 1　Title": the glossary's `caption` joins a label and a title."""
+    return fmt.term("caption", label=label, title=title)
 
 
 def render_table(table: Table, number: int, fmt: Formatter, extra_notes: tuple[str, ...] = ()) -> RenderedTable:
-    caption = f"{fmt.term('table_n', n=number)}. {fmt.label(table.title)}"
+    label = fmt.term("table_n", n=number)
     rows = tuple(RenderedRow(tuple(fmt.cell(c) for c in row.cells), row.level, row.emphasis) for row in table.rows)
     return RenderedTable(
-        key=table.key, number=number, anchor=f"table-{number}", caption=caption,
+        key=table.key, number=number, anchor=f"table-{number}", label=label,
+        caption=caption(label, fmt.label(table.title), fmt),
         columns=tuple(fmt.label(c) for c in table.columns), rows=rows,
         footnotes=tuple(fmt.label(f) for f in table.footnotes) + extra_notes,
         wide=table.wide or len(table.columns) > 6,
@@ -78,9 +85,9 @@ def render_table(table: Table, number: int, fmt: Formatter, extra_notes: tuple[s
 
 
 def render_figure(figure: Figure, number: int, fmt: Formatter, extra_notes: tuple[str, ...] = ()) -> RenderedFigure:
-    caption = f"{fmt.term('figure_n', n=number)}. {fmt.label(figure.title)}"
-    return RenderedFigure(figure.key, number, f"figure-{number}", caption, f"figures/{figure.key}.png",
-                          tuple(fmt.label(f) for f in figure.footnotes) + extra_notes)
+    label = fmt.term("figure_n", n=number)
+    return RenderedFigure(figure.key, number, f"figure-{number}", label, caption(label, fmt.label(figure.title), fmt),
+                          f"figures/{figure.key}.png", tuple(fmt.label(f) for f in figure.footnotes) + extra_notes)
 
 
 def population_text(result: AnalysisResult, fmt: Formatter) -> str:
@@ -89,13 +96,14 @@ def population_text(result: AnalysisResult, fmt: Formatter) -> str:
 
 
 def filters_text(result: AnalysisResult, fmt: Formatter) -> str:
-    """"ANL01FL = Y; ITTFL = Y", or the glossary's "none"."""
-    return "; ".join(f"{name} = {', '.join(values)}" for name, values in result.filters) or fmt.term("none")
+    """"ANL01FL = Y; ITTFL = Y" (the glossary's outer list separator), or the glossary's "none"."""
+    return fmt.term("list_separator_outer").join(f"{name} = {', '.join(values)}" for name, values in result.filters) \
+        or fmt.term("none")
 
 
 def provenance_note(result: AnalysisResult, files: dict[str, Any], fmt: Formatter) -> str:
-    sources = ", ".join(f"{files[name].path.name} [{files[name].sha256[:8]}]" for name in result.datasets
-                        if name in files)
+    sources = fmt.term("list_separator").join(f"{files[name].path.name} [{files[name].sha256[:8]}]"
+                                               for name in result.datasets if name in files)
     return fmt.term("provenance_note", sources=sources, population=population_text(result, fmt),
                     filters=filters_text(result, fmt))
 
@@ -178,7 +186,8 @@ def build_context(document: str, spec: TrialSpec, results: list[AnalysisResult],
     }
     title = fmt.term("briefing_title" if document == "briefing" else "sakigake_title")
     ctx["title"] = title
-    ctx["header"] = f"{title} | {spec.study.id}"
+    ctx["header"] = fmt.term("running_header", title=title, study=spec.study.id)
+    ctx["synthetic_mark"] = fmt.term("synthetic_data")
     if document == "briefing":
         b = spec.briefing
         ctx["regulatory_table"] = _listing("regulatory-status", "regulatory_status_title",
@@ -236,7 +245,7 @@ def _listing(key: str, title: str, columns: tuple[str, ...], rows: list[tuple], 
 
 def _design_table(spec: TrialSpec, facts: dict[str, Any], fmt: Formatter, numbering: Numbering) -> RenderedTable:
     s = spec.study
-    arms = "; ".join(f"{arm} (N={n})" for arm, n in facts["arms"])
+    arms = fmt.term("list_separator_outer").join(fmt.term("arm_n", arm=arm, n=n) for arm, n in facts["arms"])
     rows = [("study_id", s.id), ("phase", s.phase), ("design", s.design), ("arms_and_n", arms),
             ("duration", s.duration), ("primary_endpoint", s.primary_endpoint)]
     table = Table(key="study-design", title=Text(fmt.term("study_design_title")),

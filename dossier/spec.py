@@ -6,9 +6,10 @@ import datetime as dt
 import difflib
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError
+from pydantic_core import PydanticCustomError
 
 from dossier.errors import Problem, SpecError
 
@@ -26,31 +27,74 @@ class _Model(BaseModel):
 
 
 ScalarValue = str | int | float
+LANGUAGES = ("en", "ja")
+
+
+class PerLanguage(dict):
+    """A yaml text given once per document language: {"en": ..., "ja": ...} (at least one)."""
+
+    def pick(self, lang: str) -> str:
+        """The text for `lang`, else the English one, else the first one given."""
+        return self.get(lang) or self.get("en") or next(iter(self.values()))
+
+
+def _kind(value: Any) -> str:
+    """What a wrong value is, briefly (never the repr of a whole list or mapping)."""
+    if isinstance(value, (bool, int, float)):
+        return repr(value)
+    return {list: "a list", dict: "a mapping", type(None): "nothing"}.get(type(value), f"a {type(value).__name__}")
+
+
+def _local_text(value: Any) -> str | PerLanguage:
+    """Validate a writer-facing text: a string, or a mapping of language code to string."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, dict):
+        if not value:
+            raise PydanticCustomError("local_text", "empty mapping: give the text, or one text per language "
+                                                    "({en: ..., ja: ...})")
+        texts = PerLanguage()
+        for lang, text in value.items():
+            if lang not in LANGUAGES:
+                raise PydanticCustomError("local_text", "unknown language {lang} (the languages are en and ja)",
+                                          {"lang": repr(lang)})
+            if not isinstance(text, str):
+                raise PydanticCustomError("local_text", "the {lang} text must be a string, got {kind}",
+                                          {"lang": lang, "kind": _kind(text)})
+            texts[lang] = text.strip()
+        return texts
+    raise PydanticCustomError("local_text", "must be a string, or one string per language ({en: ..., ja: ...}), "
+                                            "got {kind}", {"kind": _kind(value)})
+
+
+# Text shown in the documents as the writer wrote it: one string, or one per language
+# (`{en: ..., ja: ...}`); TrialSpec.localised() picks the document language's.
+LocalText = Annotated[str | PerLanguage, PlainValidator(_local_text)]
 
 
 class Study(_Model):
     id: str
-    title: str
-    phase: str | None = None
-    design: str | None = None
-    sponsor: str | None = None
-    duration: str | None = None
-    primary_endpoint: str | None = None
+    title: LocalText
+    phase: LocalText | None = None
+    design: LocalText | None = None
+    sponsor: LocalText | None = None
+    duration: LocalText | None = None
+    primary_endpoint: LocalText | None = None
 
 
 class Product(_Model):
-    name: str
+    name: LocalText
     code: str | None = None
-    generic_name: str | None = None
-    modality: str | None = None
-    mechanism: str | None = None
-    dose: str | None = None  # dose and administration
+    generic_name: LocalText | None = None
+    modality: LocalText | None = None
+    mechanism: LocalText | None = None
+    dose: LocalText | None = None  # dose and administration
 
 
 class Analysis(_Model):
     id: str = Field(pattern=r"^[a-z0-9_-]+$", max_length=64)
     type: Literal["baseline", "change_from_baseline", "time_to_event", "adverse_events", "disposition"]
-    title: str | dict[Literal["en", "ja"], str] | None = None  # text, or one text per language
+    title: LocalText | None = None
     dataset: str | None = None
     param: str | None = None
     population: str | None = None
@@ -71,51 +115,51 @@ class Analysis(_Model):
 
 
 class Question(_Model):
-    question: str
-    position: str | None = None
-    rationale: str | None = None
+    question: LocalText
+    position: LocalText | None = None
+    rationale: LocalText | None = None
     evidence: tuple[str, ...] = ()  # analysis ids supporting the position
 
 
 class Designation(_Model):
-    region: str
-    designation: str
+    region: LocalText
+    designation: LocalText
     date: dt.date | None = None
-    status: str | None = None
+    status: LocalText | None = None
 
 
 class Milestone(_Model):
-    milestone: str
-    date: str | None = None
-    region: str | None = None
+    milestone: LocalText
+    date: LocalText | None = None  # free text ("Q3 2027"), so it may differ per language
+    region: LocalText | None = None
 
 
 class Briefing(_Model):
-    consultation_category: str | None = None
+    consultation_category: LocalText | None = None
     version: str | None = None
     questions: tuple[Question, ...] = ()
-    product_overview: str | None = None
-    disease: str | None = None
-    current_treatment: str | None = None
-    unmet_need: str | None = None
-    development_history: str | None = None
+    product_overview: LocalText | None = None
+    disease: LocalText | None = None
+    current_treatment: LocalText | None = None
+    unmet_need: LocalText | None = None
+    development_history: LocalText | None = None
     regulatory_status: tuple[Designation, ...] = ()
-    quality_nonclinical: str | None = None
-    clinical_summary: str | None = None
-    development_plan: str | None = None
+    quality_nonclinical: LocalText | None = None
+    clinical_summary: LocalText | None = None
+    development_plan: LocalText | None = None
     timeline: tuple[Milestone, ...] = ()
 
 
 class Criterion(_Model):
-    text: str | None = None
-    summary: str | None = None
+    text: LocalText | None = None
+    summary: LocalText | None = None
     analyses: tuple[str, ...] = ()
 
 
 class Filing(_Model):
-    region: str
+    region: LocalText
     date: dt.date | None = None
-    note: str | None = None
+    note: LocalText | None = None
 
 
 class JapanFirst(Criterion):
@@ -125,13 +169,13 @@ class JapanFirst(Criterion):
 
 class Sakigake(_Model):
     version: str | None = None
-    development_stage: str | None = None
+    development_stage: LocalText | None = None
     innovativeness: Criterion = Criterion()
     seriousness: Criterion = Criterion()
     efficacy: Criterion = Criterion()
     japan_first: JapanFirst = JapanFirst()
     schedule: tuple[Milestone, ...] = ()
-    attachments: tuple[str, ...] = ()
+    attachments: tuple[LocalText, ...] = ()
 
 
 class TrialSpec(_Model):
@@ -139,7 +183,7 @@ class TrialSpec(_Model):
 
     study: Study
     product: Product
-    indication: str
+    indication: LocalText
     language: Literal["en", "ja"] = "en"
     population: str = "SAFFL"
     arm: str = "TRT01A"
@@ -155,16 +199,28 @@ class TrialSpec(_Model):
         return next(a for a in self.analyses if a.id == analysis_id)
 
     def localised(self, lang: str | None = None) -> TrialSpec:
-        """This spec in document language `lang` (default: its own), with per-language analysis
-        titles resolved to text (falling back to English, then to any language given)."""
+        """This spec in document language `lang` (default: its own), with every per-language text
+        (`{en: ..., ja: ...}`) resolved to the text of that language (falling back to English,
+        then to the first language given)."""
         lang = lang or self.language
-        analyses = []
-        for a in self.analyses:
-            if isinstance(a.title, dict):
-                title = a.title.get(lang) or a.title.get("en") or next(iter(a.title.values()), None)
-                a = a.model_copy(update={"title": title})
-            analyses.append(a)
-        return self.model_copy(update={"language": lang, "analyses": tuple(analyses)})
+        return _resolve(self, lang).model_copy(update={"language": lang})
+
+
+def _resolve(value: Any, lang: str) -> Any:
+    """`value` with every PerLanguage text inside it replaced by its `lang` text."""
+    if isinstance(value, PerLanguage):
+        return value.pick(lang)
+    if isinstance(value, tuple):
+        return tuple(_resolve(v, lang) for v in value)
+    if isinstance(value, BaseModel):
+        changed = {}
+        for name in type(value).model_fields:
+            old = getattr(value, name)
+            new = _resolve(old, lang)
+            if new is not old:
+                changed[name] = new
+        return value.model_copy(update=changed) if changed else value
+    return value
 
 
 # ------------------------------------------------------------------------------------ loading
@@ -291,6 +347,8 @@ def _pydantic_problems(exc: ValidationError, raw: dict, where: str) -> list[Prob
             msg = "required key is missing"
         elif kind == "literal_error":
             msg = f"must be one of {err['ctx']['expected']}, got {err.get('input')!r}"
+        elif kind == "local_text":
+            msg = err["msg"]
         elif kind == "string_pattern_mismatch" and loc[-1] == "id":
             msg = f"{err.get('input')!r} is not a valid id (use lower-case letters, digits, '-' and '_')"
         else:
@@ -353,8 +411,10 @@ def _semantic_problems(spec: TrialSpec, trial_dir: Path, where: str) -> list[Pro
 
 
 def text_fields(spec: TrialSpec) -> list[tuple[str, str | None]]:
-    """Every writer's-text field with its key path: inline text, or a path to a Markdown file."""
-    fields: list[tuple[str, str | None]] = []
+    """Every writer's-text field with its key path: inline text, or a path to a Markdown file. A text
+    given per language appears once per language, its key path ending in the language
+    (`briefing.disease.ja`); a localised spec has one text per field."""
+    fields: list[tuple[str, Any]] = []
     b = spec.briefing
     for name in ("product_overview", "disease", "current_treatment", "unmet_need", "development_history",
                  "quality_nonclinical", "clinical_summary", "development_plan"):
@@ -366,7 +426,13 @@ def text_fields(spec: TrialSpec) -> list[tuple[str, str | None]]:
         c = getattr(spec.sakigake, name)
         fields.append((f"sakigake.{name}.text", c.text))
         fields.append((f"sakigake.{name}.summary", c.summary))
-    return fields
+    out: list[tuple[str, str | None]] = []
+    for key, value in fields:
+        if isinstance(value, PerLanguage):
+            out.extend((f"{key}.{lang}", text) for lang, text in value.items())
+        else:
+            out.append((key, value))
+    return out
 
 
 def check_text_path(trial_dir: Path, value: str) -> str | None:

@@ -9,6 +9,7 @@ from dossier.errors import OutputError
 STARTER_YAML = """\
 # dossier.yaml: one trial folder -> PMDA consultation briefing + SAKIGAKE designation draft.
 # Keys marked (required) must be present; everything else is optional. See the README for every key.
+# A text shown in the documents may be given once per language: {en: ..., ja: ...} (as `indication` below).
 study:                               # (required)
   id: MY-STUDY-101                   # (required)
   title: A Phase 1/2 study of MY-101 in my disease   # (required)
@@ -24,7 +25,7 @@ product:                             # (required)
   modality: Gene therapy (AAV vector)
   mechanism: Describe the mechanism of action in one sentence.
   dose: Single intravenous infusion, 1e13 vg/kg
-indication: My disease               # (required)
+indication: {en: My disease, ja: 対象疾患名}   # (required)
 language: en                         # en or ja
 population: SAFFL                    # default analysis population (an ADSL flag = "Y")
 arm: TRT01A                          # default treatment variable in ADSL

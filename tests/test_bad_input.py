@@ -273,6 +273,8 @@ CASES = [
     Case("yaml-unknown-analysis-type", analysis(1, type="survival"), YAML, ("analyses[1].type", "must be one of")),
     Case("yaml-required-key-missing", edit_yaml(lambda s: s["study"].pop("title")), YAML,
          ("study.title", "required key is missing")),
+    Case("yaml-text-unknown-language", edit_yaml(lambda s: s["study"].update(title={"en": "Tiny", "fr": "Petite"})),
+         YAML, ("study.title", "unknown language 'fr'")),
     Case("yaml-bad-date", write_yaml_text(yaml.safe_dump(TINY_SPEC, sort_keys=False).replace(
         "date: '2024-01-01'", "date: 2024-13-45")), YAML, ("date",)),
     Case("yaml-tte-without-param", analysis(1, param=None), YAML, ("analyses[1].param", "required")),

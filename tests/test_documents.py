@@ -118,11 +118,15 @@ def test_every_page_of_a_synthetic_build_says_synthetic(built):
         assert "SYNTHETIC DATA" not in page
 
 
-def test_docx_opens_in_libreoffice(built, tmp_path):
-    converted = libreoffice_pdf(built["cdisc-pilot01"] / "briefing.docx", tmp_path)
+@pytest.mark.parametrize("folder", example_folders(), ids=lambda p: p.name)
+@pytest.mark.parametrize("document,sections", [("briefing", BRIEFING_SECTIONS), ("sakigake", SAKIGAKE_SECTIONS)])
+def test_every_docx_opens_in_libreoffice_with_every_section(built, tmp_path, folder, document, sections):
+    converted = libreoffice_pdf(built[folder.name] / f"{document}.docx", tmp_path)
     pages = pdf_pages(converted)
-    assert len(pages) > 5
-    assert "List of consultation questions" in flat(" ".join(pages))
+    assert len(pages) > 3
+    text = flat(" ".join(pages))
+    missing = [s for s in sections if s not in text]
+    assert missing == []
 
 
 @pytest.mark.parametrize("document", ["briefing", "sakigake"])

@@ -37,7 +37,7 @@ SAKIGAKE_HEADINGS = ["目次", "申請者及び対象品目", "指定要件 1：
                      "指定要件 3：対象疾患に係る極めて高い有効性", "指定要件 4：世界に先駆けて日本で早期開発・申請する意思",
                      "指定要件への該当性", "開発スケジュール", "添付資料一覧"]
 # English fixed phrases that must not appear in a Japanese document (besides the check of every glossary entry)
-ENGLISH_PHRASES = ["Text not provided", "Supporting evidence", "Contents", "Page 1 of", "Table 1.", "Figure 1.",
+ENGLISH_PHRASES = ["Text not provided", "Supporting evidence", "Contents", "Page 1 of", "Table 1", "Figure 1",
                    "Appendix A", "Question 1", "Sponsor's position", "Number at risk", "Mean (SD)", "Median",
                    "Hazard ratio", "System organ class", "Preferred term", "Treatment-emergent"]
 
@@ -88,7 +88,9 @@ def test_pdf_has_the_japanese_headings_captions_and_page_numbers(ja_text, docume
         body = flat(text)
         for heading in headings:
             assert heading in body, f"{name}/{document}.pdf lacks {heading!r}"
-        assert "表 1. " in body and "図 1. " in body, f"{name}/{document}.pdf: captions 表 1 / 図 1"
+        # 表 1　Title (pdftotext shows the space after 表 or not; the HTML and DOCX are checked exactly below)
+        assert re.search(r"表 ?1 +\S", body) and re.search(r"図 ?1 +\S", body), f"{name}/{document}.pdf: 表 1 / 図 1"
+        assert not re.search(r"[表図] ?\d+\. ", body), f"{name}/{document}.pdf: English caption style"
         pages = text.rstrip("\f").split("\f")
         for number, page in enumerate(pages, start=1):
             assert f"{number} / {len(pages)} ページ" in page, f"{name}/{document}.pdf page {number}: page number"
@@ -142,7 +144,7 @@ def test_writer_text_is_the_japanese_text(ja_text):
 
 def test_analysis_titles_are_japanese(ja_text):
     briefing = flat(ja_text[("cdisc-pilot01", "briefing")])
-    assert "表 3. 人口統計学的特性及びベースライン特性（ITT集団）" in briefing
+    assert re.search(r"表 ?3 +人口統計学的特性及びベースライン特性（ITT集団）", briefing)
     assert "初回の皮膚関連事象の発現までの期間（安全性解析対象集団）" in briefing
     assert "Demographic and baseline characteristics" not in briefing
 
@@ -282,7 +284,8 @@ def test_ja_glossary_follows_one_style():
     next to Japanese (except a numbered label such as 表 1); full-width parentheses in sentences,
     half-width ones (like the numbers beside them) in table and figure labels; ASCII hyphens."""
     _, ja = _glossaries()
-    headings = {"sakigake_title", "criterion_japan_first"}  # titles: 先駆的医薬品指定申請書（案）
+    # titles and headings: 先駆的医薬品指定申請書（案）, the cover subtitle, the methods headings
+    headings = {"sakigake_title", "criterion_japan_first", "cover_product_code", "method_heading"}
     numbered = re.compile(r"(表|図|付録|相談事項|指定要件) (\{\w+\}|[0-9A-Z])")
     notation = re.compile(r" ?n(/N)? \(%\)")  # the cell format n (%) quoted as it is shown
     for key, value in ja.items():
@@ -360,3 +363,137 @@ def test_km_numbers_at_risk_title_comes_from_the_glossary():
     formatter = Formatter({**ja, "tte_at_risk": "リスク例数（利用者の用語）"}, "ja")
     assert _at_risk_title(formatter.label, "ja") == "リスク例数（利用者の用語）"
     assert _at_risk_title(lambda label: {}[label.key], "ja") == ja["tte_at_risk"]
+
+
+# ------------------------------------------------------------------------------------------------ captions, punctuation
+
+
+def html_text(path: Path) -> str:
+    import html
+
+    return html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8")))
+
+
+def test_captions_and_cross_references_follow_the_japanese_convention(ja_built):
+    """表 1　Title and 図 1　Title (number, full-width space, no period), from the glossary's caption,
+    table_n and figure_n; the consultation questions cross-reference the same labels, joined by 、."""
+    for name, out in ja_built.items():
+        for document in ("briefing", "sakigake"):
+            html = (out / f"{document}.html").read_text(encoding="utf-8")
+            tables = re.findall(r'<p class="caption">([^<]*)', html)
+            figures = re.findall(r"<figcaption>([^<]*)", html)
+            assert tables and figures, (name, document)
+            assert all(re.match(r"表 \d+\u3000[^\s.]", c) for c in tables), (name, document, tables)
+            assert all(re.match(r"図 \d+\u3000[^\s.]", c) for c in figures), (name, document, figures)
+            from docx import Document
+
+            captions = [p.text for p in Document(str(out / f"{document}.docx")).paragraphs if p.style.name == "Caption"]
+            assert captions[:1] == tables[:1], (name, document)
+    html = (ja_built["cdisc-pilot01"] / "briefing.html").read_text(encoding="utf-8")
+    first, second = re.findall(r"<strong>関連する図表：</strong>(.*?)</p>", html)
+    assert re.fullmatch(r'<a href="#table-(\d+)">表 \1</a>、<a href="#figure-(\d+)">図 \2</a>', first), first
+    assert second.count("、") == second.count("<a ") - 1, second
+
+
+def test_labels_take_a_full_width_colon_and_lists_the_japanese_comma(ja_built):
+    for name, out in ja_built.items():
+        for document in ("briefing", "sakigake"):
+            text = html_text(out / f"{document}.html")
+            found = re.search(rf"{JAPANESE}[:;] ", text)
+            assert found is None, f"{name}/{document}: ASCII separator after Japanese: {text[found.start() - 20:found.end() + 20]!r}"
+    text = re.sub(r"\s+", " ", html_text(ja_built["cdisc-pilot01"] / "briefing.html"))
+    for expected in ("相談事項：第24週", "解析対象集団：ITTFL = Y", "CDISCPILOT01：軽度から中等度",
+                     "adsl.xpt [83f7a82f]、adadas.parquet", "Placebo (N=86)、Xanomeline Low Dose (N=84)"):
+        assert expected in text, expected
+
+
+def test_yaml_texts_given_per_language_are_shown_in_japanese(ja_built):
+    """datasets/cdisc-pilot01 gives study, product, indication, questions, development stage and
+    attachments as {en: ..., ja: ...}: the Japanese documents show the ja texts; the sponsor, given once,
+    is shown as written."""
+    briefing = re.sub(r"\s+", " ", html_text(ja_built["cdisc-pilot01"] / "briefing.html"))
+    sakigake = re.sub(r"\s+", " ", html_text(ja_built["cdisc-pilot01"] / "sakigake.html"))
+    for text in ("軽度及び中等度のアルツハイマー型認知症", "ムスカリン受容体（M1/M4）作動薬", "26週間（主要解析は第24週）",
+                 "第2相", "受け入れ可能か。", "デモンストレーション用（CDISCの公開パイロットデータ）"):
+        assert text in briefing, text
+    for text in ("第2相試験終了", "CDISC Pilot 01のADaMデータセット及びdefine.xml（CDISC）", "キサノメリン"):
+        assert text in sakigake, text
+    for english in ("Mild to moderate dementia", "Does PMDA agree", "Muscarinic", "Phase 2 completed"):
+        assert english not in briefing + sakigake, english
+    assert "CDISC Pilot 01 public test data (source CDISC)" in briefing
+
+
+# ------------------------------------------------------------------------------------------------ SYNTHETIC mark
+
+
+def test_every_page_of_a_japanese_synthetic_build_carries_the_glossary_mark(ja_built, ja_text):
+    _, ja = _glossaries()
+    mark = ja["synthetic_data"]
+    assert "SYNTHETIC" in mark  # the project rule: every page of a synthetic build says SYNTHETIC, in any language
+    synthetic = [name for name in ja_built if name != "cdisc-pilot01"]
+    assert synthetic
+    for name in synthetic:
+        for document in ("briefing", "sakigake"):
+            for number, page in enumerate(ja_text[(name, document)].rstrip("\f").split("\f"), start=1):
+                assert mark in flat(page), f"{name}/{document}.pdf page {number}"
+            headers = [docx_part(ja_built[name] / f"{document}.docx", f"word/header{i}.xml") for i in (1, 2)
+                       if f"word/header{i}.xml" in zipfile.ZipFile(ja_built[name] / f"{document}.docx").namelist()]
+            assert headers and all(f"<w:t>{mark}</w:t>" in h for h in headers), f"{name}/{document}.docx"
+    assert "SYNTHETIC" not in ja_text[("cdisc-pilot01", "briefing")]
+
+
+MARK_HTML = """<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><link rel="stylesheet" href="print.css"></head>
+<body data-header="XYZ-123 対面助言資料" data-synthetic="true"{mark} lang="ja">
+<h1 id="s1">1. 有効性</h1><p>本文である。</p></body></html>"""
+
+
+@pytest.mark.parametrize("attribute,shown", [(' data-synthetic-mark="模擬 &amp; SYNTHETIC"', "模擬 & SYNTHETIC"),
+                                             ("", "SYNTHETIC DATA")])
+def test_the_page_mark_is_the_body_attribute_else_synthetic_data(tmp_path, attribute, shown):
+    """Both renderers take the mark's text from <body data-synthetic-mark> (the templates put the
+    glossary's synthetic_data there); an HTML without it still says SYNTHETIC DATA."""
+    from dossier.render import write_docx, write_pdf
+
+    html = MARK_HTML.replace("{mark}", attribute)
+    write_pdf(html, tmp_path / "m.pdf", [PACKAGE_TEMPLATES], title="t", lang="ja")
+    assert shown in flat(pdftotext(tmp_path / "m.pdf"))
+    write_docx(html, tmp_path / "m.docx", [PACKAGE_TEMPLATES], reference=PACKAGE_TEMPLATES / "reference.docx",
+               title="t", lang="ja")
+    header = docx_part(tmp_path / "m.docx", "word/header1.xml")
+    assert re.sub(r"<[^>]+>", "", header).endswith(shown.replace("&", "&amp;"))
+
+
+# ------------------------------------------------------------------------------------------------ a small trial in both languages
+
+
+BILINGUAL_SPEC = {
+    "study": {"id": "T-1", "title": {"en": "Test study", "ja": "テスト試験"}},
+    "product": {"name": "TP-1", "modality": {"en": "Small molecule", "ja": "低分子化合物"}},
+    "indication": {"en": "Test indication", "ja": "テスト適応症"},
+    "reference_arm": "Placebo",
+    "date": "2026-11-21",
+    "analyses": [{"id": "adas", "type": "change_from_baseline", "dataset": "adadas", "param": "ACTOT",
+                  "population": "EFFFL", "arm": "TRT01P", "where": {"ITTFL": "Y", "ANL01FL": "Y"},
+                  "visits": ["Week 24"], "mcid": 4, "improvement": "decrease",
+                  "title": {"en": "ADAS-Cog at Week 24", "ja": "第24週のADAS-Cog"}}],
+    "briefing": {"questions": [{"question": {"en": "Is the endpoint acceptable?", "ja": "評価項目は適切か。"},
+                                "evidence": ["adas"]}]},
+}
+
+
+def test_one_yaml_builds_both_languages_and_the_responder_table_takes_the_analysis_title(make_trial, tmp_path):
+    trial = make_trial(BILINGUAL_SPEC, datasets=("adsl", "adadas"))
+    shown = {}
+    for lang in ("en", "ja"):
+        result = run_cli("build", str(trial), "-o", str(tmp_path / lang), "--lang", lang)
+        assert result.returncode == 0, result.stderr
+        html = (tmp_path / lang / "briefing.html").read_text(encoding="utf-8")
+        shown[lang] = (re.findall(r'<p class="caption">([^<]*)', html), re.sub(r"\s+", " ", html_text(
+            tmp_path / lang / "briefing.html")))
+    (en_captions, en_text), (ja_captions, ja_text) = shown["en"], shown["ja"]
+    assert "Table 2. ADAS-Cog at Week 24" in en_captions and "Table 3. ADAS-Cog at Week 24: responders" in en_captions
+    assert "表 2\u3000第24週のADAS-Cog" in ja_captions and "表 3\u3000第24週のADAS-Cog：レスポンダー割合" in ja_captions
+    for text in ("Test study", "Small molecule", "Test indication", "Is the endpoint acceptable?"):
+        assert text in en_text and text not in ja_text, text
+    for text in ("テスト試験", "低分子化合物", "テスト適応症", "評価項目は適切か。"):
+        assert text in ja_text and text not in en_text, text

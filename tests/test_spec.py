@@ -100,3 +100,99 @@ def test_a_key_given_twice_is_an_error(tmp_path):
         load_spec(tmp_path)
     message = str(info.value)
     assert "line 3" in message and "'indication' is given twice (first on line 2)" in message
+
+
+# ------------------------------------------------------------------------------------ per-language texts
+
+
+def per_language_spec() -> dict:
+    raw = copy.deepcopy(MINIMAL_SPEC)
+    raw["study"]["title"] = {"en": "Test study", "ja": "試験"}
+    raw["product"]["generic_name"] = {"en": "testamab"}  # English only: the Japanese build falls back to it
+    raw["indication"] = {"en": "Test indication", "ja": "試験の適応"}
+    raw["briefing"] = {"consultation_category": "Plain text in every language",
+                       "questions": [{"question": {"en": "Is it acceptable?", "ja": "受け入れ可能か。"}}],
+                       "regulatory_status": [{"region": {"en": "USA", "ja": "米国"}, "designation": "RMAT",
+                                              "status": {"en": "Granted", "ja": "指定済み"}}],
+                       "timeline": [{"milestone": {"en": "Phase 3 start", "ja": "第3相試験開始"},
+                                     "date": {"en": "Q3 2027", "ja": "2027年第3四半期"}}],
+                       "disease": {"en": "The disease is serious.", "ja": "重篤な疾患である。"}}
+    raw["sakigake"] = {"development_stage": {"en": "Phase 2", "ja": "第2相"},
+                       "attachments": [{"en": "Protocol", "ja": "治験実施計画書"}, "evidence.json"]}
+    raw["analyses"][0]["title"] = {"en": "Demographics", "ja": "人口統計学的特性"}
+    return raw
+
+
+def test_yaml_texts_may_be_given_per_language_and_a_build_uses_its_language():
+    spec = parse_spec(per_language_spec(), Path("."))
+    ja, en = spec.localised("ja"), spec.localised("en")
+    assert (ja.study.title, en.study.title) == ("試験", "Test study")
+    assert (ja.indication, en.indication) == ("試験の適応", "Test indication")
+    assert ja.briefing.questions[0].question == "受け入れ可能か。"
+    assert (ja.briefing.regulatory_status[0].region, ja.briefing.regulatory_status[0].status) == ("米国", "指定済み")
+    assert ja.briefing.regulatory_status[0].designation == "RMAT"
+    assert (ja.briefing.timeline[0].milestone, ja.briefing.timeline[0].date) == ("第3相試験開始", "2027年第3四半期")
+    assert ja.briefing.disease == "重篤な疾患である。"
+    assert ja.sakigake.development_stage == "第2相"
+    assert ja.sakigake.attachments == ("治験実施計画書", "evidence.json")
+    assert (ja.analyses[0].title, en.analyses[0].title) == ("人口統計学的特性", "Demographics")
+    # a text given once is shown in every language; a missing language falls back to English
+    assert ja.briefing.consultation_category == en.briefing.consultation_category == "Plain text in every language"
+    assert ja.product.generic_name == "testamab"
+    # the localised spec holds text only: what the documents, evidence.json and manifest.json see
+    def per_language(value):
+        if isinstance(value, dict):
+            return (bool(value) and set(value) <= {"en", "ja"}) or any(per_language(v) for v in value.values())
+        return isinstance(value, (list, tuple)) and any(per_language(v) for v in value)
+
+    assert per_language(spec.model_dump()) and not per_language(ja.model_dump())
+
+
+def test_a_text_given_only_in_japanese_is_used_by_the_english_build_too():
+    raw = copy.deepcopy(MINIMAL_SPEC)
+    raw["indication"] = {"ja": "試験の適応"}
+    assert parse_spec(raw, Path(".")).localised("en").indication == "試験の適応"
+
+
+@pytest.mark.parametrize("key,value,message", [
+    ("indication", {"en": "Test", "fr": "Essai"}, "indication: unknown language 'fr' (the languages are en and ja)"),
+    ("indication", {}, "indication: empty mapping: give the text, or one text per language"),
+    ("indication", ["a", "list"], ("indication: must be a string, or one string per language ({en: ..., ja: ...}), "
+                                   "got a list")),
+    ("indication", 42, "indication: must be a string, or one string per language ({en: ..., ja: ...}), got 42"),
+    ("study.title", {"en": "Test", "ja": ["a list"]}, "study.title: the ja text must be a string, got a list"),
+    ("product.dose", {"ja": None}, "product.dose: the ja text must be a string, got nothing"),
+])
+def test_a_bad_per_language_text_is_one_problem_naming_the_key(key, value, message):
+    raw = copy.deepcopy(MINIMAL_SPEC)
+    *parents, name = key.split(".")
+    target = raw
+    for part in parents:
+        target = target[part]
+    target[name] = value
+    (problem,) = problems_of(raw)
+    assert f"dossier.yaml: {message}" in problem, problem
+
+
+def test_bad_per_language_texts_deep_in_lists_name_their_key_path():
+    raw = per_language_spec()
+    raw["briefing"]["questions"][0]["question"] = {"de": "Frage"}
+    raw["sakigake"]["attachments"][1] = {"en": 3}
+    joined = "\n".join(problems_of(raw))
+    assert "briefing.questions[0].question: unknown language 'de'" in joined
+    assert "sakigake.attachments[1]: the en text must be a string, got 3" in joined
+
+
+def test_writer_text_per_language_is_checked_for_every_language(tmp_path):
+    from dossier.spec import text_fields
+
+    (tmp_path / "text").mkdir()
+    (tmp_path / "text" / "disease.md").write_text("The disease.\n", encoding="utf-8")
+    raw = copy.deepcopy(MINIMAL_SPEC)
+    raw["briefing"] = {"disease": {"en": "text/disease.md", "ja": "text/disease-ja.md"}}
+    (problem,) = problems_of(raw, tmp_path)
+    assert "briefing.disease.ja: text file 'text/disease-ja.md' does not exist" in problem
+    (tmp_path / "text" / "disease-ja.md").write_text("重篤な疾患である。\n", encoding="utf-8")
+    spec = parse_spec(raw, tmp_path)
+    assert ("briefing.disease.ja", "text/disease-ja.md") in text_fields(spec)
+    assert ("briefing.disease", "text/disease-ja.md") in text_fields(spec.localised("ja"))

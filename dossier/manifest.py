@@ -23,6 +23,9 @@ def dependency_versions() -> dict[str, str]:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
+    from dossier.render.pagination import libreoffice_version
+
+    versions["libreoffice"] = libreoffice_version()  # lays out the DOCX for its contents' page numbers
     return versions
 
 

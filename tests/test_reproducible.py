@@ -104,7 +104,7 @@ def test_manifest_records_inputs_outputs_versions_and_settings(make_trial, tmp_p
     assert manifest["settings"]["population"] == "ITTFL"
     assert set(manifest["inputs"]) == {"dossier.yaml", "adam/adsl.xpt", "text/disease.md"}
     assert not any(name.startswith(".") for name in manifest["outputs"])
-    assert {"lifelines", "weasyprint", "python-docx"} <= set(manifest["dependencies"])
+    assert {"lifelines", "weasyprint", "python-docx", "libreoffice"} <= set(manifest["dependencies"])
     shutil.copy(out / "briefing.pdf", tmp_path / "keep.pdf")
     (folder / "text" / "disease.md").write_text("Changed after the build.", encoding="utf-8")
     result = run_cli("verify", str(out))

@@ -15,6 +15,7 @@ first conversion pays for creating it.
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import shutil
@@ -45,16 +46,23 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def engine_id() -> str:
-    """What the page numbers depend on besides the DOCX: which LibreOffice, if any (for reuse keys)."""
+@functools.lru_cache(maxsize=1)
+def libreoffice_version() -> str:
+    """`soffice --version` of the LibreOffice that lays out the DOCX ("not found" without one)."""
     binary = soffice()
     if binary is None:
-        return "none"
-    real = Path(binary).resolve()
+        return "not found"
     try:
-        return f"{real}:{real.stat().st_mtime_ns}"
-    except OSError:
-        return str(real)
+        done = subprocess.run([binary, "--version"], capture_output=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return f"{binary} (version unknown)"
+    lines = done.stdout.decode("utf-8", "replace").strip().splitlines()
+    return lines[-1].strip() if done.returncode == 0 and lines else f"{binary} (version unknown)"
+
+
+def engine_id() -> str:
+    """What the page numbers depend on besides the DOCX: which LibreOffice, if any (for reuse keys)."""
+    return libreoffice_version()
 
 
 def destination_name(bookmark: str) -> str:

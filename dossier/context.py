@@ -188,6 +188,7 @@ def build_context(document: str, spec: TrialSpec, results: list[AnalysisResult],
     ctx["title"] = title
     ctx["header"] = fmt.term("running_header", title=title, study=spec.study.id)
     ctx["synthetic_mark"] = fmt.term("synthetic_data")
+    ctx["page_footer"] = fmt.term("page_of_pages", page="{page}", pages="{pages}")  # the renderers fill these in
     if document == "briefing":
         b = spec.briefing
         ctx["regulatory_table"] = _listing("regulatory-status", "regulatory_status_title",

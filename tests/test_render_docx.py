@@ -367,3 +367,13 @@ def test_reference_docx_is_reproducible_and_has_every_style(tmp_path):
     section = Document(str(out)).sections[0]
     assert (section.page_width.mm, section.page_height.mm) == pytest.approx((210, 297), abs=0.1)
     assert section.left_margin.mm == pytest.approx(25, abs=0.1)
+
+
+def test_page_footer_comes_from_the_body_attribute_with_page_fields(tmp_path, figures_dir):
+    html = (FIXTURES / "subset_en.html").read_text(encoding="utf-8").replace(
+        "<body ", '<body data-page-footer="Seite {page} von {pages} &lt;b&gt;" ', 1)
+    out = render(html, tmp_path, figures_dir)
+    footer = parts(out, r"word/footer\d+\.xml")[0]
+    assert doc_text(footer) == "Seite 1 von 1 <b>"  # the fields' cached values are 1
+    instructions = [t.text.strip() for t in footer.iter(W + "instrText")]
+    assert instructions == ["PAGE", "NUMPAGES"]

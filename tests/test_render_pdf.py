@@ -176,3 +176,18 @@ def test_escaping_resources_are_never_fetched_and_each_refusal_is_a_warning(tmp_
 def test_missing_stylesheet_is_an_error(tmp_path):
     with pytest.raises(RenderError, match="print.css"):
         write_pdf("<p>x</p>", tmp_path / "x.pdf", [tmp_path], title="t", lang="en")
+
+
+@needs_poppler
+def test_page_footer_comes_from_the_body_attribute_literally(tmp_path):
+    """The glossary's page_of_pages reaches the PDF footer as text: quotes, backslashes and CSS-like
+    text stay literal, {page} and {pages} become the page counters."""
+    footer = 'Confidential &#34;draft&#34; \\ counter(x) p. {page}/{pages}'
+    html = (FIXTURES / "subset_en.html").read_text(encoding="utf-8").replace(
+        "<body ", f'<body data-page-footer="{footer}" ', 1)
+    out = tmp_path / "f.pdf"
+    write_pdf(html, out, [TEMPLATES], title="t", lang="en")
+    pages = page_texts(out)
+    for number, page in enumerate(pages, start=1):
+        assert f'Confidential "draft" \\ counter(x) p. {number}/{len(pages)}' in page
+        assert "Page 1 of" not in page

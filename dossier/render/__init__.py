@@ -66,3 +66,21 @@ def write_docx(html: str, out_path: Path, resource_dirs: Sequence[Path], *, refe
 
     return _write_docx(html, out_path, resource_dirs, reference=reference, title=title, lang=lang, date=date,
                        paginate=paginate)
+
+
+# page footers of HTML without data-page-footer (the templates set it from the glossary's page_of_pages)
+DEFAULT_PAGE_FOOTERS = {"en": "Page {page} of {pages}", "ja": "{page} / {pages} ページ"}
+
+
+def page_footer_pieces(pattern: str) -> list[str | tuple[str]]:
+    """The glossary's page footer ("Page {page} of {pages}") as literal texts and ("page",) /
+    ("pages",) markers, for each renderer to turn into its own page counters."""
+    import re
+
+    pieces: list[str | tuple[str]] = []
+    for part in re.split(r"(\{pages?\})", pattern):
+        if part in ("{page}", "{pages}"):
+            pieces.append((part[1:-1],))
+        elif part:
+            pieces.append(part)
+    return pieces

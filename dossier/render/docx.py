@@ -22,7 +22,7 @@ from docx.image.image import Image
 from docx.oxml.ns import qn
 
 from dossier.errors import OutputError, RenderError
-from dossier.render import resolve_resource
+from dossier.render import DEFAULT_PAGE_FOOTERS, page_footer_pieces, resolve_resource
 from dossier.render.docx_html import INLINE, Node, Piece, inline_pieces, is_blank, parse_html, xml_safe
 from dossier.render.docx_ooxml import (
     EMU_PER_TWIP,
@@ -143,6 +143,7 @@ class _Writer:
     def write(self, body: Node) -> None:
         self.header_text = body.attrs.get("data-header", "")
         self.synthetic = body.attrs.get("data-synthetic", "").lower() == "true"
+        self.page_footer = body.attrs.get("data-page-footer") or DEFAULT_PAGE_FOOTERS.get(self.lang, DEFAULT_PAGE_FOOTERS["en"])
         self.synthetic_mark = body.attrs.get("data-synthetic-mark") or SYNTHETIC_MARK  # the glossary's synthetic_data
         self.bookmarks = bookmark_names(n.attrs["id"] for n in body.iter() if n.attrs.get("id"))
         self._language()
@@ -192,13 +193,10 @@ class _Writer:
         for child in list(root):
             root.remove(child)
         p = el("w:p", None, el("w:pPr", None, el("w:pStyle", {"w:val": self.style("Footer")})))
-        if self.lang == "ja":
-            pieces = [("PAGE",), " / ", ("NUMPAGES",), " ページ"]
-        else:
-            pieces = ["Page ", ("PAGE",), " of ", ("NUMPAGES",)]
-        for piece in pieces:
+        fields = {"page": "PAGE", "pages": "NUMPAGES"}
+        for piece in page_footer_pieces(self.page_footer):
             if isinstance(piece, tuple):
-                for r in field_runs(piece[0], "1"):
+                for r in field_runs(fields[piece[0]], "1"):
                     p.append(r)
             else:
                 p.append(run(piece))

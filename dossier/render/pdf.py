@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime
 import logging
 import mimetypes
+import re
 from collections.abc import Sequence
+from html import unescape
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from dossier.errors import OutputError, RenderError
-from dossier.render import resolve_resource
+from dossier.render import DEFAULT_PAGE_FOOTERS, page_footer_pieces, resolve_resource
 
 # Relative references in the HTML are joined to this virtual base before they reach the
 # fetcher; only URLs under it are mapped onto the resource folders, everything else is refused.
@@ -26,12 +28,27 @@ STYLESHEET = "print.css"
 _MIME = {".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg",
          ".jpeg": "image/jpeg", ".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff", ".woff2": "font/woff2"}
 
-# Page footer per document language (print.css carries the English one). These are user
-# stylesheets, so !important lets them win over print.css even when the HTML also links it.
-_FOOTERS = {
-    "ja": '@page { font-family: "Noto Sans CJK JP", "Liberation Sans", sans-serif !important;'
-          ' @bottom-center { content: counter(page) " / " counter(pages) " ページ" !important; } }',
+# Japanese documents put Noto Sans CJK JP first in the page margins. A user stylesheet, so
+# !important lets it win over print.css even when the HTML also links it.
+_PAGE_FONTS = {
+    "ja": '@page { font-family: "Noto Sans CJK JP", "Liberation Sans", sans-serif !important; }',
 }
+_FOOTER_ATTRIBUTE = re.compile(r'<body\b[^>]*?\sdata-page-footer="([^"]*)"')
+
+
+def footer_css(html: str, lang: str) -> str:
+    """The page footer from the body's data-page-footer (the glossary's page_of_pages; else the
+    language's default) as CSS content with page counters."""
+    match = _FOOTER_ATTRIBUTE.search(html)
+    pattern = unescape(match.group(1)) if match else DEFAULT_PAGE_FOOTERS.get(lang, DEFAULT_PAGE_FOOTERS["en"])
+    content = []
+    for piece in page_footer_pieces(pattern):
+        if isinstance(piece, tuple):
+            content.append(f"counter({piece[0]})")
+        else:
+            escaped = "".join(ch if ch.isprintable() and ch not in '"\\' else f"\\{ord(ch):x} " for ch in piece)
+            content.append(f'"{escaped}"')
+    return "@page { @bottom-center { content: " + (" ".join(content) or '""') + " !important; } }"
 
 
 class RefusedResource(ValueError):
@@ -115,8 +132,9 @@ def _write_pdf(html: str, out_path: Path, resource_dirs: Sequence[Path], *, titl
     if css_path is None:
         raise RenderError(f"{STYLESHEET} not found in the resource folders {[str(d) for d in resource_dirs]}")
     stylesheets = [CSS(string=css_path.read_text(encoding="utf-8"), base_url=VIRTUAL_BASE, url_fetcher=fetcher)]
-    if lang in _FOOTERS:
-        stylesheets.append(CSS(string=_FOOTERS[lang]))
+    if lang in _PAGE_FONTS:
+        stylesheets.append(CSS(string=_PAGE_FONTS[lang]))
+    stylesheets.append(CSS(string=footer_css(html, lang)))
     document = HTML(string=html, base_url=VIRTUAL_BASE, url_fetcher=fetcher).render(stylesheets=stylesheets)
     metadata = document.metadata
     metadata.title = title

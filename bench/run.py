@@ -174,13 +174,13 @@ def stages_mode(trial_dir: Path, out_dir: Path, timer: StageTimer) -> None:
     with timer("load"):
         from dossier.datasets import load
         from dossier.spec import load_spec, text_fields
-        from dossier.validate import datasets_needed, requirements, validate
+        from dossier.validate import datasets_needed, requirements, validate, variables_to_load
 
         spec = load_spec(trial_dir)
         if hasattr(spec, "localised"):  # per-language titles resolved, as build() does
             spec = spec.localised(None)
         needs = requirements(spec)
-        data = load(trial_dir, datasets_needed(needs))
+        data = load(trial_dir, datasets_needed(needs), variables_to_load(spec))  # the variables build() loads
     with timer("validate"):
         warnings = list(data.warnings) + validate(spec, data, needs)
     with timer("analyses"):

@@ -3,7 +3,12 @@
 Formats: SAS v5 transport (.xpt, read with pyreadstat: pandas' reader turns exact zeros into
 5e-79), Parquet, CSV (UTF-8) and CDISC Dataset-JSON (.json, v1.0 and v1.1). Every frame is
 normalised the same way whatever its format: upper-case column names, character values as
-stripped str with "" for blank, numbers as float64, dates as datetime64.
+stripped str with "" for blank (held as a pandas Categorical: ADaM text repeats a few values over
+many records), numbers as float64, dates as datetime64.
+
+Only the variables the analyses declare are kept (`columns`): xpt and Parquet files are read for those
+columns only (pyreadstat's usecols, Parquet's column projection); CSV and Dataset-JSON files are parsed
+whole (so that a ragged row is still an error) and the columns selected before any conversion.
 """
 
 from __future__ import annotations
@@ -21,10 +26,12 @@ import numpy as np
 import pandas as pd
 
 from dossier.errors import DataError, Problem
+from dossier.text_columns import clean_text, dictionary_text, small_dictionary
 
 ADAM_DIR = "adam"
 FORMATS = (".xpt", ".parquet", ".csv", ".json")
 MAX_DATASET_BYTES = 4 * 1024**3  # a single file larger than this is refused before reading
+LOAD_WORKERS = 2  # datasets read at the same time (threads); DOSSIER_WORKERS lowers it, as for the documents
 # Memory a dataset needs once read, per byte of file (text values become Python strings); a file whose
 # estimate exceeds the memory available is refused before reading, rather than exhausting the machine.
 MEMORY_PER_BYTE = {".csv": 12, ".json": 12, ".xpt": 3, ".parquet": 3}
@@ -127,15 +134,17 @@ def discover(trial_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
     return found, problems
 
 
-def load(trial_dir: Path, needs: dict[str, set[str]]) -> TrialData:
-    """Load the datasets named in `needs` (name -> variables used) and report every problem at once."""
-    data, problems = load_available(trial_dir, needs)
+def load(trial_dir: Path, needs: dict[str, set[str]], columns: dict[str, set[str]] | None = None) -> TrialData:
+    """Load the datasets named in `needs` (name -> variables used) and report every problem at once.
+    `columns` (name -> upper-case variables) keeps only those variables of each dataset; None keeps all."""
+    data, problems = load_available(trial_dir, needs, columns)
     if problems:
         raise DataError(problems)
     return data
 
 
-def load_available(trial_dir: Path, needs: dict[str, set[str]]) -> tuple[TrialData, list[Problem]]:
+def load_available(trial_dir: Path, needs: dict[str, set[str]], columns: dict[str, set[str]] | None = None
+                   ) -> tuple[TrialData, list[Problem]]:
     """Load what can be loaded; return it with the problems of the files that could not be."""
     found, discovered = discover(trial_dir)
     if not (trial_dir / ADAM_DIR).is_dir():
@@ -152,6 +161,7 @@ def load_available(trial_dir: Path, needs: dict[str, set[str]]) -> tuple[TrialDa
         else:
             warnings.append(f"{problem}; ignored, as no analysis uses a dataset {stem!r}")
     refused = {Path(p.where).stem.lower() for p in problems if not p.message.startswith("unknown dataset format")}
+    reads = _read_all({name: found[name] for name in needs if name in found}, columns)
     for name in sorted(needs):
         path = found.get(name)
         if path is None and name in refused:  # named already: not "not found" too
@@ -161,19 +171,63 @@ def load_available(trial_dir: Path, needs: dict[str, set[str]]) -> tuple[TrialDa
                                     f"dataset {name!r} not found (looked for {', '.join(name + s for s in FORMATS)})"))
             continue
         try:
-            frame, file_warnings = read_dataset(path)
+            frame, file_warnings, digest = reads[name]()
             labels[name] = dict(frame.attrs.get("labels", {}))
         except DataError as exc:
             problems.extend(exc.problems)
             continue
         warnings.extend(file_warnings)
-        files[name] = DatasetFile(name, path, path.suffix.lower().lstrip("."), sha256_of(path), path.stat().st_size)
+        files[name] = DatasetFile(name, path, path.suffix.lower().lstrip("."), digest, path.stat().st_size)
         frames[name] = frame
     return TrialData(files=files, frames=frames, warnings=tuple(warnings), labels=labels), problems
 
 
-def read_dataset(path: Path) -> tuple[pd.DataFrame, list[str]]:
-    """Read one dataset file into a normalised frame. Raises DataError naming the file."""
+def _read_all(paths: dict[str, Path], columns: dict[str, set[str]] | None):
+    """name -> a function giving (frame, warnings, sha256) of each file, or raising its error. The files are
+    read by LOAD_WORKERS threads, largest first (the Parquet reader and numpy work outside Python's lock)."""
+
+    def read(path: Path, name: str):
+        frame, file_warnings = read_dataset(path, None if columns is None else columns.get(name, set()))
+        return frame, file_warnings, sha256_of(path)
+
+    try:
+        allowed = int(os.environ.get("DOSSIER_WORKERS", LOAD_WORKERS))
+    except ValueError:
+        allowed = LOAD_WORKERS
+    workers = min(len(paths), os.cpu_count() or 1, LOAD_WORKERS, allowed)
+    if workers < 2:
+        return {name: (lambda path=path, name=name: read(path, name)) for name, path in paths.items()}
+    from concurrent.futures import ThreadPoolExecutor
+
+    def size(item) -> int:
+        try:
+            return item[1].stat().st_size
+        except OSError:
+            return 0
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {name: pool.submit(read, path, name) for name, path in sorted(paths.items(), key=size, reverse=True)}
+        done = {}
+        for name, future in futures.items():
+            try:
+                done[name] = (future.result(), None)
+            except BaseException as exc:  # noqa: BLE001 - raised again where the file is taken, as if read there
+                done[name] = (None, exc)
+
+    def outcome(name: str):
+        value, error = done[name]
+        if error is not None:
+            raise error
+        return value
+
+    return {name: (lambda name=name: outcome(name)) for name in paths}
+
+
+def read_dataset(path: Path, columns: set[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Read one dataset file into a normalised frame. Raises DataError naming the file.
+
+    `columns`: the (upper-case) variables to keep, None for all. The frame always has the file's records:
+    when none of `columns` is in the file, its first column is kept."""
     where = str(path)
     size = check_file(path).st_size
     if size == 0:
@@ -182,15 +236,17 @@ def read_dataset(path: Path) -> tuple[pd.DataFrame, list[str]]:
     _check_memory(path, suffix, size)
     _sniff(path, suffix)
     warnings: list[str] = []
+    wanted = None if columns is None else {c.upper() for c in columns}
+    clean: set[str] = set()  # text columns a reader has normalised already
     try:
         if suffix == ".xpt":
-            frame = _read_xpt(path)
+            frame = _read_xpt(path, wanted)
         elif suffix == ".parquet":
-            frame = _read_parquet(path)
+            frame, clean = _read_parquet(path, wanted)
         elif suffix == ".csv":
-            frame, warnings = _read_csv(path)
+            frame, warnings = _read_csv(path, wanted)
         elif suffix == ".json":
-            frame = _read_dataset_json(path)
+            frame = _read_dataset_json(path, wanted)
         else:
             raise DataError(f"unknown dataset format {suffix!r}", where=where)
     except DataError:
@@ -205,7 +261,7 @@ def read_dataset(path: Path) -> tuple[pd.DataFrame, list[str]]:
         raise DataError("dataset has no records", where=where)
     labels = frame.attrs.get("labels", {})
     _check_names(frame.columns, path)
-    frame = normalise(frame)
+    frame = normalise(frame, clean)
     frame.attrs["labels"] = labels
     return frame, warnings
 
@@ -272,19 +328,57 @@ def _sniff(path: Path, suffix: str) -> None:
                             where=where)
 
 
-def _read_xpt(path: Path) -> pd.DataFrame:
+def selected(names, wanted: set[str] | None) -> list | None:
+    """The file's column names (as written) to read: those whose upper-case name is `wanted`, in file order;
+    the first column when none is (so the frame keeps the file's records); None (all) when `wanted` is None.
+    Readers check every name of the file (_check_names) before selecting."""
+    names = list(names)
+    if wanted is None:
+        return None
+    chosen = [n for n in names if str(n).strip().upper() in wanted]
+    return chosen or names[:1]
+
+
+def _read_xpt(path: Path, wanted: set[str] | None = None) -> pd.DataFrame:
     import pyreadstat
 
-    frame, meta = pyreadstat.read_xport(str(path))
+    _, meta = pyreadstat.read_xport(str(path), metadataonly=True)
+    _check_names(meta.column_names, path)
+    frame, _ = pyreadstat.read_xport(str(path), usecols=selected(meta.column_names, wanted))
     frame.attrs["labels"] = {str(k).upper(): str(v) for k, v in (meta.column_names_to_labels or {}).items() if v}
     return frame
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
-    return pd.read_parquet(path)
+def _read_parquet(path: Path, wanted: set[str] | None = None) -> tuple[pd.DataFrame, set[str]]:
+    """The frame, and the names of its text columns, which come normalised already: read as dictionary
+    arrays (codes and distinct values), so no Python object is made per record."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    parquet = pq.ParquetFile(path)
+    schema = parquet.schema_arrow
+    _check_names(schema.names, path)
+    columns = selected(schema.names, wanted)
+    index = {c for c in (schema.pandas_metadata or {}).get("index_columns", []) if isinstance(c, str)}
+    text = [f.name for f in schema if (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))
+            and (columns is None or f.name in columns) and f.name not in index]
+    # few distinct values (a small dictionary page in every row group): read as dictionary arrays; many (USUBJID):
+    # read as strings and encode once, which is faster than merging the row groups' large dictionaries
+    small = [name for name in text if small_dictionary(parquet.metadata, schema.get_field_index(name))]
+    table = pq.read_table(path, columns=columns, read_dictionary=small or None, use_pandas_metadata=True)
+    order, rows = table.column_names, table.num_rows
+    values = {}
+    for name in text:  # each column's Arrow memory is released once converted
+        values[name] = dictionary_text(table.column(name))
+        table = table.drop_columns([name])
+    rest = table.to_pandas(split_blocks=True, self_destruct=True)  # numbers, dates (pandas metadata: the index)
+    del table
+    values.update((name, rest[name].to_numpy()) for name in rest.columns)
+    order = [c for c in order if c in values]
+    return pd.DataFrame({c: values[c] for c in order}, index=pd.RangeIndex(rows), copy=False), set(text)
 
 
-def _read_csv(path: Path) -> tuple[pd.DataFrame, list[str]]:
+def _read_csv(path: Path, wanted: set[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
     raw = path.read_bytes()
     warnings = []
     if raw.startswith(b"\xef\xbb\xbf"):
@@ -299,6 +393,8 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, list[str]]:
     header = next(csv.reader(io.StringIO(text)), [])
     _check_names(header, path)
     frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[])
+    if wanted is not None:  # selected after parsing: read_csv's usecols would let a ragged row pass unnoticed
+        frame = frame[selected(frame.columns, wanted)]
     for column in frame.columns:
         frame[column] = _numeric_if_numeric(frame[column])
     return frame, warnings
@@ -315,7 +411,7 @@ def _numeric_if_numeric(column: pd.Series) -> pd.Series:
     return stripped
 
 
-def _read_dataset_json(path: Path) -> pd.DataFrame:
+def _read_dataset_json(path: Path, wanted: set[str] | None = None) -> pd.DataFrame:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
@@ -344,9 +440,13 @@ def _read_dataset_json(path: Path) -> pd.DataFrame:
             raise DataError(f"row {i + 1} has {len(row) if isinstance(row, list) else 'no'} values, "
                             f"expected {len(names)}", where=str(path))
     frame = pd.DataFrame(rows, columns=names)
-    frame.attrs["labels"] = {str(c["name"]).upper(): str(c["label"]) for c in columns if c.get("label")}
+    labels = {str(c["name"]).upper(): str(c["label"]) for c in columns if c.get("label")}
     if names and names[0] == "ITEMGROUPDATASEQ":  # v1.0 record sequence column, not a variable
         frame = frame.drop(columns=names[0])
+    if wanted is not None:
+        _check_names(frame.columns, path)
+        frame = frame[selected(frame.columns, wanted)]
+    frame.attrs["labels"] = labels
     for col in columns:
         kind = str(col.get("dataType") or col.get("type") or "").lower()
         name = col["name"]
@@ -368,32 +468,39 @@ def _check_names(names, path: Path) -> None:
         seen[key] = str(name)
 
 
-def normalise(frame: pd.DataFrame) -> pd.DataFrame:
-    """Upper-case names; str columns stripped with "" for missing; numbers float64; dates datetime64."""
+def normalise(frame: pd.DataFrame, clean=frozenset()) -> pd.DataFrame:
+    """Upper-case names; text columns stripped with "" for missing (Categorical); numbers float64; dates
+    datetime64. Columns named in `clean` are normalised text already."""
     out = {}
     for column in frame.columns:
         values = frame[column]
         name = str(column).strip().upper()
+        if column in clean:
+            out[name] = values.array
+            continue
         if pd.api.types.is_bool_dtype(values):
             values = values.astype(float)
         if pd.api.types.is_numeric_dtype(values):
-            numbers = values.astype("float64")
+            numbers = values.to_numpy(dtype="float64")
             # pandas' xpt reader artefact (SAS exact zero read as 5.4e-79); harmless for other readers
-            numbers = numbers.mask(numbers.abs() < 1e-70, 0.0)
+            if _has_tiny(numbers):
+                numbers = np.where(np.abs(numbers) < 1e-70, 0.0, numbers)
             out[name] = numbers
         elif pd.api.types.is_datetime64_any_dtype(values):
-            out[name] = values
+            out[name] = values.array
         elif pd.api.types.infer_dtype(values, skipna=True) in ("date", "datetime", "datetime64"):
-            out[name] = pd.to_datetime(values, errors="coerce")
+            out[name] = pd.to_datetime(values, errors="coerce").array
         else:
-            out[name] = _clean_text(values)
-    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
+            out[name] = clean_text(values)
+    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)), copy=False)
 
 
-def _clean_text(values: pd.Series) -> pd.Series:
-    """Stripped str values, "" for missing. Works on the distinct values only (ADaM text columns
-    repeat a handful of values over many records), then expands them back."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    cleaned = np.array(["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
-                        for v in uniques] + [""], dtype=object)
-    return pd.Series(cleaned[codes], dtype=object)
+def _has_tiny(numbers: np.ndarray, step: int = 1 << 18) -> bool:
+    """Any |x| < 1e-70 other than +0.0 (which the replacement by 0.0 leaves as it is), checked a slice at a time
+    (no array-sized temporaries)."""
+    for i in range(0, len(numbers), step):
+        chunk = numbers[i:i + step]
+        tiny = chunk[np.abs(chunk) < 1e-70]
+        if tiny.size and ((tiny != 0).any() or np.signbit(tiny).any()):
+            return True
+    return False

@@ -28,7 +28,9 @@ import re
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import module_for
+from dossier.analyses import declared, module_for
+from dossier.analyses.common import as_str, category_positions, category_texts, distinct, is_categorical, text_in
+from dossier.analyses.common import positions as common_positions
 from dossier.datasets import TrialData
 from dossier.errors import DataError, Problem
 from dossier.spec import Analysis, TrialSpec
@@ -49,6 +51,18 @@ def requirements(spec: TrialSpec) -> dict[str, dict[str, set[str]]]:
         merged.setdefault("adsl", set()).add("USUBJID")
         needs[analysis.id] = merged
     return needs
+
+
+def variables_to_load(spec: TrialSpec) -> dict[str, set[str]]:
+    """Dataset -> the variables read from its file: every variable an analysis declares (required or
+    optional, dossier.analyses.Variables), and ADSL's USUBJID and the trial's population and arm (with
+    `<ARM>N`) for the documents' arm counts (pipeline._arm_counts). Other variables are not loaded."""
+    wanted: dict[str, set[str]] = {"adsl": {"USUBJID", spec.population.upper(), spec.arm.upper(),
+                                            spec.arm.upper() + "N"}}
+    for analysis in spec.analyses:
+        for name, variables in declared(analysis, spec).items():
+            wanted.setdefault(name.lower(), set()).update(variables.all)
+    return wanted
 
 
 def datasets_needed(needs: dict[str, dict[str, set[str]]]) -> dict[str, set[str]]:
@@ -76,7 +90,79 @@ def as_text(column: pd.Series) -> pd.Series:
     """Values as the analyses compare them: text, "" for missing, 1.0 -> "1"."""
     if pd.api.types.is_numeric_dtype(column):
         return column.map(lambda v: "" if pd.isna(v) else (str(int(v)) if float(v).is_integer() else repr(float(v))))
-    return column.astype(str)
+    return as_str(column)
+
+
+def _text_is(column: pd.Series, values) -> np.ndarray:
+    """as_text(column).isin(values), once per distinct value for Categorical columns."""
+    if pd.api.types.is_numeric_dtype(column):
+        return as_text(column).isin(list(values)).to_numpy()
+    return text_in(column, values)
+
+
+def _texts(column: pd.Series) -> set[str]:
+    """set(as_text(column))."""
+    if is_categorical(column):
+        return {str(v) for v in distinct(column)}  # as astype(str): a missing value reads "nan"
+    return set(as_text(column))
+
+
+def _is_text(column: pd.Series) -> bool:
+    """A Categorical of str values and no missing one: as_text(column) reads each value as it is."""
+    return (is_categorical(column) and column.cat.categories.inferred_type == "string"
+            and not (column.cat.codes.to_numpy() < 0).any())
+
+
+def _text_column(column: pd.Series) -> pd.Series:
+    """as_text(column), or the column itself when it reads as it is (_is_text)."""
+    return column if _is_text(column) else as_text(column)
+
+
+def _text_categorical(column: pd.Series) -> pd.Series:
+    """as_text(column) as a Categorical whose categories are the sorted texts (as a groupby orders them)."""
+    if is_categorical(column):
+        texts = np.append(category_texts(column.cat.categories), "nan")  # code -1 reads "nan", as astype(str)
+        codes = column.cat.codes.to_numpy().astype(np.int64)
+        codes[codes < 0] = len(texts) - 1
+        names = sorted(set(texts[np.flatnonzero(np.bincount(codes, minlength=len(texts)))]))
+        recoded = pd.Index(names, dtype=object).get_indexer(texts)[codes]
+        return pd.Series(pd.Categorical.from_codes(recoded, categories=pd.Index(names, dtype=object)),
+                         index=column.index)
+    values = as_text(column)
+    return pd.Series(pd.Categorical(values, categories=sorted(set(values))), index=column.index)
+
+
+def _first_of_each(ids: pd.Series) -> np.ndarray:
+    """True for the first record of each subject (subjects compared as text)."""
+    return ~(ids if _is_text(ids) else as_text(ids)).duplicated().to_numpy()
+
+
+def _positions(keys: pd.Series, values: pd.Series) -> np.ndarray:
+    """For each of `values` (compared as text), its position in `keys` (distinct text), -1 when absent."""
+    if _is_text(keys) and _is_text(values):  # text and value agree: match the categories once
+        return common_positions(keys, values)
+    index = pd.Index(as_text(keys).to_numpy(dtype=object))
+    if is_categorical(values):
+        texts = np.append(category_texts(values.cat.categories), "nan")  # code -1 reads "nan", as astype(str)
+        return index.get_indexer(texts)[values.cat.codes.to_numpy()]
+    return index.get_indexer(as_text(values).to_numpy(dtype=object))
+
+
+def _unknown_subjects(adsl_ids: pd.Series, ids: pd.Series) -> list:
+    """sorted(set(ids) - set(adsl_ids)): the subjects of a dataset that ADSL does not have."""
+    if not (is_categorical(adsl_ids) and is_categorical(ids)):
+        return sorted(set(distinct(ids)) - set(distinct(adsl_ids)))
+    codes, adsl_codes = ids.cat.codes.to_numpy(), adsl_ids.cat.codes.to_numpy()
+    present = pd.unique(codes)
+    present = present[present >= 0]
+    in_adsl = np.zeros(len(adsl_ids.cat.categories), dtype=bool)  # the ADSL categories some subject has
+    in_adsl[adsl_codes[adsl_codes >= 0]] = True
+    position = category_positions(adsl_ids.cat.categories, ids.cat.categories)[present]
+    known = (position >= 0) & in_adsl[np.maximum(position, 0)]
+    unknown = list(ids.cat.categories.to_numpy(dtype=object)[present[~known]])
+    if (codes < 0).any() and not (adsl_codes < 0).any():
+        unknown.append(np.nan)
+    return sorted(unknown)
 
 
 def validate(spec: TrialSpec, data: TrialData, needs: dict[str, dict[str, set[str]]]) -> list[str]:
@@ -103,24 +189,24 @@ def validate(spec: TrialSpec, data: TrialData, needs: dict[str, dict[str, set[st
     adsl = data.frames.get("adsl")
     if adsl is not None and "USUBJID" in adsl.columns:
         problems.extend(_check_adsl(spec, data, needs, where))
-        subjects = set(adsl["USUBJID"])
         for name, frame in sorted(data.frames.items()):
             if name == "adsl" or "USUBJID" not in frame.columns:
                 continue
-            unknown = sorted(set(frame["USUBJID"]) - subjects)
+            unknown = _unknown_subjects(adsl["USUBJID"], frame["USUBJID"])
             if unknown:
                 problems.append(Problem(where(name, "USUBJID"),
                                         f"{len(unknown)} subject(s) not in ADSL: {_examples(unknown)}"))
     if adsl is not None:
         blank_arms: dict[tuple[str, str], list[str]] = {}  # (population, arm) -> analyses: one problem for all
+        populations: dict[tuple[str, str], pd.DataFrame] = {}  # (population, arm) -> its subjects, for all
         for analysis in spec.analyses:
             if analysis.id in incomplete:
                 continue
-            p, w = _check_analysis(analysis, spec, data, where, blank_arms)
+            p, w = _check_analysis(analysis, spec, data, where, blank_arms, populations)
             problems.extend(p)
             warnings.extend(w)
         for (flag, arm), ids in blank_arms.items():
-            blank = adsl.index[(adsl[flag] == "Y") & (as_text(adsl[arm]) == "")]
+            blank = adsl.index[(adsl[flag] == "Y").to_numpy() & _text_is(adsl[arm], [""])]
             problems.append(Problem(where("adsl", arm), f"{len(blank)} subject(s) of population {flag} have a blank "
                                     f"treatment ({_rows(blank)}) (analyses {', '.join(map(repr, ids))})"))
     warnings.extend(_control_characters(data, where))
@@ -137,7 +223,7 @@ def _check_adsl(spec, data, needs, where) -> list[Problem]:
         problems.append(Problem(where("adsl", "USUBJID"),
                                 f"{len(duplicated)} duplicate subject(s) (ADSL has one row per subject): "
                                 f"{_examples(duplicated)}"))
-    blank = adsl.index[as_text(adsl["USUBJID"]) == ""]
+    blank = adsl.index[_text_is(adsl["USUBJID"], [""])]
     if len(blank):
         problems.append(Problem(where("adsl", "USUBJID"), f"{len(blank)} row(s) with a blank USUBJID ({_rows(blank)})"))
     flags = {(a.population or spec.population).upper() for a in spec.analyses}
@@ -167,7 +253,8 @@ def _flag_problem(column: pd.Series, at: str, what: str, tag: str = "") -> Probl
 
 
 def _check_analysis(analysis: Analysis, spec: TrialSpec, data: TrialData, where,
-                    blank_arms: dict[tuple[str, str], list[str]]) -> tuple[list[Problem], list[str]]:
+                    blank_arms: dict[tuple[str, str], list[str]], populations: dict[tuple[str, str], pd.DataFrame]
+                    ) -> tuple[list[Problem], list[str]]:
     problems: list[Problem] = []
     warnings: list[str] = []
     tag = f"(analysis {analysis.id!r})"
@@ -181,11 +268,14 @@ def _check_analysis(analysis: Analysis, spec: TrialSpec, data: TrialData, where,
     arms: list[str] = []
     in_pop = None
     if arm in adsl.columns and flag in adsl.columns:
-        in_pop = adsl.loc[adsl[flag] == "Y", ["USUBJID", arm]].assign(_ARM=lambda f: as_text(f[arm]))
+        if (flag, arm) not in populations:
+            populations[flag, arm] = (adsl.loc[adsl[flag] == "Y", ["USUBJID", arm]]
+                                      .assign(_ARM=lambda f: _text_categorical(f[arm])))
+        in_pop = populations[flag, arm]
         if (in_pop["_ARM"] == "").any():
             blank_arms.setdefault((flag, arm), []).append(analysis.id)
             return problems, warnings
-        arms = sorted(set(in_pop["_ARM"]) - {""})
+        arms = sorted(set(distinct(in_pop["_ARM"])) - {""})
         if spec.reference_arm and arms and spec.reference_arm not in arms and analysis.type in (
                 "change_from_baseline", "time_to_event"):
             warnings.append(f"analysis {analysis.id!r}: reference arm {spec.reference_arm!r} is not among the arms "
@@ -203,88 +293,104 @@ def _check_analysis(analysis: Analysis, spec: TrialSpec, data: TrialData, where,
             problems.append(problem)
     if not (analysis.param and "PARAMCD" in frame.columns):
         return problems, warnings
-    used = ["USUBJID", "PARAMCD", "AVAL", "CHG", "BASE", "CNSR", "AVISIT", "AVISITN", "ABLFL", "ADY", "AWLO", "AWHI",
-            "DTYPE", *(v.upper() for v in analysis.where)]
-    records = frame.loc[as_text(frame["PARAMCD"]) == analysis.param, [c for c in dict.fromkeys(used) if c in frame]]
-    if records.empty:
+    read = declared(analysis, spec).get(name)  # the variables analyses of this type read
+    readable = {c for c in frame.columns if read is not None and c in read.all or c in ("USUBJID", "PARAMCD")}
+    rows = _text_is(frame["PARAMCD"], [analysis.param])  # the parameter's records (selected as late as possible)
+    if not rows.any():
         problems.append(Problem(where(name, "PARAMCD"), f"no records with PARAMCD = {analysis.param!r} {tag}; "
-                                f"values are {_examples(sorted(set(as_text(frame['PARAMCD']))))}"))
+                                f"values are {_examples(sorted(_texts(frame['PARAMCD'])))}"))
         return problems, warnings
     numeric_ok = True
     for variable in ("AVAL", "CHG", "BASE", "CNSR"):
-        if variable in records.columns and not pd.api.types.is_numeric_dtype(records[variable]):
-            text = records[variable][pd.to_numeric(records[variable], errors="coerce").isna()
-                                     & (records[variable] != "")]
+        if variable in readable and not pd.api.types.is_numeric_dtype(frame[variable]):
+            values = frame[variable][rows]
+            values = as_str(values) if is_categorical(values) else values
+            text = values[pd.to_numeric(values, errors="coerce").isna() & (values != "")]
             if variable in ("AVAL", "CNSR") or analysis.type == "change_from_baseline":
                 numeric_ok = False
             row = text.index[0] + 1 if len(text) else "?"
             problems.append(Problem(where(name, variable), f"must be numeric; row {row} holds "
                                     f"{text.iloc[0] if len(text) else ''!r} {tag}"))
     if analysis.type == "time_to_event":
-        problems.extend(_check_times(records, name, tag, where))
-    if analysis.type == "change_from_baseline" and analysis.visits and "AVISIT" in records.columns:
-        known = set(as_text(records["AVISIT"]))
+        problems.extend(_check_times(frame.loc[rows, [c for c in ("AVAL", "CNSR") if c in readable]], name, tag,
+                                     where))
+    if analysis.type == "change_from_baseline" and analysis.visits and "AVISIT" in readable:
+        known = _texts(frame["AVISIT"][rows])
         for visit in analysis.visits:
             if visit not in known:
+                visits = frame.loc[rows, [c for c in ("AVISIT", "AVISITN") if c in readable]]
                 problems.append(Problem(where(name, "AVISIT"), f"no {analysis.param} records at visit {visit!r} "
-                                        f"{tag}; visits are {_examples(_visit_order(records))}"))
+                                        f"{tag}; visits are {_examples(_visit_order(visits))}"))
     if problems or in_pop is None or not numeric_ok:
         return problems, warnings
-    p, w = _check_records(analysis, records, in_pop, arm, flag, name, tag, where)
+    p, w = _check_records(analysis, frame, rows, readable, in_pop, arm, flag, name, tag, where)
     return problems + p, warnings + w
 
 
-def _where_filter(analysis: Analysis, records: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """The records that pass the analysis's `where` (compared as text, as the analyses do) and its description."""
-    mask = pd.Series(True, index=records.index)
+def _where_filter(analysis: Analysis, frame: pd.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, str]:
+    """The `rows` that pass the analysis's `where` (compared as text, as the analyses do) and its description."""
+    mask = rows.copy()
     shown = []
     for variable, values in sorted(analysis.where.items()):
         wanted = [str(v) for v in (values if isinstance(values, list) else [values])]
-        column = records[variable.upper()]
+        column = frame[variable.upper()]
         if pd.api.types.is_numeric_dtype(column):
             numbers = pd.to_numeric(pd.Series(wanted), errors="coerce").dropna()
-            mask &= column.isin(list(numbers))
+            mask &= column.isin(list(numbers)).to_numpy()
         else:
-            mask &= column.astype(str).isin(wanted)
+            mask &= text_in(column, wanted)
         shown.append(f"{variable.upper()} in {_examples(wanted)}")
-    return records[mask], "; ".join(shown)
+    return mask, "; ".join(shown)
 
 
-def _check_records(analysis: Analysis, records: pd.DataFrame, in_pop: pd.DataFrame, arm: str, flag: str, name: str,
-                   tag: str, where) -> tuple[list[Problem], list[str]]:
-    """Checks on the records an analysis of a parameter will use: after `where`, of the population's subjects."""
+def _check_records(analysis: Analysis, frame: pd.DataFrame, rows: np.ndarray, readable: set[str],
+                   in_pop: pd.DataFrame, arm: str, flag: str, name: str, tag: str, where
+                   ) -> tuple[list[Problem], list[str]]:
+    """Checks on the records an analysis of a parameter will use (`rows` of `frame`): after `where`, of the
+    population's subjects. Only the columns a check reads are taken from the frame, and only for the records
+    it checks."""
     problems: list[Problem] = []
     warnings: list[str] = []
-    kept, filter_text = _where_filter(analysis, records)
-    if kept.empty and analysis.where:
+    kept, filter_text = _where_filter(analysis, frame, rows)
+    if not kept.any() and analysis.where:
         first = min(analysis.where).upper()
         return [Problem(where(name, first), f"no records with PARAMCD = {analysis.param!r} are left after the "
                         f"'where' filter ({filter_text}) {tag}")], warnings
-    subjects = (in_pop.loc[in_pop["_ARM"] != "", ["USUBJID", "_ARM"]].assign(_ID=lambda f: as_text(f["USUBJID"]))
-                .drop_duplicates("_ID"))  # duplicate subjects are an ADSL problem of their own
-    used = (kept.assign(_ID=as_text(kept["USUBJID"])).reset_index()
-            .merge(subjects[["_ID", "_ARM"]], on="_ID", how="inner").set_index("index"))
-    for value in sorted(set(subjects["_ARM"])):
-        if not (used["_ARM"] == value).any():
+    subjects = in_pop.loc[(in_pop["_ARM"] != "").to_numpy(), ["USUBJID", "_ARM"]]
+    subjects = subjects[_first_of_each(subjects["USUBJID"])]  # duplicate subjects are an ADSL problem of their own
+    # the records of the population's subjects, with their arm (an inner join on the subject, in record order)
+    position = _positions(subjects["USUBJID"], frame["USUBJID"])
+    used = kept & (position >= 0)
+    arm_of = subjects["_ARM"].array
+
+    def records(mask: np.ndarray, columns) -> pd.DataFrame:
+        return frame.loc[mask, [c for c in columns if c in readable]].assign(
+            _ARM=pd.Categorical.from_codes(arm_of.codes[position[mask]], dtype=arm_of.dtype))
+
+    with_records = np.bincount(arm_of.codes[position[used]], minlength=len(arm_of.categories)) > 0
+    for value in sorted(set(distinct(subjects["_ARM"]))):
+        if not with_records[arm_of.categories.get_loc(value)]:
             n = int((subjects["_ARM"] == value).sum())
             problems.append(Problem(where(name, "PARAMCD"), f"no records with PARAMCD = {analysis.param!r} for arm "
                                     f"{value!r} ({n} subject(s) of {arm} in population {flag}) {tag}; an arm without "
                                     f"records cannot be analysed (check the dataset and the 'where' filter)"))
-    if used.empty:
+    if not used.any():
         return problems, warnings
     if analysis.type == "time_to_event":
-        dup = used.index[used["USUBJID"].duplicated(keep=False)]
+        checked = records(used, ("USUBJID", "CNSR"))
+        dup = checked.index[checked["USUBJID"].duplicated(keep=False)]
         if len(dup):
-            first = used.loc[dup[0], "USUBJID"]
-            same = used.index[used["USUBJID"] == first]
+            first = checked.loc[dup[0], "USUBJID"]
+            same = checked.index[checked["USUBJID"] == first]
             problems.append(Problem(where(name, "USUBJID"), f"more than one record with PARAMCD = {analysis.param!r} "
-                                    f"for {used.loc[dup, 'USUBJID'].nunique()} subject(s), e.g. {first!r} "
+                                    f"for {checked.loc[dup, 'USUBJID'].nunique()} subject(s), e.g. {first!r} "
                                     f"({_rows(same)}) {tag}; select one record per subject with a 'where' filter"))
         elif not problems:
-            warnings.extend(_censoring_warnings(analysis, used))
-    if analysis.type == "change_from_baseline" and "AVISIT" in used.columns:
-        used = used.assign(_VISIT=as_text(used["AVISIT"]))
-        analysed = used[used["_VISIT"].isin(analysis.visits)] if analysis.visits else _post_baseline(used)
+            warnings.extend(_censoring_warnings(analysis, checked))
+    if analysis.type == "change_from_baseline" and "AVISIT" in readable:
+        at_visits = _text_is(frame["AVISIT"], analysis.visits) if analysis.visits else _post_baseline(frame, readable)
+        analysed = records(used & at_visits, ("USUBJID", "AVISIT", "CHG", "DTYPE", "ADY", "AWLO", "AWHI"))
+        analysed = analysed.assign(_VISIT=_text_column(analysed["AVISIT"]))
         dup = analysed.index[analysed.duplicated(["USUBJID", "_VISIT"], keep=False)]
         if len(dup):
             first = analysed.loc[dup[0]]
@@ -297,18 +403,19 @@ def _check_records(analysis: Analysis, records: pd.DataFrame, in_pop: pd.DataFra
     return problems, warnings
 
 
-def _post_baseline(records: pd.DataFrame) -> pd.DataFrame:
-    named = records[records["_VISIT"] != ""]
-    if "AVISITN" in named.columns and pd.api.types.is_numeric_dtype(named["AVISITN"]):
-        return named[named["AVISITN"] > 0]
-    if "ABLFL" in named.columns:
-        return named[named["ABLFL"].astype(str) != "Y"]
+def _post_baseline(frame: pd.DataFrame, readable: set[str]) -> np.ndarray:
+    """True for the records of a named post-baseline visit: AVISITN > 0, else ABLFL not Y."""
+    named = ~_text_is(frame["AVISIT"], [""])
+    if "AVISITN" in readable and pd.api.types.is_numeric_dtype(frame["AVISITN"]):
+        return named & (frame["AVISITN"] > 0).to_numpy()
+    if "ABLFL" in readable:
+        return named & ~text_in(frame["ABLFL"], ["Y"])
     return named
 
 
 def _censoring_warnings(analysis: Analysis, used: pd.DataFrame) -> list[str]:
     """The time-to-event analysis's own wording, so a build shows each warning once."""
-    events = (used["CNSR"] == 0).groupby(used["_ARM"]).sum()
+    events = (used["CNSR"] == 0).groupby(used["_ARM"], observed=True).sum()
     if events.sum() == 0:
         return [(f"analysis {analysis.id!r}: all subjects are censored (no events); medians, tests and hazard "
                  f"ratios are not estimable")]
@@ -324,7 +431,7 @@ def _window_warnings(analysis: Analysis, analysed: pd.DataFrame, name: str, tag:
     if "CHG" in analysed.columns:
         analysed = analysed[analysed["CHG"].notna()]
     if "DTYPE" in analysed.columns:  # derived records (LOCF ...) keep the study day of the record they copy
-        analysed = analysed[as_text(analysed["DTYPE"]) == ""]
+        analysed = analysed[_text_is(analysed["DTYPE"], [""])]
     day, low, high = (analysed[c] for c in columns)
     outside = analysed.index[(day < low) | (day > high)]  # a missing bound is an open window
     if not len(outside):
@@ -381,6 +488,17 @@ def _control_characters(data: TrialData, where) -> list[str]:
     for name, frame in sorted(data.frames.items()):
         for column in frame.columns:
             values = frame[column]
+            if is_categorical(values):  # loaded text: the distinct values are the categories
+                categories = values.cat.categories
+                if categories.inferred_type == "string" and not CONTROL.search("".join(categories)):
+                    continue  # one search of all the values at once; a value at a time only when one has some
+                hits = np.array([isinstance(v, str) and CONTROL.search(v) is not None for v in categories]
+                                + [False], dtype=bool)
+                bad = values.index[hits[values.cat.codes.to_numpy()]]
+                if len(bad):
+                    warnings.append(f"{where(name, column)}: {len(bad)} value(s) hold control characters "
+                                    f"({_rows(bad)}); the documents show each as \ufffd")
+                continue
             if values.dtype != object:
                 continue
             try:

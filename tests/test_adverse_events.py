@@ -52,7 +52,7 @@ def pilot_teae(pilot):
 def test_pilot_any_teae_matches_csr_table_14_5_01(pilot, pilot_teae):
     """CSR 14-5.01: 65 (75.6%), 77 (91.7%), 76 (90.5%)."""
     _, result = pilot
-    independent = pilot_teae.groupby("TRT01A")["USUBJID"].nunique()
+    independent = pilot_teae.groupby("TRT01A", observed=True)["USUBJID"].nunique()
     assert tuple(int(independent[a]) for a in ARMS) == (65, 77, 76)  # the data agree with the CSR
     assert result.evidence["N"] == {"Placebo": 86, "Xanomeline Low Dose": 84, "Xanomeline High Dose": 84, "Total": 254}
     assert result.evidence["overview"]["any"] == {"Placebo": 65, "Xanomeline Low Dose": 77,
@@ -66,7 +66,7 @@ def test_pilot_overview_rows_against_pandas(pilot, pilot_teae):
     t = pilot_teae
 
     def by_arm(mask):
-        counts = t[mask].groupby("TRT01A")["USUBJID"].nunique()
+        counts = t[mask].groupby("TRT01A", observed=True)["USUBJID"].nunique()
         out = {a: int(counts.get(a, 0)) for a in ARMS}
         out["Total"] = int(t[mask]["USUBJID"].nunique())
         return out
@@ -84,9 +84,9 @@ def test_pilot_overview_rows_against_pandas(pilot, pilot_teae):
 
 def test_pilot_every_soc_pt_cell_against_pandas(pilot, pilot_teae):
     _, result = pilot
-    soc = pilot_teae.groupby(["AEBODSYS", "TRT01A"])["USUBJID"].nunique()
-    pt = pilot_teae.groupby(["AEBODSYS", "AEDECOD", "TRT01A"])["USUBJID"].nunique()
-    soc_total = pilot_teae.groupby("AEBODSYS")["USUBJID"].nunique()
+    soc = pilot_teae.groupby(["AEBODSYS", "TRT01A"], observed=True)["USUBJID"].nunique()
+    pt = pilot_teae.groupby(["AEBODSYS", "AEDECOD", "TRT01A"], observed=True)["USUBJID"].nunique()
+    soc_total = pilot_teae.groupby("AEBODSYS", observed=True)["USUBJID"].nunique()
     entries = result.evidence["soc"]
     assert {e["soc"] for e in entries} == set(soc_total.index)
     for entry in entries:

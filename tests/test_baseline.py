@@ -74,7 +74,7 @@ def test_pilot_age_against_independent_pandas(pilot):
     adsl = data.frame("adsl")
     itt = adsl[adsl["ITTFL"] == "Y"]
     age = result.evidence["variables"]["AGE"]["groups"]
-    for arm, values in itt.groupby("TRT01P")["AGE"]:
+    for arm, values in itt.groupby("TRT01P", observed=True)["AGE"]:
         assert age[arm]["n"] == len(values)
         assert age[arm]["mean"] == pytest.approx(values.mean(), rel=1e-12)
         assert age[arm]["sd"] == pytest.approx(values.std(), rel=1e-12)

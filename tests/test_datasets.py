@@ -103,3 +103,23 @@ def test_missing_dataset_and_unknown_format_reported_together(tmp_path):
     text = str(info.value)
     assert "unknown dataset format '.sas7bdat'" in text
     assert "dataset 'adae' not found" in text and "dataset 'adsl' not found" in text
+
+
+def test_whitespace_list_is_what_str_strip_removes():
+    import sys
+
+    from dossier.text_columns import WHITESPACE
+
+    assert set(WHITESPACE) == {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
+
+
+def test_parquet_text_is_stripped_and_blank_for_null(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    values = [" A", "A", None, "B\u3000", "", "B", "C"] * 3  # "A" and " A" become one value, as do "B" and "B\u3000"
+    pq.write_table(pa.table({"usubjid": [f"S{i}" for i in range(len(values))], "x": values}), tmp_path / "adsl.parquet")
+    frame, _ = read_dataset(tmp_path / "adsl.parquet")
+    assert frame["X"].tolist() == [(v or "").strip() for v in values]
+    assert isinstance(frame["X"].dtype, pd.CategoricalDtype) and frame["X"].cat.categories.is_unique
+    assert list(frame.columns) == ["USUBJID", "X"]

@@ -48,7 +48,7 @@ def pilot():
 
 
 def by_arm(frame: pd.DataFrame, mask: pd.Series) -> dict[str, int]:
-    counts = frame[mask].groupby("TRT01P").size()
+    counts = frame[mask].groupby("TRT01P", observed=True).size()
     return {**{a: int(counts.get(a, 0)) for a in ARMS}, "Total": int(mask.sum())}
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import common
+from dossier.analyses import Variables, common, required_of
 from dossier.analyses.baseline import (
     ARM,
     MAX_PORTRAIT_COLUMNS,
@@ -47,16 +47,22 @@ OVERVIEW = {
 }
 OPTIONAL = ("AEREL", "AESER", "AESEV", "AEACN", "AEOUT", "AESDTH")
 SUBJECT = "__SUBJECT__"  # a record's subject: position in the population subjects frame
+DENSE_PAIRS = 1 << 26  # distinct (key, subject) pairs are found with a flag array up to this many possible pairs
 
 
 def dataset_name(analysis: Analysis) -> str:
     return (analysis.dataset or DEFAULT_DATASET).lower()
 
 
-def required(analysis: Analysis, trial: TrialSpec) -> dict[str, set[str]]:
+def variables(analysis: Analysis, trial: TrialSpec) -> dict[str, Variables]:
+    """ADSL: population and arm (optional: `<ARM>N`); ADAE: NEEDED and `where` (optional: OPTIONAL)."""
     s = common.setting(analysis, trial)
-    records = set(NEEDED) | {name for name, _ in s.where}
-    return {"adsl": {"USUBJID", s.population, s.arm}, dataset_name(analysis): records}
+    records = Variables.of([*NEEDED, *(name for name, _ in s.where)], OPTIONAL)
+    return {"adsl": Variables.of(["USUBJID", s.population, s.arm], [s.arm + "N"]), dataset_name(analysis): records}
+
+
+def required(analysis: Analysis, trial: TrialSpec) -> dict[str, set[str]]:
+    return required_of(variables(analysis, trial))
 
 
 def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult:
@@ -149,7 +155,10 @@ def _title(key: str, analysis: Analysis) -> Term:
 def value_is(column: pd.Series, test: Callable[[str], bool]) -> pd.Series:
     """`test` applied to each value stripped and upper-cased ("" for missing), evaluated once per
     distinct value (ADAE columns hold few distinct values in many records)."""
-    codes, uniques = pd.factorize(column)
+    if common.is_categorical(column):  # the categories are the distinct values
+        codes, uniques = column.cat.codes.to_numpy(), column.cat.categories
+    else:
+        codes, uniques = pd.factorize(column)
     normal = ["" if pd.isna(u) else str(u).strip().upper() for u in uniques]
     hits = np.array([bool(test(v)) for v in normal] + [bool(test(""))], dtype=bool)  # code -1 (missing) -> last
     return pd.Series(hits[codes], index=column.index)
@@ -160,10 +169,18 @@ def _blank(value: str) -> bool:
 
 
 def _text(column: pd.Series) -> pd.Series:
-    """Stripped text, "" for missing (frames from datasets.load already are; toy frames may not be)."""
-    codes, uniques = pd.factorize(column)
+    """Stripped text, "" for missing (frames from datasets.load already are; toy frames may not be); a
+    Categorical stays one (with the cleaned texts as categories)."""
+    if common.is_categorical(column):
+        codes, uniques = column.cat.codes.to_numpy(), column.cat.categories
+    else:
+        codes, uniques = pd.factorize(column)
     normal = np.array(["" if pd.isna(u) else str(u).strip() for u in uniques] + [""], dtype=object)
-    return pd.Series(normal[codes], index=column.index)
+    if not common.is_categorical(column):
+        return pd.Series(normal[codes], index=column.index)
+    merged, texts = pd.factorize(normal)  # values that clean to the same text become one category
+    return pd.Series(pd.Categorical.from_codes(merged[codes], categories=pd.Index(texts, dtype=object)),
+                     index=column.index)
 
 
 def related(aerel: pd.Series) -> pd.Series:
@@ -195,14 +212,14 @@ def _events(ae: pd.DataFrame, adsl: pd.DataFrame, subjects: pd.DataFrame, where,
     """Treatment-emergent records of population subjects passing `where`: AEBODSYS, AEDECOD and the
     usable optional variables, with SUBJECT = the subject's position in `subjects`; and the number
     of records (of the whole dataset) whose USUBJID is not in ADSL."""
-    row_of = pd.Index(adsl["USUBJID"]).get_indexer(ae["USUBJID"])  # ADSL row of each record, -1 unknown
+    row_of = common.positions(adsl["USUBJID"], ae["USUBJID"])  # ADSL row of each record, -1 unknown
     unknown = int((row_of < 0).sum())
     subject_of_row = np.full(len(adsl), -1, dtype=np.int64)
-    subject_of_row[pd.Index(adsl["USUBJID"]).get_indexer(subjects["USUBJID"])] = np.arange(len(subjects))
+    subject_of_row[common.positions(adsl["USUBJID"], subjects["USUBJID"])] = np.arange(len(subjects))
     subject = np.where(row_of >= 0, subject_of_row[row_of], -1)
     keep = value_is(ae["TRTEMFL"], lambda x: x == "Y").to_numpy() & (subject >= 0)
     columns = list(dict.fromkeys(["AEBODSYS", "AEDECOD", *sorted(usable), *(name for name, _ in where)]))
-    records = ae.loc[keep, columns].assign(**{SUBJECT: subject[keep]})
+    records = common.take_rows(ae, keep, columns).assign(**{SUBJECT: subject[keep]})
     records = common.apply_where(records, where)
     records = records.assign(AEBODSYS=_text(records["AEBODSYS"]), AEDECOD=_text(records["AEDECOD"]))
     return records, unknown
@@ -220,7 +237,9 @@ class _Counter:
 
     def subjects(self, mask: np.ndarray) -> dict[str, int]:
         """Distinct subjects among the records where `mask` is True."""
-        distinct = pd.unique(self.subject[mask])
+        seen = np.zeros(self.n_subjects, dtype=bool)
+        seen[self.subject[mask]] = True
+        distinct = np.flatnonzero(seen)
         per_arm = np.bincount(self.arm_of[distinct], minlength=len(self.arms))
         out = {arm: int(per_arm[i]) for i, arm in enumerate(self.arms)}
         if self.show_total:
@@ -229,7 +248,13 @@ class _Counter:
 
     def by_key(self, key: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
         """(n_keys x arms matrix, totals): distinct subjects per integer key (0 .. n_keys-1)."""
-        pairs = pd.unique(key.astype(np.int64) * self.n_subjects + self.subject)
+        pair = key.astype(np.int64) * self.n_subjects + self.subject
+        if n_keys * self.n_subjects <= DENSE_PAIRS:  # one flag per possible pair: no hashing
+            seen = np.zeros(n_keys * self.n_subjects, dtype=bool)
+            seen[pair] = True
+            pairs = np.flatnonzero(seen)
+        else:
+            pairs = pd.unique(pair)
         k, subject = pairs // self.n_subjects, pairs % self.n_subjects
         n_arms = len(self.arms)
         matrix = np.bincount(k * n_arms + self.arm_of[subject], minlength=n_keys * n_arms).reshape(n_keys, n_arms)
@@ -262,6 +287,7 @@ def _soc_pt(events: pd.DataFrame, counter: _Counter, groups: tuple[str, ...], n_
         return [], []
     soc_code, soc_names = pd.factorize(events["AEBODSYS"])
     pt_code, pt_names = pd.factorize(events["AEDECOD"])
+    soc_names, pt_names = np.asarray(soc_names, dtype=object), np.asarray(pt_names, dtype=object)
     pair_code, pairs = pd.factorize(soc_code.astype(np.int64) * len(pt_names) + pt_code)
     pair_index = pd.MultiIndex.from_arrays([soc_names[pairs // len(pt_names)], pt_names[pairs % len(pt_names)]],
                                            names=["AEBODSYS", "AEDECOD"])

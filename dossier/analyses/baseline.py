@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import common
+from dossier.analyses import Variables, common, required_of
 from dossier.datasets import TrialData
 from dossier.errors import AnalysisError
 from dossier.model import AnalysisResult, Cell, Count, Label, MeanSD, Number, Range, Row, Table, Term, Text
@@ -28,11 +28,17 @@ QUANTILE_METHOD = "averaged_inverted_cdf"  # = SAS PROC UNIVARIATE QNTLDEF=5 (th
 MAX_PORTRAIT_COLUMNS = 5  # more data columns than this -> landscape
 
 
-def required(analysis: Analysis, trial: TrialSpec) -> dict[str, set[str]]:
+def variables(analysis: Analysis, trial: TrialSpec) -> dict[str, Variables]:
+    """ADSL: population, arm, the summarised variables and `where`; optional: the numeric codes `<VAR>N`
+    (level order) and `<ARM>N` (arm order)."""
     s = common.setting(analysis, trial)
-    variables = {"USUBJID", s.population, s.arm} | {v.upper() for v in analysis.variables}
-    variables |= {name for name, _ in s.where}
-    return {"adsl": variables}
+    names = [v.upper() for v in analysis.variables]
+    required = {"USUBJID", s.population, s.arm, *names, *(name for name, _ in s.where)}
+    return {"adsl": Variables.of(required, [s.arm + "N", *(v + "N" for v in names)])}
+
+
+def required(analysis: Analysis, trial: TrialSpec) -> dict[str, set[str]]:
+    return required_of(variables(analysis, trial))
 
 
 def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult:
@@ -164,7 +170,7 @@ def _code_key(value) -> float:
 
 def _categorical(subjects: pd.DataFrame, name: str, label: str, arms: tuple[str, ...], show_total: bool,
                  n_by_group: dict[str, int]) -> tuple[list[Row], dict]:
-    values = subjects[name].astype(str)
+    values = common.as_str(subjects[name])
     codes = subjects[name + "N"] if name + "N" in subjects.columns else None
     levels = level_order(values, codes)
     counts = pd.crosstab(values, subjects[ARM]).reindex(index=levels + [""], columns=list(arms), fill_value=0)
@@ -224,7 +230,7 @@ def as_text(column: pd.Series) -> pd.Series:
         names = {v: "" if pd.isna(v) else (str(int(v)) if float(v).is_integer() else repr(float(v)))
                  for v in column.unique()}
         return column.map(names).astype(object)
-    return column.astype(str)
+    return common.as_str(column)
 
 
 def adsl_subjects(analysis: Analysis, data: TrialData, population: str | None, arm: str, reference: str | None,

@@ -17,7 +17,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import common
+from dossier.analyses import Variables, common, required_of
 from dossier.analyses import stats as st
 from dossier.datasets import TrialData
 from dossier.errors import AnalysisError
@@ -39,6 +39,7 @@ from dossier.model import (
 from dossier.spec import Analysis, TrialSpec
 
 RECORD_VARIABLES = ("USUBJID", "PARAMCD", "AVISIT", "AVAL", "BASE", "CHG")
+WINDOW_VARIABLES = ("ADY", "AWLO", "AWHI", "DTYPE")  # read by dossier.validate's analysis-window check
 MCID_TOLERANCE = 1e-9  # CHG computed as AVAL - BASE in floating point (e.g. 4.999999999 for 5)
 WIDE_ARMS = 5
 
@@ -48,10 +49,15 @@ def covariates_of(analysis: Analysis) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c.upper() for c in chosen))
 
 
-def required(analysis: Analysis, trial: TrialSpec) -> dict[str, set[str]]:
+def variables(analysis: Analysis, trial: TrialSpec) -> dict[str, Variables]:
+    """Records: RECORD_VARIABLES and `where`; ADSL: population and arm. Covariates and the dose variable are
+    required where their ADaM name places them (st.declared_location) and optional in both datasets: at run
+    time the records' own column is used when present, else ADSL's. Optional too: `<ARM>N` (arm order),
+    PARAM (label), AVISITN and ABLFL (visit order, post-baseline visits), and ADY, AWLO, AWHI and DTYPE
+    (validation's analysis-window check)."""
     s = common.setting(analysis, trial)
     dataset = (analysis.dataset or "").lower()
-    record = set(RECORD_VARIABLES) | {name for name, _ in s.where}
+    record = {*RECORD_VARIABLES, *(name for name, _ in s.where)}
     adsl = {"USUBJID", s.population, s.arm}
     extra = list(covariates_of(analysis)) + ([analysis.dose_response.upper()] if analysis.dose_response else [])
     for variable in extra:
@@ -60,7 +66,14 @@ def required(analysis: Analysis, trial: TrialSpec) -> dict[str, set[str]]:
             record.add(variable)
         elif location == "adsl":
             adsl.add(variable)
-    return {"adsl": adsl, dataset: record} if dataset else {"adsl": adsl}
+    declared = {"adsl": Variables.of(adsl, [s.arm + "N", *extra])}
+    if dataset:
+        declared[dataset] = Variables.of(record, ["PARAM", "AVISITN", "ABLFL", *extra, *WINDOW_VARIABLES])
+    return declared
+
+
+def required(analysis: Analysis, trial: TrialSpec) -> dict[str, set[str]]:
+    return required_of(variables(analysis, trial))
 
 
 # ------------------------------------------------------------------------------------------ run
@@ -74,18 +87,19 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
     subjects, arms, w = st.population_subjects(analysis, adsl, s)
     notes += w
 
+    covariates = covariates_of(analysis)
+    dose = analysis.dose_response.upper() if analysis.dose_response else None
     records = st.population_records(data.frame(name), analysis, name, s, subjects, RECORD_VARIABLES,
-                                    ("AVAL", "BASE", "CHG"))
+                                    ("AVAL", "BASE", "CHG"), read=["PARAM", "AVISITN", "ABLFL", *covariates,
+                                                                   *([dose] if dose else [])])
     if pd.api.types.is_numeric_dtype(records["AVISIT"]):  # e.g. a CSV with visit numbers as AVISIT
         records = records.assign(AVISIT=records["AVISIT"].map(_visit_text))
     param_label = st.param_label(records, analysis)
     decimals = st.recorded_decimals(records["AVAL"])
     visits = _visits(records, analysis, name)
-    records = records[records["AVISIT"].astype(str).isin(visits)]
+    records = records[common.text_in(records["AVISIT"], visits)]
     _check_one_record(records, analysis, name)
 
-    covariates = covariates_of(analysis)
-    dose = analysis.dose_response.upper() if analysis.dose_response else None
     records = st.attach_subject_variables(records, [*covariates, *([dose] if dose else [])], adsl, analysis, name)
     if dose and not pd.api.types.is_numeric_dtype(records[dose]):
         raise AnalysisError(f"analysis {analysis.id!r}: dose_response variable {dose} must be numeric "
@@ -152,29 +166,36 @@ def _natural_key(text: str) -> list:
 
 
 def _visit_order(records: pd.DataFrame) -> list[str]:
-    names = records["AVISIT"].astype(str)
+    """The visits (AVISIT as text) by their smallest AVISITN (when numeric), then by name."""
+    visit = records["AVISIT"]
     if "AVISITN" in records.columns and pd.api.types.is_numeric_dtype(records["AVISITN"]):
-        first = records.assign(_V=names).groupby("_V")["AVISITN"].min()
+        if common.is_categorical(visit):  # the smallest AVISITN per category, named by the category's text
+            texts = [str(c) for c in visit.cat.categories] + ["nan"]  # code -1 reads "nan", as astype(str)
+            by_code = records["AVISITN"].groupby(visit.cat.codes.to_numpy()).min()
+            first = pd.Series(by_code.to_numpy(), index=[texts[c] for c in by_code.index])
+        else:
+            first = records.assign(_V=visit.astype(str)).groupby("_V")["AVISITN"].min()
         return sorted(first.index, key=lambda v: (np.inf if pd.isna(first[v]) else first[v], _natural_key(v)))
-    return sorted(set(names), key=_natural_key)
+    return sorted(common.text_set(visit), key=_natural_key)
 
 
 def _visits(records: pd.DataFrame, analysis: Analysis, dataset: str) -> list[str]:
-    named = records[records["AVISIT"].astype(str) != ""]
+    named = ~common.text_in(records["AVISIT"], [""])
     if analysis.visits:
-        known = set(named["AVISIT"].astype(str))
+        known = common.text_set(records["AVISIT"][named])
         missing = [v for v in analysis.visits if v not in known]
         if missing:
             raise AnalysisError(f"analysis {analysis.id!r}: {dataset} has no AVISIT = {st.listing(missing)} records "
                                 f"with PARAMCD = {analysis.param!r} in the population (visits: "
-                                f"{st.listing(_visit_order(named))})", where=f"dataset {dataset}")
+                                f"{st.listing(_visit_order(records[named]))})", where=f"dataset {dataset}")
         return list(dict.fromkeys(analysis.visits))
-    if "AVISITN" in named.columns and pd.api.types.is_numeric_dtype(named["AVISITN"]):
-        post = named[named["AVISITN"] > 0]
-    elif "ABLFL" in named.columns:
-        post = named[named["ABLFL"].astype(str) != "Y"]
+    if "AVISITN" in records.columns and pd.api.types.is_numeric_dtype(records["AVISITN"]):
+        post = named & (records["AVISITN"] > 0).to_numpy()
+    elif "ABLFL" in records.columns:
+        post = named & ~common.text_in(records["ABLFL"], ["Y"])
     else:
         post = named
+    post = records.loc[post, [c for c in ("AVISIT", "AVISITN") if c in records.columns]]
     if post.empty:
         raise AnalysisError(f"analysis {analysis.id!r}: {dataset} has no post-baseline AVISIT with PARAMCD = "
                             f"{analysis.param!r} (AVISITN > 0 or ABLFL != 'Y'); name the visits with 'visits:'",
@@ -198,7 +219,7 @@ def _check_one_record(records: pd.DataFrame, analysis: Analysis, dataset: str) -
 
 def _summaries(analysed: pd.DataFrame, arm: str, level: float) -> pd.DataFrame:
     """One row per (AVISIT, arm) with the descriptive statistics of subjects with a non-missing CHG."""
-    grouped = analysed.groupby(["AVISIT", arm], sort=False)
+    grouped = analysed.groupby(["AVISIT", arm], sort=False, observed=True)
     out = grouped.agg(
         n=("CHG", "size"), baseline_mean=("BASE", "mean"), baseline_sd=("BASE", "std"),
         mean=("AVAL", "mean"), sd=("AVAL", "std"), mean_change=("CHG", "mean"), sd_change=("CHG", "std"),
@@ -250,7 +271,7 @@ def _design(frame: pd.DataFrame, leading: list[tuple[str, np.ndarray]], covariat
             columns.append(values.to_numpy(dtype=float))
             names.append(cov)
         else:
-            codes, levels = pd.factorize(values.astype(str), sort=True)
+            codes, levels = pd.factorize(common.as_str(values), sort=True)
             if len(levels) > 1:
                 columns.append((codes[:, None] == np.arange(1, len(levels))).astype(float))
                 names.extend(f"{cov}={level}" for level in levels[1:])
@@ -261,8 +282,6 @@ def _design(frame: pd.DataFrame, leading: list[tuple[str, np.ndarray]], covariat
 def _ancova(at_visit: pd.DataFrame, arm: str, arms: tuple[str, ...], reference: str, covariates: tuple[str, ...],
             level: float, analysis: Analysis, visit: str, notes: list[str]) -> dict:
     """ANCOVA of CHG on arm + covariates at one visit: LS means and differences vs the reference."""
-    from scipy import stats as sps
-
     empty: dict = {"lsmeans": {}, "comparisons": [], "dose_response": None}
     keep = np.ones(len(at_visit), dtype=bool)
     for cov in covariates:
@@ -287,7 +306,7 @@ def _ancova(at_visit: pd.DataFrame, arm: str, arms: tuple[str, ...], reference: 
     if fit.dropped:
         notes.append(f"analysis {analysis.id!r}: {visit}: covariate term(s) {', '.join(fit.dropped)} are constant or "
                      f"collinear in the ANCOVA and were dropped")
-    q = sps.t.ppf(0.5 + level / 2, fit.df)
+    q = st.t_quantile(0.5 + level / 2, fit.df)
     arm_cols = [fit.names.index(a) for a in others]
     lsmeans: dict[str, tuple[float, float]] = {}
     for a in present:  # predictions with every analysed subject set to arm `a`, averaged
@@ -299,7 +318,7 @@ def _ancova(at_visit: pd.DataFrame, arm: str, arms: tuple[str, ...], reference: 
     comparisons = []
     for a in others:
         diff, se = fit.coefficient(a)
-        p = 2 * sps.t.sf(abs(diff / se), fit.df) if se > 0 else np.nan
+        p = 2 * st.t_sf(abs(diff / se), fit.df) if se > 0 else np.nan
         comparisons.append({"group": a, "reference": reference, "difference": common.finite_or_none(diff),
                             "se": common.finite_or_none(se),
                             "ci": st.floats([diff - q * se, diff + q * se]), "p": common.finite_or_none(p)})
@@ -309,8 +328,6 @@ def _ancova(at_visit: pd.DataFrame, arm: str, arms: tuple[str, ...], reference: 
 def _dose_response(at_visit: pd.DataFrame, dose: str, covariates: tuple[str, ...], analysis: Analysis, visit: str,
                    notes: list[str]) -> dict | None:
     """Test of a linear trend in CHG with the numeric dose (in place of the arm factor), adjusted for covariates."""
-    from scipy import stats as sps
-
     frame = at_visit[at_visit[dose].notna()]
     X, names, keep = _design(frame, [(dose, frame[dose].to_numpy())], covariates)
     varies = len(X) > 0 and np.ptp(X[:, 0]) > 0
@@ -320,7 +337,7 @@ def _dose_response(at_visit: pd.DataFrame, dose: str, covariates: tuple[str, ...
                      f"{dose} takes one value)")
         return None
     slope, se = fit.coefficient(dose)
-    p = 2 * sps.t.sf(abs(slope / se), fit.df) if se > 0 else np.nan
+    p = 2 * st.t_sf(abs(slope / se), fit.df) if se > 0 else np.nan
     return {"variable": dose, "slope": common.finite_or_none(slope), "p": common.finite_or_none(p)}
 
 
@@ -329,7 +346,7 @@ def _responders(analysed: pd.DataFrame, visits: list[str], arms: tuple[str, ...]
     tol = MCID_TOLERANCE * max(1.0, abs(mcid))
     chg = analysed["CHG"]
     hit = chg >= mcid - tol if improvement == "increase" else chg <= -mcid + tol
-    counts = analysed.assign(_R=hit.astype(int)).groupby(["AVISIT", arm])["_R"].agg(["sum", "size"])
+    counts = analysed.assign(_R=hit.astype(int)).groupby(["AVISIT", arm], observed=True)["_R"].agg(["sum", "size"])
     out: dict[str, dict] = {}
     for visit in visits:
         per_arm = {}
@@ -421,7 +438,8 @@ def _responders_table(analysis: Analysis, param_label: str, visits, arms, arm_n,
                          *(Range(None if x["ci"][0] is None else 100 * x["ci"][0],
                                  None if x["ci"][1] is None else 100 * x["ci"][1], 1) for x in per_arm)), level=1))
     key = "cfb_responder_increase" if analysis.improvement == "increase" else "cfb_responder_decrease"
-    title = Term("cfb_responders_title", (("param", param_label),))
+    title = (Term("cfb_responders_title_of", (("title", Text(analysis.title)),)) if analysis.title
+             else Term("cfb_responders_title", (("param", param_label),)))
     footnotes = (Term(key, (("mcid", float(analysis.mcid)),)), Term("cfb_footnote_responders"))
     return Table(key=f"{analysis.id}-responders", title=title, columns=_header(arms, arm_n), rows=tuple(rows),
                  footnotes=footnotes, wide=k > WIDE_ARMS)
@@ -430,7 +448,7 @@ def _responders_table(analysis: Analysis, param_label: str, visits, arms, arm_n,
 def _profile(analysis: Analysis, title, records: pd.DataFrame, visits, arms, evidence, level) -> Figure:
     positions = [float(i + 1) for i in range(len(visits))]
     if "AVISITN" in records.columns and pd.api.types.is_numeric_dtype(records["AVISITN"]):
-        codes = records.groupby("AVISIT")["AVISITN"].agg(["min", "max"])
+        codes = records.groupby("AVISIT", observed=True)["AVISITN"].agg(["min", "max"])
         candidate = [codes.loc[v, "min"] if v in codes.index and codes.loc[v, "min"] == codes.loc[v, "max"]
                      else np.nan for v in visits]
         if all(np.isfinite(candidate)) and len(set(candidate)) == len(candidate) and candidate == sorted(candidate):

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
-from dossier.analyses import common
+from dossier.analyses import Variables, common, required_of
 from dossier.analyses.baseline import (
     ARM,
     MAX_PORTRAIT_COLUMNS,
@@ -41,14 +42,24 @@ REASON_VARIABLES = ("DCSREAS", "DCDECOD")
 STATUS_VARIABLES = ("EOSSTT", "DCDECOD", "DISCONFL")
 
 
-def required(analysis: Analysis, trial: TrialSpec) -> dict[str, set[str]]:
-    variables = {"USUBJID"} | {name for name, _ in common.setting(analysis, trial).where}
-    variables |= {v.upper() for v in analysis.variables}
+def variables(analysis: Analysis, trial: TrialSpec) -> dict[str, Variables]:
+    """ADSL: the analysis's own population, arm, `variables` and `where`; optional: the default
+    population flags, arm variables (actual and planned, with their `<ARM>N` codes), end-of-study status
+    and reason variables, and the trial's population and arm (which validation checks)."""
+    required = {"USUBJID", *(name for name, _ in common.setting(analysis, trial).where)}
+    required |= {v.upper() for v in analysis.variables}
     if analysis.population:
-        variables.add(analysis.population.upper())
+        required.add(analysis.population.upper())
     if analysis.arm:
-        variables.add(analysis.arm.upper())
-    return {"adsl": variables}
+        required.add(analysis.arm.upper())
+    arms = {trial.arm.upper(), planned_arm(trial.arm.upper()), *([analysis.arm.upper()] if analysis.arm else [])}
+    optional = {"RANDFL", "ITTFL", "SAFFL", trial.population.upper(), *STATUS_VARIABLES, *REASON_VARIABLES,
+                *arms, *(a + "N" for a in arms)}
+    return {"adsl": Variables.of(required, optional)}
+
+
+def required(analysis: Analysis, trial: TrialSpec) -> dict[str, set[str]]:
+    return required_of(variables(analysis, trial))
 
 
 def planned_arm(arm: str) -> str:
@@ -83,9 +94,12 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
     show_total = len(arms) >= 2
     groups = arms + ((TOTAL,) if show_total else ())
 
+    arm_of = pd.Index(list(arms)).get_indexer(subjects[ARM])  # each subject's arm, by position in `arms`
+
     def counts(mask: pd.Series) -> dict[str, int]:
-        per_arm = subjects.loc[mask, ARM].value_counts().reindex(list(arms), fill_value=0)
-        out = {a: int(n) for a, n in per_arm.items()}
+        chosen = arm_of[np.asarray(mask, dtype=bool)]
+        per_arm = np.bincount(chosen[chosen >= 0], minlength=len(arms))
+        out = {a: int(n) for a, n in zip(arms, per_arm)}
         if show_total:
             out[TOTAL] = int(mask.sum())
         return out
@@ -139,7 +153,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
         if unknown.any():
             rows["status_missing"] = counts(unknown)
             labels["status_missing"] = Term("disposition_status_missing")
-            odd = sorted(set(subjects.loc[unknown, source].astype(str)) - {""})
+            odd = sorted(common.text_set(subjects.loc[unknown, source]) - {""})
             warnings.append(f"analysis {analysis.id!r}: {int(unknown.sum())} subject(s) have a blank "
                             + (f"or unrecognised ({', '.join(odd)}) " if odd else "")
                             + f"{source} in dataset adsl; shown as status not recorded")
@@ -150,8 +164,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
         if status is not None:
             omitted.append(("disposition_reasons", " / ".join(REASON_VARIABLES)))
     elif discontinued.any():
-        reason = subjects[reason_var].astype(str).str.strip()
-        reason = reason.mask(reason.str.upper() == "COMPLETED", "")
+        reason = common.text_map(subjects[reason_var], _reason)
         table = pd.crosstab(reason[discontinued], subjects.loc[discontinued, ARM]).reindex(
             columns=list(arms), fill_value=0)
         table[TOTAL] = table.sum(axis=1)
@@ -194,7 +207,13 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
 
 
 def _upper(column: pd.Series) -> pd.Series:
-    return column.astype(str).str.strip().str.upper()
+    return common.text_map(column, lambda text: text.strip().upper())
+
+
+def _reason(text: str) -> str:
+    """A discontinuation reason as shown: stripped; "COMPLETED" (any case) is no reason."""
+    text = text.strip()
+    return "" if text.upper() == "COMPLETED" else text
 
 
 def _variables(analysis: Analysis, data: TrialData, adsl: pd.DataFrame) -> tuple[list[str], str | None]:

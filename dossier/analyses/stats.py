@@ -1,7 +1,11 @@
 """Small statistical and data helpers shared by the change-from-baseline and time-to-event analyses.
 
 Everything here is vectorised over numpy arrays. scipy is imported inside the functions that use it, so
-that importing the analysis modules (as `dossier check` does, for their `required()`) stays cheap.
+that importing the analysis modules (as `dossier check` does, for their `variables()`) stays cheap. The
+t and binomial functions call the scipy.special functions that scipy.stats itself evaluates (t.ppf is
+stdtrit, t.sf is stdtr, binomtest's exact interval is a brentq root of the binomial sf/cdf), so they give
+scipy.stats' numbers to the last bit (tests/test_stats_special.py) without importing scipy.stats (0.6 s),
+which `dossier check` then never does.
 """
 
 from __future__ import annotations
@@ -25,36 +29,61 @@ MAX_LISTED = 8
 # ---------------------------------------------------------------- statistics
 
 
+def t_quantile(q, df):
+    """Quantile of Student's t with `df` degrees of freedom (= scipy.stats.t.ppf(q, df) for 0 < q < 1)."""
+    from scipy.special import stdtrit
+
+    return stdtrit(df, q)
+
+
+def t_sf(x, df):
+    """Survival function of Student's t (= scipy.stats.t.sf(x, df))."""
+    from scipy.special import stdtr
+
+    return stdtr(df, -x)
+
+
 def t_interval(mean: np.ndarray, sd: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     """Two-sided t-based CI of a mean: mean +/- t(1 - alpha/2, n - 1) * sd / sqrt(n); NaN when n < 2."""
-    from scipy import stats as sps
-
     mean, sd, n = (np.asarray(x, dtype=float) for x in (mean, sd, n))
     df = np.where(n >= 2, n - 1, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        half = sps.t.ppf(0.5 + level / 2, df) * sd / np.sqrt(n)
+        half = t_quantile(0.5 + level / 2, df) * sd / np.sqrt(n)
     return mean - half, mean + half
 
 
 def one_sample_t_p(mean: np.ndarray, sd: np.ndarray, n: np.ndarray) -> np.ndarray:
     """Two-sided p of the one-sample t-test of mean = 0 (the paired t-test of change = 0)."""
-    from scipy import stats as sps
-
     mean, sd, n = (np.asarray(x, dtype=float) for x in (mean, sd, n))
     with np.errstate(invalid="ignore", divide="ignore"):
         t = mean / (sd / np.sqrt(n))
-        p = 2 * sps.t.sf(np.abs(t), np.where(n >= 2, n - 1, np.nan))
+        p = 2 * t_sf(np.abs(t), np.where(n >= 2, n - 1, np.nan))
     return np.where((n >= 2) & (sd > 0), p, np.nan)
 
 
 def clopper_pearson(k: int, n: int, level: float) -> tuple[float | None, float | None]:
-    """Exact (Clopper-Pearson) CI of a binomial proportion; (None, None) when n = 0."""
-    from scipy import stats as sps
+    """Exact (Clopper-Pearson) CI of a binomial proportion; (None, None) when n = 0.
 
+    scipy.stats.binomtest(k, n).proportion_ci(level, method="exact") computed its way: each limit is
+    brentq's root in [0, 1] of the binomial sf(k - 1) (lower) or cdf(k) (upper), clipped to [0, 1], minus
+    alpha/2, with the same scipy.special functions; a scipy without them gets binomtest itself."""
     if n <= 0:
         return None, None
-    ci = sps.binomtest(int(k), int(n)).proportion_ci(confidence_level=level, method="exact")
-    return float(ci.low), float(ci.high)
+    k, n = int(k), int(n)
+    try:
+        from scipy.optimize import brentq
+        from scipy.special._ufuncs import _binom_cdf, _binom_sf
+    except ImportError:  # pragma: no cover - another scipy layout: its own implementation
+        from scipy import stats as sps
+
+        ci = sps.binomtest(k, n).proportion_ci(confidence_level=level, method="exact")
+        return float(ci.low), float(ci.high)
+    if not 0 <= k <= n:
+        raise ValueError(f"k ({k}) must be an integer in 0 .. n ({n})")
+    alpha = (1 - level) / 2
+    low = 0.0 if k == 0 else brentq(lambda p: float(np.clip(_binom_sf(float(k - 1), float(n), p), 0, 1)) - alpha, 0, 1)
+    high = 1.0 if k == n else brentq(lambda p: float(np.clip(_binom_cdf(float(k), float(n), p), 0, 1)) - alpha, 0, 1)
+    return float(low), float(high)
 
 
 def level_percent(level: float) -> int | float:
@@ -198,43 +227,49 @@ def population_subjects(analysis: Analysis, adsl: pd.DataFrame, setting: common.
     Columns kept: USUBJID, the arm, `<ARM>N` when present, and `extra` ADSL variables.
     """
     require_columns(adsl, "adsl", ["USUBJID", setting.population, setting.arm], analysis)
-    pop = common.population(adsl, setting.population)
+    in_population = (adsl[setting.population] == "Y").to_numpy()
     notes: list[str] = []
-    if pop.empty:
+    if not in_population.any():
         raise AnalysisError(f"analysis {analysis.id!r}: adsl has no subject with {setting.population} = 'Y'",
                             where="dataset adsl")
-    arm_values = pop[setting.arm].astype(str)
-    blank = int((arm_values == "").sum())
+    arm_values = common.as_str(adsl[setting.arm])  # as astype(str)
+    has_arm = (arm_values != "").to_numpy()
+    blank = int((in_population & ~has_arm).sum())
     if blank:
         notes.append(f"analysis {analysis.id!r}: {blank} subject(s) of population {setting.population} with a blank "
                      f"{setting.arm} were left out")
     keep = ["USUBJID", setting.arm]
     code = setting.arm + "N"
-    if code in pop.columns:
+    if code in adsl.columns:
         keep.append(code)
     keep += [c for c in dict.fromkeys(extra) if c not in keep]
-    subjects = pop.loc[arm_values != "", keep].copy()
-    subjects[setting.arm] = subjects[setting.arm].astype(str)
+    chosen = in_population & has_arm
+    subjects = common.take_rows(adsl, chosen, keep).assign(**{setting.arm: arm_values[chosen]})
     arms = common.arm_order(subjects, setting.arm, setting.reference)
     return subjects, arms, notes
 
 
-def param_records(frame: pd.DataFrame, analysis: Analysis, dataset: str) -> pd.DataFrame:
-    """Records of the analysis parameter (PARAMCD == param); AnalysisError listing the values when none."""
+def param_rows(frame: pd.DataFrame, analysis: Analysis, dataset: str) -> np.ndarray:
+    """True for the records of the analysis parameter (PARAMCD == param); AnalysisError listing the values
+    when there are none."""
     require_columns(frame, dataset, ["USUBJID", "PARAMCD"], analysis)
-    records = frame[frame["PARAMCD"].astype(str) == str(analysis.param)]
-    if records.empty:
-        values = sorted(set(frame["PARAMCD"].astype(str)) - {""})
+    rows = common.text_in(frame["PARAMCD"], [str(analysis.param)])
+    if not rows.any():
+        values = sorted(common.text_set(frame["PARAMCD"]) - {""})
         raise AnalysisError(f"analysis {analysis.id!r}: {dataset} has no records with PARAMCD = {analysis.param!r} "
                             f"(values: {listing(values)})", where=f"dataset {dataset}")
-    return records
+    return rows
 
 
-def filtered(records: pd.DataFrame, analysis: Analysis, dataset: str, setting: common.Setting) -> pd.DataFrame:
-    """Records after the `where` filters; AnalysisError when a filter variable is absent or nothing is left."""
-    require_columns(records, dataset, [name for name, _ in setting.where], analysis, what="'where' variable")
-    out = common.apply_where(records, setting.where)
-    if out.empty and setting.where:
+def filtered_rows(frame: pd.DataFrame, rows: np.ndarray, analysis: Analysis, dataset: str,
+                  setting: common.Setting) -> np.ndarray:
+    """`rows` of `frame` that pass the `where` filters; AnalysisError when a filter variable is absent or
+    nothing is left."""
+    require_columns(frame, dataset, [name for name, _ in setting.where], analysis, what="'where' variable")
+    if not setting.where:
+        return rows
+    out = rows & common.where_mask(frame, setting.where)
+    if not out.any():
         shown = "; ".join(f"{name} in {listing(values)}" for name, values in setting.where)
         raise AnalysisError(f"analysis {analysis.id!r}: no {dataset} records with PARAMCD = {analysis.param!r} "
                             f"are left after the 'where' filter ({shown})", where=f"dataset {dataset}")
@@ -250,7 +285,7 @@ _RECORD_NAMES = re.compile(r"^(BASE\w*|B[A-Z]*GR\d+N?|BNRIND|BTOXGR|AVISITN|ADY|
 def param_label(records: pd.DataFrame, analysis: Analysis) -> str:
     """The parameter's PARAM label when the records carry exactly one, else its PARAMCD."""
     if "PARAM" in records.columns:
-        labels = [v for v in records["PARAM"].astype(str).unique() if v]
+        labels = [v for v in dict.fromkeys(str(v) for v in common.distinct(records["PARAM"])) if v]
         if len(labels) == 1:
             return labels[0]
     return str(analysis.param)
@@ -266,18 +301,32 @@ def analysis_dataset(analysis: Analysis, data) -> str:
 
 
 def population_records(frame: pd.DataFrame, analysis: Analysis, dataset: str, setting: common.Setting,
-                       subjects: pd.DataFrame, required: Iterable[str], numeric: Iterable[str]) -> pd.DataFrame:
+                       subjects: pd.DataFrame, required: Iterable[str], numeric: Iterable[str],
+                       read: Iterable[str] | None = None) -> pd.DataFrame:
     """The analysis dataset's records of PARAMCD = param that pass `where`, with the arm of each
-    population subject attached (records of subjects outside the population are dropped)."""
-    records = param_records(frame, analysis, dataset)
-    require_columns(records, dataset, required, analysis)
+    population subject attached (records of subjects outside the population are dropped): an inner join on
+    USUBJID in record order, with a new index. The records are selected from `frame` once, at the end, with
+    the variables the analysis reads from them (`read`; None: every variable)."""
+    rows = param_rows(frame, analysis, dataset)
+    require_columns(frame, dataset, required, analysis)
     for variable in numeric:
-        if not pd.api.types.is_numeric_dtype(records[variable]):
+        if not pd.api.types.is_numeric_dtype(frame[variable]):
             raise AnalysisError(f"analysis {analysis.id!r}: {dataset} variable {variable} must be numeric",
                                 where=f"dataset {dataset}")
-    records = filtered(records, analysis, dataset, setting)
-    records = records.drop(columns=[c for c in subjects.columns if c != "USUBJID" and c in records.columns])
-    records = records.merge(subjects[["USUBJID", setting.arm]], on="USUBJID", how="inner")
+    rows = filtered_rows(frame, rows, analysis, dataset, setting)
+    columns = [c for c in frame.columns if c == "USUBJID" or c not in subjects.columns]
+    if read is not None:
+        wanted = {"USUBJID", *required, *read}
+        columns = [c for c in columns if c in wanted]
+    if subjects["USUBJID"].is_unique:
+        position = common.positions(subjects["USUBJID"], frame["USUBJID"])
+        rows &= position >= 0
+        records = common.take_rows(frame, rows, columns, new_index=True)
+        # the arm as a Categorical of the sorted arm names (comparisons and groupings once per arm, not per record)
+        codes, names = pd.factorize(subjects[setting.arm], sort=True)
+        records[setting.arm] = pd.Categorical.from_codes(codes[position[rows]], categories=pd.Index(names, dtype=object))
+    else:  # duplicate subjects (validation refuses them): every pairing, as a merge gives
+        records = frame.loc[rows, columns].merge(subjects[["USUBJID", setting.arm]], on="USUBJID", how="inner")
     if records.empty:
         raise AnalysisError(f"analysis {analysis.id!r}: no {dataset} records with PARAMCD = {analysis.param!r} "
                             f"belong to subjects of population {setting.population}", where=f"dataset {dataset}")
@@ -308,14 +357,17 @@ def attach_subject_variables(records: pd.DataFrame, variables: Iterable[str], ad
     if not wanted:
         return records
     values = adsl[["USUBJID", *wanted]].drop_duplicates("USUBJID")
-    return records.merge(values, on="USUBJID", how="left", validate="many_to_one")
+    # a left join on USUBJID (records keep their order and index; no match -> missing)
+    position = common.positions(values["USUBJID"], records["USUBJID"])
+    taken = {v: pd.Series(values[v].array.take(position, allow_fill=True), index=records.index) for v in wanted}
+    return records.assign(**taken).set_axis(pd.RangeIndex(len(records)), copy=False)
 
 
 def is_missing(values: pd.Series) -> pd.Series:
     """Missing values of a numeric (NaN) or character ("" after normalisation) column."""
     if pd.api.types.is_numeric_dtype(values):
         return values.isna()
-    return values.isna() | (values.astype(str) == "")
+    return values.isna() | pd.Series(common.text_in(values, [""]), index=values.index)
 
 
 def mean_or_none(values: np.ndarray) -> float | None:

@@ -20,7 +20,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import common
+from dossier.analyses import Variables, common, required_of
 from dossier.analyses import stats as st
 from dossier.datasets import TrialData
 from dossier.errors import AnalysisError
@@ -53,13 +53,19 @@ UNITS = {"day": "days", "days": "days", "week": "weeks", "weeks": "weeks", "mont
          "year": "years", "years": "years", "hour": "hours", "hours": "hours"}
 
 
-def required(analysis: Analysis, trial: TrialSpec) -> dict[str, set[str]]:
+def variables(analysis: Analysis, trial: TrialSpec) -> dict[str, Variables]:
+    """ADSL: population and arm (optional: `<ARM>N`); records: RECORD_VARIABLES and `where` (optional:
+    PARAM, the parameter's label)."""
     s = common.setting(analysis, trial)
     dataset = (analysis.dataset or "").lower()
-    adsl = {"USUBJID", s.population, s.arm}
+    adsl = Variables.of(["USUBJID", s.population, s.arm], [s.arm + "N"])
     if not dataset:
         return {"adsl": adsl}
-    return {"adsl": adsl, dataset: set(RECORD_VARIABLES) | {name for name, _ in s.where}}
+    return {"adsl": adsl, dataset: Variables.of([*RECORD_VARIABLES, *(name for name, _ in s.where)], ["PARAM"])}
+
+
+def required(analysis: Analysis, trial: TrialSpec) -> dict[str, set[str]]:
+    return required_of(variables(analysis, trial))
 
 
 # ------------------------------------------------------------------------------------------ run
@@ -138,7 +144,8 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
 
 def _records(analysis: Analysis, frame: pd.DataFrame, name: str, s: common.Setting, subjects: pd.DataFrame,
              notes: list[str]) -> pd.DataFrame:
-    records = st.population_records(frame, analysis, name, s, subjects, RECORD_VARIABLES, ("AVAL", "CNSR"))
+    records = st.population_records(frame, analysis, name, s, subjects, RECORD_VARIABLES, ("AVAL", "CNSR"),
+                                    read=["PARAM"])
     dup = records["USUBJID"].duplicated()
     if dup.any():
         raise AnalysisError(f"analysis {analysis.id!r}: {name} has more than one PARAMCD = {analysis.param!r} record "
@@ -304,8 +311,9 @@ def _group_evidence(fit: dict, landmarks: list[float]) -> dict:
 
 
 def _logrank_overall(records: pd.DataFrame, arm: str, analysis: Analysis, notes: list[str]) -> float | None:
+    group, _ = pd.factorize(records[arm], sort=True)  # integer codes in the order of the arm names, as np.unique
     with st.captured_warnings(notes, analysis.id, "log-rank test"):
-        return _logrank_p(records["AVAL"].to_numpy(float), records["EVENT"].to_numpy(float), records[arm].to_numpy())
+        return _logrank_p(records["AVAL"].to_numpy(float), records["EVENT"].to_numpy(float), group)
 
 
 def _compare(group: pd.DataFrame, ref: pd.DataFrame, name: str, reference: str, level: float, analysis: Analysis,

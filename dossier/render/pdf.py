@@ -17,6 +17,8 @@ from html import unescape
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
 from dossier.errors import OutputError, RenderError
 from dossier.render import DEFAULT_PAGE_FOOTERS, page_footer_pieces, resolve_resource
 
@@ -55,20 +57,20 @@ class RefusedResource(ValueError):
     """Raised inside the fetcher so weasyprint skips a resource it must not read."""
 
 
-class RestrictedFetcher:
-    """A weasyprint URL fetcher that serves only files inside `resource_dirs`.
+class RestrictedFetcher(URLFetcher):
+    """A weasyprint URL fetcher that serves only files inside `resource_dirs` (weasyprint's own
+    opener, with its network handlers, is never used: `fetch` is the only way in).
 
     Every refused URL is kept in `refused` (and logged) so callers and tests can see it.
     """
 
     def __init__(self, resource_dirs: Sequence[Path]) -> None:
+        super().__init__(allowed_protocols=("file",), allow_redirects=False, fail_on_errors=False)
         self.resource_dirs = [Path(d) for d in resource_dirs]
         self.refused: list[str] = []
         self.served: list[Path] = []
 
-    def __call__(self, url: str):
-        from weasyprint.urls import URLFetcherResponse
-
+    def fetch(self, url: str, headers=None) -> URLFetcherResponse:
         path = self.resolve(url)
         if path is None:
             self.refused.append(url)

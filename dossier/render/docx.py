@@ -5,7 +5,8 @@ in docs/architecture.md to a Word style of the reference document; anything else
 `RenderError`, so the PDF (same HTML) and the DOCX cannot disagree. Text is literal, links are
 internal hyperlinks to bookmarks named after the HTML ids, the TOC is a real TOC field whose
 cached result already lists the entries, landscape table blocks get their own sections, and the
-package bytes are reproducible.
+package bytes are reproducible. `write_docx_all` writes several documents (a build's) with one
+LibreOffice run laying out all of them for their TOC page numbers.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import copy
 import datetime
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from docx import Document
@@ -41,7 +43,7 @@ from dossier.render.docx_ooxml import (
     set_core_properties,
 )
 from dossier.render.docx_tables import build_table
-from dossier.render.pagination import PaginationUnavailable, bookmark_pages
+from dossier.render.pagination import PaginationUnavailable, bookmark_pages_all
 from dossier.zipfiles import deterministic_zip
 
 P_STYLES = {
@@ -55,6 +57,35 @@ PICTURE_TYPES = {".png", ".jpg", ".jpeg"}
 LANGUAGES = {"en": "en-GB", "ja": "ja-JP"}
 
 
+@dataclass(frozen=True)
+class DocxJob:
+    """One DOCX to write: the document HTML, where it goes and what write_docx takes besides it.
+
+    `origin` names what produced the HTML (e.g. "the HTML of templates/briefing.html.j2"); a
+    RenderError for this job then says "(while writing <file> from <origin>)".
+    """
+
+    html: str
+    out_path: Path
+    resource_dirs: tuple[Path, ...]
+    reference: Path
+    title: str
+    lang: str
+    date: datetime.date | None = None
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class _Composed:
+    """A job's document before its TOC page numbers: the package sent to LibreOffice and the
+    w:t of each TOC entry's cached page number."""
+
+    job: DocxJob
+    document: object
+    toc_pages: list[tuple[str, object]]
+    data: bytes
+
+
 def write_docx(html: str, out_path: Path, resource_dirs: Sequence[Path], *, reference: Path, title: str, lang: str,
                date: datetime.date | None = None, paginate: bool = True) -> list[str]:
     """Write `html` (the document HTML subset) as a DOCX on the `reference` template; return warnings.
@@ -63,41 +94,79 @@ def write_docx(html: str, out_path: Path, resource_dirs: Sequence[Path], *, refe
     created/modified core properties; the same inputs always give the same bytes. With
     `paginate`, the table of contents carries the page numbers of LibreOffice's layout of the
     document (render/pagination.py); without LibreOffice it has entries and links but no numbers.
-    Raises RenderError for HTML outside the subset or a picture outside `resource_dirs`.
+    Raises RenderError for HTML outside the subset or a picture outside `resource_dirs`. This is
+    write_docx_all of one job.
     """
+    job = DocxJob(html, Path(out_path), tuple(Path(d) for d in resource_dirs), reference, title, lang, date)
+    return write_docx_all([job], paginate=paginate)
+
+
+def write_docx_all(jobs: Sequence[DocxJob], *, paginate: bool = True) -> list[str]:
+    """Write every job's DOCX as write_docx does, with one LibreOffice run laying out all of
+    them; return the warnings of all jobs, in job order.
+
+    Every document is composed before any file is written, so a RenderError (named after the
+    job's file and origin when it has one) leaves no file of any job behind.
+    """
+    composed = [_compose(job) for job in jobs]
+    warnings = []
+    for item, pages in zip(composed, _paginate(composed, paginate), strict=True):
+        warnings += _fill_toc(item, pages)
+        data = _package(item.document) if item.toc_pages else item.data
+        try:
+            item.job.out_path.write_bytes(data)
+        except OSError as exc:
+            raise OutputError(f"cannot write {item.job.out_path}: {exc}") from exc
+    return warnings
+
+
+def _compose(job: DocxJob) -> _Composed:
+    """The job's document with its TOC page numbers still placeholders (RenderError names the job's origin)."""
+    try:
+        return _compose_document(job)
+    except RenderError as exc:
+        if not job.origin:
+            raise
+        raise RenderError(f"{exc} (while writing {job.out_path.name} from {job.origin})") from None
+
+
+def _compose_document(job: DocxJob) -> _Composed:
+    """Everything write_docx_all does to a job before pagination: the document, its TOC and its package."""
+    reference = job.reference
     if reference is None or not Path(reference).is_file():
         raise RenderError(f"reference document {reference} not found")
     try:
         document = Document(str(reference))
     except Exception as exc:  # python-docx raises several types for a bad package
         raise RenderError(f"cannot open reference document {reference}: {exc}") from exc
-    body = parse_html(html)
-    writer = _Writer(document, [Path(d) for d in resource_dirs], lang)
-    writer.write(body)
-    set_core_properties(document, title=xml_safe(title), when=date, language=LANGUAGES.get(lang, lang))
-    data = _package(document)
+    writer = _Writer(document, list(job.resource_dirs), job.lang)
+    writer.write(parse_html(job.html))
+    set_core_properties(document, title=xml_safe(job.title), when=job.date, language=LANGUAGES.get(job.lang, job.lang))
+    return _Composed(job, document, writer.toc_pages, _package(document))
+
+
+def _paginate(composed: list[_Composed], paginate: bool) -> list[dict[str, int] | PaginationUnavailable]:
+    """LibreOffice's page of each TOC bookmark of each document, from one run for all documents
+    with TOC entries; no pages for the others, or for all without `paginate`."""
+    laid_out = [item for item in composed if item.toc_pages] if paginate else []
+    results = iter(bookmark_pages_all([(item.data, [name for name, _ in item.toc_pages]) for item in laid_out]))
+    return [next(results) if paginate and item.toc_pages else {} for item in composed]
+
+
+def _fill_toc(item: _Composed, pages: dict[str, int] | PaginationUnavailable) -> list[str]:
+    """Write `pages` into the TOC's cached page numbers (blank where unknown); return the warnings."""
+    name = item.job.out_path.name
     warnings = []
-    if writer.toc_pages:
-        if paginate:
-            try:
-                pages = bookmark_pages(data, [name for name, _ in writer.toc_pages])
-            except PaginationUnavailable as exc:
-                pages = {}
-                warnings.append(f"{Path(out_path).name}: the table of contents has no page numbers ({exc}); "
-                                "in Word, update the field (F9) to add them")
-            missing = [name for name, _ in writer.toc_pages if name not in pages]
-            if pages and missing:
-                warnings.append(f"{Path(out_path).name}: no page number for {len(missing)} table of contents "
-                                f"entr{'y' if len(missing) == 1 else 'ies'} (first: bookmark {missing[0]})")
-        else:
-            pages = {}
-        for name, text in writer.toc_pages:
-            text.text = str(pages[name]) if name in pages else ""
-        data = _package(document)
-    try:
-        Path(out_path).write_bytes(data)
-    except OSError as exc:
-        raise OutputError(f"cannot write {out_path}: {exc}") from exc
+    if isinstance(pages, PaginationUnavailable):
+        warnings.append(f"{name}: the table of contents has no page numbers ({pages}); "
+                        "in Word, update the field (F9) to add them")
+        pages = {}
+    missing = [bookmark for bookmark, _ in item.toc_pages if bookmark not in pages]
+    if pages and missing:
+        warnings.append(f"{name}: no page number for {len(missing)} table of contents "
+                        f"entr{'y' if len(missing) == 1 else 'ies'} (first: bookmark {missing[0]})")
+    for bookmark, text in item.toc_pages:
+        text.text = str(pages[bookmark]) if bookmark in pages else ""
     return warnings
 
 
@@ -448,7 +517,7 @@ class _Writer:
             else:
                 raise RenderError("unsupported element in <nav class=\"toc\"> in document HTML")
         # A real TOC field (Word regenerates it on "Update field") whose cached result is the
-        # entries, each with a PAGEREF field whose cached number write_docx fills in after layout.
+        # entries, each with a PAGEREF field whose cached number write_docx_all fills in after layout.
         begin = field_begin('TOC \\o "1-3" \\h \\z \\u')
         if not entries:
             self.paragraph("Normal", [], lead=begin, tail=[field_end()])

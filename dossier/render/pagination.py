@@ -6,10 +6,13 @@ same client the tests open every DOCX with) to lay the document out as PDF with 
 exported as named destinations, and reads the page each bookmark landed on. The DOCX then
 carries those numbers, and Word opens it with a complete TOC and no "update fields" prompt.
 
+Starting LibreOffice costs more than laying a document out, so `bookmark_pages_all` converts
+every DOCX of a build in one LibreOffice run; `bookmark_pages` is its one-document form.
+
 LibreOffice is optional: without it (or when it fails) the TOC keeps its entries and links but
-no numbers, and the build says so in a warning. Each conversion uses its own LibreOffice user
+no numbers, and the build says so in a warning. Each run uses its own LibreOffice user
 profile, one per concurrent build process, kept under the user's cache folder so that only the
-first conversion pays for creating it.
+first run pays for creating it.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -84,28 +87,64 @@ def bookmark_pages(docx: bytes, bookmarks: Iterable[str]) -> dict[str, int]:
     Bookmarks LibreOffice did not place are left out. Raises PaginationUnavailable when
     LibreOffice is missing, fails or times out.
     """
+    (pages,) = bookmark_pages_all([(docx, list(bookmarks))])
+    if isinstance(pages, PaginationUnavailable):
+        raise pages
+    return pages
+
+
+def bookmark_pages_all(docs: Sequence[tuple[bytes, Sequence[str]]]) -> list[dict[str, int] | PaginationUnavailable]:
+    """For each (docx, bookmarks) of `docs`, the 1-based page of each bookmark in LibreOffice's
+    layout of that DOCX, all laid out by a single LibreOffice run.
+
+    Each entry, in the order of `docs`, is either the pages (bookmarks LibreOffice did not place
+    are left out) or the PaginationUnavailable saying why that document has none. When
+    LibreOffice is missing, cannot start, times out or exits with an error, every entry is that
+    same error. No LibreOffice starts for an empty `docs`.
+    """
+    if not docs:
+        return []
     binary = soffice()
     if binary is None:
-        raise PaginationUnavailable("LibreOffice (soffice) was not found")
-    wanted = list(bookmarks)
+        return [PaginationUnavailable("LibreOffice (soffice) was not found")] * len(docs)
     with tempfile.TemporaryDirectory(prefix="dossier-pages-") as tmp, _profile() as profile:
-        source = Path(tmp) / "document.docx"
-        source.write_bytes(docx)
-        command = [binary, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-                   "--nologo", "--nodefault", "--nolockcheck", "--convert-to", _FILTER, "--outdir", tmp, str(source)]
-        env = {**os.environ, "SAL_USE_VCLPLUGIN": "svp"}
+        sources = [Path(tmp) / f"document-{i}.docx" for i in range(len(docs))]
+        for source, (docx, _) in zip(sources, docs, strict=True):
+            source.write_bytes(docx)
         try:
-            done = subprocess.run(command, capture_output=True, timeout=TIMEOUT_S, env=env, check=False)
-        except subprocess.TimeoutExpired:
-            raise PaginationUnavailable(f"LibreOffice did not finish within {TIMEOUT_S} s") from None
-        except OSError as exc:
-            raise PaginationUnavailable(f"LibreOffice could not be started: {exc}") from None
-        pdf = Path(tmp) / "document.pdf"
-        if done.returncode != 0 or not pdf.is_file():
-            detail = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
-            raise PaginationUnavailable("LibreOffice could not convert the document"
-                                        + (f": {detail[-1]}" if detail else ""))
-        return _destination_pages(pdf, wanted)
+            done = _convert(binary, profile, Path(tmp), sources)
+        except PaginationUnavailable as exc:
+            return [exc] * len(docs)
+        return [_pages_or_error(done, source.with_suffix(".pdf"), list(bookmarks))
+                for source, (_, bookmarks) in zip(sources, docs, strict=True)]
+
+
+def _convert(binary: str, profile: Path, outdir: Path, sources: list[Path]) -> subprocess.CompletedProcess:
+    """One LibreOffice run converting every file of `sources` to a PDF in `outdir`; raises
+    PaginationUnavailable when LibreOffice cannot start or does not finish within TIMEOUT_S."""
+    command = [binary, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore", "--nologo",
+               "--nodefault", "--nolockcheck", "--convert-to", _FILTER, "--outdir", str(outdir),
+               *map(str, sources)]
+    env = {**os.environ, "SAL_USE_VCLPLUGIN": "svp"}
+    try:
+        return subprocess.run(command, capture_output=True, timeout=TIMEOUT_S, env=env, check=False)
+    except subprocess.TimeoutExpired:
+        raise PaginationUnavailable(f"LibreOffice did not finish within {TIMEOUT_S} s") from None
+    except OSError as exc:
+        raise PaginationUnavailable(f"LibreOffice could not be started: {exc}") from None
+
+
+def _pages_or_error(done: subprocess.CompletedProcess, pdf: Path,
+                    bookmarks: list[str]) -> dict[str, int] | PaginationUnavailable:
+    """The pages of `bookmarks` in the `pdf` LibreOffice wrote, or why there are none."""
+    if done.returncode != 0 or not pdf.is_file():
+        detail = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
+        return PaginationUnavailable("LibreOffice could not convert the document"
+                                     + (f": {detail[-1]}" if detail else ""))
+    try:
+        return _destination_pages(pdf, bookmarks)
+    except PaginationUnavailable as exc:
+        return exc
 
 
 def _destination_pages(pdf: Path, bookmarks: list[str]) -> dict[str, int]:

@@ -242,13 +242,12 @@ def stages_mode(trial_dir: Path, out_dir: Path, timer: StageTimer) -> None:
         for document, (html, title) in documents.items():
             write_pdf(html, out_dir / f"{document}.pdf", resources, title=title, lang=spec.language,
                       date=facts["date"])
-    with timer("docx"):
-        from dossier.render.docx import write_docx
+    with timer("docx"):  # both documents, laid out for their page numbers by one LibreOffice run
+        from dossier.render.docx import DocxJob, write_docx_all
 
         reference = next((d / "reference.docx" for d in dirs if (d / "reference.docx").is_file()), None)
-        for document, (html, title) in documents.items():
-            write_docx(html, out_dir / f"{document}.docx", resources, reference=reference, title=title,
-                       lang=spec.language, date=facts["date"])
+        write_docx_all([DocxJob(html, out_dir / f"{document}.docx", tuple(resources), reference, title,
+                                spec.language, facts["date"]) for document, (html, title) in documents.items()])
     with timer("tables"):  # tables/*.csv and tables.xlsx
         from dossier.outputs import write_csv, write_xlsx
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from dossier import __version__
 from dossier.atomic import staging
-from dossier.errors import DossierError, OutputError, Problem, RenderError, SpecError
+from dossier.errors import DossierError, OutputError, Problem, SpecError
 from dossier.spec import TrialSpec, load_spec, text_fields
 
 DOCUMENTS = ("briefing", "sakigake")
@@ -79,9 +79,6 @@ def _hardcoded_number_warnings(trial_dir: Path, spec: TrialSpec, data) -> list[s
 def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Progress = _quiet,
           use_cache: bool = True) -> BuildReport:
     """Validate, analyse and render `trial_dir` into `out_dir` (atomically)."""
-    from dossier.cache import analysis_key, load_cached, store
-    from dossier.validate import datasets_needed, requirements, text_warnings
-
     if not trial_dir.is_dir():
         raise SpecError("trial folder not found", where=str(trial_dir))
     trial_real, out_real = trial_dir.resolve(), out_dir.resolve()
@@ -90,6 +87,17 @@ def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Pro
                           "output folder", where=str(out_dir))
     progress("reading dossier.yaml")
     spec = load_spec(trial_dir).localised(lang)
+    from dossier.workers import Workers
+
+    with Workers() as workers:  # started now: they import the rendering stack while the data is analysed
+        return _build(spec, trial_dir, out_dir, progress, use_cache, workers)
+
+
+def _build(spec: TrialSpec, trial_dir: Path, out_dir: Path, progress: Progress, use_cache: bool,
+           workers) -> BuildReport:
+    from dossier.cache import analysis_key, load_cached, store
+    from dossier.validate import datasets_needed, requirements, text_warnings
+
     needs = requirements(spec)
     key = analysis_key(spec, _dataset_hashes(trial_dir, datasets_needed(needs)))
     analysed = load_cached(out_dir, key) if use_cache else None
@@ -103,8 +111,13 @@ def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Pro
         warnings.extend(w if w.startswith("analysis ") else f"analysis {result.id!r}: {w}" for w in result.warnings)
     warnings = list(dict.fromkeys(warnings))  # validation and an analysis may word a warning the same: once
     with staging(out_dir) as stage:
-        store(stage, analysed)
-        warnings.extend(render_all(spec, analysed, trial_dir, stage, warnings, progress, previous=out_dir))
+        try:
+            store(stage, analysed)
+            warnings.extend(render_all(spec, analysed, trial_dir, stage, warnings, progress, previous=out_dir,
+                                       workers=workers))
+        except BaseException:
+            workers.close(kill=True)  # before the staging folder they write into is removed
+            raise
         progress("writing manifest")
         from dossier.manifest import write_manifest
         from dossier.render.html import template_dirs
@@ -164,9 +177,10 @@ def settings(spec: TrialSpec) -> dict:
 
 
 def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings: list[str],
-               progress: Progress, previous: Path | None = None) -> list[str]:
+               progress: Progress, previous: Path | None = None, workers=None) -> list[str]:
     """Write evidence.json, tables, figures and both documents into `stage`; return new warnings.
-    Figures and documents whose inputs are unchanged are copied from the `previous` build."""
+    Figures and documents whose inputs are unchanged are copied from the `previous` build; the
+    others are drawn and written by `workers` (dossier.workers; None: in this process)."""
     from dossier.context import build_context
     from dossier.formatting import Formatter
     from dossier.glossary import load_glossary
@@ -174,8 +188,10 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
     from dossier.render.html import render_document, template_dirs
     from dossier.render.pagination import engine_id
     from dossier.reuse import Reuse, digest, folder_digest
+    from dossier.workers import Workers
     from dossier.writer_text import load_text
 
+    workers = workers or Workers(1)
     dirs = template_dirs(trial_dir)
     fmt = Formatter(load_glossary(spec.language, dirs), spec.language)
     results = list(analysed.results)
@@ -188,11 +204,10 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
     figures_dir.mkdir()
     reuse = Reuse(previous or stage / ".none", stage)
     glossary = sorted(fmt.glossary.items())
-    for figure in (f for r in results for f in r.figures):
-        files = [f"figures/{figure.key}.png", f"figures/{figure.key}.svg"]
-        if not reuse.take(digest("figure", figure, fmt.lang, glossary), files):
-            _draw_figures([figure], figures_dir, fmt)
-    resources = digest(folder_digest(dirs), *(p.read_bytes() for p in sorted(figures_dir.iterdir())))
+    drawing = [workers.submit(_draw_figure, figure, figures_dir, fmt)
+               for figure in (f for r in results for f in r.figures)
+               if not reuse.take(digest("figure", figure, fmt.lang, glossary),
+                                 [f"figures/{figure.key}.png", f"figures/{figure.key}.svg"])]
     facts = {
         "files": analysed.files, "date": document_date(spec), "warnings": warnings, "version": __version__,
         "arms": list(analysed.arms), "population": spec.population,
@@ -202,8 +217,8 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
     if facts["date"] is None:
         new_warnings.append("dossier.yaml: date is not set and SOURCE_DATE_EPOCH is unset: the documents are undated")
     all_tables = {}
-    jobs = []
-    for document in DOCUMENTS:
+    documents = []
+    for document in DOCUMENTS:  # while the figures are drawn
         progress(f"rendering {document}")
         ctx = build_context(document, spec, results, texts, fmt, facts)
         html = render_document(document, ctx, dirs)
@@ -213,60 +228,70 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
             for table in ctx["all_tables"]:
                 all_tables[table.key] = table
         (stage / f"{document}.html").write_text(html, encoding="utf-8")
-        key = digest("document", html, ctx["title"], spec.language, facts["date"], resources, engine_id())
-        if not reuse.take(key, [f"{document}.pdf", f"{document}.docx"]):
-            jobs.append((html, stage / document, dirs, figures_dir, ctx["title"], spec.language, facts["date"]))
+        documents.append((document, html, ctx["title"]))
+    for future in drawing:
+        future.result()
+    resources = digest(folder_digest(dirs), *(p.read_bytes() for p in sorted(figures_dir.iterdir())))
+    jobs = [(document, html, title) for document, html, title in documents
+            if not reuse.take(digest("document", html, title, spec.language, facts["date"], resources, engine_id()),
+                              [f"{document}.pdf", f"{document}.docx"])]
     progress("writing PDF and DOCX")
-    new_warnings += _write_documents(jobs)
-    reuse.save()
-    tables_dir = stage / "tables"
+    writing = _submit_documents(workers, jobs, stage, dirs, figures_dir, spec.language, facts["date"])
+    tables_dir = stage / "tables"  # in this process while the workers write the documents
     tables_dir.mkdir()
     for key, table in all_tables.items():
         write_csv(table, tables_dir / f"{key}.csv")
     write_xlsx(list(all_tables.values()), stage / "tables.xlsx")
+    for future in writing:
+        new_warnings += future.result()
+    reuse.save()
     return new_warnings
 
 
-def _draw_figures(figures: list, figures_dir: Path, fmt) -> None:
+def _draw_figure(figure, figures_dir: Path, fmt) -> None:
     from dossier.figures import draw_figure
 
-    for figure in figures:
-        draw_figure(figure, figures_dir, fmt.label, fmt.lang)
+    draw_figure(figure, figures_dir, fmt.label, fmt.lang)
 
 
-def _write_documents(jobs: list[tuple]) -> list[str]:
-    """PDF and DOCX of every document, in parallel worker processes when the machine has more than
-    one core (weasyprint and LibreOffice's layout for the DOCX page numbers are the slow steps);
-    return the renderers' warnings."""
-    tasks = [(kind, job) for job in jobs for kind in ("pdf", "docx")]
-    workers = min(len(tasks), os.cpu_count() or 1, int(os.environ.get("DOSSIER_WORKERS", "2")))
-    if workers < 2:
-        return [w for kind, job in tasks for w in _write_one(kind, job)]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+def _submit_documents(workers, jobs: list[tuple[str, str, str]], stage: Path, dirs: list[Path], figures_dir: Path,
+                      lang: str, date) -> list:
+    """Submit the PDF of each document and one task for all the DOCX (one LibreOffice run lays
+    them all out for their page numbers); the longest PDF first. Returns the futures in a fixed
+    order (PDFs in document order, then the DOCX), so the warnings come in the same order."""
+    if not jobs:
+        return []
+    from dossier.render.docx import DocxJob
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [pool.submit(_write_one, kind, job) for kind, job in tasks]
-        return [w for future in futures for w in future.result()]
-
-
-def _write_one(kind: str, job: tuple) -> list[str]:
-    html, stem, dirs, figures_dir, title, lang, date = job
-    resources = [*dirs, figures_dir.parent]
-    if kind == "pdf":
-        from dossier.render.pdf import write_pdf
-
-        return write_pdf(html, stem.with_suffix(".pdf"), resources, title=title, lang=lang, date=date)
-    from dossier.render.docx import write_docx
-
+    resources = (*dirs, figures_dir.parent)
     reference = next((d / "reference.docx" for d in dirs if (d / "reference.docx").is_file()), None)
-    try:
-        return write_docx(html, stem.with_suffix(".docx"), resources, reference=reference, title=title, lang=lang,
-                          date=date)
-    except RenderError as exc:  # HTML outside the DOCX subset: name the template that produced it
-        template = next((d / f"{stem.name}.html.j2" for d in dirs if (d / f"{stem.name}.html.j2").is_file()),
-                        f"{stem.name}.html.j2")
-        raise RenderError(f"{exc} (while writing {stem.name}.docx from the HTML of {template})") from None
+    docx_jobs = [DocxJob(html, stage / f"{document}.docx", resources, reference, title, lang, date,
+                         origin=f"the HTML of {_template(dirs, document)}") for document, html, title in jobs]
+    by_size = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][1]))
+    futures: dict[str, object] = {}
+    for position, i in enumerate(by_size):
+        document, html, title = jobs[i]
+        futures[f"pdf {i}"] = workers.submit(_write_pdf, html, stage / f"{document}.pdf", resources, title, lang, date)
+        if position == 0:
+            futures["docx"] = workers.submit(_write_docx, docx_jobs)
+    return [futures[f"pdf {i}"] for i in range(len(jobs))] + [futures["docx"]]
+
+
+def _template(dirs: list[Path], document: str) -> Path | str:
+    return next((d / f"{document}.html.j2" for d in dirs if (d / f"{document}.html.j2").is_file()),
+                f"{document}.html.j2")
+
+
+def _write_pdf(html: str, out_path: Path, resources, title: str, lang: str, date) -> list[str]:
+    from dossier.render.pdf import write_pdf
+
+    return write_pdf(html, out_path, resources, title=title, lang=lang, date=date)
+
+
+def _write_docx(jobs: list) -> list[str]:
+    from dossier.render.docx import write_docx_all
+
+    return write_docx_all(jobs)
 
 
 def _arm_counts(spec: TrialSpec, data) -> list[tuple[str, int]]:

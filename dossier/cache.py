@@ -5,6 +5,9 @@ analysis results. Its key is the sha256 of: the sha256 of each dataset the analy
 analysis-relevant part of dossier.yaml (analyses, population, arm, reference arm, confidence
 level, language) and the source of the dossier package itself, so a changed dataset, analysis
 setting or dossier version always recomputes. A damaged or foreign cache file is ignored.
+Which datasets the analyses read follows from the settings alone, so the cache also records them:
+a rebuild with unchanged settings hashes those files without asking the analysis modules (and
+without importing pandas), and only a build whose key differs loads and analyses the data.
 
 The file is signed with HMAC-SHA256 under a key private to the user (~/.cache/dossier/cache-key,
 mode 0600, or $DOSSIER_CACHE_KEY_FILE): an output folder received from someone else cannot make
@@ -38,6 +41,8 @@ class Analysed:
     arms: tuple[tuple[str, int], ...]  # (arm, N) in the default population
     records: dict[str, int]  # dataset name -> number of records
     warnings: tuple[str, ...]  # from loading and validation
+    settings: str = ""  # settings_key() of the build that computed them
+    datasets: tuple[str, ...] = ()  # the datasets whose hashes are in `key` (those the analyses read)
 
 
 @functools.cache
@@ -50,14 +55,20 @@ def package_digest() -> str:
     return digest.hexdigest()
 
 
-def analysis_key(spec, dataset_hashes: dict[str, str]) -> str:
-    """The cache key of a build's statistics."""
+def settings_key(spec) -> str:
+    """sha256 of the analysis-relevant part of dossier.yaml and of the dossier source: everything
+    but the data that decides the statistics, and which datasets the analyses read."""
     relevant = {
         "analyses": [a.model_dump(mode="json") for a in spec.analyses],
         "population": spec.population, "arm": spec.arm, "reference_arm": spec.reference_arm,
-        "confidence_level": spec.confidence_level, "language": spec.language,
-        "datasets": dict(sorted(dataset_hashes.items())), "package": package_digest(),
+        "confidence_level": spec.confidence_level, "language": spec.language, "package": package_digest(),
     }
+    return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
+
+
+def analysis_key(settings: str, dataset_hashes: dict[str, str]) -> str:
+    """The cache key of a build's statistics: its settings_key and the sha256 of each dataset read."""
+    relevant = {"settings": settings, "datasets": dict(sorted(dataset_hashes.items()))}
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
 
 
@@ -78,6 +89,13 @@ def _secret() -> bytes | None:
 
 
 def load_cached(out_dir: Path, key: str) -> Analysed | None:
+    """The statistics cached in `out_dir` if they were computed under `key`."""
+    cached = read_cache(out_dir)
+    return cached if cached is not None and cached.key == key else None
+
+
+def read_cache(out_dir: Path) -> Analysed | None:
+    """The statistics cached in `out_dir`, whatever their key, if this user signed them."""
     secret = _secret()
     if secret is None:
         return None
@@ -92,7 +110,7 @@ def load_cached(out_dir: Path, key: str) -> Analysed | None:
         cached = pickle.loads(payload)  # signed with this user's key (checked above)
     except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return None
-    return cached if isinstance(cached, Analysed) and cached.key == key else None
+    return cached if isinstance(cached, Analysed) else None
 
 
 def store(stage: Path, analysed: Analysed) -> None:

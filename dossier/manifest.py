@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from dossier import __version__
-from dossier.datasets import sha256_of
 from dossier.errors import OutputError, Problem
+from dossier.trial_files import sha256_of
 
 MANIFEST = "manifest.json"
 DEPENDENCIES = ("pandas", "numpy", "scipy", "lifelines", "statsmodels", "pyreadstat", "pyarrow", "jinja2",

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from dossier.context import RenderedTable
+from dossier.control import visible
 from dossier.model import AnalysisResult
 from dossier.zipfiles import deterministic_zip
 
@@ -22,7 +23,6 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # A cell in the formatting layer's own number grammar ("-0.5", "-11, 16", "-0.5 (-2.1, 1.1)", "3/10 (30.0%)"):
 # no spreadsheet evaluates it as anything but text or a number, so it is left as it is.
 FORMATTED_NUMBERS = re.compile(r"[-+]?\d[\d.]*%?(?:(?:, | \(|/)[-+]?(?:\d[\d.]*|NE)%?\)?)*\)?")
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _json_safe(value: Any) -> Any:
@@ -68,7 +68,7 @@ def write_json(document: Any, path: Path) -> None:
 
 def text_cell(cell: str) -> str:
     """Control characters (XML cannot hold them: XLSX refuses them) shown as U+FFFD, as in the documents."""
-    return CONTROL.sub("\ufffd", cell)
+    return visible(cell)
 
 
 def neutralise(cell: str) -> str:

@@ -39,7 +39,8 @@ def check(trial_dir: Path) -> tuple[list[Problem], list[str]]:
     """Validate without building: (every problem found, warnings)."""
     from dossier.datasets import discover, load_available
     from dossier.errors import DataError
-    from dossier.validate import datasets_needed, requirements, text_warnings, validate, variables_to_load
+    from dossier.validate import datasets_needed, requirements, validate, variables_to_load
+    from dossier.writer_text import text_warnings
 
     if not trial_dir.is_dir():
         return [Problem(str(trial_dir), "trial folder not found")], []
@@ -85,25 +86,32 @@ def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Pro
     if out_real == trial_real or out_real in trial_real.parents:
         raise OutputError(f"holds the trial folder {trial_dir}, which the build would replace: give another "
                           "output folder", where=str(out_dir))
-    progress("reading dossier.yaml")
-    spec = load_spec(trial_dir).localised(lang)
     from dossier.workers import Workers
 
-    with Workers() as workers:  # started now: they import the rendering stack while the data is analysed
+    with Workers() as workers:  # started first: they import the rendering stack while the data is analysed
+        progress("reading dossier.yaml")
+        spec = load_spec(trial_dir).localised(lang)
         return _build(spec, trial_dir, out_dir, progress, use_cache, workers)
 
 
 def _build(spec: TrialSpec, trial_dir: Path, out_dir: Path, progress: Progress, use_cache: bool,
            workers) -> BuildReport:
-    from dossier.cache import analysis_key, load_cached, store
-    from dossier.validate import datasets_needed, requirements, text_warnings
+    from dossier.cache import analysis_key, read_cache, settings_key, store
+    from dossier.writer_text import text_warnings
 
-    needs = requirements(spec)
-    key = analysis_key(spec, _dataset_hashes(trial_dir, datasets_needed(needs)))
-    analysed = load_cached(out_dir, key) if use_cache else None
+    cached = read_cache(out_dir) if use_cache else None
+    settings_digest = settings_key(spec)
+    if cached is not None and cached.settings == settings_digest:
+        names = cached.datasets  # the same settings and dossier read the same datasets
+    else:
+        from dossier.validate import datasets_needed, requirements
+
+        names = tuple(sorted(datasets_needed(requirements(spec))))
+    key = analysis_key(settings_digest, _dataset_hashes(trial_dir, names))
+    analysed = cached if cached is not None and cached.key == key else None
     computed = analysed is None
     if analysed is None:
-        analysed = analyse(trial_dir, spec, needs, key, progress)
+        analysed = analyse(trial_dir, spec, key, settings_digest, progress)
     else:
         progress("data and analyses unchanged: reusing the computed statistics")
     warnings = list(analysed.warnings) + text_warnings(spec, trial_dir)
@@ -129,25 +137,27 @@ def _build(spec: TrialSpec, trial_dir: Path, out_dir: Path, progress: Progress, 
 
 
 def _dataset_hashes(trial_dir: Path, wanted) -> dict[str, str]:
-    from dossier.datasets import discover, sha256_of
+    from dossier.trial_files import discover, sha256_of
 
     found, _ = discover(trial_dir)
     return {name: sha256_of(found[name]) for name in sorted(wanted) if name in found}
 
 
-def analyse(trial_dir: Path, spec: TrialSpec, needs, key: str, progress: Progress):
+def analyse(trial_dir: Path, spec: TrialSpec, key: str, settings_digest: str, progress: Progress):
     """Load and validate the datasets, run every analysis; the result is what the cache keeps."""
     from dossier.cache import Analysed
     from dossier.datasets import load
-    from dossier.validate import datasets_needed, validate, variables_to_load
+    from dossier.validate import datasets_needed, requirements, validate, variables_to_load
 
     progress("loading datasets")
-    data = load(trial_dir, datasets_needed(needs), variables_to_load(spec))
+    needs = requirements(spec)
+    wanted = datasets_needed(needs)
+    data = load(trial_dir, wanted, variables_to_load(spec))
     warnings = list(data.warnings) + validate(spec, data, needs)
     results = run_analyses(spec, data, progress)
     records = {name: len(frame) for name, frame in data.frames.items()}
     return Analysed(key, tuple(results), dict(data.files), tuple(_arm_counts(spec, data)), records,
-                    tuple(warnings))
+                    tuple(warnings), settings_digest, tuple(sorted(wanted)))
 
 
 def run_analyses(spec: TrialSpec, data, progress: Progress) -> list:

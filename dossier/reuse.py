@@ -52,7 +52,7 @@ class Reuse:
 
     def take(self, key: str, files: list[str]) -> bool:
         """Copy `files` (relative paths) from the previous build when it made them under `key`."""
-        from dossier.datasets import sha256_of
+        from dossier.trial_files import sha256_of
 
         self.new.update({f: key for f in files})
         # only files the previous build made under the same key and that still match its manifest

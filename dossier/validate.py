@@ -23,14 +23,13 @@ holding control characters (shown as U+FFFD in the documents).
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
 from dossier.analyses import declared, module_for
 from dossier.analyses.common import as_str, category_positions, category_texts, distinct, is_categorical, text_in
 from dossier.analyses.common import positions as common_positions
+from dossier.control import CONTROL
 from dossier.datasets import TrialData
 from dossier.errors import DataError, Problem
 from dossier.spec import Analysis, TrialSpec
@@ -38,8 +37,7 @@ from dossier.spec import Analysis, TrialSpec
 FLAG_VALUES = {"Y", "N", ""}
 MAX_LISTED = 3
 SMALL_ARM = 3
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-CONTROL_CHARACTERS = [chr(c) for c in range(0x80) if CONTROL.match(chr(c))]
+CONTROL_CHARACTERS = [chr(c) for c in (*range(0x80), 0xFFFE, 0xFFFF) if CONTROL.match(chr(c))]
 
 
 def requirements(spec: TrialSpec) -> dict[str, dict[str, set[str]]]:
@@ -511,33 +509,3 @@ def _control_characters(data: TrialData, where) -> list[str]:
             warnings.append(f"{where(name, column)}: {len(bad)} value(s) hold control characters ({_rows(bad)}); "
                             "the documents show each as \ufffd")
     return warnings
-
-
-def text_warnings(spec: TrialSpec, trial_dir) -> list[str]:
-    """Control characters in the writer's text (Markdown files and inline yaml text): shown as U+FFFD."""
-    from pathlib import Path
-
-    from dossier.spec import SPEC_FILE, TEXT_FILE, text_fields
-
-    warnings = []
-    for key, value in text_fields(spec):
-        if not value:
-            continue
-        if not TEXT_FILE.match(value):
-            sources = [(f"{Path(trial_dir) / SPEC_FILE}: {key}", value)]
-        else:
-            rel = Path(value)
-            paths = [Path(trial_dir) / rel, *(Path(trial_dir) / rel.parent / lang / rel.name for lang in ("en", "ja"))]
-            sources = []
-            for path in paths:
-                try:
-                    sources.append((str(path), path.read_text(encoding="utf-8-sig")))
-                except (OSError, UnicodeDecodeError):
-                    continue  # missing or unreadable files are problems of their own
-        for where, text in sources:
-            match = CONTROL.search(text)
-            if match:
-                line = text.count("\n", 0, match.start()) + 1
-                warnings.append(f"{where}: line {line}: control character U+{ord(match.group()):04X} "
-                                f"({len(CONTROL.findall(text))} in all); the documents show each as \ufffd")
-    return list(dict.fromkeys(warnings))

@@ -21,9 +21,10 @@ from typing import Any
 
 from markupsafe import Markup
 
+from dossier.control import CONTROL, visible
 from dossier.errors import RenderError
 from dossier.formatting import Formatter, fixed, pvalue
-from dossier.spec import TEXT_FILE
+from dossier.spec import TEXT_FILE, TrialSpec
 
 REFERENCE = re.compile(r"\[\[([a-z0-9_-]+):([^\]|]+?)(?:\|([a-z0-9]+))?\]\]")
 
@@ -151,12 +152,33 @@ def load_text(trial_dir: Path, key: str, value: str | None, evidence: Mapping[st
         source = path.relative_to(trial_dir).as_posix()
     else:
         raw, source = value, f"dossier.yaml: {key}"
-    raw = strip_control_characters(raw)
+    raw = visible(raw)
     return WriterText(key, markdown_to_html(substitute(raw, evidence, formatter, source)), source)
 
 
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+def text_warnings(spec: TrialSpec, trial_dir) -> list[str]:
+    """Control characters in the writer's text (Markdown files and inline yaml text): shown as U+FFFD."""
+    from dossier.spec import SPEC_FILE, text_fields
 
-
-def strip_control_characters(text: str) -> str:
-    return _CONTROL.sub("\ufffd", text)
+    warnings = []
+    for key, value in text_fields(spec):
+        if not value:
+            continue
+        if not TEXT_FILE.match(value):
+            sources = [(f"{Path(trial_dir) / SPEC_FILE}: {key}", value)]
+        else:
+            rel = Path(value)
+            paths = [Path(trial_dir) / rel, *(Path(trial_dir) / rel.parent / lang / rel.name for lang in ("en", "ja"))]
+            sources = []
+            for path in paths:
+                try:
+                    sources.append((str(path), path.read_text(encoding="utf-8-sig")))
+                except (OSError, UnicodeDecodeError):
+                    continue  # missing or unreadable files are problems of their own
+        for where, text in sources:
+            match = CONTROL.search(text)
+            if match:
+                line = text.count("\n", 0, match.start()) + 1
+                warnings.append(f"{where}: line {line}: control character U+{ord(match.group()):04X} "
+                                f"({len(CONTROL.findall(text))} in all); the documents show each as \ufffd")
+    return list(dict.fromkeys(warnings))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 
 import pandas as pd
 
@@ -128,3 +130,34 @@ def test_a_cache_file_not_signed_by_this_user_is_never_loaded(tmp_path, monkeypa
     forged = pickle.dumps(Boom()) * 2  # unsigned: would run code if it were unpickled
     (tmp_path / "out" / CACHE_DIR / CACHE_FILE).write_bytes(forged)
     assert load_cached(tmp_path / "out", "any-key") is None
+
+
+def test_a_text_only_rebuild_neither_reads_the_data_nor_imports_pandas(make_trial, tmp_path):
+    folder = make_trial(DEMOG, texts={"text/disease.md": "First version."})
+    out = tmp_path / "out"
+    assert run_cli("build", str(folder), "-o", str(out)).returncode == 0
+    (folder / "text" / "disease.md").write_text("Second version.", encoding="utf-8")
+    probe = ("import sys; from pathlib import Path; from dossier.pipeline import build; "
+             f"report = build(Path({str(folder)!r}), Path({str(out)!r})); "
+             "print(report.computed, 'pandas' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False"]  # statistics reused, pandas never imported
+    assert "Second version." in (out / "briefing.html").read_text(encoding="utf-8")
+
+
+def test_a_changed_dataset_recomputes_in_the_same_output_folder(make_trial, tmp_path):
+    folder = make_trial(DEMOG, texts={"text/disease.md": "Text."})
+    adsl, _ = read_dataset(folder / "adam" / "adsl.xpt")
+    (folder / "adam" / "adsl.xpt").unlink()
+    adsl.to_csv(folder / "adam" / "adsl.csv", index=False, date_format="%Y-%m-%d")
+    out = tmp_path / "out"
+    assert "statistics computed" in run_cli("build", str(folder), "-o", str(out)).stdout
+    before = json.loads((out / "evidence.json").read_text(encoding="utf-8"))
+    adsl.loc[0, "AGE"] = adsl.loc[0, "AGE"] + 30
+    adsl.to_csv(folder / "adam" / "adsl.csv", index=False, date_format="%Y-%m-%d")
+    second = run_cli("build", str(folder), "-o", str(out))
+    assert second.returncode == 0, second.stderr
+    assert "statistics computed" in second.stdout
+    assert json.loads((out / "evidence.json").read_text(encoding="utf-8")) != before

@@ -12,12 +12,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+from dossier.control import visible
 from dossier.errors import RenderError
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 HEADING = re.compile(r'<h([1-3]) id="([^"]+)">(.*?)</h\1>', re.DOTALL)
 TAG = re.compile(r"<[^>]+>")
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
 def template_dirs(trial_dir: Path | None) -> list[Path]:
@@ -66,7 +66,7 @@ def render_document(name: str, context: dict[str, Any], dirs: list[Path]) -> str
         line = getattr(exc, "lineno", None)
         where = f"{getattr(exc, 'filename', None) or name + '.html.j2'}" + (f" line {line}" if line else "")
         raise RenderError(f"template error: {exc.message}", where=where) from None
-    return insert_toc(CONTROL.sub("\ufffd", html))  # data's control characters: visible, and valid XML for DOCX
+    return insert_toc(visible(html))  # data's control characters: visible, and valid XML for DOCX
 
 
 def insert_toc(html: str, marker: str = "<!--TOC-->") -> str:

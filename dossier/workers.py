@@ -24,7 +24,7 @@ import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, Self
 
 DEFAULT_WORKERS = 2
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -114,7 +114,7 @@ class Workers:
         self._conn.close()
         self._reader.join()
 
-    def __enter__(self) -> Workers:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind, value, traceback) -> None:
@@ -126,7 +126,7 @@ def _zygote(conn, count: int, parent: int) -> None:
     `count` processes forked from it, each result sent back."""
     _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
-    _warm()
+    _warm(conn)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -171,19 +171,23 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _warm() -> None:
-    """Import the rendering stack and let fontconfig/Pango load the fonts. A failure here is left
-    for the task that needs the module to report."""
+def _warm(conn) -> None:
+    """Import the rendering stack and let fontconfig/Pango load the fonts; matplotlib too unless a
+    task is already waiting (the statistics came from the cache, so the figures are most likely
+    reused: the first document should not wait for it; a figure task imports it when needed).
+    A failure here is left for the task that needs the module to report."""
     try:
         import docx  # noqa: F401
-        import matplotlib
         import pypdf  # noqa: F401
         import weasyprint
+
+        weasyprint.HTML(string="<p>dossier</p>").render()
+        if conn.poll():
+            return
+        import matplotlib
 
         matplotlib.use("Agg")
         from matplotlib.backends import backend_agg, backend_svg  # noqa: F401
         from matplotlib.figure import Figure  # noqa: F401
-
-        weasyprint.HTML(string="<p>dossier</p>").render()
     except Exception:  # noqa: BLE001 (reported by the task that needs it)
         return

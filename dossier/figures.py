@@ -76,6 +76,7 @@ def draw_figure(figure: Figure, out_dir: Path, labels: Callable[[Label], str], l
         else:
             _draw_profile(fig, figure, labels)
         fig.savefig(png, format="png", dpi=DPI, metadata={"Software": None, "Title": title})
+        fig.set_layout_engine("none")  # the SVG keeps the PNG's layout instead of computing it again
         fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None, "Title": title})
     return [png, svg]
 

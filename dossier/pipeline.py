@@ -86,9 +86,14 @@ def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Pro
     if out_real == trial_real or out_real in trial_real.parents:
         raise OutputError(f"holds the trial folder {trial_dir}, which the build would replace: give another "
                           "output folder", where=str(out_dir))
+    import threading
+
+    from dossier.render.pagination import libreoffice_version
     from dossier.workers import Workers
 
     with Workers() as workers:  # started first: they import the rendering stack while the data is analysed
+        # `soffice --version` (part of the documents' reuse keys) runs meanwhile too
+        threading.Thread(target=libreoffice_version, name="dossier-libreoffice-version", daemon=True).start()
         progress("reading dossier.yaml")
         spec = load_spec(trial_dir).localised(lang)
         return _build(spec, trial_dir, out_dir, progress, use_cache, workers)

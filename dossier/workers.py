@@ -6,8 +6,11 @@ page, on the second core while the main process loads and analyses the data. The
 run the tasks are forked from the zygote, so they start with everything imported: the import
 costs once per build instead of once per worker, and never in front of the first document.
 
-Tasks are module-level functions with picklable arguments; `submit` returns a Future. With one
-worker (one core, or DOSSIER_WORKERS=1) every task runs in the main process when submitted.
+With `count` cores (DOSSIER_WORKERS, default 2, at most the machine's), `count` + 1 workers run:
+the DOCX task spends most of its time waiting for LibreOffice, a process of its own, so one more
+worker keeps the cores busy with the PDFs meanwhile. Tasks are module-level functions with picklable
+arguments; `submit` returns a Future. With one core (or DOSSIER_WORKERS=1) every task runs in the
+main process when submitted.
 
 Ctrl-C is the main process's to handle: the zygote and its workers ignore it. Leaving the `with`
 block with an exception (a data error, Ctrl-C, SIGTERM) kills the zygote at once, and each worker
@@ -123,7 +126,7 @@ class Workers:
 
 def _zygote(conn, count: int, parent: int) -> None:
     """The zygote's life: the rendering stack imported, then every task received run by a pool of
-    `count` processes forked from it, each result sent back."""
+    `count` + 1 processes forked from it, each result sent back."""
     _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     _warm(conn)
@@ -131,7 +134,7 @@ def _zygote(conn, count: int, parent: int) -> None:
     from concurrent.futures import ProcessPoolExecutor
 
     lock = threading.Lock()
-    with ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork"),
+    with ProcessPoolExecutor(max_workers=count + 1, mp_context=multiprocessing.get_context("fork"),
                              initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
         while True:
             try:

@@ -191,3 +191,55 @@ def test_page_footer_comes_from_the_body_attribute_literally(tmp_path):
     for number, page in enumerate(pages, start=1):
         assert f'Confidential "draft" \\ counter(x) p. {number}/{len(pages)}' in page
         assert "Page 1 of" not in page
+
+
+def _text_beyond_the_page(html: str, resources: list[Path], lang: str) -> list[tuple[int, str]]:
+    """(page, text) of every piece of body text whose right edge lies beyond the page's text area."""
+    from weasyprint.formatting_structure import boxes
+
+    from dossier.render.pdf import lay_out
+
+    beyond = []
+    for number, page in enumerate(lay_out(html, resources, lang).pages, 1):
+        page_box = page._page_box
+        right = page_box.content_box_x() + page_box.width
+        for child in page_box.children:
+            if isinstance(child, boxes.MarginBox):  # running header and footer
+                continue
+            beyond += [(number, box.text) for box in child.descendants()
+                       if isinstance(box, boxes.TextBox) and box.position_x + box.width > right + 0.5]
+    return beyond
+
+
+def test_wide_tables_fit_the_page_with_fixed_layout():
+    hashes = "".join(f"<tr><td>ad{i}</td><td class='num'>ad{i}.xpt</td><td class='num'>{i}</td>"
+                     f"<td class='num'>{'0123456789abcdef' * 4}</td></tr>" for i in range(3))
+    stats = "".join("<td class='num'>26.41 (4.783)</td>" for _ in range(5))
+    html = ('<html lang="ja"><body data-header="H">'
+            '<div class="table-block landscape"><p class="caption">表 1　Data</p><table class="data">'
+            "<thead><tr><th>データセット</th><th>ファイル</th><th>レコード数</th><th>SHA-256</th></tr></thead>"
+            f"<tbody>{hashes}</tbody></table></div>"
+            '<table class="data"><thead><tr><th>項目</th>' + "<th>High dose (1e14 vg) (N=27)</th>" * 5 + "</tr></thead>"
+            f"<tbody><tr><td>平均値 (SD)</td>{stats}</tr></tbody></table></body></html>")
+    assert _text_beyond_the_page(html, [TEMPLATES], "ja") == []
+
+
+def test_tables_get_the_docx_column_widths():
+    from dossier.render.pdf import with_column_widths
+
+    html = ('<body><table class="data"><thead><tr><th>Item</th><th>A</th><th>B</th></tr></thead>'
+            "<tbody><tr><td>Age</td><td class='num'>75.2 (8.59)</td><td class='num'>"
+            + "x" * 60 + "</td></tr></tbody></table></body>")
+    widths = [float(w) for w in re.findall(r'<col style="width: ([0-9.]+)%">', with_column_widths(html))]
+    assert len(widths) == 3 and abs(sum(widths) - 100) < 0.05
+    assert widths[0] >= 34 and widths[2] > widths[1]  # the stub gets room; the long word gets its width
+    assert with_column_widths("<body><blink>x</blink><table class='data'></table></body>") \
+        == "<body><blink>x</blink><table class='data'></table></body>"  # outside the subset: unchanged
+
+
+@pytest.mark.parametrize("document", ["briefing", "sakigake"])
+def test_no_text_of_an_example_document_runs_off_the_page(built, document):
+    for name, out in built.items():
+        html = (out / f"{document}.html").read_text(encoding="utf-8")
+        lang = re.search(r'<html lang="([a-z]+)"', html).group(1)
+        assert _text_beyond_the_page(html, [TEMPLATES, out], lang) == [], name

@@ -87,18 +87,20 @@ def _display_len(text: str) -> int:
 
 
 def column_widths(rows: list[Row], ncols: int, total: int) -> list[int]:
-    """Widths (twips) summing to `total`, proportional to each column's (capped) content length."""
+    """Widths (twips) summing to `total`, proportional to each column's content length (capped: text
+    wraps), but never narrower than the column's longest word (a hash or an identifier cannot wrap)."""
     want = [4] * ncols
     for row in rows:
         col = 0
         for cell in row.cells:
             if cell.span == 1 and col < ncols:
                 text = cell.node.text()
+                longest = max((_display_len(w) for w in text.split()), default=0)
                 if cell.head:  # headers wrap: their longest word counts
-                    length = max((_display_len(w) for w in text.split()), default=0)
+                    length = longest
                 else:
                     length = _display_len(text) + (2 * _level(cell.node) if col == 0 else 0)
-                want[col] = max(want[col], min(length, 42 if col == 0 else 24))
+                want[col] = max(want[col], min(length, 42 if col == 0 else 24), longest)
             col += cell.span
     weight = sum(want)
     widths = [max(400, total * w // weight) for w in want]
@@ -114,24 +116,34 @@ def _border(side: str, size: int) -> object:
     return el(f"w:{side}", {"w:val": "single", "w:sz": str(size), "w:space": "0", "w:color": "000000"})
 
 
-def build_table(table: Node, width: int, style_id: str, fill: CellFiller) -> object:
-    """The `w:tbl` element for a data or fields table `width` twips wide."""
-    kind = table.classes
-    if kind not in ({"data"}, {"fields"}):
-        raise RenderError(f"unsupported table class {' '.join(sorted(kind))!r} in document HTML")
-    fields = kind == {"fields"}
+def table_widths(table: Node, width: int) -> tuple[list[Row], list[int]]:
+    """The rows of a data or fields table and its column widths (summing to `width`): proportional
+    to the content, the stub column of a data table at least 34%, a label/value table 30/70. The
+    PDF gets the same widths (render/pdf.py), so both renderers lay a table out alike."""
     rows = read_rows(table)
     if not rows:
         raise RenderError("empty <table> in document HTML")
     ncols = max(sum(c.span for c in row.cells) for row in rows) or 1
     widths = column_widths(rows, ncols, width)
-    if not fields and ncols > 1 and widths[0] < width * 34 // 100:  # the stub column gets room, as in print.css
+    fields = table.classes == {"fields"}
+    if not fields and ncols > 1 and widths[0] < width * 34 // 100:  # the stub column gets room
         stub = width * 34 // 100
         rest = sum(widths[1:])
         widths = [stub] + [max(400, w * (width - stub) // rest) for w in widths[1:]]
         widths[-1] += width - sum(widths)
     if fields and ncols == 2:
         widths = [width * 3 // 10, width - width * 3 // 10]
+    return rows, widths
+
+
+def build_table(table: Node, width: int, style_id: str, fill: CellFiller) -> object:
+    """The `w:tbl` element for a data or fields table `width` twips wide."""
+    kind = table.classes
+    if kind not in ({"data"}, {"fields"}):
+        raise RenderError(f"unsupported table class {' '.join(sorted(kind))!r} in document HTML")
+    fields = kind == {"fields"}
+    rows, widths = table_widths(table, width)
+    ncols = len(widths)
 
     tbl = el("w:tbl")
     tbl.append(el("w:tblPr", None,

@@ -53,6 +53,34 @@ def footer_css(html: str, lang: str) -> str:
     return "@page { @bottom-center { content: " + (" ".join(content) or '""') + " !important; } }"
 
 
+_TABLE_TAG = re.compile(r"<table\b[^>]*>")
+WIDTH_UNITS = 10_000  # column widths are computed in ten-thousandths of the table width
+
+
+def with_column_widths(html: str) -> str:
+    """`html` with a <colgroup> in every table giving the column widths the DOCX uses
+    (docx_tables.table_widths, fitted to the content). print.css lays tables out with fixed layout,
+    which follows these widths instead of measuring every cell first. HTML outside the document
+    subset is returned unchanged (the DOCX writer reports it)."""
+    from dossier.render.docx_html import parse_html
+    from dossier.render.docx_tables import table_widths
+
+    try:
+        widths = [table_widths(node, WIDTH_UNITS)[1] for node in parse_html(html).iter() if node.tag == "table"]
+    except RenderError:
+        return html
+    remaining = iter(widths)
+
+    def colgroup(match: re.Match) -> str:
+        columns = next(remaining, None)
+        if columns is None:
+            return match.group(0)
+        cols = "".join(f'<col style="width: {w * 100 / WIDTH_UNITS:.2f}%">' for w in columns)
+        return f"{match.group(0)}<colgroup>{cols}</colgroup>"
+
+    return _TABLE_TAG.sub(colgroup, html)
+
+
 class RefusedResource(ValueError):
     """Raised inside the fetcher so weasyprint skips a resource it must not read."""
 
@@ -127,17 +155,7 @@ def write_pdf(html: str, out_path: Path, resource_dirs: Sequence[Path], *, title
 
 def _write_pdf(html: str, out_path: Path, resource_dirs: Sequence[Path], *, title: str, lang: str,
                date: datetime.date | None) -> None:
-    from weasyprint import CSS, HTML
-
-    fetcher = RestrictedFetcher(resource_dirs)
-    css_path = resolve_resource(STYLESHEET, fetcher.resource_dirs)
-    if css_path is None:
-        raise RenderError(f"{STYLESHEET} not found in the resource folders {[str(d) for d in resource_dirs]}")
-    stylesheets = [CSS(string=css_path.read_text(encoding="utf-8"), base_url=VIRTUAL_BASE, url_fetcher=fetcher)]
-    if lang in _PAGE_FONTS:
-        stylesheets.append(CSS(string=_PAGE_FONTS[lang]))
-    stylesheets.append(CSS(string=footer_css(html, lang)))
-    document = HTML(string=html, base_url=VIRTUAL_BASE, url_fetcher=fetcher).render(stylesheets=stylesheets)
+    document = lay_out(html, resource_dirs, lang)
     metadata = document.metadata
     metadata.title = title
     metadata.lang = lang
@@ -151,3 +169,20 @@ def _write_pdf(html: str, out_path: Path, resource_dirs: Sequence[Path], *, titl
         Path(out_path).write_bytes(data)
     except OSError as exc:
         raise OutputError(f"cannot write {out_path}: {exc}") from exc
+
+
+def lay_out(html: str, resource_dirs: Sequence[Path], lang: str):
+    """weasyprint's layout (a Document of pages) of `html` with print.css, the page footer and the
+    column widths, reading only from `resource_dirs`."""
+    from weasyprint import CSS, HTML
+
+    fetcher = RestrictedFetcher(resource_dirs)
+    css_path = resolve_resource(STYLESHEET, fetcher.resource_dirs)
+    if css_path is None:
+        raise RenderError(f"{STYLESHEET} not found in the resource folders {[str(d) for d in resource_dirs]}")
+    stylesheets = [CSS(string=css_path.read_text(encoding="utf-8"), base_url=VIRTUAL_BASE, url_fetcher=fetcher)]
+    if lang in _PAGE_FONTS:
+        stylesheets.append(CSS(string=_PAGE_FONTS[lang]))
+    stylesheets.append(CSS(string=footer_css(html, lang)))
+    return HTML(string=with_column_widths(html), base_url=VIRTUAL_BASE,
+                url_fetcher=fetcher).render(stylesheets=stylesheets)

@@ -18,6 +18,7 @@ from dossier.render.docx_ooxml import el
 
 CELL_CLASSES = frozenset({"level-1", "level-2", "num"})
 LEVEL_INDENT_TWIPS = 216  # 1.2 em at 9 pt, as in print.css
+CELL_PADDING_CHARS = 2  # a cell's left and right padding (4 pt each at 9 pt), in characters
 
 
 @dataclass
@@ -102,6 +103,7 @@ def column_widths(rows: list[Row], ncols: int, total: int) -> list[int]:
                     length = _display_len(text) + (2 * _level(cell.node) if col == 0 else 0)
                 want[col] = max(want[col], min(length, 42 if col == 0 else 24), longest)
             col += cell.span
+    want = [w + CELL_PADDING_CHARS for w in want]
     weight = sum(want)
     widths = [max(400, total * w // weight) for w in want]
     widths[-1] += total - sum(widths)

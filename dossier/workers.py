@@ -175,19 +175,19 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _warm(conn) -> None:
-    """Import the rendering stack and let fontconfig/Pango load the fonts; matplotlib too unless a
-    task is already waiting (the statistics came from the cache, so the figures are most likely
-    reused: the first document should not wait for it; a figure task imports it when needed).
-    A failure here is left for the task that needs the module to report."""
+    """Import weasyprint and let fontconfig/Pango load the fonts; then, unless a task is already
+    waiting (the statistics came from the cache: the first PDF should not wait), python-docx, pypdf
+    and matplotlib too (a task imports whatever it still lacks). A failure here is left for the task
+    that needs the module to report."""
     try:
-        import docx  # noqa: F401
-        import pypdf  # noqa: F401
         import weasyprint
 
         weasyprint.HTML(string="<p>dossier</p>").render()
         if conn.poll():
             return
+        import docx  # noqa: F401
         import matplotlib
+        import pypdf  # noqa: F401
 
         matplotlib.use("Agg")
         from matplotlib.backends import backend_agg, backend_svg  # noqa: F401

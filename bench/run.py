@@ -108,18 +108,32 @@ def summarise(group: str, name: str, runs: list[dict], **extra) -> dict:
     return row
 
 
-def measure(group: str, name: str, cmd: list[str], repeat: int, timeout: float, prepare=None, **extra) -> dict:
-    runs = []
+def measure(group: str, name: str, cmd: list[str], repeat: int, timeout: float, prepare=None, paired: bool = False,
+            **extra) -> dict:
+    """Run `cmd` `repeat` times (fewer when the budget runs short). With `paired`, each run is preceded by
+    an import-floor run, and the row keeps the per-run ratios: this machine's speed drifts by 15-20%
+    within minutes, so a build is compared with a floor measured a moment before it, not minutes earlier."""
+    runs, floors = [], []
     for _ in range(repeat):
-        if runs and not BUDGET.allows(runs[-1]["seconds"]):
+        if runs and not BUDGET.allows(runs[-1]["seconds"] + (floors[-1] if floors else 0)):
             break
+        if paired:
+            floor = run_child([PY, "-c", IMPORTS], timeout)
+            if not floor["ok"]:
+                break
+            floors.append(floor["seconds"])
         if prepare:
             prepare()
         runs.append(run_child(cmd, timeout))
         if not runs[-1]["ok"]:
             break
-    say(f"  {name}: " + (" ".join(f"{r['seconds']:.2f}" for r in runs if r.get("ok")) or runs[-1].get("error", "")))
-    return summarise(group, name, runs, **extra)
+    say(f"  {name}: " + (" ".join(f"{r['seconds']:.2f}" for r in runs if r.get("ok")) or runs[-1].get("error", ""))
+        + (f" (paired import floors {' '.join(f'{f:.2f}' for f in floors)})" if floors else ""))
+    row = summarise(group, name, runs, **extra)
+    ratios = [r["seconds"] / f for r, f in zip(runs, floors) if r.get("ok")]
+    if ratios:
+        row.update(paired_floor_s=[round(f, 4) for f in floors], paired_ratio=statistics.median(ratios))
+    return row
 
 
 def say(message: str) -> None:
@@ -400,7 +414,7 @@ def text_rebuild(repeat: int, timeout: float, tmp: Path, out: Path) -> dict:
 
     row = measure("examples", "text-only rebuild cdisc-pilot01",
                   [PY, "-m", "dossier", "build", str(trial), "-o", str(out)], repeat, timeout, prepare=edit,
-                  note=f"after editing text/{edited.name}; same OUT_DIR")
+                  paired=True, note=f"after editing text/{edited.name}; same OUT_DIR")
     return row
 
 
@@ -518,7 +532,7 @@ def benchmark(args) -> int:
             reps = repeat if folder == PILOT else min(repeat, 2)
             rows.append(measure("examples", f"cold build {folder.name}",
                                 [PY, "-m", "dossier", "build", str(folder), "-o", str(out)], reps,
-                                budget.limit(args.timeout),
+                                budget.limit(args.timeout), paired=folder == PILOT,
                                 prepare=lambda out=out: shutil.rmtree(out, ignore_errors=True)))
         rows.append(text_rebuild(repeat, budget.limit(args.timeout), tmp, tmp / "out" / PILOT.name))
         rows.extend(stage_rows("stages cdisc-pilot01", PILOT, min(repeat, 2), budget.limit(args.timeout), tmp))
@@ -627,7 +641,11 @@ def targets(rows: list[dict], floor: float | None) -> list[dict]:
     floor_cpu = by_name.get("import floor", {}).get("cpu_s")
 
     def ratio(name: str) -> float | None:
+        """The median of the per-run ratios to a floor measured just before each run (see `measure`),
+        else the median over the floor measured at the start."""
         row = by_name.get(name)
+        if row and "paired_ratio" in row:
+            return row["paired_ratio"]
         return row["median_s"] / floor if row and floor and "median_s" in row else None
 
     def cpu_ratio(name: str) -> str:
@@ -706,6 +724,10 @@ def markdown(rows: list[dict], floor: float | None, machine: str, repeat: int, t
         spread = f"{r['min_s']:.2f}-{r['max_s']:.2f}" if len(r.get("runs", [])) > 1 else ""
         relative = r["group"] in ("floor", "commands", "examples") or r["name"].startswith("cold build")
         times = f"{r['median_s'] / floor:.2f}" if floor and relative else ""
+        if "paired_ratio" in r:
+            times = f"{r['paired_ratio']:.2f} (paired)"
+            note = "; ".join(filter(None, [note, "each run after an import-floor run: "
+                                           + " ".join(f"{f:.2f}" for f in r["paired_floor_s"]) + " s"]))
         digits = ".3f" if r["name"].startswith("Cox") else ".2f"
         value = ("> " if r.get("complete") is False else "") + format(r["median_s"], digits)
         lines.append(f"| {r['group']} | {r['name']} | {len(r.get('runs') or [0])} | {value} | "

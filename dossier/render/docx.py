@@ -121,7 +121,7 @@ def write_docx_all(jobs: Sequence[DocxJob], *, paginate: bool = True) -> list[st
 
 
 def _compose(job: DocxJob) -> _Composed:
-    """The job's document with its TOC page numbers still placeholders (RenderError names the job's origin)."""
+    """The job's document, its TOC page numbers not filled in yet (RenderError names the job's origin)."""
     try:
         return _compose_document(job)
     except RenderError as exc:

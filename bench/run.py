@@ -258,8 +258,9 @@ def stages_mode(trial_dir: Path, out_dir: Path, timer: StageTimer) -> None:
                       date=facts["date"])
     with timer("docx"):  # both documents, laid out for their page numbers by one LibreOffice run
         from dossier.render.docx import DocxJob, write_docx_all
+        from dossier.render.html import template_file
 
-        reference = next((d / "reference.docx" for d in dirs if (d / "reference.docx").is_file()), None)
+        reference = template_file("reference.docx", dirs)
         write_docx_all([DocxJob(html, out_dir / f"{document}.docx", tuple(resources), reference, title,
                                 spec.language, facts["date"]) for document, (html, title) in documents.items()])
     with timer("tables"):  # tables/*.csv and tables.xlsx

@@ -106,17 +106,19 @@ def _build(spec: TrialSpec, trial_dir: Path, out_dir: Path, progress: Progress, 
 
     cached = read_cache(out_dir) if use_cache else None
     settings_digest = settings_key(spec)
+    needs = None
     if cached is not None and cached.settings == settings_digest:
         names = cached.datasets  # the same settings and dossier read the same datasets
     else:
-        from dossier.validate import datasets_needed, requirements
+        from dossier.validate import datasets_needed, requirements  # pandas: only when not reusing
 
-        names = tuple(sorted(datasets_needed(requirements(spec))))
+        needs = requirements(spec)
+        names = tuple(sorted(datasets_needed(needs)))
     key = analysis_key(settings_digest, _dataset_hashes(trial_dir, names))
     analysed = cached if cached is not None and cached.key == key else None
     computed = analysed is None
     if analysed is None:
-        analysed = analyse(trial_dir, spec, key, settings_digest, progress)
+        analysed = analyse(trial_dir, spec, needs, key, settings_digest, progress)
     else:
         progress("data and analyses unchanged: reusing the computed statistics")
     warnings = list(analysed.warnings) + text_warnings(spec, trial_dir)
@@ -148,14 +150,15 @@ def _dataset_hashes(trial_dir: Path, wanted) -> dict[str, str]:
     return {name: sha256_of(found[name]) for name in sorted(wanted) if name in found}
 
 
-def analyse(trial_dir: Path, spec: TrialSpec, key: str, settings_digest: str, progress: Progress):
-    """Load and validate the datasets, run every analysis; the result is what the cache keeps."""
+def analyse(trial_dir: Path, spec: TrialSpec, needs, key: str, settings_digest: str, progress: Progress):
+    """Load and validate the datasets, run every analysis; the result is what the cache keeps.
+    `needs`: validate.requirements(spec), when the caller has it already."""
     from dossier.cache import Analysed
     from dossier.datasets import load
     from dossier.validate import datasets_needed, requirements, validate, variables_to_load
 
     progress("loading datasets")
-    needs = requirements(spec)
+    needs = needs if needs is not None else requirements(spec)
     wanted = datasets_needed(needs)
     data = load(trial_dir, wanted, variables_to_load(spec))
     warnings = list(data.warnings) + validate(spec, data, needs)
@@ -277,11 +280,13 @@ def _submit_documents(workers, jobs: list[tuple[str, str, str]], stage: Path, di
     if not jobs:
         return []
     from dossier.render.docx import DocxJob
+    from dossier.render.html import template_file
 
     resources = (*dirs, figures_dir.parent)
-    reference = next((d / "reference.docx" for d in dirs if (d / "reference.docx").is_file()), None)
+    reference = template_file("reference.docx", dirs)
     docx_jobs = [DocxJob(html, stage / f"{document}.docx", resources, reference, title, lang, date,
-                         origin=f"the HTML of {_template(dirs, document)}") for document, html, title in jobs]
+                         origin=f"the HTML of {template_file(f'{document}.html.j2', dirs) or f'{document}.html.j2'}")
+                 for document, html, title in jobs]
     by_size = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][1]))
     futures: dict[str, object] = {}
     for position, i in enumerate(by_size):
@@ -290,11 +295,6 @@ def _submit_documents(workers, jobs: list[tuple[str, str, str]], stage: Path, di
         if position == 0:
             futures["docx"] = workers.submit(_write_docx, docx_jobs)
     return [futures[f"pdf {i}"] for i in range(len(jobs))] + [futures["docx"]]
-
-
-def _template(dirs: list[Path], document: str) -> Path | str:
-    return next((d / f"{document}.html.j2" for d in dirs if (d / f"{document}.html.j2").is_file()),
-                f"{document}.html.j2")
 
 
 def _write_pdf(html: str, out_path: Path, resources, title: str, lang: str, date) -> list[str]:

@@ -29,6 +29,12 @@ def template_dirs(trial_dir: Path | None) -> list[Path]:
     return dirs
 
 
+def template_file(name: str, dirs: list[Path]) -> Path | None:
+    """The file `name` from the first of the template folders `dirs` that holds it (a user's
+    templates/ overrides the packaged one), or None."""
+    return next((d / name for d in dirs if (d / name).is_file()), None)
+
+
 def environment(dirs: list[Path]):
     from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment

@@ -88,12 +88,6 @@ def _secret() -> bytes | None:
     return secret if len(secret) >= 32 else None
 
 
-def load_cached(out_dir: Path, key: str) -> Analysed | None:
-    """The statistics cached in `out_dir` if they were computed under `key`."""
-    cached = read_cache(out_dir)
-    return cached if cached is not None and cached.key == key else None
-
-
 def read_cache(out_dir: Path) -> Analysed | None:
     """The statistics cached in `out_dir`, whatever their key, if this user signed them."""
     secret = _secret()

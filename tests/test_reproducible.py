@@ -118,7 +118,7 @@ def test_manifest_records_inputs_outputs_versions_and_settings(make_trial, tmp_p
 def test_a_cache_file_not_signed_by_this_user_is_never_loaded(tmp_path, monkeypatch):
     import pickle
 
-    from dossier.cache import CACHE_DIR, CACHE_FILE, load_cached
+    from dossier.cache import CACHE_DIR, CACHE_FILE, read_cache
 
     monkeypatch.setenv("DOSSIER_CACHE_KEY_FILE", str(tmp_path / "key"))
 
@@ -129,7 +129,7 @@ def test_a_cache_file_not_signed_by_this_user_is_never_loaded(tmp_path, monkeypa
     (tmp_path / "out" / CACHE_DIR).mkdir(parents=True)
     forged = pickle.dumps(Boom()) * 2  # unsigned: would run code if it were unpickled
     (tmp_path / "out" / CACHE_DIR / CACHE_FILE).write_bytes(forged)
-    assert load_cached(tmp_path / "out", "any-key") is None
+    assert read_cache(tmp_path / "out") is None
 
 
 def test_a_text_only_rebuild_neither_reads_the_data_nor_imports_pandas(make_trial, tmp_path):

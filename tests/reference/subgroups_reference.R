@@ -108,15 +108,14 @@ ancova_block <- function(name, data, y, arm, reference, covariates, sub) {
     x <- d[d$s == lev, ]; x$arm <- droplevels(x$arm)
     f <- lm(as.formula(paste(y, "~", rhs)), data = x)
     em <- emmeans(f, "arm")
-    ct <- summary(contrast(em, "trt.vs.ctrl", ref = 1), infer = TRUE)
+    ct <- summary(contrast(em, "trt.vs.ctrl", ref = 1, adjust = "none"), infer = TRUE)  # no Dunnett adjustment
     for (k in seq_len(nrow(ct)))
       put("%s | level %s | n %s | %s diff %.10f CI %.10f %.10f", name, lev,
           paste(table(x$arm), collapse = "/"), ct$contrast[k], ct$estimate[k], ct$lower.CL[k], ct$upper.CL[k])
   }
   f <- lm(as.formula(paste(y, "~", paste(c(covariates, "arm * s"), collapse = " + "))), data = d)
   for (g in setdiff(levels(d$arm), reference)) {
-    b <- coef(f); keep <- grepl(paste0("^arm", g, ":"), names(b), fixed = FALSE)
-    keep <- startsWith(names(b), paste0("arm", g, ":"))
+    b <- coef(f); keep <- startsWith(names(b), paste0("arm", g, ":"))
     V <- vcov(f)[keep, keep, drop = FALSE]
     Fs <- drop(t(b[keep]) %*% solve(V) %*% b[keep]) / sum(keep)
     put("%s | %s vs %s | interaction F %.10f df %d %d p %.10g", name, g, reference, Fs, sum(keep), f$df.residual,

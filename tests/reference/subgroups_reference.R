@@ -128,6 +128,10 @@ ancova_block <- function(name, data, y, arm, reference, covariates, sub) {
 put("== ANCOVA birthwt bwt ~ smoke + lwt")
 ancova_block("birthwt race", birthwt, "bwt", "smoke", "non-smoker", "lwt", birthwt$race)
 ancova_block("birthwt age[20,25]", birthwt, "bwt", "smoke", "non-smoker", "lwt", classes(birthwt$age, c(20, 25)))
+put("== ANCOVA birthwt bwt ~ smoke + lwt + race (race a factor: a text covariate in the test)")
+birthwt$race_text <- factor(birthwt$race)
+ancova_block("birthwt age[20,25] +race", birthwt, "bwt", "smoke", "non-smoker", c("lwt", "race_text"),
+             classes(birthwt$age, c(20, 25)))
 put("== ANCOVA anorexia change ~ treat + prewt (3 arms, reference Cont)")
 ancova_block("anorexia prewt[80,85]", anorexia, "change", "treat", "Cont", "prewt", classes(anorexia$prewt, c(80, 85)))
 

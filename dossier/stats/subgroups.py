@@ -38,7 +38,9 @@ an increasing list of numbers, cut points on a text variable.
 
 from __future__ import annotations
 
+import itertools
 import math
+import numbers
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -221,7 +223,7 @@ def classify(values: pd.Series, spec: SubgroupSpec, name: str = "") -> tuple[np.
         x = values.to_numpy(dtype=float)
         codes = np.where(blank, -1, np.searchsorted(np.asarray(cuts), np.where(blank, 0.0, x), side="right"))
         bounds = [None, *cuts, None]
-        keys = [f"<{_num(cuts[0])}"] + [f"{_num(a)}-<{_num(b)}" for a, b in zip(cuts, cuts[1:])] + \
+        keys = [f"<{_num(cuts[0])}"] + [f"{_num(a)}-<{_num(b)}" for a, b in itertools.pairwise(cuts)] + \
                [f">={_num(cuts[-1])}"]
         return codes.astype(np.intp), [(k, bounds[i], bounds[i + 1]) for i, k in enumerate(keys)]
     if pd.api.types.is_numeric_dtype(values):
@@ -262,8 +264,8 @@ def _num(value: float) -> str:
 def _checked_cuts(spec: SubgroupSpec, prefix: str) -> tuple[float, ...]:
     cuts = spec.cuts
     ok = isinstance(cuts, (tuple, list)) and len(cuts) > 0 and all(
-        isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c) for c in cuts)
-    if not ok or any(b <= a for a, b in zip(cuts, cuts[1:])):
+        isinstance(c, numbers.Real) and not isinstance(c, bool) and math.isfinite(c) for c in cuts)
+    if not ok or any(b <= a for a, b in itertools.pairwise(cuts)):
         raise SpecError(f"{prefix}subgroups.{spec.variable}: the cut points {list(cuts) if ok else cuts!r} must be "
                         f"a non-empty list of numbers in strictly increasing order (e.g. [65, 75])")
     return tuple(float(c) for c in cuts)

@@ -299,3 +299,30 @@ def test_missing_or_blank_subgroup_variable_is_an_analysis_error():
     with pytest.raises(AnalysisError, match="reserves for the interaction p-value"):
         sg.time_to_event(frame.assign(G=["p_interaction", "x"] * 68 + ["x"]), arm="trt", reference="standard",
                          time="time", event="status", subgroups=[S("G")])
+
+
+def test_tiny_random_trials_never_crash_and_every_ne_is_explained():
+    # seeded small trials with sparse levels, blank values, ties and arms missing from levels
+    rng = np.random.default_rng(14)
+    for trial in range(150):
+        n = int(rng.integers(2, 14))
+        frame = pd.DataFrame({
+            "arm": rng.choice(["P", "L", "H"], n), "t": rng.integers(1, 6, n).astype(float),
+            "e": rng.integers(0, 2, n), "y": rng.normal(size=n).round(1), "base": rng.normal(size=n).round(1),
+            "r": rng.integers(0, 2, n), "g": rng.choice(["a", "b", "c", ""], n), "x": rng.integers(0, 100, n)})
+        frame.loc[0, "g"] = "a"  # never blank for everyone
+        specs = [S("g"), S("x", (30, 60))]
+        common = {"arm": "arm", "reference": "P", "arms": ("P", "L", "H"), "subgroups": specs}
+        for result in (sg.time_to_event(frame, time="t", event="e", **common),
+                       sg.ancova(frame, outcome="y", covariates=["base"], **common),
+                       sg.risk_difference(frame, response="r", **common)):
+            for subgroup in result.subgroups:
+                for level in subgroup.levels:
+                    for effect in level.effects:
+                        if effect.estimate is None:
+                            prefix = f"subgroup {subgroup.variable} = {level.key!r}: {effect.group} vs P is NE ("
+                            assert any(w.startswith(prefix) for w in result.warnings), (trial, prefix)
+                        else:
+                            assert effect.ci[0] is None or effect.ci[0] <= effect.estimate <= effect.ci[1]
+                for interaction in subgroup.interactions:
+                    assert interaction.p is None or 0 <= interaction.p <= 1

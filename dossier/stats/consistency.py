@@ -184,8 +184,10 @@ def method1_probability(effect: float, se: float, fraction: float, threshold: fl
     effect: the overall effect δ oriented so that positive is better (log scale for ratio effects, e.g.
     -log(HR) when a smaller hazard is better); se: the standard error σ of the overall estimate.
 
-    Derivation (the approach of Quan et al., 2010, Pharm Stat 9:100-112, doi:10.1002/pst.380, and Ikeda &
-    Bretz, 2010, Pharm Stat, doi:10.1002/pst.455). With a common true effect δ and the same
+    Derivation (written out here and checked by simulation in tests/test_consistency.py; the published
+    treatments of the same question, with formulas for normal, binary and survival endpoints, are Quan et
+    al., 2010, Pharm Stat 9:100-112, doi:10.1002/pst.380, and Ikeda & Bretz, 2010, Pharm Stat,
+    doi:10.1002/pst.455, whose texts were not at hand to compare). With a common true effect δ and the same
     variance per subject, the Japanese estimate from a share f of the subjects has Var(D_J) = σ² / f; the
     overall estimate is the precision-weighted mix D_all = f D_J + (1 - f) D_nonJ, so
     Cov(D_J, D_all) = f Var(D_J) = σ² = Var(D_all). When D_all > 0 (which holds with high probability in a

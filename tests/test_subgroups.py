@@ -326,3 +326,29 @@ def test_tiny_random_trials_never_crash_and_every_ne_is_explained():
                             assert effect.ci[0] is None or effect.ci[0] <= effect.estimate <= effect.ci[1]
                 for interaction in subgroup.interactions:
                     assert interaction.p is None or 0 <= interaction.p <= 1
+
+
+def test_interaction_model_without_a_finite_maximum_is_not_computable():
+    # every subject of level y leaves the risk sets before any subject of level x: each level's own hazard
+    # ratio exists (the arms alternate), but the level main effect of the joint model runs off to infinity
+    frame = pd.DataFrame({"arm": ["A", "A", "A", "B", "B", "B"] * 2,
+                          "t": [1, 3, 5, 2, 4, 6] + [10, 12, 14, 11, 13, 15],
+                          "e": [1, 1, 0, 1, 1, 0] * 2, "g": ["y"] * 6 + ["x"] * 6})
+    r = sg.time_to_event(frame, arm="arm", reference="A", time="t", event="e", subgroups=[S("g")])
+    assert all(lv.effects[0].estimate is not None for lv in r.subgroup("g").levels)
+    assert r.subgroup("g").interactions[0].p is None
+    expected = ("g interaction test (B vs A): not computable (the Cox model with the interaction has no finite "
+                "maximum)")
+    assert r.warnings == (expected,)
+
+
+def test_subjects_of_arms_not_analysed_are_not_counted_as_left_out():
+    frame = pd.read_csv(REF / "veteran.csv")
+    frame.loc[:4, "trt"] = "screen failure"
+    r = sg.time_to_event(frame, arm="trt", reference="standard", time="time", event="status",
+                         arms=("standard", "test"), subgroups=[S("age", (60,))])
+    assert r.warnings == () and dict(r.overall.n) == {"standard": 64, "test": 68}
+    frame.loc[10, "time"] = np.nan
+    r = sg.time_to_event(frame, arm="trt", reference="standard", time="time", event="status",
+                         arms=("standard", "test"), subgroups=[S("age", (60,))])
+    assert r.warnings == ("1 subject(s) with a missing time or status were left out of the subgroup analyses",)

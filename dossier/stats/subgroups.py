@@ -41,14 +41,12 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import cox
 from dossier.analyses import stats as st
 from dossier.errors import AnalysisError, SpecError
 from dossier.stats import _effects as fx
@@ -281,8 +279,9 @@ def _analyse(frame, model, arm, reference, arms, subgroups, level, name, complet
     arms = tuple(arms)
     if reference not in arms:
         raise AnalysisError(f"{prefix}the reference arm {reference!r} is not among the arms {list(arms)}")
-    complete = complete & ~arm_blank & np.isin(arm_values, arms)
-    left_out = int((~complete & ~arm_blank).sum())
+    in_arms = ~arm_blank & np.isin(arm_values, arms)  # subjects of other arms are not analysed
+    complete = complete & in_arms
+    left_out = int((in_arms & ~complete).sum())
     if left_out:
         notes.append(f"{prefix}{left_out} subject(s) with {what} were left out of the subgroup analyses")
     codes_arm = np.full(len(frame), -1, dtype=np.intp)
@@ -338,21 +337,11 @@ def _level(model, rows, key, low, high, groups, reference, notes, where) -> Subg
 
 
 def _interaction(model, rows, codes, usable, group, reference, notes, where) -> Interaction:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            result = model.interaction(rows, codes, usable, group, reference)
-        except (ValueError, np.linalg.LinAlgError) as exc:
-            result = None
-            notes.append(f"{where}: not computable ({str(exc).splitlines()[0]})")
-    for w in caught:
-        if issubclass(w.category, cox.ConvergenceWarning):
-            notes.append(f"{where}: not computable (the Cox fit did not converge)")
-            result = None
-            break
-    if result is None:
+    try:
+        statistic, df, df_residual, p = model.interaction(rows, codes, usable, group, reference)
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        notes.append(f"{where}: not computable ({str(exc).splitlines()[0]})")
         return Interaction(group, reference, model.test, None, 0, None, None)
-    statistic, df, df_residual, p = result
     if p is None:
         notes.append(f"{where}: not computable (a level's estimate has zero variance)")
     return Interaction(group, reference, model.test, statistic, df, df_residual, p)

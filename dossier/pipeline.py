@@ -169,14 +169,14 @@ def analyse(trial_dir: Path, spec: TrialSpec, needs, key: str, settings_digest: 
 
 
 def run_analyses(spec: TrialSpec, data, progress: Progress) -> list:
-    from dossier.analyses import module_for
+    from dossier.analyses.registry import get
 
     results = []
     for analysis in spec.analyses:
         progress(f"analysis {analysis.id} ({analysis.type})")
         with pywarnings.catch_warnings():
             pywarnings.simplefilter("ignore", FutureWarning)
-            results.append(module_for(analysis.type).run(analysis, spec, data))
+            results.append(get(analysis.type).run(analysis, spec, data))
     return results
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dossier.analyses import adverse_events
+from dossier.analyses import adverse_events_stats as adverse_events
 from dossier.datasets import TrialData, load
 from dossier.errors import AnalysisError
 from tests.conftest import glossary_entries, table_text, terms_of

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dossier.analyses import baseline
+from dossier.analyses import baseline_stats as baseline
 from dossier.datasets import TrialData, load
 from dossier.errors import AnalysisError
 from dossier.formatting import fixed

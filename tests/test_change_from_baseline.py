@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from dossier.analyses import change_from_baseline as cfb
+from dossier.analyses import change_from_baseline_stats as cfb
 from dossier.analyses import stats as st
 from dossier.datasets import TrialData, load
 from dossier.errors import AnalysisError

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dossier.analyses import disposition
+from dossier.analyses import disposition_stats as disposition
 from dossier.datasets import TrialData, load
 from dossier.errors import AnalysisError
 from dossier.model import Count, Text

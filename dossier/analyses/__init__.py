@@ -1,4 +1,7 @@
-"""One module per analysis type. Each module exposes:
+"""Analysis types: one module per type, dossier/analyses/<type>.py, declaring everything about it as its
+`TYPE` (a dossier.analyses.registry.AnalysisType: options model, documents, evidence, key results); its
+statistics are in the module its declaration names (`implementation`, by convention <type>_stats.py), which
+is imported only when needed (the statistics stack is slow to import). That module exposes:
 
     variables(analysis, trial) -> dict[str, Variables]
         dataset name (lower case) -> the variables (upper case) analyses of this type read, by the
@@ -6,10 +9,10 @@
         missing) and `optional` ones (used when the dataset has them). The one declaration both of
         validation and of loading: only the declared variables are read from the files, so a variable
         read but not declared would silently be absent (tests/test_declared_variables.py guards this).
-    required(analysis, trial) -> dict[str, set[str]]
-        the required part of `variables`.
     run(analysis, trial, data) -> AnalysisResult
         the computation; raw numbers only (formatting happens in dossier.formatting).
+    check_dataset / check_parameter / check_records (optional)
+        the type's own data checks, called by dossier.validate (see its docstring).
 
 `data` is a `dossier.datasets.TrialData`: `data.frame("adsl")` gives a validated DataFrame with
 upper-case column names, character values stripped ("" for blank; pandas Categorical when loaded from a
@@ -19,22 +22,6 @@ file) and numeric columns as float.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import import_module
-from types import ModuleType
-
-MODULES = {
-    "baseline": "dossier.analyses.baseline",
-    "change_from_baseline": "dossier.analyses.change_from_baseline",
-    "time_to_event": "dossier.analyses.time_to_event",
-    "adverse_events": "dossier.analyses.adverse_events",
-    "disposition": "dossier.analyses.disposition",
-}
-
-
-def module_for(analysis_type: str) -> ModuleType:
-    """The module implementing `analysis_type` (imported lazily: the stats stack is slow to import)."""
-    return import_module(MODULES[analysis_type])
-
 
 @dataclass(frozen=True)
 class Variables:
@@ -60,5 +47,7 @@ def required_of(declared: dict[str, Variables]) -> dict[str, set[str]]:
 
 
 def declared(analysis, trial) -> dict[str, Variables]:
-    """dataset -> Variables of one analysis, as its module declares them."""
-    return module_for(analysis.type).variables(analysis, trial)
+    """dataset -> Variables of one analysis, as its type declares them."""
+    from dossier.analyses.registry import get
+
+    return get(analysis.type).variables(analysis, trial)

@@ -29,9 +29,9 @@ import numpy as np
 import pandas as pd
 
 from dossier.analyses import declared
-from dossier.analyses.registry import get as analysis_type
 from dossier.analyses.common import as_str, category_positions, category_texts, distinct, is_categorical, text_in
 from dossier.analyses.common import positions as common_positions
+from dossier.analyses.registry import get as analysis_type
 from dossier.control import CONTROL
 from dossier.datasets import TrialData
 from dossier.errors import DataError, Problem

@@ -1,14 +1,16 @@
 """Analysis types: one module per type, dossier/analyses/<type>.py, declaring everything about it as its
-`TYPE` (a dossier.analyses.registry.AnalysisType: options model, documents, evidence, key results); its
-statistics are in the module its declaration names (`implementation`, by convention <type>_stats.py), which
-is imported only when needed (the statistics stack is slow to import). That module exposes:
+`TYPE` (a dossier.analyses.registry.AnalysisType: options model, variables, documents, evidence, key
+results); its statistics are in the module its declaration names (`implementation`, by convention
+<type>_stats.py), which is imported only when needed (the statistics stack is slow to import).
 
+The declaration's
     variables(analysis, trial) -> dict[str, Variables]
         dataset name (lower case) -> the variables (upper case) analyses of this type read, by the
         analysis and by its checks in dossier.validate: `required` ones (validation reports each one
         missing) and `optional` ones (used when the dataset has them). The one declaration both of
         validation and of loading: only the declared variables are read from the files, so a variable
         read but not declared would silently be absent (tests/test_declared_variables.py guards this).
+The implementation's
     run(analysis, trial, data) -> AnalysisResult
         the computation; raw numbers only (formatting happens in dossier.formatting).
     check_dataset / check_parameter / check_records (optional)
@@ -21,7 +23,9 @@ file) and numeric columns as float.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
 
 @dataclass(frozen=True)
 class Variables:
@@ -51,3 +55,22 @@ def declared(analysis, trial) -> dict[str, Variables]:
     from dossier.analyses.registry import get
 
     return get(analysis.type).variables(analysis, trial)
+
+
+_ADSL_NAMES = re.compile(
+    r"^(TRT\d\d[PA]N?|TRTSEQ[PA]N?|SITEID|SITEGR\d+N?|AGE|AGEU|AGEGR\d+N?|SEX|SEXN|RACE|RACEN|RACEGR\d+N?|ETHNIC|"
+    r"ETHNICN|COUNTRY|REGION\d*N?|STRAT\w*|ARM|ACTARM|ARMCD|[A-Z0-9]+BL|[A-Z0-9]+BLGR\d+N?|[A-Z0-9]+FL)$")
+_RECORD_NAMES = re.compile(r"^(BASE\w*|B[A-Z]*GR\d+N?|BNRIND|BTOXGR|AVISITN|ADY|ATPTN|TRT[PA]N?|APERIODN?)$")
+
+
+def declared_location(variable: str) -> str | None:
+    """Where a covariate is expected by ADaM naming: "record", "adsl", or None when it cannot be told.
+
+    Only used to declare needs before loading; at run time the variable is taken from the analysis
+    records when present there, else from ADSL.
+    """
+    if _RECORD_NAMES.match(variable):
+        return "record"
+    if _ADSL_NAMES.match(variable):
+        return "adsl"
+    return None

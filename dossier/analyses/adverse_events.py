@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, TypedDict
 
-from dossier.analyses.options import AnalysisOptions, DatasetOptions
+from dossier.analyses import Variables
+from dossier.analyses.options import AnalysisOptions, DatasetOptions, setting
 from dossier.analyses.registry import AnalysisType
 from dossier.formatting import Formatter, percent
+
+NEEDED = ("USUBJID", "AEBODSYS", "AEDECOD", "TRTEMFL")
+OPTIONAL = ("AEREL", "AESER", "AESEV", "AEACN", "AEOUT", "AESDTH")
 
 
 class Options(DatasetOptions, AnalysisOptions):
@@ -26,6 +30,13 @@ class Evidence(TypedDict):
     overview: Annotated[dict, "category (any, related, serious, severe, discontinued, fatal; those collected) -> "
                               "arm -> subjects with at least one such event"]
     soc: Annotated[list, "[{soc, counts: arm -> subjects, terms: [{term, counts}]}] by descending frequency"]
+
+
+def variables(analysis: Options, trial) -> dict[str, Variables]:
+    """ADSL: population and arm (optional: `<ARM>N`); ADAE: NEEDED and `where` (optional: OPTIONAL)."""
+    s = setting(analysis, trial)
+    records = Variables.of([*NEEDED, *(name for name, _ in s.where)], OPTIONAL)
+    return {"adsl": Variables.of(["USUBJID", s.population, s.arm], [s.arm + "N"]), analysis.dataset_name: records}
 
 
 def key_results(ev: dict[str, Any], fmt: Formatter, confidence: int) -> list[str]:
@@ -44,7 +55,7 @@ def key_results(ev: dict[str, Any], fmt: Formatter, confidence: int) -> list[str
 
 
 TYPE = AnalysisType(
-    name="adverse_events", options=Options, evidence=Evidence, implementation="dossier.analyses.adverse_events_stats",
+    variables=variables, name="adverse_events", options=Options, evidence=Evidence, implementation="dossier.analyses.adverse_events_stats",
     section="safety", order=50, method="method_adverse_events", glossary_keys=("kr_teae",),
     sakigake_default="efficacy", key_results=key_results, body_tables=1,
 )

@@ -14,7 +14,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import Variables, common, required_of
+from dossier.analyses import common
+from dossier.analyses.adverse_events import NEEDED, OPTIONAL
 from dossier.analyses.baseline_stats import (
     ARM,
     MAX_PORTRAIT_COLUMNS,
@@ -30,7 +31,6 @@ from dossier.model import AnalysisResult, Label, Row, Table, Term, Text
 from dossier.spec import Analysis, TrialSpec
 
 DEFAULT_DATASET = "adae"
-NEEDED = ("USUBJID", "AEBODSYS", "AEDECOD", "TRTEMFL")
 
 # AEREL values meaning "not related" (compared upper case, stripped); anything else that is not
 # blank counts as related. REMOTE is the "unlikely" step of the NONE/REMOTE/POSSIBLE/PROBABLE scale.
@@ -45,29 +45,13 @@ OVERVIEW = {
     "discontinued": ("ae_discontinued", ("AEACN",), "TEAE leading to discontinuation of study drug"),
     "fatal": ("ae_fatal", ("AEOUT", "AESDTH"), "fatal TEAE"),
 }
-OPTIONAL = ("AEREL", "AESER", "AESEV", "AEACN", "AEOUT", "AESDTH")
 SUBJECT = "__SUBJECT__"  # a record's subject: position in the population subjects frame
 DENSE_PAIRS = 1 << 26  # distinct (key, subject) pairs are found with a flag array up to this many possible pairs
 
 
-def dataset_name(analysis: Analysis) -> str:
-    return (analysis.dataset or DEFAULT_DATASET).lower()
-
-
-def variables(analysis: Analysis, trial: TrialSpec) -> dict[str, Variables]:
-    """ADSL: population and arm (optional: `<ARM>N`); ADAE: NEEDED and `where` (optional: OPTIONAL)."""
-    s = common.setting(analysis, trial)
-    records = Variables.of([*NEEDED, *(name for name, _ in s.where)], OPTIONAL)
-    return {"adsl": Variables.of(["USUBJID", s.population, s.arm], [s.arm + "N"]), dataset_name(analysis): records}
-
-
-def required(analysis: Analysis, trial: TrialSpec) -> dict[str, set[str]]:
-    return required_of(variables(analysis, trial))
-
-
 def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult:
     s = common.setting(analysis, trial)
-    name = dataset_name(analysis)
+    name = analysis.dataset_name
     chosen = adsl_subjects(analysis, data, s.population, s.arm, s.reference, s.where, apply_where=False)
     arms = chosen.arms
     warnings = list(chosen.warnings)

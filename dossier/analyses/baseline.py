@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, TypedDict
 
-from dossier.analyses.options import AnalysisOptions
+from dossier.analyses import Variables
+from dossier.analyses.options import AnalysisOptions, setting
 from dossier.analyses.registry import AnalysisType
 
 
@@ -27,7 +28,16 @@ class Evidence(TypedDict):
     N: Annotated[dict, "arm (and Total) -> subjects of the population"]
 
 
+def variables(analysis: Options, trial) -> dict[str, Variables]:
+    """ADSL: population, arm, the summarised variables and `where`; optional: the numeric codes `<VAR>N`
+    (level order) and `<ARM>N` (arm order)."""
+    s = setting(analysis, trial)
+    names = [v.upper() for v in analysis.variables]
+    required = {"USUBJID", s.population, s.arm, *names, *(name for name, _ in s.where)}
+    return {"adsl": Variables.of(required, [s.arm + "N", *(v + "N" for v in names)])}
+
+
 TYPE = AnalysisType(
-    name="baseline", options=Options, evidence=Evidence, implementation="dossier.analyses.baseline_stats",
+    variables=variables, name="baseline", options=Options, evidence=Evidence, implementation="dossier.analyses.baseline_stats",
     section="baseline", order=20, method="method_baseline", sakigake_default="seriousness",
 )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import Variables, common, required_of
+from dossier.analyses import common
 from dossier.datasets import TrialData
 from dossier.errors import AnalysisError
 from dossier.model import AnalysisResult, Cell, Count, Label, MeanSD, Number, Range, Row, Table, Term, Text
@@ -26,19 +26,6 @@ TOTAL = "Total"
 ARM = "__ARM__"  # the arm column added to subject frames (as text)
 QUANTILE_METHOD = "averaged_inverted_cdf"  # = SAS PROC UNIVARIATE QNTLDEF=5 (the SAS default)
 MAX_PORTRAIT_COLUMNS = 5  # more data columns than this -> landscape
-
-
-def variables(analysis: Analysis, trial: TrialSpec) -> dict[str, Variables]:
-    """ADSL: population, arm, the summarised variables and `where`; optional: the numeric codes `<VAR>N`
-    (level order) and `<ARM>N` (arm order)."""
-    s = common.setting(analysis, trial)
-    names = [v.upper() for v in analysis.variables]
-    required = {"USUBJID", s.population, s.arm, *names, *(name for name, _ in s.where)}
-    return {"adsl": Variables.of(required, [s.arm + "N", *(v + "N" for v in names)])}
-
-
-def required(analysis: Analysis, trial: TrialSpec) -> dict[str, set[str]]:
-    return required_of(variables(analysis, trial))
 
 
 def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult:

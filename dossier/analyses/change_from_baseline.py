@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
-from dossier.analyses.options import AnalysisOptions, RecordOptions
+from dossier.analyses import Variables, declared_location
+from dossier.analyses.options import AnalysisOptions, RecordOptions, setting
 from dossier.analyses.registry import AnalysisType
 from dossier.formatting import Formatter, fixed, percent
 from dossier.highlights import ci_text, p_text
+
+RECORD_VARIABLES = ("USUBJID", "PARAMCD", "AVISIT", "AVAL", "BASE", "CHG")
+WINDOW_VARIABLES = ("ADY", "AWLO", "AWHI", "DTYPE")  # read by the analysis-window check (check_records)
 
 
 class Options(RecordOptions, AnalysisOptions):
@@ -33,6 +37,34 @@ class Evidence(TypedDict):
     mcid: Annotated[float | None, "the responder threshold (yaml `mcid`)"]
     improvement: Annotated[str, "increase or decrease"]
     covariates: Annotated[list, "the ANCOVA covariates"]
+
+
+def covariates_of(analysis: Options) -> tuple[str, ...]:
+    chosen = analysis.covariates if analysis.covariates is not None else ("BASE",)
+    return tuple(dict.fromkeys(c.upper() for c in chosen))
+
+
+def variables(analysis: Options, trial) -> dict[str, Variables]:
+    """Records: RECORD_VARIABLES and `where`; ADSL: population and arm. Covariates and the dose variable are
+    required where their ADaM name places them (dossier.analyses.declared_location) and optional in both datasets: at run
+    time the records' own column is used when present, else ADSL's. Optional too: `<ARM>N` (arm order),
+    PARAM (label), AVISITN and ABLFL (visit order, post-baseline visits), and ADY, AWLO, AWHI and DTYPE
+    (validation's analysis-window check)."""
+    s = setting(analysis, trial)
+    dataset = analysis.dataset_name
+    record = {*RECORD_VARIABLES, *(name for name, _ in s.where)}
+    adsl = {"USUBJID", s.population, s.arm}
+    extra = list(covariates_of(analysis)) + ([analysis.dose_response.upper()] if analysis.dose_response else [])
+    for variable in extra:
+        location = declared_location(variable)
+        if location == "record":
+            record.add(variable)
+        elif location == "adsl":
+            adsl.add(variable)
+    declared = {"adsl": Variables.of(adsl, [s.arm + "N", *extra])}
+    if dataset:
+        declared[dataset] = Variables.of(record, ["PARAM", "AVISITN", "ABLFL", *extra, *WINDOW_VARIABLES])
+    return declared
 
 
 def key_results(ev: dict[str, Any], fmt: Formatter, confidence: int) -> list[str]:
@@ -60,7 +92,7 @@ def key_results(ev: dict[str, Any], fmt: Formatter, confidence: int) -> list[str
 
 
 TYPE = AnalysisType(
-    name="change_from_baseline", options=Options, evidence=Evidence,
+    variables=variables, name="change_from_baseline", options=Options, evidence=Evidence,
     implementation="dossier.analyses.change_from_baseline_stats", section="efficacy", order=30,
     method="method_change_from_baseline", glossary_keys=("kr_change", "kr_difference", "kr_responders"),
     sakigake_default="efficacy", key_results=key_results, compares_arms=True, numeric=("AVAL", "CHG", "BASE", "CNSR"),

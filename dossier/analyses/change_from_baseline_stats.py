@@ -17,8 +17,9 @@ import re
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import Variables, common, required_of
+from dossier.analyses import common
 from dossier.analyses import stats as st
+from dossier.analyses.change_from_baseline import RECORD_VARIABLES, covariates_of
 from dossier.datasets import TrialData
 from dossier.errors import AnalysisError
 from dossier.model import (
@@ -38,42 +39,8 @@ from dossier.model import (
 )
 from dossier.spec import Analysis, TrialSpec
 
-RECORD_VARIABLES = ("USUBJID", "PARAMCD", "AVISIT", "AVAL", "BASE", "CHG")
-WINDOW_VARIABLES = ("ADY", "AWLO", "AWHI", "DTYPE")  # read by dossier.validate's analysis-window check
 MCID_TOLERANCE = 1e-9  # CHG computed as AVAL - BASE in floating point (e.g. 4.999999999 for 5)
 WIDE_ARMS = 5
-
-
-def covariates_of(analysis: Analysis) -> tuple[str, ...]:
-    chosen = analysis.covariates if analysis.covariates is not None else ("BASE",)
-    return tuple(dict.fromkeys(c.upper() for c in chosen))
-
-
-def variables(analysis: Analysis, trial: TrialSpec) -> dict[str, Variables]:
-    """Records: RECORD_VARIABLES and `where`; ADSL: population and arm. Covariates and the dose variable are
-    required where their ADaM name places them (st.declared_location) and optional in both datasets: at run
-    time the records' own column is used when present, else ADSL's. Optional too: `<ARM>N` (arm order),
-    PARAM (label), AVISITN and ABLFL (visit order, post-baseline visits), and ADY, AWLO, AWHI and DTYPE
-    (validation's analysis-window check)."""
-    s = common.setting(analysis, trial)
-    dataset = (analysis.dataset or "").lower()
-    record = {*RECORD_VARIABLES, *(name for name, _ in s.where)}
-    adsl = {"USUBJID", s.population, s.arm}
-    extra = list(covariates_of(analysis)) + ([analysis.dose_response.upper()] if analysis.dose_response else [])
-    for variable in extra:
-        location = st.declared_location(variable)
-        if location == "record":
-            record.add(variable)
-        elif location == "adsl":
-            adsl.add(variable)
-    declared = {"adsl": Variables.of(adsl, [s.arm + "N", *extra])}
-    if dataset:
-        declared[dataset] = Variables.of(record, ["PARAM", "AVISITN", "ABLFL", *extra, *WINDOW_VARIABLES])
-    return declared
-
-
-def required(analysis: Analysis, trial: TrialSpec) -> dict[str, set[str]]:
-    return required_of(variables(analysis, trial))
 
 
 # ------------------------------------------------------------------------------------------ run

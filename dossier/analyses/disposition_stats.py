@@ -16,12 +16,10 @@ Percentages are of the randomised subjects of the column.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import Variables, common, required_of
+from dossier.analyses import common
 from dossier.analyses.baseline_stats import (
     ARM,
     MAX_PORTRAIT_COLUMNS,
@@ -32,40 +30,11 @@ from dossier.analyses.baseline_stats import (
     frame_of,
     need,
 )
+from dossier.analyses.disposition import REASON_VARIABLES, planned_arm
 from dossier.datasets import TrialData
 from dossier.errors import AnalysisError
 from dossier.model import AnalysisResult, Count, Label, Row, Table, Term, Text
 from dossier.spec import Analysis, TrialSpec
-
-PLANNED = {"ACTARM": "ARM", "ACTARMCD": "ARMCD"}
-REASON_VARIABLES = ("DCSREAS", "DCDECOD")
-STATUS_VARIABLES = ("EOSSTT", "DCDECOD", "DISCONFL")
-
-
-def variables(analysis: Analysis, trial: TrialSpec) -> dict[str, Variables]:
-    """ADSL: the analysis's own population, arm, `variables` and `where`; optional: the default
-    population flags, arm variables (actual and planned, with their `<ARM>N` codes), end-of-study status
-    and reason variables, and the trial's population and arm (which validation checks)."""
-    required = {"USUBJID", *(name for name, _ in common.setting(analysis, trial).where)}
-    required |= {v.upper() for v in analysis.variables}
-    if analysis.population:
-        required.add(analysis.population.upper())
-    if analysis.arm:
-        required.add(analysis.arm.upper())
-    arms = {trial.arm.upper(), planned_arm(trial.arm.upper()), *([analysis.arm.upper()] if analysis.arm else [])}
-    optional = {"RANDFL", "ITTFL", "SAFFL", trial.population.upper(), *STATUS_VARIABLES, *REASON_VARIABLES,
-                *arms, *(a + "N" for a in arms)}
-    return {"adsl": Variables.of(required, optional)}
-
-
-def required(analysis: Analysis, trial: TrialSpec) -> dict[str, set[str]]:
-    return required_of(variables(analysis, trial))
-
-
-def planned_arm(arm: str) -> str:
-    """The planned-treatment counterpart of an actual-treatment variable (TRT01A -> TRT01P)."""
-    match = re.fullmatch(r"TRT(\d\d)A", arm)
-    return f"TRT{match.group(1)}P" if match else PLANNED.get(arm, arm)
 
 
 def choose(analysis: Analysis, trial: TrialSpec, adsl: pd.DataFrame) -> tuple[str | None, str]:

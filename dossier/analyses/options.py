@@ -14,6 +14,8 @@ each under `analyses[i].<key>`. Light module: no pandas, numpy or statistics sta
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import Field
 
@@ -30,7 +32,7 @@ class AnalysisOptions(_Model):
     title: LocalText | None = None
     population: str | None = None
     arm: str | None = None
-    where: dict[str, ScalarValue | list[ScalarValue]] = {}
+    where: dict[str, ScalarValue | list[ScalarValue]] = Field(default_factory=dict)
 
     @property
     def dataset_name(self) -> str:
@@ -101,3 +103,30 @@ class RecordOptions(_Model):
         if not self.param:
             found.append(("param", f"required for a {self.type} analysis"))  # type: ignore[attr-defined]
         return found + _dataset_problem(self.dataset) + super().required_problems()  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """The effective population flag, arm variable, reference arm and filters of one analysis."""
+
+    population: str
+    arm: str
+    reference: str | None
+    where: tuple[tuple[str, tuple[str, ...]], ...]
+    confidence: float
+
+
+def setting(analysis: AnalysisOptions, trial: Any) -> Setting:
+    """The population flag, arm variable and `where` of `analysis`, the trial's where it sets none (written
+    once for every type: dossier.spec.TrialSpec `population`, `arm`, `reference_arm`, `confidence_level`)."""
+    where = tuple(
+        (name.upper(), tuple(str(v) for v in (values if isinstance(values, list) else [values])))
+        for name, values in sorted(analysis.where.items())
+    )
+    return Setting(
+        population=(analysis.population or trial.population).upper(),
+        arm=(analysis.arm or trial.arm).upper(),
+        reference=trial.reference_arm,
+        where=where,
+        confidence=trial.confidence_level,
+    )

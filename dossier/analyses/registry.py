@@ -2,9 +2,9 @@
 
 Each type is one module, dossier/analyses/<type>.py, whose `TYPE` (an `AnalysisType`) declares everything
 about it: the options model of its yaml keys, the variables it reads, where its tables and figures go in the
-documents, its key-result sentences, its method text and the shape of its evidence; its `run` and data checks
-live with its `variables()` in the module named by `implementation` (the statistics stack), imported only
-when one of them is called.
+documents, its key-result sentences, its method text and the shape of its evidence, and the variables it
+reads; its `run` and data checks live in the module named by `implementation` (the statistics stack),
+imported only when one of them is called.
 dossier.spec, dossier.validate, dossier.pipeline, dossier.context, dossier.highlights and the templates find
 types here; none of them names one. Light module: importing it imports no pandas, numpy or statistics stack.
 """
@@ -56,7 +56,8 @@ class AnalysisType:
     name: str  # the yaml `type`
     options: type  # pydantic model of its keys (dossier.analyses.options.AnalysisOptions and mixins)
     evidence: type  # TypedDict: the keys of its entry in evidence.json (README's evidence table)
-    implementation: str  # module holding variables(), run() and the optional data checks
+    variables: Callable  # (analysis, trial) -> {dataset: dossier.analyses.Variables}: what it reads (see there)
+    implementation: str  # module holding run() and the optional data checks (imported when called)
     section: str  # Section.key of the briefing subsection its tables and figures go to
     order: int  # position of its analyses in the documents (lower first)
     method: str  # glossary key of its method text (Appendix: methods)
@@ -67,11 +68,6 @@ class AnalysisType:
     body_tables: int | None = None  # tables shown in the body (the rest go to the appendix); None: all
     compares_arms: bool = False  # compares arms with the reference arm (validation warns when it is absent)
     numeric: tuple[str, ...] = ("AVAL", "CNSR")  # record variables that must be numeric for further checks
-
-    def variables(self, analysis, trial) -> dict:
-        """Dataset -> dossier.analyses.Variables: the variables an analysis of this type reads (required and
-        optional), the one declaration of both validation and loading."""
-        return import_module(self.implementation).variables(analysis, trial)
 
     def run(self, analysis, trial, data):
         """The analysis's result (dossier.model.AnalysisResult), raw numbers only."""

@@ -10,10 +10,13 @@ from typing import Annotated, Any, Literal, TypedDict
 
 from pydantic import Field
 
-from dossier.analyses.options import AnalysisOptions, RecordOptions
+from dossier.analyses import Variables
+from dossier.analyses.options import AnalysisOptions, RecordOptions, setting
 from dossier.analyses.registry import AnalysisType
 from dossier.formatting import Formatter, fixed
 from dossier.highlights import ci_text, p_text
+
+RECORD_VARIABLES = ("USUBJID", "PARAMCD", "AVAL", "CNSR")
 
 
 class Options(RecordOptions, AnalysisOptions):
@@ -45,8 +48,19 @@ def key_results(ev: dict[str, Any], fmt: Formatter, confidence: int) -> list[str
             for c in ev.get("comparisons", [])]
 
 
+def variables(analysis: Options, trial) -> dict[str, Variables]:
+    """ADSL: population and arm (optional: `<ARM>N`); records: RECORD_VARIABLES and `where` (optional:
+    PARAM, the parameter's label)."""
+    s = setting(analysis, trial)
+    dataset = analysis.dataset_name
+    adsl = Variables.of(["USUBJID", s.population, s.arm], [s.arm + "N"])
+    if not dataset:
+        return {"adsl": adsl}
+    return {"adsl": adsl, dataset: Variables.of([*RECORD_VARIABLES, *(name for name, _ in s.where)], ["PARAM"])}
+
+
 TYPE = AnalysisType(
-    name="time_to_event", options=Options, evidence=Evidence, implementation="dossier.analyses.time_to_event_stats",
+    variables=variables, name="time_to_event", options=Options, evidence=Evidence, implementation="dossier.analyses.time_to_event_stats",
     section="efficacy", order=40, method="method_time_to_event", glossary_keys=("kr_hazard", "tte_at_risk"),
     sakigake_default="efficacy", key_results=key_results, compares_arms=True,
 )

@@ -20,8 +20,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import Variables, common, required_of
+from dossier.analyses import common
 from dossier.analyses import stats as st
+from dossier.analyses.time_to_event import RECORD_VARIABLES
 from dossier.datasets import TrialData
 from dossier.errors import AnalysisError
 from dossier.model import (
@@ -38,7 +39,6 @@ from dossier.model import (
 )
 from dossier.spec import Analysis, TrialSpec
 
-RECORD_VARIABLES = ("USUBJID", "PARAMCD", "AVAL", "CNSR")
 MIN_EVENTS = 5
 MAX_AT_RISK_TIMES = 60
 # a KM curve with more points than this is thinned for drawing: a point is kept where the curve has fallen
@@ -51,21 +51,6 @@ WIDE_ARMS = 5
 TOLERANCE = math.sqrt(np.finfo(float).eps)  # R's quantile.survfit tolerance for a flat part at 0.5
 UNITS = {"day": "days", "days": "days", "week": "weeks", "weeks": "weeks", "month": "months", "months": "months",
          "year": "years", "years": "years", "hour": "hours", "hours": "hours"}
-
-
-def variables(analysis: Analysis, trial: TrialSpec) -> dict[str, Variables]:
-    """ADSL: population and arm (optional: `<ARM>N`); records: RECORD_VARIABLES and `where` (optional:
-    PARAM, the parameter's label)."""
-    s = common.setting(analysis, trial)
-    dataset = (analysis.dataset or "").lower()
-    adsl = Variables.of(["USUBJID", s.population, s.arm], [s.arm + "N"])
-    if not dataset:
-        return {"adsl": adsl}
-    return {"adsl": adsl, dataset: Variables.of([*RECORD_VARIABLES, *(name for name, _ in s.where)], ["PARAM"])}
-
-
-def required(analysis: Analysis, trial: TrialSpec) -> dict[str, set[str]]:
-    return required_of(variables(analysis, trial))
 
 
 # ------------------------------------------------------------------------------------------ run

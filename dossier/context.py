@@ -158,7 +158,8 @@ def analysis_sections(results: list[AnalysisResult], ids: list[str], numbering: 
 
 def ordered_ids(results: list[AnalysisResult]) -> list[str]:
     """The analyses in document order: by their types' declared `order`, then as in the yaml."""
-    return [r.id for t in types() for r in results if r.type == t]
+    order = types()
+    return [r.id for r in sorted(results, key=lambda r: order[r.type].order)]  # stable: yaml order within a type
 
 
 @dataclass(frozen=True)

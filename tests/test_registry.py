@@ -13,13 +13,12 @@ import typing
 
 import pytest
 
-from dossier.analyses import registry
+from dossier.analyses import evidence, registry
 from dossier.analyses.options import AnalysisOptions
 from dossier.errors import SpecError
 from tests.conftest import ROOT, glossary_entries, toy_spec
 
 TYPE_NAMES = ("baseline", "change_from_baseline", "time_to_event", "adverse_events", "disposition")
-COMMON_EVIDENCE = {"type", "population", "arm", "filters", "datasets", "method", "warnings"}
 DIGESTS = ROOT / "tests" / "fixtures" / "example-outputs.sha256"
 
 
@@ -45,17 +44,19 @@ def test_declared_glossary_keys_and_macros_exist():
         assert glossary[section.heading]["en"], section
 
 
-def test_implementations_expose_run_and_variables():
+def test_implementations_expose_run_and_only_known_checks():
     import importlib
 
     for t in registry.types().values():
         module = importlib.import_module(t.implementation)
-        assert callable(module.run) and callable(module.variables), t.name
+        assert callable(module.run) and callable(t.variables), t.name
+        checks = {name for name in dir(module) if name.startswith("check_")}
+        assert checks <= {"check_dataset", "check_parameter", "check_records"}, (t.name, checks)
 
 
 def _quoted_type_names(text: str) -> list[str]:
     names = "|".join(TYPE_NAMES)
-    return re.findall(rf"""["']({names})["']|by_type\b|type\s*==""", text)
+    return re.findall(rf"""["']({names})["']|\bby_type\b|(?<![\w.])type\s*[!=]=|\.type\s*(?:[!=]=|in\b)""", text)
 
 
 def test_no_type_name_outside_the_types_modules_and_registry():
@@ -64,14 +65,16 @@ def test_no_type_name_outside_the_types_modules_and_registry():
     allowed = {ROOT / "dossier" / "analyses" / "registry.py", ROOT / "dossier" / "starter.py"}
     for name in TYPE_NAMES:
         allowed |= {ROOT / "dossier" / "analyses" / f"{name}.py", ROOT / "dossier" / "analyses" / f"{name}_stats.py"}
-    files = [*(ROOT / "dossier").rglob("*.py"), *(ROOT / "templates").glob("*.j2"), *(ROOT / "bench").glob("*.py")]
+    files = [*(ROOT / "dossier").rglob("*.py"), *(ROOT / "templates").glob("*.j2"), *(ROOT / "bench").glob("*.py"),
+             *(ROOT / "scripts").glob("*.py")]
     found = {str(p.relative_to(ROOT)): hits for p in files if p not in allowed
              and (hits := _quoted_type_names(p.read_text(encoding="utf-8")))}
     assert found == {}
     # the check itself finds what it looks for
     assert len(_quoted_type_names("if result.type == 'time_to_event':")) == 2
     assert _quoted_type_names('x = "adverse_events"') == ["adverse_events"]
-    assert _quoted_type_names("baseline = 3; the baseline visit") == []
+    assert _quoted_type_names("baseline = 3; the baseline visit; x.dtype == y; inferred_type == 'string'") == []
+    assert len(_quoted_type_names("if analysis.type in KINDS or type != 'x':")) == 2
 
 
 def test_readme_evidence_table_is_the_declared_one():
@@ -79,15 +82,33 @@ def test_readme_evidence_table_is_the_declared_one():
     assert registry.evidence_markdown() in readme
 
 
-def test_examples_evidence_has_the_declared_keys(built):
-    """Each analysis's evidence.json entry holds its type's declared keys (the NotRequired ones optionally)
-    and no other."""
+def test_examples_evidence_has_the_declared_shape(built):
+    """Each analysis's evidence.json entry is its type's declared `Evidence`, at every level, beside the keys
+    every entry has."""
     for out in built.values():
         for analysis_id, entry in json.loads((out / "evidence.json").read_text(encoding="utf-8"))["analyses"].items():
-            evidence = registry.get(entry["type"]).evidence
-            keys = set(entry) - COMMON_EVIDENCE
-            assert evidence.__required_keys__ <= keys <= evidence.__required_keys__ | evidence.__optional_keys__, \
-                (out.name, analysis_id)
+            assert set(evidence.COMMON_KEYS) <= set(entry), (out.name, analysis_id)
+            body = {k: v for k, v in entry.items() if k not in evidence.COMMON_KEYS}
+            assert evidence.problems(body, registry.get(entry["type"]).evidence) == [], (out.name, analysis_id)
+
+
+def test_shape_check_finds_departures():
+    shape = registry.get(TYPE_NAMES[2]).evidence  # time_to_event
+    good = {"param": "X", "time_unit": "days", "logrank_p": None, "comparisons": [],
+            "groups": {"A": {"n": 3, "events": 1, "censored": 2, "median": None, "median_ci": [None, None],
+                             "landmarks": {"30": {"survival": 0.5, "ci": [0.1, 0.9]}}}},
+            "at_risk": {"times": [0.0, 30.0], "counts": {"A": [3, 1]}}}
+    assert evidence.problems(good, shape) == []
+    bad = json.loads(json.dumps(good))
+    bad["groups"]["A"]["events"] = 1.5
+    del bad["groups"]["A"]["median"]
+    bad["at_risk"]["extra"] = 1
+    bad["comparisons"] = [{"group": "A"}]
+    found = evidence.problems(bad, shape)
+    assert "/groups/A/events: 1.5 is not integer" in found
+    assert "/groups/A/median: missing (declared in KaplanMeier)" in found
+    assert "/at_risk/extra: not declared in AtRisk" in found
+    assert any(p.startswith("/comparisons[0]/reference: missing") for p in found)
 
 
 def test_examples_match_recorded_digests(built):

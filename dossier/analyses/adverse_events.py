@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, TypedDict
 
 from dossier.analyses import Variables
+from dossier.analyses.evidence import Counts
 from dossier.analyses.options import AnalysisOptions, DatasetOptions, setting
 from dossier.analyses.registry import AnalysisType
 from dossier.formatting import Formatter, percent
@@ -25,11 +26,23 @@ class Options(DatasetOptions, AnalysisOptions):
         return "adae"
 
 
+class PreferredTerm(TypedDict):
+    term: str
+    counts: Counts
+
+
+class SystemOrganClass(TypedDict):
+    soc: str
+    counts: Counts
+    terms: list[PreferredTerm]
+
+
 class Evidence(TypedDict):
-    N: Annotated[dict, "arm -> subjects of the population"]
-    overview: Annotated[dict, "category (any, related, serious, severe, discontinued, fatal; those collected) -> "
-                              "arm -> subjects with at least one such event"]
-    soc: Annotated[list, "[{soc, counts: arm -> subjects, terms: [{term, counts}]}] by descending frequency"]
+    N: Annotated[Counts, "subjects of the population by arm (and Total)"]
+    overview: Annotated[dict[str, Counts], "by category (any, related, serious, severe, discontinued, fatal: those "
+                                           "collected): subjects with at least one such event, by arm"]
+    soc: Annotated[list[SystemOrganClass], "subjects by system organ class and preferred term, by descending "
+                                           "frequency"]
 
 
 def variables(analysis: Options, trial) -> dict[str, Variables]:

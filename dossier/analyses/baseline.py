@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Literal, TypedDict
 
 from dossier.analyses import Variables
+from dossier.analyses.evidence import Counts, Number
 from dossier.analyses.options import AnalysisOptions, setting
 from dossier.analyses.registry import AnalysisType
 
@@ -22,10 +23,42 @@ class Options(AnalysisOptions):
         return []
 
 
+class NumericSummary(TypedDict):
+    n: int
+    mean: Number
+    sd: Number
+    median: Number
+    q1: Number
+    q3: Number
+    min: Number
+    max: Number
+    missing: int
+
+
+class LevelCounts(TypedDict):
+    N: int
+    counts: Counts
+    missing: int
+
+
+class NumericVariable(TypedDict):
+    kind: Literal["numeric"]
+    label: str
+    groups: dict[str, NumericSummary]
+
+
+class CategoricalVariable(TypedDict):
+    kind: Literal["categorical"]
+    label: str
+    levels: list[str]
+    groups: dict[str, LevelCounts]
+
+
 class Evidence(TypedDict):
-    variables: Annotated[dict, "variable -> {kind (numeric or categorical), label, and groups: arm -> n, mean, sd, "
-                               "median, q1, q3, min, max (numeric), or levels with their counts (categorical)}"]
-    N: Annotated[dict, "arm (and Total) -> subjects of the population"]
+    variables: Annotated[dict[str, NumericVariable | CategoricalVariable],
+                         "by variable: its label and, by arm (and Total), its summary statistics (numeric) or the "
+                         "subjects in each level (categorical)"]
+    N: Annotated[Counts, "subjects of the population by arm (and Total)"]
 
 
 def variables(analysis: Options, trial) -> dict[str, Variables]:

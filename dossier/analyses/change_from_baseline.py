@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from dossier.analyses import Variables, declared_location
+from dossier.analyses.evidence import Interval, Number
 from dossier.analyses.options import AnalysisOptions, RecordOptions, setting
 from dossier.analyses.registry import AnalysisType
 from dossier.formatting import Formatter, fixed, percent
@@ -28,15 +29,60 @@ class Options(RecordOptions, AnalysisOptions):
     dose_response: str | None = None  # numeric ADSL/record variable coding dose, e.g. TRTPN
 
 
+class ChangeSummary(TypedDict):
+    n: int
+    baseline_mean: Number
+    baseline_sd: Number
+    mean: Number
+    sd: Number
+    mean_change: Number
+    sd_change: Number
+    change_ci: Interval
+    median_change: Number
+    min_change: Number
+    max_change: Number
+    lsmean: Number
+    lsmean_se: Number
+    p_within: Number
+
+
+class Difference(TypedDict):
+    group: str
+    reference: str
+    difference: Number
+    se: Number
+    ci: Interval
+    p: Number
+
+
+class DoseResponse(TypedDict):
+    variable: str
+    slope: Number
+    p: Number
+
+
+class Visit(TypedDict):
+    groups: dict[str, ChangeSummary]
+    comparisons: list[Difference]
+    dose_response: NotRequired[DoseResponse]
+
+
+class Responders(TypedDict):
+    n: int
+    N: int
+    rate: Number
+    ci: Interval
+
+
 class Evidence(TypedDict):
     param: Annotated[str, "the PARAMCD analysed"]
-    visits: Annotated[dict, "visit -> {groups: arm -> n, baseline and visit means, mean_change, sd_change, "
-                            "change_ci, median, min, max (and lsmean); comparisons: [{group, reference, difference, "
-                            "se, ci, p}]; dose_response: {variable, slope, p} when requested}"]
-    responders: NotRequired[Annotated[dict, "with `mcid`: visit -> arm -> {n, N, rate, ci}"]]
+    visits: Annotated[dict[str, Visit], "by visit: by arm the change summary (LS mean with a reference arm, the "
+                                        "one-sample test without), the LS-mean differences vs the reference arm, "
+                                        "the dose-response test when requested"]
+    responders: NotRequired[Annotated[dict[str, dict[str, Responders]], "with `mcid`: by visit and arm"]]
     mcid: Annotated[float | None, "the responder threshold (yaml `mcid`)"]
-    improvement: Annotated[str, "increase or decrease"]
-    covariates: Annotated[list, "the ANCOVA covariates"]
+    improvement: Annotated[Literal["increase", "decrease"], "the direction of improvement"]
+    covariates: Annotated[list[str], "the ANCOVA covariates"]
 
 
 def covariates_of(analysis: Options) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ import re
 from typing import Annotated, Literal, TypedDict
 
 from dossier.analyses import Variables
+from dossier.analyses.evidence import Counts
 from dossier.analyses.options import AnalysisOptions, setting
 from dossier.analyses.registry import AnalysisType
 
@@ -23,9 +24,10 @@ class Options(AnalysisOptions):
 
 
 class Evidence(TypedDict):
-    N: Annotated[dict, "arm -> randomised subjects"]
-    rows: Annotated[dict, "row (randomised, treated, completed, discontinued, ongoing, and each flag) -> arm -> subjects"]
-    reasons: Annotated[dict, "reason for discontinuation -> arm -> subjects"]
+    N: Annotated[Counts, "randomised subjects by arm (and Total)"]
+    rows: Annotated[dict[str, Counts], "by row (randomised, treated, completed, discontinued, ongoing, each flag): "
+                                       "subjects by arm"]
+    reasons: Annotated[dict[str, Counts], "by reason for discontinuation: subjects by arm"]
 
 
 def variables(analysis: Options, trial) -> dict[str, Variables]:

@@ -11,7 +11,6 @@ types here; none of them names one. Light module: importing it imports no pandas
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
@@ -112,28 +111,8 @@ def union_order() -> list[str]:
     return [by_module[module] for module in MODULES]
 
 
-def evidence_keys(name: str) -> list[tuple[str, str, str]]:
-    """(key, type, meaning) of each key a type adds to its evidence.json entry, from its `evidence` TypedDict
-    (each annotated `Annotated[<type>, "<meaning>"]`)."""
-    hints = typing.get_type_hints(get(name).evidence, include_extras=True)
-    out = []
-    for key, hint in hints.items():
-        meaning = hint.__metadata__[0] if hasattr(hint, "__metadata__") else ""
-        shown = hint.__origin__ if hasattr(hint, "__metadata__") else hint
-        out.append((key, _type_text(shown), meaning))
-    return out
-
-
-def _type_text(hint: Any) -> str:
-    if isinstance(hint, type):
-        return hint.__name__
-    return str(hint).replace("typing.", "")
-
-
 def evidence_markdown() -> str:
-    """The README's table of evidence keys by type (tests/test_registry.py keeps the README equal to it)."""
-    lines = ["| `type` | key | value | meaning |", "| --- | --- | --- | --- |"]
-    for name in types():
-        for key, kind, meaning in evidence_keys(name):
-            lines.append(f"| `{name}` | `{key}` | {kind} | {meaning} |")
-    return "\n".join(lines)
+    """The README's evidence tables (tests/test_registry.py keeps the README equal to them)."""
+    from dossier.analyses.evidence import markdown
+
+    return markdown({name: t.evidence for name, t in types().items()})

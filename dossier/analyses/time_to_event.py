@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal, TypedDict
 from pydantic import Field
 
 from dossier.analyses import Variables
+from dossier.analyses.evidence import Interval, Number
 from dossier.analyses.options import AnalysisOptions, RecordOptions, setting
 from dossier.analyses.registry import AnalysisType
 from dossier.formatting import Formatter, fixed
@@ -31,21 +32,42 @@ class Options(RecordOptions, AnalysisOptions):
         return []
 
 
+class Landmark(TypedDict):
+    survival: Number
+    ci: Interval
+
+
+class KaplanMeier(TypedDict):
+    n: int
+    events: int
+    censored: int
+    median: Number
+    median_ci: Interval
+    landmarks: dict[str, Landmark]
+
+
+class HazardRatio(TypedDict):
+    group: str
+    reference: str
+    hazard_ratio: Number
+    hr_ci: Interval
+    p: Number
+    logrank_p: Number
+
+
+class AtRisk(TypedDict):
+    times: list[float]
+    counts: dict[str, list[int]]
+
+
 class Evidence(TypedDict):
     param: Annotated[str, "the PARAMCD analysed"]
-    time_unit: Annotated[str, "unit of AVAL"]
-    groups: Annotated[dict, "arm -> {n, events, censored, median, median_ci, and survival at each landmark}"]
-    comparisons: Annotated[list, "[{group, reference, hazard_ratio, hr_ci, hr_p, logrank_p, ...}] vs the reference arm"]
-    logrank_p: Annotated[float | None, "log-rank test over all arms"]
-    at_risk: Annotated[dict, "{times, counts: arm -> numbers at risk at those times}"]
-
-
-def key_results(ev: dict[str, Any], fmt: Formatter, confidence: int) -> list[str]:
-    """The hazard ratio of each arm vs the reference."""
-    return [fmt.term("kr_hazard", arm=c["group"], reference=c["reference"],
-                     hr=fixed(c.get("hazard_ratio"), 2, fmt.ne), level=confidence,
-                     ci=ci_text(fmt, c.get("hr_ci"), 2), p=p_text(fmt, c.get("logrank_p")))
-            for c in ev.get("comparisons", [])]
+    time_unit: Annotated[str, "the unit of AVAL (yaml `time_unit`)"]
+    groups: Annotated[dict[str, KaplanMeier], "by arm: subjects, events, median with CI, survival at each landmark"]
+    comparisons: Annotated[list[HazardRatio], "each arm vs the reference arm: Cox hazard ratio (Wald CI and p), "
+                                              "log-rank p"]
+    logrank_p: Annotated[Number, "log-rank test over all arms"]
+    at_risk: Annotated[AtRisk, "numbers at risk by arm at the figure's times"]
 
 
 def variables(analysis: Options, trial) -> dict[str, Variables]:
@@ -57,6 +79,14 @@ def variables(analysis: Options, trial) -> dict[str, Variables]:
     if not dataset:
         return {"adsl": adsl}
     return {"adsl": adsl, dataset: Variables.of([*RECORD_VARIABLES, *(name for name, _ in s.where)], ["PARAM"])}
+
+
+def key_results(ev: dict[str, Any], fmt: Formatter, confidence: int) -> list[str]:
+    """The hazard ratio of each arm vs the reference."""
+    return [fmt.term("kr_hazard", arm=c["group"], reference=c["reference"],
+                     hr=fixed(c.get("hazard_ratio"), 2, fmt.ne), level=confidence,
+                     ci=ci_text(fmt, c.get("hr_ci"), 2), p=p_text(fmt, c.get("logrank_p")))
+            for c in ev.get("comparisons", [])]
 
 
 TYPE = AnalysisType(

@@ -73,7 +73,7 @@ def requirements(spec: TrialSpec) -> dict[str, dict[str, set[str]]]:
 def variables_to_load(spec: TrialSpec) -> dict[str, set[str]]:
     """Dataset -> the variables read from its file: every variable an analysis declares (required or
     optional, dossier.analyses.Variables), and ADSL's USUBJID and the trial's population and arm (with
-    `<ARM>N`) for the documents' arm counts (pipeline._arm_counts). Other variables are not loaded."""
+    `<ARM>N`) for the documents' arm counts (pipeline.arm_counts). Other variables are not loaded."""
     wanted: dict[str, set[str]] = {"adsl": {"USUBJID", spec.population.upper(), spec.arm.upper(),
                                             spec.arm.upper() + "N"}}
     for analysis in spec.analyses:

@@ -96,7 +96,7 @@ def outcome(spec, data: TrialData) -> list[str]:
             out.append(repr(registry.get(analysis.type).run(analysis, spec, data)))
         except DossierError as exc:
             out.append(f"{analysis.id}: {type(exc).__name__}: {exc}")
-    out.append(repr(pipeline._arm_counts(spec, data)))
+    out.append(repr(pipeline.arm_counts(spec, data)))
     return out
 
 

@@ -150,3 +150,28 @@ def test_options_are_per_type_with_key_paths(analysis, expected):
     with pytest.raises(SpecError) as caught:
         toy_spec(analysis)
     assert any(str(p).endswith(expected) for p in caught.value.problems), [str(p) for p in caught.value.problems]
+
+
+def test_a_cross_cutting_mixin_is_declared_once_and_a_type_opts_in():
+    """How the coming `subgroups:`/`estimand:` keys plug in: one mixin with its keys and checks; a type lists
+    it among its bases and gets both, beside the record keys and the keys every analysis has."""
+    from typing import Literal
+
+    from dossier.analyses.options import RecordOptions
+    from dossier.spec_types import _Model
+
+    class SubgroupsMixin(_Model):
+        subgroups: tuple[str, ...] = ()
+
+        def value_problems(self) -> list[tuple[str, str]]:
+            repeated = len(set(self.subgroups)) < len(self.subgroups)
+            return ([("subgroups", "a variable is given twice")] if repeated else []) + super().value_problems()
+
+    class Toy(SubgroupsMixin, RecordOptions, AnalysisOptions):
+        type: Literal["toy"]
+
+    toy = Toy(id="t", type="toy", subgroups=("SEX", "SEX"), where={"X": []})
+    assert list(Toy.model_fields)[:6] == ["id", "type", "title", "population", "arm", "where"]
+    assert toy.problems() == [("dataset", "required for a toy analysis"), ("param", "required for a toy analysis"),
+                              ("where.X", "empty list of values: no record could match"),
+                              ("subgroups", "a variable is given twice")]

@@ -18,9 +18,8 @@ class Options(AnalysisOptions):
     variables: tuple[str, ...] = ()
 
     def required_problems(self) -> list[tuple[str, str]]:
-        if not self.variables:
-            return [("variables", "required for a baseline analysis (a list of ADSL variables)")]
-        return []
+        found = [] if self.variables else [("variables", "required for a baseline analysis (a list of ADSL variables)")]
+        return found + super().required_problems()
 
 
 class NumericSummary(TypedDict):

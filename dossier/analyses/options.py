@@ -2,13 +2,18 @@
 
 An analysis type's options model (declared in its module, dossier/analyses/<type>.py) derives from
 `AnalysisOptions` (id, type, title, population, arm, where) and from the mixins of the cross-cutting
-keys it takes, e.g. `class Options(RecordOptions, AnalysisOptions)` for an analysis of one parameter
-of a record dataset. dossier.analyses.registry joins every type's model into one union discriminated
-on `type` (dossier.spec.Analysis).
+keys it takes, mixins first, e.g. `class Options(RecordOptions, AnalysisOptions)` for an analysis of one
+parameter of a record dataset. dossier.analyses.registry joins every type's model into one union
+discriminated on `type` (dossier.spec.Analysis). A cross-cutting key (such as the coming `subgroups:` or
+`estimand:` of efficacy types) is one mixin here, declaring its keys and their checks once; a type opts
+in by listing it among its bases.
 
 `problems()` lists what pydantic cannot say with its key path (a key required by this type, a value
 that contradicts another), as (key relative to the analysis, message) pairs; dossier.spec reports
-each under `analyses[i].<key>`. Light module: no pandas, numpy or statistics stack.
+each under `analyses[i].<key>`. Mixins and types add theirs by overriding `required_problems()` or
+`value_problems()` and adding `super()`'s (cooperative: every class of the model contributes once).
+`setting()` gives the population, arm and `where` an analysis runs with (its own, else the trial's).
+Light module: no pandas, numpy or statistics stack.
 """
 
 from __future__ import annotations

@@ -27,9 +27,8 @@ class Options(RecordOptions, AnalysisOptions):
     time_unit: str = "days"
 
     def value_problems(self) -> list[tuple[str, str]]:
-        if any(t < 0 for t in self.landmarks):
-            return [("landmarks", "times must not be negative")]
-        return []
+        found = [("landmarks", "times must not be negative")] if any(t < 0 for t in self.landmarks) else []
+        return found + super().value_problems()
 
 
 class Landmark(TypedDict):

@@ -19,6 +19,13 @@ window (when the dataset carries ADY, AWLO and AWHI: ADY < AWLO or ADY > AWHI, a
 being open; derived records, DTYPE not blank such as LOCF, are left out as they keep the day of the
 record they copy; the records are still analysed, windowing being the data's decision); text values
 holding control characters (shown as U+FFFD in the documents).
+
+The checks of one analysis type's data are its own (dossier.analyses.registry): its implementation's
+`check_dataset(c)` (the whole dataset), `check_parameter(c)` (the parameter's records) and
+`check_records(c, records, clean)` (the records it will analyse, after `where`, of the population; `records`
+gives them with their arm, `clean` says no problem was found so far), each given a `Checked`; the type
+declares which record variables must be numeric for them (`numeric`) and whether it compares arms with the
+reference arm (`compares_arms`). This module names no type.
 """
 
 from __future__ import annotations

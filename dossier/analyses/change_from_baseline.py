@@ -141,5 +141,5 @@ TYPE = AnalysisType(
     variables=variables, name="change_from_baseline", options=Options, evidence=Evidence,
     implementation="dossier.analyses.change_from_baseline_stats", section="efficacy", order=30,
     method="method_change_from_baseline", glossary_keys=("kr_change", "kr_difference", "kr_responders"),
-    sakigake_default="efficacy", key_results=key_results, compares_arms=True, numeric=("AVAL", "CHG", "BASE", "CNSR"),
+    settings_keys=("covariates", "mcid"), sakigake_default="efficacy", key_results=key_results, compares_arms=True, numeric=("AVAL", "CHG", "BASE", "CNSR"),
 )

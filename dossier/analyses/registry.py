@@ -67,6 +67,7 @@ class AnalysisType:
     body_tables: int | None = None  # tables shown in the body (the rest go to the appendix); None: all
     compares_arms: bool = False  # compares arms with the reference arm (validation warns when it is absent)
     numeric: tuple[str, ...] = ("AVAL", "CNSR")  # record variables that must be numeric for further checks
+    settings_keys: tuple[str, ...] = ()  # evidence paths that restate its settings (`dossier check` skips them)
 
     def run(self, analysis, trial, data):
         """The analysis's result (dossier.model.AnalysisResult), raw numbers only."""

@@ -55,7 +55,7 @@ def test_settings_each_type_restates_in_its_evidence_are_not_reported():
                 "qol": {"type": "change_from_baseline", "mcid": 35.0, "covariates": ["BASE"]}}
     index = _index(evidence)
     assert scan_text("Times 90 and 180; a threshold of 35; p = 0.042.", "t.md", index) == [
-        "t.md: line 1: 0.042 equals the computed statistic os:logrank_p; write [[os:logrank_p|3]] so the text "
-        "follows the data"]
+        ("t.md: line 1: 0.042 equals the computed statistic os:logrank_p; write [[os:logrank_p|3]] so the text "
+        "follows the data")]
     untyped = _index({"os": {"at_risk": {"times": [0, 90, 180]}}})  # no type: every number is a result
     assert len(scan_text("Times 90 and 180.", "t.md", untyped)) == 2

@@ -388,7 +388,8 @@ def _check_records(analysis: Analysis, frame: pd.DataFrame, rows: np.ndarray, re
                                     f"records cannot be analysed (check the dataset and the 'where' filter)"))
     if not used.any():
         return problems, warnings
-    found = analysis_type(analysis.type).check("records", Checked(analysis, frame, name, used, readable, tag, where), records, not problems)
+    checked = Checked(analysis, frame, name, used, readable, tag, where)
+    found = analysis_type(analysis.type).check("records", checked, records, not problems)
     if found:
         problems.extend(found[0])
         warnings.extend(found[1])

@@ -68,7 +68,16 @@ def key_results(ev: dict[str, Any], fmt: Formatter, confidence: int) -> list[str
 
 
 TYPE = AnalysisType(
-    variables=variables, name="adverse_events", options=Options, evidence=Evidence, implementation="dossier.analyses.adverse_events_stats",
-    section="safety", order=50, method="method_adverse_events", glossary_keys=("kr_teae",),
-    sakigake_default="efficacy", key_results=key_results, body_tables=1,
+    name="adverse_events",
+    options=Options,
+    variables=variables,
+    evidence=Evidence,
+    implementation="dossier.analyses.adverse_events_stats",
+    section="safety",
+    order=50,
+    method="method_adverse_events",
+    glossary_keys=("kr_teae",),
+    sakigake_default="efficacy",
+    key_results=key_results,
+    body_tables=1,  # the overview; the incidence by SOC and PT (long) goes to the appendix
 )

@@ -18,7 +18,8 @@ class Options(AnalysisOptions):
     variables: tuple[str, ...] = ()
 
     def required_problems(self) -> list[tuple[str, str]]:
-        found = [] if self.variables else [("variables", "required for a baseline analysis (a list of ADSL variables)")]
+        missing = ("variables", "required for a baseline analysis (a list of ADSL variables)")
+        found = [] if self.variables else [missing]
         return found + super().required_problems()
 
 
@@ -70,6 +71,13 @@ def variables(analysis: Options, trial) -> dict[str, Variables]:
 
 
 TYPE = AnalysisType(
-    variables=variables, name="baseline", options=Options, evidence=Evidence, implementation="dossier.analyses.baseline_stats",
-    section="baseline", order=20, method="method_baseline", sakigake_default="seriousness",
+    name="baseline",
+    options=Options,
+    variables=variables,
+    evidence=Evidence,
+    implementation="dossier.analyses.baseline_stats",
+    section="baseline",
+    order=20,
+    method="method_baseline",
+    sakigake_default="seriousness",
 )

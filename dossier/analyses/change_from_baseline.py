@@ -92,8 +92,8 @@ def covariates_of(analysis: Options) -> tuple[str, ...]:
 
 def variables(analysis: Options, trial) -> dict[str, Variables]:
     """Records: RECORD_VARIABLES and `where`; ADSL: population and arm. Covariates and the dose variable are
-    required where their ADaM name places them (dossier.analyses.declared_location) and optional in both datasets: at run
-    time the records' own column is used when present, else ADSL's. Optional too: `<ARM>N` (arm order),
+    required where their ADaM name places them (dossier.analyses.declared_location) and optional in both
+    datasets: at run time the records' own column is used when present, else ADSL's. Optional too: `<ARM>N` (arm order),
     PARAM (label), AVISITN and ABLFL (visit order, post-baseline visits), and ADY, AWLO, AWHI and DTYPE
     (validation's analysis-window check)."""
     s = setting(analysis, trial)
@@ -130,16 +130,26 @@ def key_results(ev: dict[str, Any], fmt: Formatter, confidence: int) -> list[str
                               difference=fixed(c.get("difference"), 1, fmt.ne), level=confidence,
                               ci=ci_text(fmt, c.get("ci"), 1), p=p_text(fmt, c.get("p"))))
     for arm, r in (ev.get("responders") or {}).get(visit, {}).items():
+        percents = [100 * x if x is not None else None for x in r.get("ci") or [None, None]]
         lines.append(fmt.term("kr_responders", visit=visit, arm=arm, n=r.get("n", 0), N=r.get("N", 0),
                               pct=percent(r.get("n", 0), r.get("N", 0)), mcid=fixed(ev.get("mcid"), 2).rstrip("0")
-                              .rstrip("."), level=confidence, ci=ci_text(fmt, [100 * x if x is not None else None
-                                                                               for x in r.get("ci") or [None, None]], 1)))
+                              .rstrip("."), level=confidence, ci=ci_text(fmt, percents, 1)))
     return lines
 
 
 TYPE = AnalysisType(
-    variables=variables, name="change_from_baseline", options=Options, evidence=Evidence,
-    implementation="dossier.analyses.change_from_baseline_stats", section="efficacy", order=30,
-    method="method_change_from_baseline", glossary_keys=("kr_change", "kr_difference", "kr_responders"),
-    settings_keys=("covariates", "mcid"), sakigake_default="efficacy", key_results=key_results, compares_arms=True, numeric=("AVAL", "CHG", "BASE", "CNSR"),
+    name="change_from_baseline",
+    options=Options,
+    variables=variables,
+    evidence=Evidence,
+    implementation="dossier.analyses.change_from_baseline_stats",
+    section="efficacy",
+    order=30,
+    method="method_change_from_baseline",
+    glossary_keys=("kr_change", "kr_difference", "kr_responders"),
+    sakigake_default="efficacy",
+    key_results=key_results,
+    compares_arms=True,
+    numeric=("AVAL", "CHG", "BASE", "CNSR"),
+    settings_keys=("covariates", "mcid"),
 )

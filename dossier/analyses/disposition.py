@@ -20,7 +20,7 @@ STATUS_VARIABLES = ("EOSSTT", "DCDECOD", "DISCONFL")
 
 class Options(AnalysisOptions):
     type: Literal["disposition"]
-    variables: tuple[str, ...] = ()  # flags (…FL) add a row each; another variable replaces the reason variable
+    variables: tuple[str, ...] = ()  # flags (...FL) add a row each; another variable replaces the reason
 
 
 class Evidence(TypedDict):
@@ -53,6 +53,12 @@ def planned_arm(arm: str) -> str:
 
 
 TYPE = AnalysisType(
-    variables=variables, name="disposition", options=Options, evidence=Evidence, implementation="dossier.analyses.disposition_stats",
-    section="disposition", order=10, method="method_disposition",
+    name="disposition",
+    options=Options,
+    variables=variables,
+    evidence=Evidence,
+    implementation="dossier.analyses.disposition_stats",
+    section="disposition",
+    order=10,
+    method="method_disposition",
 )

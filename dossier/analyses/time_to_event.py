@@ -89,7 +89,17 @@ def key_results(ev: dict[str, Any], fmt: Formatter, confidence: int) -> list[str
 
 
 TYPE = AnalysisType(
-    variables=variables, name="time_to_event", options=Options, evidence=Evidence, implementation="dossier.analyses.time_to_event_stats",
-    section="efficacy", order=40, method="method_time_to_event", glossary_keys=("kr_hazard", "tte_at_risk"),
-    settings_keys=("at_risk/times",), sakigake_default="efficacy", key_results=key_results, compares_arms=True,
+    name="time_to_event",
+    options=Options,
+    variables=variables,
+    evidence=Evidence,
+    implementation="dossier.analyses.time_to_event_stats",
+    section="efficacy",
+    order=40,
+    method="method_time_to_event",
+    glossary_keys=("kr_hazard", "tte_at_risk"),
+    sakigake_default="efficacy",
+    key_results=key_results,
+    compares_arms=True,
+    settings_keys=("at_risk/times",),
 )

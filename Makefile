@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 TRIALS := $(patsubst datasets/%/dossier.yaml,%,$(wildcard datasets/*/dossier.yaml))
 SOURCES := pyproject.toml $(shell find dossier templates -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: all setup build test check bench datasets clean distclean lint
+.PHONY: all setup build test check bench datasets reference-docx clean distclean lint
 .SECONDEXPANSION:
 
 ifdef TRIAL
@@ -45,8 +45,12 @@ bench: $(STAMP)
 datasets: $(STAMP)
 	$(PY) datasets/generate.py
 
+# templates/reference.docx, the Word styles every DOCX is written on (byte-reproducible; a test checks it)
+reference-docx: $(STAMP)
+	$(PY) scripts/reference_docx.py templates/reference.docx
+
 lint: $(STAMP)
-	$(PY) -m ruff check dossier tests datasets bench
+	$(PY) -m ruff check dossier tests datasets bench scripts
 
 clean:
 	rm -rf out .pytest_cache .hypothesis

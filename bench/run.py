@@ -182,45 +182,33 @@ class StageTimer:
 
 
 def stages_mode(trial_dir: Path, out_dir: Path, timer: StageTimer) -> None:
-    """One cold build, stage by stage, through the functions dossier.pipeline.build calls, in its order."""
+    """One cold build, stage by stage, through the public stage functions dossier.pipeline.build calls, in its
+    order, all in this process (a build spreads figures, PDFs and DOCX over worker processes)."""
     import warnings as pywarnings
 
     with timer("load"):
-        from dossier.datasets import load
-        from dossier.spec import load_spec, text_fields
-        from dossier.validate import datasets_needed, requirements, validate, variables_to_load
+        from dossier import pipeline
+        from dossier.spec import load_spec
+        from dossier.validate import requirements
 
-        spec = load_spec(trial_dir)
-        if hasattr(spec, "localised"):  # per-language titles resolved, as build() does
-            spec = spec.localised(None)
+        spec = load_spec(trial_dir).localised(None)  # per-language texts resolved, as build() does
         needs = requirements(spec)
-        data = load(trial_dir, datasets_needed(needs), variables_to_load(spec))  # the variables build() loads
+        data = pipeline.load_data(trial_dir, spec, needs)
     with timer("validate"):
-        warnings = list(data.warnings) + validate(spec, data, needs)
+        warnings = pipeline.check_data(spec, data, needs)
     with timer("analyses"):
-        from dossier.pipeline import run_analyses
-
-        results = run_analyses(spec, data, lambda _: None)
+        results = pipeline.run_analyses(spec, data, lambda _: None)
         for result in results:
             warnings.extend(result.warnings)
     out_dir.mkdir(parents=True, exist_ok=True)
     with timer("figures"):  # evidence.json, writer's text, figures
-        from dossier import __version__
-        from dossier.formatting import Formatter
-        from dossier.glossary import load_glossary
-        from dossier.outputs import evidence_document, write_json
-        from dossier.pipeline import document_date
+        from dossier.figures import draw_figure
         from dossier.render.html import template_dirs
-        from dossier.writer_text import load_text
 
         dirs = template_dirs(trial_dir)
-        fmt = Formatter(load_glossary(spec.language, dirs), spec.language)
-        evidence = evidence_document({"id": spec.study.id, "title": spec.study.title}, results, data.files,
-                                     __version__, spec.confidence_level)
-        write_json(evidence, out_dir / "evidence.json")
-        texts = {key: load_text(trial_dir, key, value, evidence["analyses"], fmt) for key, value in text_fields(spec)}
-        from dossier.figures import draw_figure
-
+        fmt = pipeline.formatter(spec, dirs)
+        evidence = pipeline.write_evidence(spec, results, data.files, out_dir)
+        texts = pipeline.writer_texts(spec, trial_dir, evidence, fmt)
         figures_dir = out_dir / "figures"
         figures_dir.mkdir(exist_ok=True)
         with pywarnings.catch_warnings():
@@ -229,52 +217,32 @@ def stages_mode(trial_dir: Path, out_dir: Path, timer: StageTimer) -> None:
                 for figure in result.figures:
                     draw_figure(figure, figures_dir, fmt.label, fmt.lang)
     with timer("html"):  # document contexts and templates, both documents
-        from dossier.analyses.common import arm_order
-        from dossier.context import build_context
-        from dossier.render.html import render_document
-
-        adsl = data.frame("adsl")
-        flag, arm = spec.population.upper(), spec.arm.upper()
-        subjects = adsl[adsl[flag] == "Y"] if flag in adsl.columns else adsl.iloc[:0]
-        arms = [(v, int((subjects[arm] == v).sum())) for v in arm_order(subjects, arm, spec.reference_arm)] \
-            if arm in adsl.columns else []
-        facts = {"files": data.files, "date": document_date(spec), "warnings": warnings, "version": __version__,
-                 "arms": arms, "population": spec.population,
-                 "datasets": [(f.name, f.path.name, str(len(data.frame(f.name))), f.sha256)
-                              for f in data.files.values()]}
-        documents, tables = {}, {}
-        for document in ("briefing", "sakigake"):
-            ctx = build_context(document, spec, results, texts, fmt, facts)
-            documents[document] = (render_document(document, ctx, dirs), ctx["title"])
-            (out_dir / f"{document}.html").write_text(documents[document][0], encoding="utf-8")
+        records = {name: len(frame) for name, frame in data.frames.items()}
+        facts = pipeline.document_facts(spec, data.files, pipeline.arm_counts(spec, data), records, warnings)
+        documents, tables = [], {}
+        for document in pipeline.DOCUMENTS:
+            html, ctx = pipeline.render_html(document, spec, results, texts, fmt, facts, dirs)
+            (out_dir / f"{document}.html").write_text(html, encoding="utf-8")
+            documents.append((document, html, ctx["title"]))
             if document == "briefing":
-                tables = {t.key: t for section in ctx["sections"].values() for t in section.tables}
+                tables = {t.key: t for t in ctx["all_tables"]}
     resources = [*dirs, out_dir]
     with timer("pdf"):
         from dossier.render.pdf import write_pdf
 
-        for document, (html, title) in documents.items():
+        for document, html, title in documents:
             write_pdf(html, out_dir / f"{document}.pdf", resources, title=title, lang=spec.language,
                       date=facts["date"])
     with timer("docx"):  # both documents, laid out for their page numbers by one LibreOffice run
-        from dossier.render.docx import DocxJob, write_docx_all
-        from dossier.render.html import template_file
+        from dossier.render.docx import write_docx_all
 
-        reference = template_file("reference.docx", dirs)
-        write_docx_all([DocxJob(html, out_dir / f"{document}.docx", tuple(resources), reference, title,
-                                spec.language, facts["date"]) for document, (html, title) in documents.items()])
+        write_docx_all(pipeline.docx_job_list(documents, out_dir, dirs, figures_dir, spec.language, facts["date"]))
     with timer("tables"):  # tables/*.csv and tables.xlsx
-        from dossier.outputs import write_csv, write_xlsx
-
-        (out_dir / "tables").mkdir(exist_ok=True)
-        for key, table in tables.items():
-            write_csv(table, out_dir / "tables" / f"{key}.csv")
-        write_xlsx(list(tables.values()), out_dir / "tables.xlsx")
+        pipeline.write_tables(tables, out_dir)
     with timer("manifest"):
         from dossier.manifest import write_manifest
-        from dossier.pipeline import settings
 
-        write_manifest(out_dir, trial_dir, dirs, settings(spec), spec.language)
+        write_manifest(out_dir, trial_dir, dirs, pipeline.settings(spec), spec.language)
 
 
 def imports_mode(argv: list[str]) -> list[str]:

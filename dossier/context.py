@@ -10,13 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from dossier.analyses.registry import CRITERIA, SECTIONS, types
 from dossier.formatting import Formatter
 from dossier.model import AnalysisResult, Figure, Table, Text
 from dossier.spec import TrialSpec
 from dossier.writer_text import WriterText
-
-TYPE_ORDER = ("disposition", "baseline", "change_from_baseline", "time_to_event", "adverse_events")
-EFFICACY = ("change_from_baseline", "time_to_event")
 
 
 @dataclass(frozen=True)
@@ -61,6 +59,7 @@ class AnalysisSection:
     method: str
     warnings: tuple[str, ...]
     provenance: str
+    macro: str  # the templates' macro that lays it out (its type's AnalysisType.macro)
 
     def references(self) -> list[tuple[str, str]]:
         """(label, anchor) of every table and figure of this analysis, for cross-references."""
@@ -125,9 +124,11 @@ class Numbering:
 
 
 def summary_tables(result: AnalysisResult) -> tuple[Table, ...]:
-    """The tables shown in the body of a document: an adverse-event analysis shows its overview;
-    its incidence table by SOC and PT (long) goes to the appendix of full evidence tables."""
-    return result.tables[:1] if result.type == "adverse_events" else result.tables
+    """The tables shown in the body of a document: the first `body_tables` its type declares (e.g. an
+    adverse-event overview; the long incidence table by SOC and PT goes to the appendix of full evidence
+    tables), else all."""
+    shown = types()[result.type].body_tables
+    return result.tables if shown is None else result.tables[:shown]
 
 
 def appendix_tables(result: AnalysisResult) -> tuple[Table, ...]:
@@ -151,12 +152,14 @@ def analysis_sections(results: list[AnalysisResult], ids: list[str], numbering: 
             id=result.id, type=result.type, title=fmt.label(result.title), anchor=f"analysis-{result.id}",
             tables=tables, figures=figures, method=fmt.label(result.method),
             warnings=result.warnings if complete else (),
-            provenance=note)
+            provenance=note, macro=types()[result.type].macro)
     return sections
 
 
-def ordered_ids(results: list[AnalysisResult], types: tuple[str, ...] = TYPE_ORDER) -> list[str]:
-    return [r.id for t in types for r in results if r.type == t]
+def ordered_ids(results: list[AnalysisResult]) -> list[str]:
+    """The analyses in document order: by their types' declared `order`, then as in the yaml."""
+    order = types()
+    return [r.id for r in sorted(results, key=lambda r: order[r.type].order)]  # stable: yaml order within a type
 
 
 @dataclass(frozen=True)
@@ -204,7 +207,8 @@ def build_context(document: str, spec: TrialSpec, results: list[AnalysisResult],
         appendix = analysis_sections(results, ids, numbering, fmt, files, pick=appendix_tables, complete=False)
         appendix = {i: s for i, s in appendix.items() if s.tables}
         ctx.update(sections=sections, appendix_sections=appendix,
-                   by_type={t: [sections[i] for i in ids if sections[i].type == t] for t in TYPE_ORDER},
+                   clinical_sections=[(s, [sections[i] for i in ids if types()[sections[i].type].section == s.key])
+                                      for s in SECTIONS],
                    questions=_questions(spec, sections, appendix, texts),
                    all_tables=[t for s in [*sections.values(), *appendix.values()] for t in s.tables])
     else:
@@ -217,7 +221,7 @@ def build_context(document: str, spec: TrialSpec, results: list[AnalysisResult],
         ctx.update(sections=sections, field_rows=[(f.label, f.value) for f in _sakigake_fields(spec, fmt)],
                    criteria_analyses={name: [sections[i] for i in getattr(spec.sakigake, name).analyses or
                                              _default_criterion_ids(name, results) if i in sections]
-                                      for name in ("innovativeness", "seriousness", "efficacy", "japan_first")})
+                                      for name in CRITERIA})
         jf = spec.sakigake.japan_first
         filings = ([(fmt.term("japan"), fmt.date(jf.japan_filing), None)] if jf.japan_filing else []) + [
             (f.region, fmt.date(f.date), f.note) for f in jf.other_filings]
@@ -276,11 +280,8 @@ def _questions(spec: TrialSpec, sections: dict[str, AnalysisSection], appendix: 
 
 
 def _default_criterion_ids(name: str, results: list[AnalysisResult]) -> list[str]:
-    if name == "seriousness":
-        return [r.id for r in results if r.type == "baseline"]
-    if name == "efficacy":
-        return [r.id for r in results if r.type in EFFICACY + ("adverse_events",)]
-    return []
+    """The analyses a criterion shows when the yaml names none: those whose type supports it by default."""
+    return [r.id for r in results if types()[r.type].sakigake_default == name]
 
 
 def _sakigake_ids(spec: TrialSpec, results: list[AnalysisResult]) -> list[str]:

@@ -9,6 +9,7 @@ ASCII in every language.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -27,6 +28,11 @@ from dossier.model import (
     Term,
     Text,
 )
+
+# The grammar of the cells this module writes ("-0.5", "-11, 16", "-0.5 (-2.1, 1.1)", "3/10 (30.0%)"): the
+# HTML keeps such a cell together (render.html.keep_together); a spreadsheet reads it as text or a number
+# only, never as a formula (outputs.write_csv / write_xlsx).
+FORMATTED_NUMBERS = re.compile(r"[-+]?\d[\d.]*%?(?:(?:, | \(|/)[-+]?(?:\d[\d.]*|NE)%?\)?)*\)?")
 
 
 def fixed(value: float | None, decimals: int, missing: str = "NE") -> str:

@@ -23,16 +23,19 @@ NUMBER = re.compile(r"(?<![\w.\-/])(-?\d+(?:\.(\d+))?)(%?)(?![\w/]|\.\d)")
 CONTEXT_WORDS = re.compile(r"(week|month|day|year|visit|phase|version|v|step|stage|grade|class|part|table|figure|"
                            r"section|appendix|question|criterion|cycle)\s*$", re.IGNORECASE)
 UNIT_AFTER = re.compile(r"^\s*(weeks?|months?|days?|years?|hours?|mg|ml|kg|vg|cm|mm|°)", re.IGNORECASE)
-DESIGN_CHOICES = ("at_risk/times", "confidence_level", "covariates")  # settings, not results
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _index(evidence: dict[str, Any]) -> dict[tuple[int, str], str]:
     """(decimals, rounded text) -> the first statistic path with that rounded value."""
     index: dict[tuple[int, str], str] = {}
+    from dossier.analyses.registry import types
+
     for analysis_id, entry in evidence.items():
+        kind = types().get(entry.get("type"))
+        choices = kind.settings_keys if kind else ()  # the analysis's settings restated, not results
         for path, value in flatten(entry).items():
-            if path.startswith(DESIGN_CHOICES) or path.endswith("mcid"):
+            if path.startswith(choices):
                 continue
             values = value if isinstance(value, list) else [value]
             for i, v in enumerate(values):

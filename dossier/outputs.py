@@ -16,13 +16,11 @@ import numpy as np
 
 from dossier.context import RenderedTable
 from dossier.control import visible
+from dossier.formatting import FORMATTED_NUMBERS  # a cell in this grammar is left as it is
 from dossier.model import AnalysisResult
 from dossier.zipfiles import deterministic_zip
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# A cell in the formatting layer's own number grammar ("-0.5", "-11, 16", "-0.5 (-2.1, 1.1)", "3/10 (30.0%)"):
-# no spreadsheet evaluates it as anything but text or a number, so it is left as it is.
-FORMATTED_NUMBERS = re.compile(r"[-+]?\d[\d.]*%?(?:(?:, | \(|/)[-+]?(?:\d[\d.]*|NE)%?\)?)*\)?")
 
 
 def _json_safe(value: Any) -> Any:

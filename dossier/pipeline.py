@@ -154,29 +154,42 @@ def analyse(trial_dir: Path, spec: TrialSpec, needs, key: str, settings_digest: 
     """Load and validate the datasets, run every analysis; the result is what the cache keeps.
     `needs`: validate.requirements(spec), when the caller has it already."""
     from dossier.cache import Analysed
-    from dossier.datasets import load
-    from dossier.validate import datasets_needed, requirements, validate, variables_to_load
+    from dossier.validate import datasets_needed, requirements
 
     progress("loading datasets")
     needs = needs if needs is not None else requirements(spec)
-    wanted = datasets_needed(needs)
-    data = load(trial_dir, wanted, variables_to_load(spec))
-    warnings = list(data.warnings) + validate(spec, data, needs)
+    data = load_data(trial_dir, spec, needs)
+    warnings = check_data(spec, data, needs)
     results = run_analyses(spec, data, progress)
     records = {name: len(frame) for name, frame in data.frames.items()}
-    return Analysed(key, tuple(results), dict(data.files), tuple(_arm_counts(spec, data)), records,
-                    tuple(warnings), settings_digest, tuple(sorted(wanted)))
+    return Analysed(key, tuple(results), dict(data.files), tuple(arm_counts(spec, data)), records,
+                    tuple(warnings), settings_digest, tuple(sorted(datasets_needed(needs))))
+
+
+def load_data(trial_dir: Path, spec: TrialSpec, needs: dict[str, dict[str, set[str]]]):
+    """Stage "load": the datasets the analyses need (validate.requirements), only their declared variables."""
+    from dossier.datasets import load
+    from dossier.validate import datasets_needed, variables_to_load
+
+    return load(trial_dir, datasets_needed(needs), variables_to_load(spec))
+
+
+def check_data(spec: TrialSpec, data, needs: dict[str, dict[str, set[str]]]) -> list[str]:
+    """Stage "validate": raises DataError with every problem; returns the loading and validation warnings."""
+    from dossier.validate import validate
+
+    return list(data.warnings) + validate(spec, data, needs)
 
 
 def run_analyses(spec: TrialSpec, data, progress: Progress) -> list:
-    from dossier.analyses import module_for
+    from dossier.analyses.registry import get
 
     results = []
     for analysis in spec.analyses:
         progress(f"analysis {analysis.id} ({analysis.type})")
         with pywarnings.catch_warnings():
             pywarnings.simplefilter("ignore", FutureWarning)
-            results.append(module_for(analysis.type).run(analysis, spec, data))
+            results.append(get(analysis.type).run(analysis, spec, data))
     return results
 
 
@@ -199,24 +212,17 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
     """Write evidence.json, tables, figures and both documents into `stage`; return new warnings.
     Figures and documents whose inputs are unchanged are copied from the `previous` build; the
     others are drawn and written by `workers` (dossier.workers; None: in this process)."""
-    from dossier.context import build_context
-    from dossier.formatting import Formatter
-    from dossier.glossary import load_glossary
-    from dossier.outputs import evidence_document, write_csv, write_json, write_xlsx
-    from dossier.render.html import render_document, template_dirs
+    from dossier.render.html import template_dirs
     from dossier.render.pagination import engine_id
     from dossier.reuse import Reuse, digest, folder_digest
     from dossier.workers import Workers
-    from dossier.writer_text import load_text
 
     workers = workers or Workers(1)
     dirs = template_dirs(trial_dir)
-    fmt = Formatter(load_glossary(spec.language, dirs), spec.language)
+    fmt = formatter(spec, dirs)
     results = list(analysed.results)
-    evidence = evidence_document({"id": spec.study.id, "title": spec.study.title}, results, analysed.files,
-                                 __version__, spec.confidence_level)
-    write_json(evidence, stage / "evidence.json")
-    texts = {key: load_text(trial_dir, key, value, evidence["analyses"], fmt) for key, value in text_fields(spec)}
+    evidence = write_evidence(spec, results, analysed.files, stage)
+    texts = writer_texts(spec, trial_dir, evidence, fmt)
     progress("drawing figures")
     figures_dir = stage / "figures"
     figures_dir.mkdir()
@@ -226,11 +232,7 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
                for figure in (f for r in results for f in r.figures)
                if not reuse.take(digest("figure", figure, fmt.lang, glossary),
                                  [f"figures/{figure.key}.png", f"figures/{figure.key}.svg"])]
-    facts = {
-        "files": analysed.files, "date": document_date(spec), "warnings": warnings, "version": __version__,
-        "arms": list(analysed.arms), "population": spec.population,
-        "datasets": [(f.name, f.path.name, str(analysed.records[f.name]), f.sha256) for f in analysed.files.values()],
-    }
+    facts = document_facts(spec, analysed.files, analysed.arms, analysed.records, warnings)
     new_warnings: list[str] = []
     if facts["date"] is None:
         new_warnings.append("dossier.yaml: date is not set and SOURCE_DATE_EPOCH is unset: the documents are undated")
@@ -238,8 +240,7 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
     documents = []
     for document in DOCUMENTS:  # while the figures are drawn
         progress(f"rendering {document}")
-        ctx = build_context(document, spec, results, texts, fmt, facts)
-        html = render_document(document, ctx, dirs)
+        html, ctx = render_html(document, spec, results, texts, fmt, facts, dirs)
         for key in ctx["missing_texts"]:
             new_warnings.append(f"text not provided: {key} ({document})")
         if document == "briefing":
@@ -255,15 +256,66 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
                               [f"{document}.pdf", f"{document}.docx"])]
     progress("writing PDF and DOCX")
     writing = _submit_documents(workers, jobs, stage, dirs, figures_dir, spec.language, facts["date"])
-    tables_dir = stage / "tables"  # in this process while the workers write the documents
-    tables_dir.mkdir()
-    for key, table in all_tables.items():
-        write_csv(table, tables_dir / f"{key}.csv")
-    write_xlsx(list(all_tables.values()), stage / "tables.xlsx")
+    write_tables(all_tables, stage)  # in this process while the workers write the documents
     for future in writing:
         new_warnings += future.result()
     reuse.save()
     return new_warnings
+
+
+def formatter(spec: TrialSpec, dirs: list[Path]):
+    """The documents' Formatter: the glossary of the document language (the trial's overrides first)."""
+    from dossier.formatting import Formatter
+    from dossier.glossary import load_glossary
+
+    return Formatter(load_glossary(spec.language, dirs), spec.language)
+
+
+def write_evidence(spec: TrialSpec, results: list, files: dict, stage: Path) -> dict:
+    """Stage "evidence": evidence.json in `stage`; returns the evidence document (live references read it)."""
+    from dossier.outputs import evidence_document, write_json
+
+    evidence = evidence_document({"id": spec.study.id, "title": spec.study.title}, results, files, __version__,
+                                 spec.confidence_level)
+    write_json(evidence, stage / "evidence.json")
+    return evidence
+
+
+def writer_texts(spec: TrialSpec, trial_dir: Path, evidence: dict, fmt) -> dict:
+    """The writer's text of every text field, Markdown rendered and live references filled in."""
+    from dossier.writer_text import load_text
+
+    return {key: load_text(trial_dir, key, value, evidence["analyses"], fmt) for key, value in text_fields(spec)}
+
+
+def document_facts(spec: TrialSpec, files: dict, arms, records: dict[str, int], warnings: list[str]) -> dict:
+    """What the documents say about the build beside the results: date, datasets, arms, warnings, version."""
+    return {
+        "files": files, "date": document_date(spec), "warnings": warnings, "version": __version__,
+        "arms": list(arms), "population": spec.population,
+        "datasets": [(f.name, f.path.name, str(records[f.name]), f.sha256) for f in files.values()],
+    }
+
+
+def render_html(document: str, spec: TrialSpec, results: list, texts: dict, fmt, facts: dict,
+                dirs: list[Path]) -> tuple[str, dict]:
+    """Stage "html": the document context (dossier.context) and the document's HTML from its template."""
+    from dossier.context import build_context
+    from dossier.render.html import render_document
+
+    ctx = build_context(document, spec, results, texts, fmt, facts)
+    return render_document(document, ctx, dirs), ctx
+
+
+def write_tables(tables: dict, stage: Path) -> None:
+    """Stage "tables": tables/<key>.csv and tables.xlsx of the briefing's tables (body and appendix)."""
+    from dossier.outputs import write_csv, write_xlsx
+
+    tables_dir = stage / "tables"
+    tables_dir.mkdir(exist_ok=True)
+    for key, table in tables.items():
+        write_csv(table, tables_dir / f"{key}.csv")
+    write_xlsx(list(tables.values()), stage / "tables.xlsx")
 
 
 def _draw_figure(figure, figures_dir: Path, fmt) -> None:
@@ -279,14 +331,8 @@ def _submit_documents(workers, jobs: list[tuple[str, str, str]], stage: Path, di
     order (PDFs in document order, then the DOCX), so the warnings come in the same order."""
     if not jobs:
         return []
-    from dossier.render.docx import DocxJob
-    from dossier.render.html import template_file
-
+    docx_jobs = docx_job_list(jobs, stage, dirs, figures_dir, lang, date)
     resources = (*dirs, figures_dir.parent)
-    reference = template_file("reference.docx", dirs)
-    docx_jobs = [DocxJob(html, stage / f"{document}.docx", resources, reference, title, lang, date,
-                         origin=f"the HTML of {template_file(f'{document}.html.j2', dirs) or f'{document}.html.j2'}")
-                 for document, html, title in jobs]
     by_size = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][1]))
     futures: dict[str, object] = {}
     for position, i in enumerate(by_size):
@@ -295,6 +341,20 @@ def _submit_documents(workers, jobs: list[tuple[str, str, str]], stage: Path, di
         if position == 0:
             futures["docx"] = workers.submit(_write_docx, docx_jobs)
     return [futures[f"pdf {i}"] for i in range(len(jobs))] + [futures["docx"]]
+
+
+def docx_job_list(jobs: list[tuple[str, str, str]], stage: Path, dirs: list[Path], figures_dir: Path, lang: str,
+                  date) -> list:
+    """Stage "docx": the DocxJob of each (document, html, title), written on the reference.docx the
+    templates' folders give (dossier.render.docx.write_docx_all writes them all)."""
+    from dossier.render.docx import DocxJob
+    from dossier.render.html import template_file
+
+    resources = (*dirs, figures_dir.parent)
+    reference = template_file("reference.docx", dirs)
+    return [DocxJob(html, stage / f"{document}.docx", resources, reference, title, lang, date,
+                    origin=f"the HTML of {template_file(f'{document}.html.j2', dirs) or f'{document}.html.j2'}")
+            for document, html, title in jobs]
 
 
 def _write_pdf(html: str, out_path: Path, resources, title: str, lang: str, date) -> list[str]:
@@ -309,7 +369,8 @@ def _write_docx(jobs: list) -> list[str]:
     return write_docx_all(jobs)
 
 
-def _arm_counts(spec: TrialSpec, data) -> list[tuple[str, int]]:
+def arm_counts(spec: TrialSpec, data) -> list[tuple[str, int]]:
+    """(arm, subjects) of the trial's population by its arm variable, in display order (the documents' arms)."""
     from dossier.analyses.common import arm_order
 
     adsl = data.frame("adsl")

@@ -6,70 +6,20 @@ import datetime as dt
 import difflib
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, Field, ValidationError
 
+from dossier.analyses import registry
 from dossier.errors import Problem, SpecError
+from dossier.spec_types import LANGUAGES, LocalText, PerLanguage, ScalarValue, _Model  # noqa: F401 (re-exported)
 
 SPEC_FILE = "dossier.yaml"
-ANALYSIS_TYPES = ("baseline", "change_from_baseline", "time_to_event", "adverse_events", "disposition")
 MAX_ANALYSES = 200
 MAX_YAML_BYTES = 2_000_000
 
 # A writer's-text value that names a Markdown file (relative to the trial folder) rather than inline text.
 TEXT_FILE = re.compile(r"^[^\n]+\.md$")
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-ScalarValue = str | int | float
-LANGUAGES = ("en", "ja")
-
-
-class PerLanguage(dict):
-    """A yaml text given once per document language: {"en": ..., "ja": ...} (at least one)."""
-
-    def pick(self, lang: str) -> str:
-        """The text for `lang`, else the English one, else the first one given."""
-        return self.get(lang) or self.get("en") or next(iter(self.values()))
-
-
-def _kind(value: Any) -> str:
-    """What a wrong value is, briefly (never the repr of a whole list or mapping)."""
-    if isinstance(value, (bool, int, float)):
-        return repr(value)
-    return {list: "a list", dict: "a mapping", type(None): "nothing"}.get(type(value), f"a {type(value).__name__}")
-
-
-def _local_text(value: Any) -> str | PerLanguage:
-    """Validate a writer-facing text: a string, or a mapping of language code to string."""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, dict):
-        if not value:
-            raise PydanticCustomError("local_text", "empty mapping: give the text, or one text per language "
-                                                    "({en: ..., ja: ...})")
-        texts = PerLanguage()
-        for lang, text in value.items():
-            if lang not in LANGUAGES:
-                raise PydanticCustomError("local_text", "unknown language {lang} (the languages are en and ja)",
-                                          {"lang": repr(lang)})
-            if not isinstance(text, str):
-                raise PydanticCustomError("local_text", "the {lang} text must be a string, got {kind}",
-                                          {"lang": lang, "kind": _kind(text)})
-            texts[lang] = text.strip()
-        return texts
-    raise PydanticCustomError("local_text", "must be a string, or one string per language ({en: ..., ja: ...}), "
-                                            "got {kind}", {"kind": _kind(value)})
-
-
-# Text shown in the documents as the writer wrote it: one string, or one per language
-# (`{en: ..., ja: ...}`); TrialSpec.localised() picks the document language's.
-LocalText = Annotated[str | PerLanguage, PlainValidator(_local_text)]
 
 
 class Study(_Model):
@@ -91,27 +41,9 @@ class Product(_Model):
     dose: LocalText | None = None  # dose and administration
 
 
-class Analysis(_Model):
-    id: str = Field(pattern=r"^[a-z0-9_-]+$", max_length=64)
-    type: Literal["baseline", "change_from_baseline", "time_to_event", "adverse_events", "disposition"]
-    title: LocalText | None = None
-    dataset: str | None = None
-    param: str | None = None
-    population: str | None = None
-    arm: str | None = None
-    where: dict[str, ScalarValue | list[ScalarValue]] = {}
-    # baseline
-    variables: tuple[str, ...] = ()
-    # change_from_baseline
-    visits: tuple[str, ...] = ()
-    covariates: tuple[str, ...] | None = None
-    mcid: float | None = None
-    improvement: Literal["increase", "decrease"] = "increase"
-    dose_response: str | None = None  # numeric ADSL/record variable coding dose, e.g. TRTPN
-    # time_to_event
-    landmarks: tuple[float, ...] = ()
-    at_risk_every: float | None = Field(default=None, gt=0)
-    time_unit: str = "days"
+# One analysis of `analyses:`: the options model of its `type` (each type's module under dossier/analyses/
+# declares its own; the keys every type has are dossier.analyses.options.AnalysisOptions).
+Analysis = registry.analysis_union()
 
 
 class Question(_Model):
@@ -190,7 +122,7 @@ class TrialSpec(_Model):
     reference_arm: str | None = None
     confidence_level: float = Field(default=0.95, gt=0.5, lt=1)
     synthetic: bool = False
-    date: dt.date | None = None  # document date; else SOURCE_DATE_EPOCH; else the inputs' newest date
+    date: dt.date | None = None  # document date; else SOURCE_DATE_EPOCH; else undated (never the clock)
     analyses: tuple[Analysis, ...] = Field(min_length=1)
     briefing: Briefing = Briefing()
     sakigake: Sakigake = Sakigake()
@@ -302,10 +234,14 @@ def _key_path(loc: tuple[Any, ...]) -> str:
 
 
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The pydantic model class that holds the key at `loc` (to suggest its known keys)."""
+    """The pydantic model class that holds the key at `loc` (pydantic's, with the analysis type's tag after
+    an analysis's index) (to suggest its known keys)."""
     model: Any = TrialSpec
-    for part in loc[:-1]:
+    for i, part in enumerate(loc[:-1]):
         if isinstance(part, int):
+            continue
+        if _is_tag(loc, i):
+            model = registry.get(part).options
             continue
         field = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
         if field is None:
@@ -327,24 +263,40 @@ def _inner_model(ann: Any) -> type[BaseModel] | None:
     return None
 
 
+def _is_tag(loc: tuple[Any, ...], i: int) -> bool:
+    """Whether loc[i] is the `type` of an analysis (pydantic puts a discriminated union's tag in the path)."""
+    return i >= 2 and loc[i - 2] == "analyses" and isinstance(loc[i - 1], int) and loc[i] in registry.types()
+
+
+def _type_list() -> str:
+    names = [repr(name) for name in registry.union_order()]
+    return ", ".join(names[:-1]) + " or " + names[-1]
+
+
 def _pydantic_problems(exc: ValidationError, raw: dict, where: str) -> list[Problem]:
     problems = []
     seen = set()
     for err in exc.errors():
-        loc = tuple(err["loc"])
+        tagged = tuple(err["loc"])
+        loc = tuple(p for i, p in enumerate(tagged) if not _is_tag(tagged, i))
         # pydantic reports union members separately (e.g. "where.X.str"); keep the user's path only
         loc = tuple(p for p in loc if not (isinstance(p, str) and p in {"str", "int", "float", "list[union[str,int,float]]"}))
         key = _key_path(loc)
         kind = err["type"]
+        if kind in ("union_tag_not_found", "union_tag_invalid"):  # an analysis's `type`
+            loc += ("type",)
+            key = _key_path(loc)
         if kind == "extra_forbidden":
-            model = _model_at(loc)
+            model = _model_at(tagged)
             msg = "unknown key"
             if model is not None:
                 close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.6)
                 if close:
                     msg += f" (did you mean '{close[0]}'?)"
-        elif kind == "missing":
+        elif kind in ("missing", "union_tag_not_found"):
             msg = "required key is missing"
+        elif kind == "union_tag_invalid":
+            msg = f"must be one of {_type_list()}, got {err['ctx']['tag']!r}"
         elif kind == "literal_error":
             msg = f"must be one of {err['ctx']['expected']}, got {err.get('input')!r}"
         elif kind == "local_text":
@@ -374,20 +326,8 @@ def _semantic_problems(spec: TrialSpec, trial_dir: Path, where: str) -> list[Pro
         if a.id in ids:
             add(f"{key}.id", f"duplicate analysis id {a.id!r} (also analyses[{ids[a.id]}])")
         ids.setdefault(a.id, i)
-        if a.type in ("change_from_baseline", "time_to_event"):
-            if not a.dataset:
-                add(f"{key}.dataset", f"required for a {a.type} analysis")
-            if not a.param:
-                add(f"{key}.param", f"required for a {a.type} analysis")
-        if a.dataset and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", a.dataset):
-            add(f"{key}.dataset", f"{a.dataset!r} is not a dataset name (the stem of a file in adam/, e.g. adtte)")
-        if a.type == "baseline" and not a.variables:
-            add(f"{key}.variables", "required for a baseline analysis (a list of ADSL variables)")
-        for name, values in a.where.items():
-            if isinstance(values, list) and not values:
-                add(f"{key}.where.{name}", "empty list of values: no record could match")
-        if a.landmarks and any(t < 0 for t in a.landmarks):
-            add(f"{key}.landmarks", "times must not be negative")
+        for name, msg in a.problems():
+            add(f"{key}.{name}", msg)
     known = set(ids)
 
     def check_refs(key: str, refs: tuple[str, ...]) -> None:

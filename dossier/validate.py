@@ -19,16 +19,26 @@ window (when the dataset carries ADY, AWLO and AWHI: ADY < AWLO or ADY > AWHI, a
 being open; derived records, DTYPE not blank such as LOCF, are left out as they keep the day of the
 record they copy; the records are still analysed, windowing being the data's decision); text values
 holding control characters (shown as U+FFFD in the documents).
+
+The checks of one analysis type's data are its own (dossier.analyses.registry): its implementation's
+`check_dataset(c)` (the whole dataset), `check_parameter(c)` (the parameter's records) and
+`check_records(c, records, clean)` (the records it will analyse, after `where`, of the population; `records`
+gives them with their arm, `clean` says no problem was found so far), each given a `Checked`; the type
+declares which record variables must be numeric for them (`numeric`) and whether it compares arms with the
+reference arm (`compares_arms`). This module names no type.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import declared, module_for
+from dossier.analyses import declared
 from dossier.analyses.common import as_str, category_positions, category_texts, distinct, is_categorical, text_in
 from dossier.analyses.common import positions as common_positions
+from dossier.analyses.registry import get as analysis_type
 from dossier.control import CONTROL
 from dossier.datasets import TrialData
 from dossier.errors import DataError, Problem
@@ -40,12 +50,28 @@ SMALL_ARM = 3
 CONTROL_CHARACTERS = [chr(c) for c in (*range(0x80), 0xFFFE, 0xFFFF) if CONTROL.match(chr(c))]
 
 
+@dataclass(frozen=True)
+class Checked:
+    """What an analysis type's own checks (its implementation's check_dataset, check_parameter and
+    check_records) look at: the analysis's dataset `frame` (named `name`), the `rows` checked (None for the
+    whole dataset; the parameter's records; the records analysed), the variables it may read, the tag that
+    ends its messages and `where(dataset, column)`, the location a problem names."""
+
+    analysis: Analysis
+    frame: pd.DataFrame
+    name: str
+    rows: np.ndarray | None
+    readable: set[str]
+    tag: str
+    where: object
+
+
 def requirements(spec: TrialSpec) -> dict[str, dict[str, set[str]]]:
     """Analysis id -> dataset -> variables, as declared by each analysis module."""
     needs: dict[str, dict[str, set[str]]] = {}
     for analysis in spec.analyses:
-        declared = module_for(analysis.type).required(analysis, spec)
-        merged = {name.lower(): {v.upper() for v in variables} for name, variables in declared.items()}
+        merged = {name.lower(): {v.upper() for v in variables.required}
+                  for name, variables in declared(analysis, spec).items()}
         merged.setdefault("adsl", set()).add("USUBJID")
         needs[analysis.id] = merged
     return needs
@@ -54,7 +80,7 @@ def requirements(spec: TrialSpec) -> dict[str, dict[str, set[str]]]:
 def variables_to_load(spec: TrialSpec) -> dict[str, set[str]]:
     """Dataset -> the variables read from its file: every variable an analysis declares (required or
     optional, dossier.analyses.Variables), and ADSL's USUBJID and the trial's population and arm (with
-    `<ARM>N`) for the documents' arm counts (pipeline._arm_counts). Other variables are not loaded."""
+    `<ARM>N`) for the documents' arm counts (pipeline.arm_counts). Other variables are not loaded."""
     wanted: dict[str, set[str]] = {"adsl": {"USUBJID", spec.population.upper(), spec.arm.upper(),
                                             spec.arm.upper() + "N"}}
     for analysis in spec.analyses:
@@ -256,7 +282,8 @@ def _check_analysis(analysis: Analysis, spec: TrialSpec, data: TrialData, where,
     problems: list[Problem] = []
     warnings: list[str] = []
     tag = f"(analysis {analysis.id!r})"
-    name = (analysis.dataset or ("adae" if analysis.type == "adverse_events" else "adsl")).lower()
+    kind = analysis_type(analysis.type)
+    name = analysis.dataset_name
     if name not in data.frames:
         return problems, warnings
     frame = data.frame(name)
@@ -274,8 +301,7 @@ def _check_analysis(analysis: Analysis, spec: TrialSpec, data: TrialData, where,
             blank_arms.setdefault((flag, arm), []).append(analysis.id)
             return problems, warnings
         arms = sorted(set(distinct(in_pop["_ARM"])) - {""})
-        if spec.reference_arm and arms and spec.reference_arm not in arms and analysis.type in (
-                "change_from_baseline", "time_to_event"):
+        if spec.reference_arm and arms and spec.reference_arm not in arms and kind.compares_arms:
             warnings.append(f"analysis {analysis.id!r}: reference arm {spec.reference_arm!r} is not among the arms "
                             f"of {arm} in population {flag} ({', '.join(arms)}); no comparisons")
         for value in arms:
@@ -285,11 +311,8 @@ def _check_analysis(analysis: Analysis, spec: TrialSpec, data: TrialData, where,
     for variable in analysis.where:
         if variable.upper() not in frame.columns:
             problems.append(Problem(where(name, variable.upper()), f"variable in 'where' is missing {tag}"))
-    if analysis.type == "adverse_events" and "TRTEMFL" in frame.columns:
-        problem = _flag_problem(frame["TRTEMFL"], where(name, "TRTEMFL"), "treatment-emergent flag", tag)
-        if problem is not None:
-            problems.append(problem)
-    if not (analysis.param and "PARAMCD" in frame.columns):
+    problems.extend(kind.check("dataset", Checked(analysis, frame, name, None, set(frame.columns), tag, where)) or [])
+    if not (analysis.parameter and "PARAMCD" in frame.columns):
         return problems, warnings
     read = declared(analysis, spec).get(name)  # the variables analyses of this type read
     readable = {c for c in frame.columns if read is not None and c in read.all or c in ("USUBJID", "PARAMCD")}
@@ -304,21 +327,12 @@ def _check_analysis(analysis: Analysis, spec: TrialSpec, data: TrialData, where,
             values = frame[variable][rows]
             values = as_str(values) if is_categorical(values) else values
             text = values[pd.to_numeric(values, errors="coerce").isna() & (values != "")]
-            if variable in ("AVAL", "CNSR") or analysis.type == "change_from_baseline":
+            if variable in kind.numeric:
                 numeric_ok = False
             row = text.index[0] + 1 if len(text) else "?"
             problems.append(Problem(where(name, variable), f"must be numeric; row {row} holds "
                                     f"{text.iloc[0] if len(text) else ''!r} {tag}"))
-    if analysis.type == "time_to_event":
-        problems.extend(_check_times(frame.loc[rows, [c for c in ("AVAL", "CNSR") if c in readable]], name, tag,
-                                     where))
-    if analysis.type == "change_from_baseline" and analysis.visits and "AVISIT" in readable:
-        known = _texts(frame["AVISIT"][rows])
-        for visit in analysis.visits:
-            if visit not in known:
-                visits = frame.loc[rows, [c for c in ("AVISIT", "AVISITN") if c in readable]]
-                problems.append(Problem(where(name, "AVISIT"), f"no {analysis.param} records at visit {visit!r} "
-                                        f"{tag}; visits are {_examples(_visit_order(visits))}"))
+    problems.extend(kind.check("parameter", Checked(analysis, frame, name, rows, readable, tag, where)) or [])
     if problems or in_pop is None or not numeric_ok:
         return problems, warnings
     p, w = _check_records(analysis, frame, rows, readable, in_pop, arm, flag, name, tag, where)
@@ -374,95 +388,12 @@ def _check_records(analysis: Analysis, frame: pd.DataFrame, rows: np.ndarray, re
                                     f"records cannot be analysed (check the dataset and the 'where' filter)"))
     if not used.any():
         return problems, warnings
-    if analysis.type == "time_to_event":
-        checked = records(used, ("USUBJID", "CNSR"))
-        dup = checked.index[checked["USUBJID"].duplicated(keep=False)]
-        if len(dup):
-            first = checked.loc[dup[0], "USUBJID"]
-            same = checked.index[checked["USUBJID"] == first]
-            problems.append(Problem(where(name, "USUBJID"), f"more than one record with PARAMCD = {analysis.param!r} "
-                                    f"for {checked.loc[dup, 'USUBJID'].nunique()} subject(s), e.g. {first!r} "
-                                    f"({_rows(same)}) {tag}; select one record per subject with a 'where' filter"))
-        elif not problems:
-            warnings.extend(_censoring_warnings(analysis, checked))
-    if analysis.type == "change_from_baseline" and "AVISIT" in readable:
-        at_visits = _text_is(frame["AVISIT"], analysis.visits) if analysis.visits else _post_baseline(frame, readable)
-        analysed = records(used & at_visits, ("USUBJID", "AVISIT", "CHG", "DTYPE", "ADY", "AWLO", "AWHI"))
-        analysed = analysed.assign(_VISIT=_text_column(analysed["AVISIT"]))
-        dup = analysed.index[analysed.duplicated(["USUBJID", "_VISIT"], keep=False)]
-        if len(dup):
-            first = analysed.loc[dup[0]]
-            same = analysed.index[(analysed["USUBJID"] == first["USUBJID"]) & (analysed["_VISIT"] == first["_VISIT"])]
-            problems.append(Problem(where(name, "AVISIT"), f"more than one record with PARAMCD = {analysis.param!r} "
-                                    f"per subject and visit for {analysed.loc[dup, 'USUBJID'].nunique()} subject(s), "
-                                    f"e.g. {first['USUBJID']!r} at {first['_VISIT']} ({_rows(same)}) {tag}; select "
-                                    "one record per visit with a 'where' filter such as ANL01FL: Y"))
-        warnings.extend(_window_warnings(analysis, analysed, name, tag, where))
+    checked = Checked(analysis, frame, name, used, readable, tag, where)
+    found = analysis_type(analysis.type).check("records", checked, records, not problems)
+    if found:
+        problems.extend(found[0])
+        warnings.extend(found[1])
     return problems, warnings
-
-
-def _post_baseline(frame: pd.DataFrame, readable: set[str]) -> np.ndarray:
-    """True for the records of a named post-baseline visit: AVISITN > 0, else ABLFL not Y."""
-    named = ~_text_is(frame["AVISIT"], [""])
-    if "AVISITN" in readable and pd.api.types.is_numeric_dtype(frame["AVISITN"]):
-        return named & (frame["AVISITN"] > 0).to_numpy()
-    if "ABLFL" in readable:
-        return named & ~text_in(frame["ABLFL"], ["Y"])
-    return named
-
-
-def _censoring_warnings(analysis: Analysis, used: pd.DataFrame) -> list[str]:
-    """The time-to-event analysis's own wording, so a build shows each warning once."""
-    events = (used["CNSR"] == 0).groupby(used["_ARM"], observed=True).sum()
-    if events.sum() == 0:
-        return [(f"analysis {analysis.id!r}: all subjects are censored (no events); medians, tests and hazard "
-                 f"ratios are not estimable")]
-    return [f"analysis {analysis.id!r}: arm {a!r} has no events; its median and hazard ratio are not estimable"
-            for a, n in events.items() if n == 0]
-
-
-def _window_warnings(analysis: Analysis, analysed: pd.DataFrame, name: str, tag: str, where) -> list[str]:
-    """Analysed records whose study day ADY lies outside their visit's analysis window [AWLO, AWHI]."""
-    columns = ("ADY", "AWLO", "AWHI")
-    if not all(c in analysed.columns and pd.api.types.is_numeric_dtype(analysed[c]) for c in columns):
-        return []
-    if "CHG" in analysed.columns:
-        analysed = analysed[analysed["CHG"].notna()]
-    if "DTYPE" in analysed.columns:  # derived records (LOCF ...) keep the study day of the record they copy
-        analysed = analysed[_text_is(analysed["DTYPE"], [""])]
-    day, low, high = (analysed[c] for c in columns)
-    outside = analysed.index[(day < low) | (day > high)]  # a missing bound is an open window
-    if not len(outside):
-        return []
-    r = analysed.loc[outside[0]]
-    bounds = "..".join("" if pd.isna(r[c]) else f"{r[c]:g}" for c in ("AWLO", "AWHI"))
-    return [(f"{where(name, 'ADY')}: {len(outside)} analysed {analysis.param} record(s) lie outside their visit's "
-             f"analysis window AWLO..AWHI, e.g. {_rows(outside[:1])} ({r['_VISIT']}, ADY {r['ADY']:g} not in "
-             f"{bounds}) {tag}; they are analysed as recorded")]
-
-
-def _check_times(records: pd.DataFrame, name: str, tag: str, where) -> list[Problem]:
-    problems = []
-    if "CNSR" in records.columns and pd.api.types.is_numeric_dtype(records["CNSR"]):
-        bad = records["CNSR"][~records["CNSR"].isin([0.0, 1.0])]
-        if len(bad):
-            problems.append(Problem(where(name, "CNSR"), f"must be 0 (event) or 1 (censored); row {bad.index[0] + 1} "
-                                    f"holds {_value(bad.iloc[0])} ({len(bad)} such row(s)) {tag}"))
-    if "AVAL" in records.columns and pd.api.types.is_numeric_dtype(records["AVAL"]):
-        missing = records["AVAL"].isna()
-        if missing.any():
-            problems.append(Problem(where(name, "AVAL"), f"time is missing in {int(missing.sum())} row(s) "
-                                    f"(first: row {records.index[missing][0] + 1}) {tag}"))
-        negative = records["AVAL"] < 0
-        if negative.any():
-            problems.append(Problem(where(name, "AVAL"), f"time must not be negative; row "
-                                    f"{records.index[negative][0] + 1} holds {_value(records['AVAL'][negative].iloc[0])} "
-                                    f"{tag}"))
-        infinite = np.isinf(records["AVAL"])
-        if infinite.any():
-            problems.append(Problem(where(name, "AVAL"), f"time must be finite; row {records.index[infinite][0] + 1} "
-                                    f"holds {_value(records['AVAL'][infinite].iloc[0])} {tag}"))
-    return problems
 
 
 def _value(x) -> str:
@@ -470,14 +401,6 @@ def _value(x) -> str:
     if isinstance(x, float):
         return "blank" if np.isnan(x) else f"{x:g}"
     return repr(x)
-
-
-def _visit_order(records: pd.DataFrame) -> list[str]:
-    visits = as_text(records["AVISIT"])
-    if "AVISITN" in records.columns and pd.api.types.is_numeric_dtype(records["AVISITN"]):
-        order = records["AVISITN"].groupby(visits).min().sort_values()
-        return list(order.index)
-    return sorted(set(visits))
 
 
 def _control_characters(data: TrialData, where) -> list[str]:

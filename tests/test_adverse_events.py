@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dossier.analyses import adverse_events
+from dossier.analyses import adverse_events_stats as adverse_events
+from dossier.analyses import declared, required_of
 from dossier.datasets import TrialData, load
 from dossier.errors import AnalysisError
 from tests.conftest import glossary_entries, table_text, terms_of
@@ -263,7 +264,7 @@ def test_missing_dataset_and_where_variable_raise():
 def test_required():
     spec = make_spec({"id": "ae", "type": "adverse_events", "dataset": "ADAE", "where": {"AOCCFL": "Y"},
                       "population": "ittfl"})
-    assert adverse_events.required(spec.analyses[0], spec) == {
+    assert required_of(declared(spec.analyses[0], spec)) == {
         "adsl": {"USUBJID", "ITTFL", "TRT01A"}, "adae": {"USUBJID", "AEBODSYS", "AEDECOD", "TRTEMFL", "AOCCFL"}}
 
 

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dossier.analyses import baseline
+from dossier.analyses import baseline_stats as baseline
+from dossier.analyses import declared, required_of
 from dossier.datasets import TrialData, load
 from dossier.errors import AnalysisError
 from dossier.formatting import fixed
@@ -299,7 +300,7 @@ def test_date_variable_is_refused():
 
 def test_required_lists_population_arm_variables_and_where():
     spec = make_spec({"id": "bl", "type": "baseline", "variables": ["age", "SEX"], "where": {"ITTFL": "Y"}})
-    assert baseline.required(spec.analyses[0], spec) == {"adsl": {"USUBJID", "SAFFL", "TRT01A", "AGE", "SEX",
+    assert required_of(declared(spec.analyses[0], spec)) == {"adsl": {"USUBJID", "SAFFL", "TRT01A", "AGE", "SEX",
                                                                   "ITTFL"}}
 
 

@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from dossier.analyses import change_from_baseline as cfb
+from dossier.analyses import change_from_baseline_stats as cfb
+from dossier.analyses import declared, required_of
 from dossier.analyses import stats as st
 from dossier.datasets import TrialData, load
 from dossier.errors import AnalysisError
@@ -51,7 +52,7 @@ def pilot():
                          "visits": ["Week 24"], "covariates": ["SITEGR1", "BASE"], "dose_response": "TRT01PN"}]}
     spec = parse_spec(raw, PILOT)
     analysis = spec.analyses[0]
-    data = load(PILOT, cfb.required(analysis, spec))
+    data = load(PILOT, required_of(declared(analysis, spec)))
     return cfb.run(analysis, spec, data)
 
 
@@ -396,7 +397,7 @@ def test_missing_covariate_value_is_left_out_with_a_warning():
 def test_required_declares_record_and_adsl_variables():
     spec, analysis = make_spec({"covariates": ["BASE", "SITEGR1", "SEVERITY"], "where": {"ANL01FL": "Y"},
                                 "dose_response": "TRTPN"}, population="EFFFL", arm="TRT01P")
-    needs = cfb.required(analysis, spec)
+    needs = required_of(declared(analysis, spec))
     assert needs["adsl"] == {"USUBJID", "EFFFL", "TRT01P", "SITEGR1"}
     assert needs["adeff"] == {"USUBJID", "PARAMCD", "AVISIT", "AVAL", "BASE", "CHG", "ANL01FL", "TRTPN"}
 

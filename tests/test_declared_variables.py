@@ -17,14 +17,15 @@ import pytest
 import yaml
 
 from dossier import pipeline
-from dossier.analyses import MODULES, declared, module_for
+from dossier.analyses import declared, registry
 from dossier.datasets import TrialData, load, read_dataset
 from dossier.errors import DataError, DossierError
 from dossier.spec import load_spec, parse_spec
 from dossier.validate import datasets_needed, requirements, validate, variables_to_load
 from tests.conftest import PILOT, ROOT, example_folders
 
-SOURCES = [ROOT / "dossier" / "analyses" / f"{m.rsplit('.', 1)[1]}.py" for m in MODULES.values()] + [
+SOURCES = [ROOT / "dossier" / "analyses" / f"{m.rsplit('.', 1)[1]}.py" for m in registry.MODULES] + [
+    ROOT / "dossier" / "analyses" / f"{t.implementation.rsplit('.', 1)[1]}.py" for t in registry.types().values()] + [
     ROOT / "dossier" / "analyses" / "common.py", ROOT / "dossier" / "analyses" / "stats.py",
     ROOT / "dossier" / "validate.py", ROOT / "dossier" / "pipeline.py"]
 NAME = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
@@ -92,10 +93,10 @@ def outcome(spec, data: TrialData) -> list[str]:
         out.append("problems: " + repr([str(p) for p in exc.problems]))
     for analysis in spec.analyses:
         try:
-            out.append(repr(module_for(analysis.type).run(analysis, spec, data)))
+            out.append(repr(registry.get(analysis.type).run(analysis, spec, data)))
         except DossierError as exc:
             out.append(f"{analysis.id}: {type(exc).__name__}: {exc}")
-    out.append(repr(pipeline._arm_counts(spec, data)))
+    out.append(repr(pipeline.arm_counts(spec, data)))
     return out
 
 

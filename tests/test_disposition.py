@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dossier.analyses import disposition
+from dossier.analyses import declared, required_of
+from dossier.analyses import disposition_stats as disposition
 from dossier.datasets import TrialData, load
 from dossier.errors import AnalysisError
 from dossier.model import Count, Text
@@ -248,10 +249,10 @@ def test_bad_input_raises(analysis, words):
 
 def test_required():
     spec = make_spec({"id": "disp", "type": "disposition"})
-    assert disposition.required(spec.analyses[0], spec) == {"adsl": {"USUBJID"}}
+    assert required_of(declared(spec.analyses[0], spec)) == {"adsl": {"USUBJID"}}
     spec = make_spec({"id": "disp", "type": "disposition", "population": "randfl", "arm": "trt01p",
                       "variables": ["COMP24FL"], "where": {"SITEGR1": "1"}})
-    assert disposition.required(spec.analyses[0], spec) == {"adsl": {"USUBJID", "RANDFL", "TRT01P", "COMP24FL",
+    assert required_of(declared(spec.analyses[0], spec)) == {"adsl": {"USUBJID", "RANDFL", "TRT01P", "COMP24FL",
                                                                      "SITEGR1"}}
 
 

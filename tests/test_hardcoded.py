@@ -46,3 +46,16 @@ def test_check_reports_hardcoded_numbers_in_a_trial_folder(make_trial):
     assert result.returncode == 0, result.stderr
     assert "text/disease.md: line 2: 75.2 equals the computed statistic demog:variables/AGE/groups/Placebo/mean" \
         in result.stderr
+
+
+def test_settings_each_type_restates_in_its_evidence_are_not_reported():
+    """A type declares which evidence paths restate its settings (AnalysisType.settings_keys): the numbers-at-
+    risk times of a time-to-event analysis, the MCID of a change from baseline are the writer's choices."""
+    evidence = {"os": {"type": "time_to_event", "at_risk": {"times": [0, 90, 180]}, "logrank_p": 0.0417},
+                "qol": {"type": "change_from_baseline", "mcid": 35.0, "covariates": ["BASE"]}}
+    index = _index(evidence)
+    assert scan_text("Times 90 and 180; a threshold of 35; p = 0.042.", "t.md", index) == [
+        ("t.md: line 1: 0.042 equals the computed statistic os:logrank_p; write [[os:logrank_p|3]] so the text "
+        "follows the data")]
+    untyped = _index({"os": {"at_risk": {"times": [0, 90, 180]}}})  # no type: every number is a result
+    assert len(scan_text("Times 90 and 180.", "t.md", untyped)) == 2

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dossier.analyses import module_for
+from dossier.analyses.registry import get as analysis_type
 from dossier.datasets import DatasetFile, TrialData, normalise, read_dataset
 from dossier.errors import DataError, DossierError
 from dossier.model import AnalysisResult
@@ -183,7 +183,7 @@ def run_everything(spec_raw: dict, tables: dict) -> list[AnalysisResult]:
     results = []
     for analysis in spec.analyses:
         try:
-            results.append(module_for(analysis.type).run(analysis, spec, data))
+            results.append(analysis_type(analysis.type).run(analysis, spec, data))
         except DossierError as exc:
             assert exc.problems and all("\n" not in str(p) for p in exc.problems)
     return results

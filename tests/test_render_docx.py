@@ -1,4 +1,4 @@
-"""DOCX rendering of the document HTML subset (dossier.render.docx, reference_docx)."""
+"""DOCX rendering of the document HTML subset (dossier.render.docx, scripts/reference_docx.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from dossier.errors import RenderError
 from dossier.render import write_docx
 from dossier.render.docx_ooxml import bookmark_names
 from dossier.render.pagination import destination_name, soffice
-from dossier.render.reference_docx import build_reference_docx
+from scripts.reference_docx import build_reference_docx
 from tests.conftest import toc_entries
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -106,12 +106,12 @@ def test_yaml_refers_to_data_that_exist(trial):
     for a in spec.analyses:
         assert (a.population or spec.population) in adsl.columns, a.id
         assert (a.arm or spec.arm) in adsl.columns, a.id
-        assert set(a.variables) <= set(adsl.columns), a.id
-        if a.param:
-            records = frames[a.dataset]
-            assert a.param in set(records["PARAMCD"]), a.id
-            if a.visits:
-                assert set(a.visits) <= set(records.loc[records["PARAMCD"] == a.param, "AVISIT"]), a.id
+        assert set(getattr(a, "variables", ())) <= set(adsl.columns), a.id  # keys of some types only
+        if a.parameter:
+            records = frames[a.dataset_name]
+            assert a.parameter in set(records["PARAMCD"]), a.id
+            if getattr(a, "visits", ()):
+                assert set(a.visits) <= set(records.loc[records["PARAMCD"] == a.parameter, "AVISIT"]), a.id
 
 
 # ------------------------------------------------------------------------------------------------ ADaM sanity

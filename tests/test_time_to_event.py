@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from dossier.analyses import time_to_event as tte
+from dossier.analyses import declared, required_of, survival
+from dossier.analyses import time_to_event_stats as tte
 from dossier.datasets import TrialData, load
 from dossier.errors import AnalysisError
 from dossier.model import Estimate, Term
@@ -161,10 +162,10 @@ def test_median_flat_at_one_half_takes_the_midpoint_as_r():
     # S = 0.75, 0.5, 0.25, 0: R quantile.survfit gives median (2 + 3) / 2 = 2.5
     x = np.array([0.0, 1, 2, 3, 4])
     s = np.array([1.0, 0.75, 0.5, 0.25, 0.0])
-    assert tte.km_quantile(x, s, xmax=4.0) == 2.5
+    assert survival.km_quantile(x, s, xmax=4.0) == 2.5
     # flat at 0.5 to the end of follow-up: midpoint with the last follow-up time
-    assert tte.km_quantile(np.array([0.0, 1, 2, 9]), np.array([1.0, 0.75, 0.5, 0.5]), xmax=9.0) == 5.5
-    assert tte.km_quantile(np.array([0.0, 1, 2]), np.array([1.0, 0.9, 0.6]), xmax=2.0) is None
+    assert survival.km_quantile(np.array([0.0, 1, 2, 9]), np.array([1.0, 0.75, 0.5, 0.5]), xmax=9.0) == 5.5
+    assert survival.km_quantile(np.array([0.0, 1, 2]), np.array([1.0, 0.9, 0.6]), xmax=2.0) is None
     spec, analysis = make_spec()
     result = tte.run(analysis, spec, trial({"Drug": ([1, 2, 3, 4], [1, 1, 1, 1])}))
     group = result.evidence["groups"]["Drug"]
@@ -182,10 +183,10 @@ def test_quantile_agrees_with_lifelines_when_no_flat_at_one_half():
     kmf = KaplanMeierFitter().fit(times, events)
     assert not np.any(np.isclose(kmf.survival_function_.to_numpy(), 0.5))
     x = kmf.survival_function_.index.to_numpy(float)
-    ours = tte.km_quantile(x, kmf.survival_function_.iloc[:, 0].to_numpy(), float(times.max()))
+    ours = survival.km_quantile(x, kmf.survival_function_.iloc[:, 0].to_numpy(), float(times.max()))
     assert ours == kmf.median_survival_time_
     ci = median_survival_times(kmf.confidence_interval_)
-    lo = tte.km_quantile(x, kmf.confidence_interval_.iloc[:, 0].to_numpy(), float(times.max()))
+    lo = survival.km_quantile(x, kmf.confidence_interval_.iloc[:, 0].to_numpy(), float(times.max()))
     assert lo == float(ci.iloc[0, 0])
 
 
@@ -200,7 +201,7 @@ def pilot():
                          "landmarks": [180]}]}
     spec = parse_spec(raw, PILOT)
     analysis = spec.analyses[0]
-    data = load(PILOT, tte.required(analysis, spec))
+    data = load(PILOT, required_of(declared(analysis, spec)))
     return tte.run(analysis, spec, data), data
 
 
@@ -417,7 +418,7 @@ def test_duplicate_subject_records():
 
 def test_required():
     spec, analysis = make_spec({"where": {"ANL01FL": "Y"}}, population="ITTFL")
-    assert tte.required(analysis, spec) == {"adsl": {"USUBJID", "ITTFL", "TRT01A"},
+    assert required_of(declared(analysis, spec)) == {"adsl": {"USUBJID", "ITTFL", "TRT01A"},
                                             "adtte": {"USUBJID", "PARAMCD", "AVAL", "CNSR", "ANL01FL"}}
 
 
@@ -442,7 +443,7 @@ def test_importing_the_analysis_modules_stays_cheap():
     import subprocess
     import sys
 
-    code = ("import sys, dossier.analyses.time_to_event, dossier.analyses.change_from_baseline; "
+    code = ("import sys, dossier.analyses.time_to_event_stats, dossier.analyses.change_from_baseline_stats; "
             "print(sorted(m for m in ('lifelines', 'statsmodels', 'scipy.stats') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -1,67 +1,108 @@
-"""Change from baseline of a BDS parameter by visit and arm: descriptive statistics, ANCOVA, responders.
+"""The `change_from_baseline` analysis type: change from baseline of a BDS parameter by visit and arm
+(descriptive statistics, ANCOVA, responders).
 
-Per visit and arm (subjects with a non-missing CHG): n, baseline mean (BASE), visit mean (AVAL), mean,
-SD, t-based CI, median, min and max of the change. With a reference arm and two or more arms, an
-ANCOVA per visit (ordinary least squares of CHG on the arm factor plus covariates, BASE by default)
-gives LS means (predictions at the observed covariate mix, averaged over the analysed subjects, i.e.
-"proportional" weights, SAS OM) and the LS-mean difference of each arm against the reference; an
-optional dose-response test replaces the arm factor by a numeric dose variable. Without a reference
-arm, each arm's mean change gets its t-based CI and one-sample t-test. With `mcid`, responders
-(CHG >= mcid for "increase", CHG <= -mcid for "decrease") get exact Clopper-Pearson CIs.
+Declaration (options, documents, evidence, key results); the statistics and the data checks are in
+dossier.analyses.change_from_baseline_stats.
 """
 
 from __future__ import annotations
 
-import re
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
-import numpy as np
-import pandas as pd
-
-from dossier.analyses import Variables, common, required_of
-from dossier.analyses import stats as st
-from dossier.datasets import TrialData
-from dossier.errors import AnalysisError
-from dossier.model import (
-    AnalysisResult,
-    Count,
-    Curve,
-    Figure,
-    Fraction,
-    MeanSD,
-    Number,
-    PValue,
-    Range,
-    Row,
-    Table,
-    Term,
-    Text,
-)
-from dossier.spec import Analysis, TrialSpec
+from dossier.analyses import Variables, declared_location
+from dossier.analyses.evidence import Interval, Number
+from dossier.analyses.options import AnalysisOptions, RecordOptions, setting
+from dossier.analyses.registry import AnalysisType
+from dossier.formatting import Formatter, fixed, percent
+from dossier.highlights import ci_text, p_text
 
 RECORD_VARIABLES = ("USUBJID", "PARAMCD", "AVISIT", "AVAL", "BASE", "CHG")
-WINDOW_VARIABLES = ("ADY", "AWLO", "AWHI", "DTYPE")  # read by dossier.validate's analysis-window check
-MCID_TOLERANCE = 1e-9  # CHG computed as AVAL - BASE in floating point (e.g. 4.999999999 for 5)
-WIDE_ARMS = 5
+WINDOW_VARIABLES = ("ADY", "AWLO", "AWHI", "DTYPE")  # read by the analysis-window check (check_records)
 
 
-def covariates_of(analysis: Analysis) -> tuple[str, ...]:
+class Options(RecordOptions, AnalysisOptions):
+    type: Literal["change_from_baseline"]
+    visits: tuple[str, ...] = ()
+    covariates: tuple[str, ...] | None = None
+    mcid: float | None = None
+    improvement: Literal["increase", "decrease"] = "increase"
+    dose_response: str | None = None  # numeric ADSL/record variable coding dose, e.g. TRTPN
+
+
+class ChangeSummary(TypedDict):
+    n: int
+    baseline_mean: Number
+    baseline_sd: Number
+    mean: Number
+    sd: Number
+    mean_change: Number
+    sd_change: Number
+    change_ci: Interval
+    median_change: Number
+    min_change: Number
+    max_change: Number
+    lsmean: Number
+    lsmean_se: Number
+    p_within: Number
+
+
+class Difference(TypedDict):
+    group: str
+    reference: str
+    difference: Number
+    se: Number
+    ci: Interval
+    p: Number
+
+
+class DoseResponse(TypedDict):
+    variable: str
+    slope: Number
+    p: Number
+
+
+class Visit(TypedDict):
+    groups: dict[str, ChangeSummary]
+    comparisons: list[Difference]
+    dose_response: NotRequired[DoseResponse]
+
+
+class Responders(TypedDict):
+    n: int
+    N: int
+    rate: Number
+    ci: Interval
+
+
+class Evidence(TypedDict):
+    param: Annotated[str, "the PARAMCD analysed"]
+    visits: Annotated[dict[str, Visit], "by visit: by arm the change summary (LS mean with a reference arm, the "
+                                        "one-sample test without), the LS-mean differences vs the reference arm, "
+                                        "the dose-response test when requested"]
+    responders: NotRequired[Annotated[dict[str, dict[str, Responders]], "with `mcid`: by visit and arm"]]
+    mcid: Annotated[float | None, "the responder threshold (yaml `mcid`)"]
+    improvement: Annotated[Literal["increase", "decrease"], "the direction of improvement"]
+    covariates: Annotated[list[str], "the ANCOVA covariates"]
+
+
+def covariates_of(analysis: Options) -> tuple[str, ...]:
     chosen = analysis.covariates if analysis.covariates is not None else ("BASE",)
     return tuple(dict.fromkeys(c.upper() for c in chosen))
 
 
-def variables(analysis: Analysis, trial: TrialSpec) -> dict[str, Variables]:
+def variables(analysis: Options, trial) -> dict[str, Variables]:
     """Records: RECORD_VARIABLES and `where`; ADSL: population and arm. Covariates and the dose variable are
-    required where their ADaM name places them (st.declared_location) and optional in both datasets: at run
-    time the records' own column is used when present, else ADSL's. Optional too: `<ARM>N` (arm order),
+    required where their ADaM name places them (dossier.analyses.declared_location) and optional in both
+    datasets: at run time the records' own column is used when present, else ADSL's. Optional too: `<ARM>N` (arm order),
     PARAM (label), AVISITN and ABLFL (visit order, post-baseline visits), and ADY, AWLO, AWHI and DTYPE
     (validation's analysis-window check)."""
-    s = common.setting(analysis, trial)
-    dataset = (analysis.dataset or "").lower()
+    s = setting(analysis, trial)
+    dataset = analysis.dataset_name
     record = {*RECORD_VARIABLES, *(name for name, _ in s.where)}
     adsl = {"USUBJID", s.population, s.arm}
     extra = list(covariates_of(analysis)) + ([analysis.dose_response.upper()] if analysis.dose_response else [])
     for variable in extra:
-        location = st.declared_location(variable)
+        location = declared_location(variable)
         if location == "record":
             record.add(variable)
         elif location == "adsl":
@@ -72,393 +113,43 @@ def variables(analysis: Analysis, trial: TrialSpec) -> dict[str, Variables]:
     return declared
 
 
-def required(analysis: Analysis, trial: TrialSpec) -> dict[str, set[str]]:
-    return required_of(variables(analysis, trial))
+def key_results(ev: dict[str, Any], fmt: Formatter, confidence: int) -> list[str]:
+    """At the last analysed visit: mean change with its CI per arm, LS mean difference vs the reference,
+    responders against the MCID."""
+    if not ev.get("visits"):
+        return []
+    visit = list(ev["visits"])[-1]
+    at = ev["visits"][visit]
+    lines = []
+    for arm, g in at.get("groups", {}).items():
+        lines.append(fmt.term("kr_change", visit=visit, arm=arm, n=g.get("n", 0),
+                              mean=fixed(g.get("mean_change"), 1, fmt.ne), level=confidence,
+                              ci=ci_text(fmt, g.get("change_ci"), 1)))
+    for c in at.get("comparisons", []):
+        lines.append(fmt.term("kr_difference", visit=visit, arm=c["group"], reference=c["reference"],
+                              difference=fixed(c.get("difference"), 1, fmt.ne), level=confidence,
+                              ci=ci_text(fmt, c.get("ci"), 1), p=p_text(fmt, c.get("p"))))
+    for arm, r in (ev.get("responders") or {}).get(visit, {}).items():
+        percents = [100 * x if x is not None else None for x in r.get("ci") or [None, None]]
+        lines.append(fmt.term("kr_responders", visit=visit, arm=arm, n=r.get("n", 0), N=r.get("N", 0),
+                              pct=percent(r.get("n", 0), r.get("N", 0)), mcid=fixed(ev.get("mcid"), 2).rstrip("0")
+                              .rstrip("."), level=confidence, ci=ci_text(fmt, percents, 1)))
+    return lines
 
 
-# ------------------------------------------------------------------------------------------ run
-
-
-def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult:
-    s = common.setting(analysis, trial)
-    name = st.analysis_dataset(analysis, data)
-    notes: list[str] = []
-    adsl = data.frame("adsl")
-    subjects, arms, w = st.population_subjects(analysis, adsl, s)
-    notes += w
-
-    covariates = covariates_of(analysis)
-    dose = analysis.dose_response.upper() if analysis.dose_response else None
-    records = st.population_records(data.frame(name), analysis, name, s, subjects, RECORD_VARIABLES,
-                                    ("AVAL", "BASE", "CHG"), read=["PARAM", "AVISITN", "ABLFL", *covariates,
-                                                                   *([dose] if dose else [])])
-    if pd.api.types.is_numeric_dtype(records["AVISIT"]):  # e.g. a CSV with visit numbers as AVISIT
-        records = records.assign(AVISIT=records["AVISIT"].map(_visit_text))
-    param_label = st.param_label(records, analysis)
-    decimals = st.recorded_decimals(records["AVAL"])
-    visits = _visits(records, analysis, name)
-    records = records[common.text_in(records["AVISIT"], visits)]
-    _check_one_record(records, analysis, name)
-
-    records = st.attach_subject_variables(records, [*covariates, *([dose] if dose else [])], adsl, analysis, name)
-    if dose and not pd.api.types.is_numeric_dtype(records[dose]):
-        raise AnalysisError(f"analysis {analysis.id!r}: dose_response variable {dose} must be numeric "
-                            f"(e.g. TRTPN or TRT01PN)", where=f"dataset {name}")
-
-    analysed = records[records["CHG"].notna()]
-    summary = _summaries(analysed, s.arm, s.confidence)
-    comparable = s.reference in arms and len(arms) >= 2
-    if s.reference is not None and s.reference not in arms:
-        notes.append(f"analysis {analysis.id!r}: reference arm {s.reference!r} is not among the arms of {s.arm} "
-                     f"({', '.join(arms)}); ANCOVA comparisons were skipped")
-
-    visit_evidence: dict[str, dict] = {}
-    for visit in visits:
-        at_visit = analysed[analysed["AVISIT"] == visit]
-        model: dict = {"lsmeans": {}, "comparisons": [], "dose_response": None}
-        if comparable:
-            model = _ancova(at_visit, s.arm, arms, s.reference, covariates, s.confidence, analysis, visit, notes)
-        if dose and at_visit[s.arm].nunique() >= 2:
-            model["dose_response"] = _dose_response(at_visit, dose, covariates, analysis, visit, notes)
-        groups = {arm: _group_evidence(summary, visit, arm, model["lsmeans"].get(arm)) for arm in arms}
-        entry: dict = {"groups": groups, "comparisons": model["comparisons"]}
-        if model["dose_response"] is not None:
-            entry["dose_response"] = model["dose_response"]
-        visit_evidence[visit] = entry
-
-    evidence: dict = {"param": analysis.param, "visits": visit_evidence}
-    responders = None
-    if analysis.mcid is not None:
-        responders = _responders(analysed, visits, arms, s.arm, analysis.mcid, analysis.improvement, s.confidence)
-        evidence["responders"] = responders
-    evidence["mcid"] = analysis.mcid
-    evidence["improvement"] = analysis.improvement
-    evidence["covariates"] = list(covariates)
-
-    arm_n = subjects.groupby(s.arm).size().to_dict()
-    level = st.level_percent(s.confidence)
-    title = Text(analysis.title) if analysis.title else Term("cfb_title", (("param", param_label),))
-    tables = [_main_table(analysis, title, visits, arms, arm_n, visit_evidence, decimals, level, comparable,
-                          covariates, s.reference, dose)]
-    if responders is not None:
-        tables.append(_responders_table(analysis, param_label, visits, arms, arm_n, responders, level))
-    figure = _profile(analysis, title, records, visits, arms, visit_evidence, level)
-    return AnalysisResult(
-        id=analysis.id, type=analysis.type, title=title, population=s.population, arm=s.arm,
-        datasets=("adsl", name), filters=s.where,
-        method=Term("method_change_from_baseline", (("level", level),
-                                                    ("covariates", ", ".join(covariates) or "-"))),
-        evidence=evidence, tables=tuple(tables), figures=(figure,), warnings=tuple(notes), groups=arms)
-
-
-# ------------------------------------------------------------------------------------------ records
-
-
-
-def _visit_text(value: float) -> str:
-    if pd.isna(value):
-        return ""
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
-def _natural_key(text: str) -> list:
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text)]
-
-
-def _visit_order(records: pd.DataFrame) -> list[str]:
-    """The visits (AVISIT as text) by their smallest AVISITN (when numeric), then by name."""
-    visit = records["AVISIT"]
-    if "AVISITN" in records.columns and pd.api.types.is_numeric_dtype(records["AVISITN"]):
-        if common.is_categorical(visit):  # the smallest AVISITN per category, named by the category's text
-            texts = [str(c) for c in visit.cat.categories] + ["nan"]  # code -1 reads "nan", as astype(str)
-            by_code = records["AVISITN"].groupby(visit.cat.codes.to_numpy()).min()
-            first = pd.Series(by_code.to_numpy(), index=[texts[c] for c in by_code.index])
-        else:
-            first = records.assign(_V=visit.astype(str)).groupby("_V")["AVISITN"].min()
-        return sorted(first.index, key=lambda v: (np.inf if pd.isna(first[v]) else first[v], _natural_key(v)))
-    return sorted(common.text_set(visit), key=_natural_key)
-
-
-def _visits(records: pd.DataFrame, analysis: Analysis, dataset: str) -> list[str]:
-    named = ~common.text_in(records["AVISIT"], [""])
-    if analysis.visits:
-        known = common.text_set(records["AVISIT"][named])
-        missing = [v for v in analysis.visits if v not in known]
-        if missing:
-            raise AnalysisError(f"analysis {analysis.id!r}: {dataset} has no AVISIT = {st.listing(missing)} records "
-                                f"with PARAMCD = {analysis.param!r} in the population (visits: "
-                                f"{st.listing(_visit_order(records[named]))})", where=f"dataset {dataset}")
-        return list(dict.fromkeys(analysis.visits))
-    if "AVISITN" in records.columns and pd.api.types.is_numeric_dtype(records["AVISITN"]):
-        post = named & (records["AVISITN"] > 0).to_numpy()
-    elif "ABLFL" in records.columns:
-        post = named & ~common.text_in(records["ABLFL"], ["Y"])
-    else:
-        post = named
-    post = records.loc[post, [c for c in ("AVISIT", "AVISITN") if c in records.columns]]
-    if post.empty:
-        raise AnalysisError(f"analysis {analysis.id!r}: {dataset} has no post-baseline AVISIT with PARAMCD = "
-                            f"{analysis.param!r} (AVISITN > 0 or ABLFL != 'Y'); name the visits with 'visits:'",
-                            where=f"dataset {dataset}")
-    return _visit_order(post)
-
-
-def _check_one_record(records: pd.DataFrame, analysis: Analysis, dataset: str) -> None:
-    dup = records.duplicated(["USUBJID", "AVISIT"], keep=False)
-    if dup.any():
-        first = records[dup].iloc[0]
-        subjects = records.loc[dup, "USUBJID"].nunique()
-        raise AnalysisError(
-            f"analysis {analysis.id!r}: {dataset} has more than one PARAMCD = {analysis.param!r} record per subject "
-            f"and AVISIT for {subjects} subject(s) (e.g. USUBJID {first['USUBJID']!r} at {first['AVISIT']!r}); "
-            f"select one record per visit with a filter such as where: {{ANL01FL: Y}}", where=f"dataset {dataset}")
-
-
-# ------------------------------------------------------------------------------------------ statistics
-
-
-def _summaries(analysed: pd.DataFrame, arm: str, level: float) -> pd.DataFrame:
-    """One row per (AVISIT, arm) with the descriptive statistics of subjects with a non-missing CHG."""
-    grouped = analysed.groupby(["AVISIT", arm], sort=False, observed=True)
-    out = grouped.agg(
-        n=("CHG", "size"), baseline_mean=("BASE", "mean"), baseline_sd=("BASE", "std"),
-        mean=("AVAL", "mean"), sd=("AVAL", "std"), mean_change=("CHG", "mean"), sd_change=("CHG", "std"),
-        median_change=("CHG", "median"), min_change=("CHG", "min"), max_change=("CHG", "max"))
-    low, high = st.t_interval(out["mean_change"], out["sd_change"], out["n"], level)
-    out["ci_low"], out["ci_high"] = low, high
-    out["p_within"] = st.one_sample_t_p(out["mean_change"], out["sd_change"], out["n"])
-    return out
-
-
-def _group_evidence(summary: pd.DataFrame, visit: str, arm: str, lsmean: tuple | None) -> dict:
-    key = (visit, arm)
-    if key not in summary.index:
-        row = None
-    else:
-        row = summary.loc[key]
-    f = common.finite_or_none
-
-    def get(column: str) -> float | None:
-        return None if row is None else f(row[column])
-
-    return {
-        "n": 0 if row is None else int(row["n"]),
-        "baseline_mean": get("baseline_mean"), "baseline_sd": get("baseline_sd"),
-        "mean": get("mean"), "sd": get("sd"),
-        "mean_change": get("mean_change"), "sd_change": get("sd_change"),
-        "change_ci": [get("ci_low"), get("ci_high")],
-        "median_change": get("median_change"), "min_change": get("min_change"), "max_change": get("max_change"),
-        "lsmean": f(lsmean[0]) if lsmean else None, "lsmean_se": f(lsmean[1]) if lsmean else None,
-        "p_within": get("p_within"),
-    }
-
-
-def _design(frame: pd.DataFrame, leading: list[tuple[str, np.ndarray]], covariates: tuple[str, ...]
-            ) -> tuple[np.ndarray, list[str], np.ndarray]:
-    """Complete-case design columns (no intercept): `leading` columns, then covariates (character ones as
-    treatment-coded factors, first level in sort order as the base). Returns X, column names, row mask."""
-    keep = np.ones(len(frame), dtype=bool)
-    for cov in covariates:
-        keep &= ~st.is_missing(frame[cov]).to_numpy()
-    columns: list[np.ndarray] = []
-    names: list[str] = []
-    for label, values in leading:
-        columns.append(np.asarray(values, dtype=float)[keep])
-        names.append(label)
-    for cov in covariates:
-        values = frame[cov][keep]
-        if pd.api.types.is_numeric_dtype(values):
-            columns.append(values.to_numpy(dtype=float))
-            names.append(cov)
-        else:
-            codes, levels = pd.factorize(common.as_str(values), sort=True)
-            if len(levels) > 1:
-                columns.append((codes[:, None] == np.arange(1, len(levels))).astype(float))
-                names.extend(f"{cov}={level}" for level in levels[1:])
-    X = np.column_stack(columns) if columns else np.empty((int(keep.sum()), 0))
-    return X, names, keep
-
-
-def _ancova(at_visit: pd.DataFrame, arm: str, arms: tuple[str, ...], reference: str, covariates: tuple[str, ...],
-            level: float, analysis: Analysis, visit: str, notes: list[str]) -> dict:
-    """ANCOVA of CHG on arm + covariates at one visit: LS means and differences vs the reference."""
-    empty: dict = {"lsmeans": {}, "comparisons": [], "dose_response": None}
-    keep = np.ones(len(at_visit), dtype=bool)
-    for cov in covariates:
-        keep &= ~st.is_missing(at_visit[cov]).to_numpy()
-    excluded = int((~keep).sum())
-    if excluded:
-        notes.append(f"analysis {analysis.id!r}: {visit}: {excluded} subject(s) with a missing covariate "
-                     f"({', '.join(covariates)}) were left out of the ANCOVA")
-    complete = at_visit[keep]
-    present = [a for a in arms if (complete[arm] == a).any()]
-    if reference not in present or len(present) < 2:
-        notes.append(f"analysis {analysis.id!r}: {visit}: ANCOVA not done (needs the reference arm "
-                     f"{reference!r} and at least one other arm with data)")
-        return empty
-    others = [a for a in present if a != reference]
-    X, names, _ = _design(complete, [(a, (complete[arm] == a).to_numpy()) for a in others], covariates)
-    fit = st.least_squares(X, names, complete["CHG"].to_numpy(dtype=float), protected=len(others))
-    if fit is None:
-        notes.append(f"analysis {analysis.id!r}: {visit}: too few subjects for the ANCOVA "
-                     f"({len(complete)} subjects, {X.shape[1] + 1} parameters)")
-        return empty
-    if fit.dropped:
-        notes.append(f"analysis {analysis.id!r}: {visit}: covariate term(s) {', '.join(fit.dropped)} are constant or "
-                     f"collinear in the ANCOVA and were dropped")
-    q = st.t_quantile(0.5 + level / 2, fit.df)
-    arm_cols = [fit.names.index(a) for a in others]
-    lsmeans: dict[str, tuple[float, float]] = {}
-    for a in present:  # predictions with every analysed subject set to arm `a`, averaged
-        x = fit.x_mean.copy()
-        x[arm_cols] = 0.0
-        if a != reference:
-            x[fit.names.index(a)] = 1.0
-        lsmeans[a] = fit.predict(x)
-    comparisons = []
-    for a in others:
-        diff, se = fit.coefficient(a)
-        p = 2 * st.t_sf(abs(diff / se), fit.df) if se > 0 else np.nan
-        comparisons.append({"group": a, "reference": reference, "difference": common.finite_or_none(diff),
-                            "se": common.finite_or_none(se),
-                            "ci": st.floats([diff - q * se, diff + q * se]), "p": common.finite_or_none(p)})
-    return {"lsmeans": lsmeans, "comparisons": comparisons, "dose_response": None}
-
-
-def _dose_response(at_visit: pd.DataFrame, dose: str, covariates: tuple[str, ...], analysis: Analysis, visit: str,
-                   notes: list[str]) -> dict | None:
-    """Test of a linear trend in CHG with the numeric dose (in place of the arm factor), adjusted for covariates."""
-    frame = at_visit[at_visit[dose].notna()]
-    X, names, keep = _design(frame, [(dose, frame[dose].to_numpy())], covariates)
-    varies = len(X) > 0 and np.ptp(X[:, 0]) > 0
-    fit = st.least_squares(X, names, frame["CHG"].to_numpy(dtype=float)[keep], protected=1) if varies else None
-    if fit is None:
-        notes.append(f"analysis {analysis.id!r}: {visit}: dose-response test not done (too few subjects or "
-                     f"{dose} takes one value)")
-        return None
-    slope, se = fit.coefficient(dose)
-    p = 2 * st.t_sf(abs(slope / se), fit.df) if se > 0 else np.nan
-    return {"variable": dose, "slope": common.finite_or_none(slope), "p": common.finite_or_none(p)}
-
-
-def _responders(analysed: pd.DataFrame, visits: list[str], arms: tuple[str, ...], arm: str, mcid: float,
-                improvement: str, level: float) -> dict:
-    tol = MCID_TOLERANCE * max(1.0, abs(mcid))
-    chg = analysed["CHG"]
-    hit = chg >= mcid - tol if improvement == "increase" else chg <= -mcid + tol
-    counts = analysed.assign(_R=hit.astype(int)).groupby(["AVISIT", arm], observed=True)["_R"].agg(["sum", "size"])
-    out: dict[str, dict] = {}
-    for visit in visits:
-        per_arm = {}
-        for a in arms:
-            k, n = (int(counts.loc[(visit, a), "sum"]), int(counts.loc[(visit, a), "size"])) \
-                if (visit, a) in counts.index else (0, 0)
-            lo, hi = st.clopper_pearson(k, n, level)
-            per_arm[a] = {"n": k, "N": n, "rate": k / n if n else None, "ci": [lo, hi]}
-        out[visit] = per_arm
-    return out
-
-
-# ------------------------------------------------------------------------------------------ tables, figure
-
-
-def _header(arms: tuple[str, ...], arm_n: dict) -> tuple:
-    return (Term("cfb_visit_statistic"),
-            *(Term("cfb_arm_n", (("arm", a), ("n", int(arm_n.get(a, 0))))) for a in arms))
-
-
-def _main_table(analysis: Analysis, title, visits, arms, arm_n, evidence, d: int, level, comparable: bool,
-                covariates, reference, dose) -> Table:
-    rows: list[Row] = []
-    k = len(arms)
-    for visit in visits:
-        groups = evidence[visit]["groups"]
-        g = [groups[a] for a in arms]
-        rows.append(Row((Text(visit), *([None] * k)), emphasis=True))
-        rows.append(Row((Term("cfb_n"), *(Count(x["n"]) for x in g)), level=1))
-        rows.append(Row((Term("cfb_baseline_mean_sd"),
-                         *(MeanSD(x["baseline_mean"], x["baseline_sd"], d + 1) for x in g)), level=1))
-        rows.append(Row((Term("cfb_visit_mean_sd"), *(MeanSD(x["mean"], x["sd"], d + 1) for x in g)), level=1))
-        rows.append(Row((Term("cfb_change_mean_sd"),
-                         *(MeanSD(x["mean_change"], x["sd_change"], d + 1) for x in g)), level=1))
-        rows.append(Row((Term("cfb_change_ci", (("level", level),)),
-                         *(Range(*x["change_ci"], d + 1) for x in g)), level=1))
-        rows.append(Row((Term("cfb_change_median"), *(Number(x["median_change"], d + 1) for x in g)), level=1))
-        rows.append(Row((Term("cfb_change_min_max"), *(Range(x["min_change"], x["max_change"], d) for x in g)),
-                        level=1))
-        comparisons = {c["group"]: c for c in evidence[visit]["comparisons"]}
-        if comparisons:
-            rows.append(Row((Term("cfb_lsmean_se"), *(MeanSD(x["lsmean"], x["lsmean_se"], d + 1) for x in g)),
-                            level=1))
-            ref_cell = Term("cfb_reference")
-            cells_diff, cells_ci, cells_p = [], [], []
-            for a in arms:
-                c = comparisons.get(a)
-                if a == reference:
-                    cells_diff.append(ref_cell)
-                    cells_ci.append(None)
-                    cells_p.append(None)
-                elif c is None:
-                    cells_diff.append(None)
-                    cells_ci.append(None)
-                    cells_p.append(None)
-                else:
-                    cells_diff.append(MeanSD(c["difference"], c["se"], d + 1))
-                    cells_ci.append(Range(*c["ci"], d + 1))
-                    cells_p.append(PValue(c["p"]))
-            rows.append(Row((Term("cfb_difference_se", (("reference", reference),)), *cells_diff), level=1))
-            rows.append(Row((Term("cfb_difference_ci", (("level", level),)), *cells_ci), level=1))
-            rows.append(Row((Term("cfb_p_ancova"), *cells_p), level=1))
-        else:
-            rows.append(Row((Term("cfb_p_within"), *(PValue(x["p_within"]) for x in g)), level=1))
-        dr = evidence[visit].get("dose_response")
-        if dr is not None:
-            rows.append(Row((Term("cfb_p_dose_response", (("variable", dr["variable"]),)),
-                             *([None] * (k - 1)), PValue(dr["p"])), level=1))
-    footnotes = [Term("cfb_footnote_n")]
-    if comparable:
-        footnotes.append(Term("cfb_footnote_ancova", (("covariates", ", ".join(covariates) or "-"),
-                                                      ("reference", reference))))
-    else:
-        footnotes.append(Term("cfb_footnote_within"))
-    if dose:
-        footnotes.append(Term("cfb_footnote_dose", (("variable", dose),)))
-    return Table(key=analysis.id, title=title, columns=_header(arms, arm_n), rows=tuple(rows),
-                 footnotes=tuple(footnotes), wide=k > WIDE_ARMS)
-
-
-def _responders_table(analysis: Analysis, param_label: str, visits, arms, arm_n, responders, level) -> Table:
-    rows: list[Row] = []
-    k = len(arms)
-    for visit in visits:
-        per_arm = [responders[visit][a] for a in arms]
-        rows.append(Row((Text(visit), *([None] * k)), emphasis=True))
-        rows.append(Row((Term("cfb_responders_n"), *(Fraction(x["n"], x["N"]) for x in per_arm)), level=1))
-        rows.append(Row((Term("cfb_responders_ci", (("level", level),)),
-                         *(Range(None if x["ci"][0] is None else 100 * x["ci"][0],
-                                 None if x["ci"][1] is None else 100 * x["ci"][1], 1) for x in per_arm)), level=1))
-    key = "cfb_responder_increase" if analysis.improvement == "increase" else "cfb_responder_decrease"
-    title = (Term("cfb_responders_title_of", (("title", Text(analysis.title)),)) if analysis.title
-             else Term("cfb_responders_title", (("param", param_label),)))
-    footnotes = (Term(key, (("mcid", float(analysis.mcid)),)), Term("cfb_footnote_responders"))
-    return Table(key=f"{analysis.id}-responders", title=title, columns=_header(arms, arm_n), rows=tuple(rows),
-                 footnotes=footnotes, wide=k > WIDE_ARMS)
-
-
-def _profile(analysis: Analysis, title, records: pd.DataFrame, visits, arms, evidence, level) -> Figure:
-    positions = [float(i + 1) for i in range(len(visits))]
-    if "AVISITN" in records.columns and pd.api.types.is_numeric_dtype(records["AVISITN"]):
-        codes = records.groupby("AVISIT", observed=True)["AVISITN"].agg(["min", "max"])
-        candidate = [codes.loc[v, "min"] if v in codes.index and codes.loc[v, "min"] == codes.loc[v, "max"]
-                     else np.nan for v in visits]
-        if all(np.isfinite(candidate)) and len(set(candidate)) == len(candidate) and candidate == sorted(candidate):
-            positions = [float(c) for c in candidate]
-    curves = []
-    for a in arms:
-        g = [evidence[v]["groups"][a] for v in visits]
-        curves.append(Curve(label=a, x=tuple(positions), y=tuple(x["mean_change"] for x in g),
-                            low=tuple(x["change_ci"][0] for x in g), high=tuple(x["change_ci"][1] for x in g)))
-    return Figure(key=analysis.id, kind="profile", title=title, x_label=Term("cfb_visit"),
-                  y_label=Term("cfb_profile_y", (("level", level),)), curves=tuple(curves),
-                  x_ticks=tuple(positions), x_tick_labels=tuple(visits),
-                  footnotes=(Term("cfb_profile_footnote", (("level", level),)),))
+TYPE = AnalysisType(
+    name="change_from_baseline",
+    options=Options,
+    variables=variables,
+    evidence=Evidence,
+    implementation="dossier.analyses.change_from_baseline_stats",
+    section="efficacy",
+    order=30,
+    method="method_change_from_baseline",
+    glossary_keys=("kr_change", "kr_difference", "kr_responders"),
+    sakigake_default="efficacy",
+    key_results=key_results,
+    compares_arms=True,
+    numeric=("AVAL", "CHG", "BASE", "CNSR"),
+    settings_keys=("covariates", "mcid"),
+)

@@ -4,37 +4,11 @@ from __future__ import annotations
 
 import math
 import weakref
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from dossier.spec import Analysis, TrialSpec
-
-
-@dataclass(frozen=True)
-class Setting:
-    """The effective population flag, arm variable, reference arm and filters of one analysis."""
-
-    population: str
-    arm: str
-    reference: str | None
-    where: tuple[tuple[str, tuple[str, ...]], ...]
-    confidence: float
-
-
-def setting(analysis: Analysis, trial: TrialSpec) -> Setting:
-    where = tuple(
-        (name.upper(), tuple(str(v) for v in (values if isinstance(values, list) else [values])))
-        for name, values in sorted(analysis.where.items())
-    )
-    return Setting(
-        population=(analysis.population or trial.population).upper(),
-        arm=(analysis.arm or trial.arm).upper(),
-        reference=trial.reference_arm,
-        where=where,
-        confidence=trial.confidence_level,
-    )
+from dossier.analyses.options import Setting, setting  # noqa: F401 (the analyses' common.setting)
 
 
 def population(adsl: pd.DataFrame, flag: str) -> pd.DataFrame:

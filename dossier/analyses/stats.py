@@ -11,7 +11,6 @@ which `dossier check` then never does.
 from __future__ import annotations
 
 import math
-import re
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -276,12 +275,6 @@ def filtered_rows(frame: pd.DataFrame, rows: np.ndarray, analysis: Analysis, dat
     return out
 
 
-_ADSL_NAMES = re.compile(
-    r"^(TRT\d\d[PA]N?|TRTSEQ[PA]N?|SITEID|SITEGR\d+N?|AGE|AGEU|AGEGR\d+N?|SEX|SEXN|RACE|RACEN|RACEGR\d+N?|ETHNIC|"
-    r"ETHNICN|COUNTRY|REGION\d*N?|STRAT\w*|ARM|ACTARM|ARMCD|[A-Z0-9]+BL|[A-Z0-9]+BLGR\d+N?|[A-Z0-9]+FL)$")
-_RECORD_NAMES = re.compile(r"^(BASE\w*|B[A-Z]*GR\d+N?|BNRIND|BTOXGR|AVISITN|ADY|ATPTN|TRT[PA]N?|APERIODN?)$")
-
-
 def param_label(records: pd.DataFrame, analysis: Analysis) -> str:
     """The parameter's PARAM label when the records carry exactly one, else its PARAMCD."""
     if "PARAM" in records.columns:
@@ -331,19 +324,6 @@ def population_records(frame: pd.DataFrame, analysis: Analysis, dataset: str, se
         raise AnalysisError(f"analysis {analysis.id!r}: no {dataset} records with PARAMCD = {analysis.param!r} "
                             f"belong to subjects of population {setting.population}", where=f"dataset {dataset}")
     return records
-
-
-def declared_location(variable: str) -> str | None:
-    """Where a covariate is expected by ADaM naming: "record", "adsl", or None when it cannot be told.
-
-    Only used to declare needs before loading; at run time the variable is taken from the analysis
-    records when present there, else from ADSL.
-    """
-    if _RECORD_NAMES.match(variable):
-        return "record"
-    if _ADSL_NAMES.match(variable):
-        return "adsl"
-    return None
 
 
 def attach_subject_variables(records: pd.DataFrame, variables: Iterable[str], adsl: pd.DataFrame,

@@ -49,7 +49,7 @@ def environment(dirs: list[Path]):
 def keep_together(cell: str) -> str:
     """A number cell such as "33 (13.0%)" or "75.2 (8.59)" with a no-break space before its
     parenthesis, so a narrow column wraps between cells' words, never inside a statistic."""
-    from dossier.outputs import FORMATTED_NUMBERS
+    from dossier.formatting import FORMATTED_NUMBERS
 
     if isinstance(cell, str) and FORMATTED_NUMBERS.fullmatch(cell):
         return cell.replace(" (", "\u00a0(")

@@ -1,6 +1,7 @@
-"""Generate `templates/reference.docx`, the Word template every DOCX is written on.
+"""Generate `templates/reference.docx`, the Word template every DOCX is written on (a development tool, not
+part of the installed package: builds use the file; tests/test_render_docx.py checks it is up to date).
 
-`python -m dossier.render.reference_docx templates/reference.docx` regenerates it from
+`make reference-docx` (`python scripts/reference_docx.py templates/reference.docx`) regenerates it from
 python-docx's default template: A4 with 25 mm margins, Liberation Sans (metric-compatible with
 Arial; the font table tells Word to substitute Arial where it is missing) with Noto Sans CJK JP
 for East Asian text (Word falls back to Yu Gothic / MS Gothic where it is missing), and every
@@ -261,10 +262,10 @@ def build_reference_docx(path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """CLI: `python -m dossier.render.reference_docx OUT.docx`."""
+    """CLI: `python scripts/reference_docx.py OUT.docx`."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m dossier.render.reference_docx OUT.docx", file=sys.stderr)
+        print("usage: python scripts/reference_docx.py OUT.docx", file=sys.stderr)
         return 2
     build_reference_docx(Path(args[0]))
     return 0

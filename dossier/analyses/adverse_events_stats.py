@@ -1,0 +1,306 @@
+"""Treatment-emergent adverse events (ADAE, TRTEMFL = "Y"): an overview table and a table of
+subjects by MedDRA system organ class (AEBODSYS) and preferred term (AEDECOD).
+
+Denominators are the population subjects of each arm (ADSL); the arm comes from ADSL (merged on
+USUBJID), not from ADAE's TRTA. A subject is counted once per row however many events they had.
+Optional variables (AEREL, AESER, AESEV, AEACN, AEOUT/AESDTH) are used when present; a row whose
+variable is absent, or blank on every record of the dataset, is left out with a footnote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from dossier.analyses import common
+from dossier.analyses.adverse_events import NEEDED, OPTIONAL
+from dossier.analyses.baseline_stats import (
+    ARM,
+    MAX_PORTRAIT_COLUMNS,
+    TOTAL,
+    adsl_subjects,
+    arm_columns,
+    count_cells,
+    frame_of,
+    need,
+)
+from dossier.datasets import TrialData
+from dossier.model import AnalysisResult, Label, Row, Table, Term, Text
+from dossier.spec import Analysis, TrialSpec
+
+DEFAULT_DATASET = "adae"
+
+# AEREL values meaning "not related" (compared upper case, stripped); anything else that is not
+# blank counts as related. REMOTE is the "unlikely" step of the NONE/REMOTE/POSSIBLE/PROBABLE scale.
+NOT_RELATED = frozenset({"NONE", "NOT RELATED", "UNRELATED", "UNLIKELY", "UNLIKELY RELATED", "REMOTE", "N", "NO"})
+
+# overview row key -> (glossary key, variables that can define it, name in warnings)
+OVERVIEW = {
+    "any": ("ae_any", (), "any TEAE"),
+    "related": ("ae_related", ("AEREL",), "related TEAE"),
+    "serious": ("ae_serious", ("AESER",), "serious TEAE"),
+    "severe": ("ae_severe", ("AESEV",), "severe TEAE"),
+    "discontinued": ("ae_discontinued", ("AEACN",), "TEAE leading to discontinuation of study drug"),
+    "fatal": ("ae_fatal", ("AEOUT", "AESDTH"), "fatal TEAE"),
+}
+SUBJECT = "__SUBJECT__"  # a record's subject: position in the population subjects frame
+DENSE_PAIRS = 1 << 26  # distinct (key, subject) pairs are found with a flag array up to this many possible pairs
+
+
+def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult:
+    s = common.setting(analysis, trial)
+    name = analysis.dataset_name
+    chosen = adsl_subjects(analysis, data, s.population, s.arm, s.reference, s.where, apply_where=False)
+    arms = chosen.arms
+    warnings = list(chosen.warnings)
+    ae = frame_of(analysis, data, name)
+    need(analysis, data, name, ae, list(NEEDED) + [v for v, _ in s.where])
+
+    # optional variables: usable when present and not blank on every record of the dataset
+    usable = {v for v in OPTIONAL if v in ae.columns and value_is(ae[v], lambda x: x != "").any()}
+    events, unknown = _events(ae, frame_of(analysis, data, "adsl"), chosen.subjects, s.where, usable)
+    if unknown:
+        warnings.append(f"analysis {analysis.id!r}: {unknown} record(s) of dataset {name} belong to "
+                        "subjects not in ADSL and were left out")
+    uncoded = int((value_is(events["AEBODSYS"], _blank) | value_is(events["AEDECOD"], _blank)).sum())
+    if uncoded:
+        warnings.append(f"analysis {analysis.id!r}: {uncoded} treatment-emergent record(s) of dataset {name} have a "
+                        "blank AEBODSYS or AEDECOD; shown as 'not coded'")
+    arm_of = pd.Index(arms).get_indexer(chosen.subjects[ARM])  # subject position -> arm position
+    counter = _Counter(events[SUBJECT].to_numpy(), arm_of, arms, show_total=len(arms) >= 2)
+
+    show_total = counter.show_total
+    groups = arms + ((TOTAL,) if show_total else ())
+    n_by_group = {**chosen.n, **({TOTAL: sum(chosen.n.values())} if show_total else {})}
+
+    # ---- overview
+    overview: dict[str, dict[str, int]] = {}
+    omitted: list[tuple[str, str, str]] = []
+    for key, (term, variables, what) in OVERVIEW.items():
+        if variables and not usable.intersection(variables):
+            omitted.append((term, " / ".join(variables), what))
+            continue
+        overview[key] = counter.subjects(_overview_mask(key, events, usable).to_numpy())
+        if key == "related" and "AEREL" in usable:
+            blank = int(value_is(events["AEREL"], _blank).sum())
+            if blank:
+                warnings.append(f"analysis {analysis.id!r}: {blank} treatment-emergent record(s) of dataset {name} "
+                                "have a blank AEREL; counted as not related")
+    for _, variables, what in omitted:
+        warnings.append(f"analysis {analysis.id!r}: row '{what}' left out: {variables} not in dataset {name} "
+                        "or blank on every record")
+
+    overview_rows = [Row((Term(OVERVIEW[k][0]), *count_cells(c, groups, n_by_group))) for k, c in overview.items()]
+    omitted_notes: list[Label] = [Term("ae_footnote_row_omitted", (("row", Term(t)), ("variable", v)))
+                                  for t, v, _ in omitted]
+    notes_overview: list[Label] = [Term("ae_footnote_percent")]
+    if "related" in overview:
+        notes_overview.append(Term("ae_footnote_related"))
+    if "fatal" in overview:
+        notes_overview.append(Term("ae_footnote_fatal"))
+    wide = len(groups) > MAX_PORTRAIT_COLUMNS
+    columns = arm_columns(groups, n_by_group)
+    base_title: Label = Text(analysis.title) if analysis.title else Term("ae_title")
+    overview_table = Table(
+        key=f"{analysis.id}-overview",
+        title=_title("ae_title_overview", analysis),
+        columns=(Term("ae_category"), *columns),
+        rows=tuple(overview_rows),
+        footnotes=tuple(notes_overview + omitted_notes),
+        wide=wide,
+    )
+
+    # ---- SOC / PT
+    soc_evidence, soc_rows = _soc_pt(events, counter, groups, n_by_group)
+    any_row = Row((Term("ae_any"), *count_cells(overview["any"], groups, n_by_group)), emphasis=True)
+    soc_table = Table(
+        key=f"{analysis.id}-soc-pt",
+        title=_title("ae_title_soc_pt", analysis),
+        columns=(Term("ae_soc_pt"), *columns),
+        rows=(any_row, *soc_rows),
+        footnotes=(Term("ae_footnote_percent"), Term("ae_footnote_soc_pt")),
+        wide=wide,
+    )
+    evidence = {"N": {g: int(n_by_group[g]) for g in groups}, "overview": overview, "soc": soc_evidence}
+    return AnalysisResult(
+        id=analysis.id, type="adverse_events", title=base_title, population=s.population, arm=s.arm,
+        datasets=(name, "adsl"), filters=s.where, method=Term("method_adverse_events"), evidence=evidence,
+        tables=(overview_table, soc_table), warnings=tuple(warnings), groups=arms,
+    )
+
+
+def _title(key: str, analysis: Analysis) -> Term:
+    """The table title: fixed, or "<analysis title>: ..." when the analysis has a title."""
+    return Term(f"{key}_of", (("title", Text(analysis.title)),)) if analysis.title else Term(key)
+
+
+def value_is(column: pd.Series, test: Callable[[str], bool]) -> pd.Series:
+    """`test` applied to each value stripped and upper-cased ("" for missing), evaluated once per
+    distinct value (ADAE columns hold few distinct values in many records)."""
+    if common.is_categorical(column):  # the categories are the distinct values
+        codes, uniques = column.cat.codes.to_numpy(), column.cat.categories
+    else:
+        codes, uniques = pd.factorize(column)
+    normal = ["" if pd.isna(u) else str(u).strip().upper() for u in uniques]
+    hits = np.array([bool(test(v)) for v in normal] + [bool(test(""))], dtype=bool)  # code -1 (missing) -> last
+    return pd.Series(hits[codes], index=column.index)
+
+
+def _blank(value: str) -> bool:
+    return value == ""
+
+
+def _text(column: pd.Series) -> pd.Series:
+    """Stripped text, "" for missing (frames from datasets.load already are; toy frames may not be); a
+    Categorical stays one (with the cleaned texts as categories)."""
+    if common.is_categorical(column):
+        codes, uniques = column.cat.codes.to_numpy(), column.cat.categories
+    else:
+        codes, uniques = pd.factorize(column)
+    normal = np.array(["" if pd.isna(u) else str(u).strip() for u in uniques] + [""], dtype=object)
+    if not common.is_categorical(column):
+        return pd.Series(normal[codes], index=column.index)
+    merged, texts = pd.factorize(normal)  # values that clean to the same text become one category
+    return pd.Series(pd.Categorical.from_codes(merged[codes], categories=pd.Index(texts, dtype=object)),
+                     index=column.index)
+
+
+def related(aerel: pd.Series) -> pd.Series:
+    """True where the causality is related: not blank and not one of NOT_RELATED."""
+    return value_is(aerel, lambda x: x != "" and x not in NOT_RELATED)
+
+
+def _overview_mask(key: str, records: pd.DataFrame, usable: set[str]) -> pd.Series:
+    if key == "any":
+        return pd.Series(True, index=records.index)
+    if key == "related":
+        return related(records["AEREL"])
+    if key == "serious":
+        return value_is(records["AESER"], lambda x: x == "Y")
+    if key == "severe":
+        return value_is(records["AESEV"], lambda x: x == "SEVERE")
+    if key == "discontinued":
+        return value_is(records["AEACN"], lambda x: x == "DRUG WITHDRAWN")
+    mask = pd.Series(False, index=records.index)  # fatal
+    if "AEOUT" in usable:
+        mask |= value_is(records["AEOUT"], lambda x: x == "FATAL")
+    if "AESDTH" in usable:
+        mask |= value_is(records["AESDTH"], lambda x: x == "Y")
+    return mask
+
+
+def _events(ae: pd.DataFrame, adsl: pd.DataFrame, subjects: pd.DataFrame, where, usable: set[str]
+            ) -> tuple[pd.DataFrame, int]:
+    """Treatment-emergent records of population subjects passing `where`: AEBODSYS, AEDECOD and the
+    usable optional variables, with SUBJECT = the subject's position in `subjects`; and the number
+    of records (of the whole dataset) whose USUBJID is not in ADSL."""
+    row_of = common.positions(adsl["USUBJID"], ae["USUBJID"])  # ADSL row of each record, -1 unknown
+    unknown = int((row_of < 0).sum())
+    subject_of_row = np.full(len(adsl), -1, dtype=np.int64)
+    subject_of_row[common.positions(adsl["USUBJID"], subjects["USUBJID"])] = np.arange(len(subjects))
+    subject = np.where(row_of >= 0, subject_of_row[row_of], -1)
+    keep = value_is(ae["TRTEMFL"], lambda x: x == "Y").to_numpy() & (subject >= 0)
+    columns = list(dict.fromkeys(["AEBODSYS", "AEDECOD", *sorted(usable), *(name for name, _ in where)]))
+    records = common.take_rows(ae, keep, columns).assign(**{SUBJECT: subject[keep]})
+    records = common.apply_where(records, where)
+    records = records.assign(AEBODSYS=_text(records["AEBODSYS"]), AEDECOD=_text(records["AEDECOD"]))
+    return records, unknown
+
+
+class _Counter:
+    """Distinct-subject counts by arm (and in total) over integer-coded records."""
+
+    def __init__(self, subject: np.ndarray, arm_of: np.ndarray, arms: tuple[str, ...], show_total: bool) -> None:
+        self.subject = subject.astype(np.int64)
+        self.arm_of = arm_of
+        self.arms = arms
+        self.show_total = show_total
+        self.n_subjects = max(len(arm_of), 1)
+
+    def subjects(self, mask: np.ndarray) -> dict[str, int]:
+        """Distinct subjects among the records where `mask` is True."""
+        seen = np.zeros(self.n_subjects, dtype=bool)
+        seen[self.subject[mask]] = True
+        distinct = np.flatnonzero(seen)
+        per_arm = np.bincount(self.arm_of[distinct], minlength=len(self.arms))
+        out = {arm: int(per_arm[i]) for i, arm in enumerate(self.arms)}
+        if self.show_total:
+            out[TOTAL] = int(distinct.size)
+        return out
+
+    def by_key(self, key: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+        """(n_keys x arms matrix, totals): distinct subjects per integer key (0 .. n_keys-1)."""
+        pair = key.astype(np.int64) * self.n_subjects + self.subject
+        if n_keys * self.n_subjects <= DENSE_PAIRS:  # one flag per possible pair: no hashing
+            seen = np.zeros(n_keys * self.n_subjects, dtype=bool)
+            seen[pair] = True
+            pairs = np.flatnonzero(seen)
+        else:
+            pairs = pd.unique(pair)
+        k, subject = pairs // self.n_subjects, pairs % self.n_subjects
+        n_arms = len(self.arms)
+        matrix = np.bincount(k * n_arms + self.arm_of[subject], minlength=n_keys * n_arms).reshape(n_keys, n_arms)
+        return matrix, np.bincount(k, minlength=n_keys)
+
+
+def _counts_frame(counter: _Counter, key: np.ndarray, index: pd.Index) -> pd.DataFrame:
+    """Distinct subjects per key (rows named by `index`) and arm, with "__sort__" = the total."""
+    matrix, totals = counter.by_key(key, len(index))
+    table = pd.DataFrame(matrix, index=index, columns=list(counter.arms))
+    if counter.show_total:
+        table[TOTAL] = totals
+    table["__sort__"] = totals
+    return table
+
+
+def _ordered(table: pd.DataFrame, level: str) -> pd.DataFrame:
+    """Descending frequency, then alphabetically (case-insensitive), blank ("not coded") last."""
+    names = table.index.get_level_values(level).to_series(index=table.index)
+    keyed = table.assign(__blank__=(names == "").to_numpy(), __fold__=names.str.casefold().to_numpy(),
+                         __name__=names.to_numpy())
+    keyed = keyed.sort_values(["__blank__", "__sort__", "__fold__", "__name__"], ascending=[True, False, True, True],
+                              kind="mergesort")
+    return keyed.drop(columns=["__blank__", "__fold__", "__name__"])
+
+
+def _soc_pt(events: pd.DataFrame, counter: _Counter, groups: tuple[str, ...], n_by_group: dict[str, int]
+            ) -> tuple[list[dict], list[Row]]:
+    if events.empty:
+        return [], []
+    soc_code, soc_names = pd.factorize(events["AEBODSYS"])
+    pt_code, pt_names = pd.factorize(events["AEDECOD"])
+    soc_names, pt_names = np.asarray(soc_names, dtype=object), np.asarray(pt_names, dtype=object)
+    pair_code, pairs = pd.factorize(soc_code.astype(np.int64) * len(pt_names) + pt_code)
+    pair_index = pd.MultiIndex.from_arrays([soc_names[pairs // len(pt_names)], pt_names[pairs % len(pt_names)]],
+                                           names=["AEBODSYS", "AEDECOD"])
+    socs = _ordered(_counts_frame(counter, soc_code, pd.Index(soc_names, name="AEBODSYS")), "AEBODSYS")
+    terms = _counts_frame(counter, pair_code, pair_index)
+    by_soc = {soc: _ordered(part, "AEDECOD") for soc, part in terms.groupby(level="AEBODSYS", sort=False)}
+    evidence: list[dict] = []
+    rows: list[Row] = []
+    for soc, soc_counts in socs.iterrows():
+        counts = {g: int(soc_counts[g]) for g in groups}
+        rows.append(Row((_label(soc), *count_cells(counts, groups, n_by_group)), emphasis=True))
+        entry = {"soc": soc, "counts": counts, "terms": []}
+        for (_, term), term_counts in by_soc[soc].iterrows():
+            tc = {g: int(term_counts[g]) for g in groups}
+            rows.append(Row((_label(term), *count_cells(tc, groups, n_by_group)), level=1))
+            entry["terms"].append({"term": term, "counts": tc})
+        evidence.append(entry)
+    return evidence, rows
+
+
+def _label(value: str) -> Label:
+    return Text(value) if value != "" else Term("ae_not_coded")
+
+
+def check_dataset(c) -> list:
+    """TRTEMFL holds Y, N or blank."""
+    from dossier.validate import _flag_problem
+
+    if "TRTEMFL" not in c.frame.columns:
+        return []
+    problem = _flag_problem(c.frame["TRTEMFL"], c.where(c.name, "TRTEMFL"), "treatment-emergent flag", c.tag)
+    return [] if problem is None else [problem]

@@ -1,0 +1,137 @@
+"""The keys every analysis of dossier.yaml has, written once, and the mixins a type opts in to.
+
+An analysis type's options model (declared in its module, dossier/analyses/<type>.py) derives from
+`AnalysisOptions` (id, type, title, population, arm, where) and from the mixins of the cross-cutting
+keys it takes, mixins first, e.g. `class Options(RecordOptions, AnalysisOptions)` for an analysis of one
+parameter of a record dataset. dossier.analyses.registry joins every type's model into one union
+discriminated on `type` (dossier.spec.Analysis). A cross-cutting key (such as the coming `subgroups:` or
+`estimand:` of efficacy types) is one mixin here, declaring its keys and their checks once; a type opts
+in by listing it among its bases.
+
+`problems()` lists what pydantic cannot say with its key path (a key required by this type, a value
+that contradicts another), as (key relative to the analysis, message) pairs; dossier.spec reports
+each under `analyses[i].<key>`. Mixins and types add theirs by overriding `required_problems()` or
+`value_problems()` and adding `super()`'s (cooperative: every class of the model contributes once).
+`setting()` gives the population, arm and `where` an analysis runs with (its own, else the trial's).
+Light module: no pandas, numpy or statistics stack.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import Field
+
+from dossier.spec_types import LocalText, ScalarValue, _Model
+
+DATASET_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+class AnalysisOptions(_Model):
+    """The keys of every analysis type."""
+
+    id: str = Field(pattern=r"^[a-z0-9_-]+$", max_length=64)
+    type: str
+    title: LocalText | None = None
+    population: str | None = None
+    arm: str | None = None
+    where: dict[str, ScalarValue | list[ScalarValue]] = Field(default_factory=dict)
+
+    @property
+    def dataset_name(self) -> str:
+        """The (lower-case) dataset whose records the analysis reads; ADSL unless the type says otherwise."""
+        return "adsl"
+
+    @property
+    def parameter(self) -> str | None:
+        """The PARAMCD the analysis selects, when its type selects one."""
+        return None
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(key, message) of each problem pydantic does not report: this type's required keys first."""
+        found = self.required_problems()
+        for name, values in self.where.items():
+            if isinstance(values, list) and not values:
+                found.append((f"where.{name}", "empty list of values: no record could match"))
+        return found + self.value_problems()
+
+    def required_problems(self) -> list[tuple[str, str]]:
+        return []
+
+    def value_problems(self) -> list[tuple[str, str]]:
+        return []
+
+
+def _dataset_problem(dataset: str | None) -> list[tuple[str, str]]:
+    if dataset and not DATASET_NAME.fullmatch(dataset):
+        return [("dataset", f"{dataset!r} is not a dataset name (the stem of a file in adam/, e.g. adtte)")]
+    return []
+
+
+class DatasetOptions(_Model):
+    """Mixin: `dataset`, a record dataset of adam/ that has a default (the type's `default_dataset()`, e.g. adae)."""
+
+    dataset: str | None = None
+
+    @property
+    def dataset_name(self) -> str:
+        return (self.dataset or self.default_dataset()).lower()
+
+    @classmethod
+    def default_dataset(cls) -> str:
+        return "adsl"
+
+    def required_problems(self) -> list[tuple[str, str]]:
+        return _dataset_problem(self.dataset) + super().required_problems()  # type: ignore[misc]
+
+
+class RecordOptions(_Model):
+    """Mixin: the analysis of one parameter (`param`, a PARAMCD) of a record dataset (`dataset`), both required."""
+
+    dataset: str | None = None
+    param: str | None = None
+
+    @property
+    def dataset_name(self) -> str:
+        return (self.dataset or "").lower()
+
+    @property
+    def parameter(self) -> str | None:
+        return self.param
+
+    def required_problems(self) -> list[tuple[str, str]]:
+        found = []
+        if not self.dataset:
+            found.append(("dataset", f"required for a {self.type} analysis"))  # type: ignore[attr-defined]
+        if not self.param:
+            found.append(("param", f"required for a {self.type} analysis"))  # type: ignore[attr-defined]
+        return found + _dataset_problem(self.dataset) + super().required_problems()  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """The effective population flag, arm variable, reference arm and filters of one analysis."""
+
+    population: str
+    arm: str
+    reference: str | None
+    where: tuple[tuple[str, tuple[str, ...]], ...]
+    confidence: float
+
+
+def setting(analysis: AnalysisOptions, trial: Any) -> Setting:
+    """The population flag, arm variable and `where` of `analysis`, the trial's where it sets none (written
+    once for every type: dossier.spec.TrialSpec `population`, `arm`, `reference_arm`, `confidence_level`)."""
+    where = tuple(
+        (name.upper(), tuple(str(v) for v in (values if isinstance(values, list) else [values])))
+        for name, values in sorted(analysis.where.items())
+    )
+    return Setting(
+        population=(analysis.population or trial.population).upper(),
+        arm=(analysis.arm or trial.arm).upper(),
+        reference=trial.reference_arm,
+        where=where,
+        confidence=trial.confidence_level,
+    )

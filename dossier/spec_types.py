@@ -1,0 +1,59 @@
+"""The value types of dossier.yaml shared by dossier.spec and the analysis types' options models
+(dossier.analyses.options): the strict frozen base model and the per-language writer's text."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, PlainValidator
+from pydantic_core import PydanticCustomError
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+ScalarValue = str | int | float
+LANGUAGES = ("en", "ja")
+
+
+class PerLanguage(dict):
+    """A yaml text given once per document language: {"en": ..., "ja": ...} (at least one)."""
+
+    def pick(self, lang: str) -> str:
+        """The text for `lang`, else the English one, else the first one given."""
+        return self.get(lang) or self.get("en") or next(iter(self.values()))
+
+
+def _kind(value: Any) -> str:
+    """What a wrong value is, briefly (never the repr of a whole list or mapping)."""
+    if isinstance(value, (bool, int, float)):
+        return repr(value)
+    return {list: "a list", dict: "a mapping", type(None): "nothing"}.get(type(value), f"a {type(value).__name__}")
+
+
+def _local_text(value: Any) -> str | PerLanguage:
+    """Validate a writer-facing text: a string, or a mapping of language code to string."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, dict):
+        if not value:
+            raise PydanticCustomError("local_text", "empty mapping: give the text, or one text per language "
+                                                    "({en: ..., ja: ...})")
+        texts = PerLanguage()
+        for lang, text in value.items():
+            if lang not in LANGUAGES:
+                raise PydanticCustomError("local_text", "unknown language {lang} (the languages are en and ja)",
+                                          {"lang": repr(lang)})
+            if not isinstance(text, str):
+                raise PydanticCustomError("local_text", "the {lang} text must be a string, got {kind}",
+                                          {"lang": lang, "kind": _kind(text)})
+            texts[lang] = text.strip()
+        return texts
+    raise PydanticCustomError("local_text", "must be a string, or one string per language ({en: ..., ja: ...}), "
+                                            "got {kind}", {"kind": _kind(value)})
+
+
+# Text shown in the documents as the writer wrote it: one string, or one per language
+# (`{en: ..., ja: ...}`); TrialSpec.localised() picks the document language's.
+LocalText = Annotated[str | PerLanguage, PlainValidator(_local_text)]

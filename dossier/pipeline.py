@@ -40,7 +40,7 @@ def check(trial_dir: Path) -> tuple[list[Problem], list[str]]:
     from dossier.datasets import discover, load_available
     from dossier.errors import DataError
     from dossier.validate import datasets_needed, requirements, validate, variables_to_load
-    from dossier.writer_text import text_warnings
+    from dossier.writer_text import reference_problems, text_warnings
 
     if not trial_dir.is_dir():
         return [Problem(str(trial_dir), "trial folder not found")], []
@@ -51,6 +51,7 @@ def check(trial_dir: Path) -> tuple[list[Problem], list[str]]:
         return list(exc.problems) + file_problems, []
     needs = requirements(spec)
     data, problems = load_available(trial_dir, datasets_needed(needs), variables_to_load(spec))
+    problems = reference_problems(spec, trial_dir) + problems
     warnings = list(data.warnings) + text_warnings(spec, trial_dir)
     if "adsl" not in data.frames:
         return problems, warnings

@@ -236,6 +236,8 @@ def load_spec(trial_dir: Path) -> TrialSpec:
 def _read_yaml(path: Path) -> Any:
     import yaml
 
+    if path.exists() and not path.is_file():
+        raise SpecError("not a regular file (a folder, pipe or device cannot be read as dossier.yaml)", where=str(path))
     if not path.is_file():
         raise SpecError(f"not found (a trial folder needs a {SPEC_FILE})", where=str(path))
     if path.stat().st_size > MAX_YAML_BYTES:

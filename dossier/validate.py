@@ -32,6 +32,7 @@ from dossier.analyses.common import positions as common_positions
 from dossier.control import CONTROL
 from dossier.datasets import TrialData
 from dossier.errors import DataError, Problem
+from dossier.limits import MAX_AE_TERMS, MAX_ARMS
 from dossier.spec import Analysis, TrialSpec
 
 FLAG_VALUES = {"Y", "N", ""}
@@ -274,6 +275,10 @@ def _check_analysis(analysis: Analysis, spec: TrialSpec, data: TrialData, where,
             blank_arms.setdefault((flag, arm), []).append(analysis.id)
             return problems, warnings
         arms = sorted(set(distinct(in_pop["_ARM"])) - {""})
+        if len(arms) > MAX_ARMS:
+            problems.append(Problem(where("adsl", arm), f"{len(arms)} arms in population {flag}, more than the limit "
+                                    f"of {MAX_ARMS} per analysis {tag}"))
+            return problems, warnings
         if spec.reference_arm and arms and spec.reference_arm not in arms and analysis.type in (
                 "change_from_baseline", "time_to_event"):
             warnings.append(f"analysis {analysis.id!r}: reference arm {spec.reference_arm!r} is not among the arms "
@@ -285,6 +290,11 @@ def _check_analysis(analysis: Analysis, spec: TrialSpec, data: TrialData, where,
     for variable in analysis.where:
         if variable.upper() not in frame.columns:
             problems.append(Problem(where(name, variable.upper()), f"variable in 'where' is missing {tag}"))
+    for term in ("AEBODSYS", "AEDECOD") if analysis.type == "adverse_events" else ():
+        count = len(_texts(frame[term]) - {""}) if term in frame.columns else 0
+        if count > MAX_AE_TERMS:
+            problems.append(Problem(where(name, term), f"{count:,} distinct values, more than the limit of "
+                                    f"{MAX_AE_TERMS:,} adverse event terms {tag}"))
     if analysis.type == "adverse_events" and "TRTEMFL" in frame.columns:
         problem = _flag_problem(frame["TRTEMFL"], where(name, "TRTEMFL"), "treatment-emergent flag", tag)
         if problem is not None:

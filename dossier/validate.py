@@ -277,7 +277,7 @@ def _check_analysis(analysis: Analysis, spec: TrialSpec, data: TrialData, where,
         arms = sorted(set(distinct(in_pop["_ARM"])) - {""})
         if len(arms) > MAX_ARMS:
             problems.append(Problem(where("adsl", arm), f"{len(arms)} arms in population {flag}, more than the limit "
-                                    f"of {MAX_ARMS} per analysis {tag}"))
+                                    f"of {MAX_ARMS} arms an analysis compares"))  # once for all the analyses
             return problems, warnings
         if spec.reference_arm and arms and spec.reference_arm not in arms and analysis.type in (
                 "change_from_baseline", "time_to_event"):
@@ -294,7 +294,7 @@ def _check_analysis(analysis: Analysis, spec: TrialSpec, data: TrialData, where,
         count = len(_texts(frame[term]) - {""}) if term in frame.columns else 0
         if count > MAX_AE_TERMS:
             problems.append(Problem(where(name, term), f"{count:,} distinct values, more than the limit of "
-                                    f"{MAX_AE_TERMS:,} adverse event terms {tag}"))
+                                    f"{MAX_AE_TERMS:,} adverse event terms"))
     if analysis.type == "adverse_events" and "TRTEMFL" in frame.columns:
         problem = _flag_problem(frame["TRTEMFL"], where(name, "TRTEMFL"), "treatment-emergent flag", tag)
         if problem is not None:

@@ -163,11 +163,13 @@ def load_text(trial_dir: Path, key: str, value: str | None, evidence: Mapping[st
             raise RenderError(f"not UTF-8 text (byte {exc.start})", where=str(path)) from None
         except OSError as exc:
             raise RenderError(f"cannot read: {exc.strerror}", where=str(path)) from None
-        source = path.relative_to(trial_dir).as_posix()
+        source, where = path.relative_to(trial_dir).as_posix(), str(path)
     else:
-        raw, source = value, f"dossier.yaml: {key}"
-    raw = visible(raw)
-    return WriterText(key, markdown_to_html(substitute(raw, evidence, formatter, source)), source)
+        from dossier.spec import SPEC_FILE
+
+        raw, source, where = value, f"dossier.yaml: {key}", f"{trial_dir / SPEC_FILE}: {key}"
+    raw = visible(raw)  # errors name the file as every other error does: the path given on the command line
+    return WriterText(key, markdown_to_html(substitute(raw, evidence, formatter, where)), source)
 
 
 def text_sources(spec: TrialSpec, trial_dir) -> list[tuple[str, str]]:

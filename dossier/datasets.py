@@ -24,7 +24,7 @@ import pandas as pd
 
 from dossier.dataset_json import read_dataset_json
 from dossier.errors import DataError, Problem
-from dossier.limits import MAX_COLUMNS, MAX_VALUE_CHARS
+from dossier.limits import MAX_COLUMNS, MAX_TOKEN_CHARS, MAX_VALUE_CHARS, long_token
 from dossier.text_columns import clean_text, dictionary_text, small_dictionary
 from dossier.trial_files import (
     ADAM_DIR,
@@ -235,13 +235,20 @@ def _check_values(frame: pd.DataFrame, where: str) -> None:
                 raise DataError(f"{name}: row {row + 1} holds {values.iloc[row]}: numbers must be finite (a value "
                                 "beyond the range of a double, or an infinity)", where=where)
         elif isinstance(values.dtype, pd.CategoricalDtype) and len(values.cat.categories):
-            lengths = values.cat.categories.str.len().to_numpy()
-            used = np.isin(values.cat.codes.to_numpy(), np.flatnonzero(lengths > MAX_VALUE_CHARS))
+            categories = values.cat.categories
+            lengths = categories.str.len().to_numpy()
+            # too long, or holding a word too long to lay out (only a value longer than a word can hold one)
+            bad = (lengths > MAX_VALUE_CHARS) | np.array([n > MAX_TOKEN_CHARS and long_token(str(c)) is not None
+                                                          for c, n in zip(categories, lengths, strict=True)], bool)
+            used = np.isin(values.cat.codes.to_numpy(), np.flatnonzero(bad))
             if used.any():
                 row = int(np.argmax(used))
                 code = values.cat.codes.iloc[row]
-                raise DataError(f"{name}: row {row + 1} holds a text value of {lengths[code]:,} characters, more "
-                                f"than the limit of {MAX_VALUE_CHARS:,}", where=where)
+                what = (f"a text value of {lengths[code]:,} characters, more than the limit of {MAX_VALUE_CHARS:,}"
+                        if lengths[code] > MAX_VALUE_CHARS else
+                        f"a word of {len(long_token(categories[code]).group()):,} characters, more than the limit of "
+                        f"{MAX_TOKEN_CHARS} without a space or another place to break the line")
+                raise DataError(f"{name}: row {row + 1} holds {what}", where=where)
 
 
 def available_memory() -> int | None:

@@ -23,8 +23,8 @@ MAX_DECIMALS = 15  # decimals of a live number's `|format`
 
 # A run of characters with no line-break opportunity: no white space, no CJK character (Japanese text
 # breaks between any two of its characters) and no hyphen or slash after which a line may break.
-_UNBREAKABLE = re.compile(r"[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef/\-\u2010-\u2014]{%d,}"
-                          % (MAX_TOKEN_CHARS + 1))
+_UNBREAKABLE = re.compile(r"[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef/\-\u2010-\u2014]"
+                          + f"{{{MAX_TOKEN_CHARS + 1},}}")
 
 
 def long_token(text: str) -> re.Match | None:

@@ -274,3 +274,17 @@ def test_a_text_value_longer_than_the_limit_is_an_error(tmp_path):
         read_dataset(path)
     assert str(info.value) == f"{path}: AEDECOD: row 2 holds a text value of 1,399 characters, more than the limit " \
                               "of 1,000"
+
+
+def test_a_word_longer_than_the_limit_in_a_text_value_is_an_error(tmp_path):
+    """A value shown in the documents (an AE term) must be breakable into lines: no word over 200 characters."""
+    path = tmp_path / "adae.csv"
+    path.write_text("USUBJID,AEDECOD\nS1,Headache\nS2,Pain " + "x" * 201 + "\nS3," + "y" * 200 + "\n",
+                    encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        read_dataset(path)
+    assert str(info.value) == (f"{path}: AEDECOD: row 2 holds a word of 201 characters, more than the limit of 200 "
+                               "without a space or another place to break the line")
+    path.write_text("USUBJID,AEDECOD\nS1,Headache\nS3," + "y" * 200 + "\nS4," + "\u75db" * 900 + "\n",
+                    encoding="utf-8")
+    assert len(read_dataset(path)[0]) == 3  # 200 characters, and Japanese text (breakable anywhere), are fine

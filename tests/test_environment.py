@@ -63,8 +63,8 @@ def test_a_full_disk_is_one_line_and_leaves_the_earlier_output(built, tmp_path, 
     monkeypatch.setattr(dossier.outputs, "write_json", full)
     code, lines = run_main(capsys, "build", str(trial), "-o", str(out), "--no-cache")
     assert code == 1 and code != EXIT_INTERNAL
-    assert lines == [f"error: {out}: cannot write the outputs: {os.strerror(errno.ENOSPC)}; free some space and "
-                     "run the command again"]
+    assert lines == [(f"error: {out}: cannot write the outputs: {os.strerror(errno.ENOSPC)}; free some space and "
+                     "run the command again")]
     assert snapshot(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging folder, no lock
 
@@ -184,8 +184,8 @@ def test_diff_of_a_damaged_evidence_file_is_one_line(built, tmp_path, capsys, ev
     out = copy_of(built[1], tmp_path)
     (out / "evidence.json").write_text(evidence, encoding="utf-8")
     code, lines = run_main(capsys, "diff", str(built[1]), str(out))
-    assert (code, lines) == (1, [f"error: {out / 'evidence.json'}: evidence.json is damaged (not the JSON dossier "
-                                 "wrote)"])
+    assert (code, lines) == (1, [(f"error: {out / 'evidence.json'}: evidence.json is damaged (not the JSON dossier "
+                                 "wrote)")])
 
 
 def test_diff_of_a_table_that_is_not_utf8_is_one_line(built, tmp_path, capsys):

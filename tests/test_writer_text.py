@@ -81,7 +81,7 @@ def test_check_reports_a_bad_format_in_every_language_and_inline_text(tmp_path):
                                                  "unmet_need": "see [[demog:N/Total|abc]]"}}, tmp_path)
     problems = [str(p) for p in reference_problems(spec, tmp_path)]
     assert problems == [
-        f"{tmp_path / 'text' / 'ja' / 'disease.md'}: line 3: [[demog:N/Total|20]]: format '20': decimals must be 0 "
-        "to 15",
-        f"{tmp_path / 'dossier.yaml'}: briefing.unmet_need: line 1: [[demog:N/Total|abc]]: unknown format 'abc' (a "
-        "number of decimals 0 to 15, p, pct, ci)"]
+        (f"{tmp_path / 'text' / 'ja' / 'disease.md'}: line 3: [[demog:N/Total|20]]: format '20': decimals must be 0 "
+        "to 15"),
+        (f"{tmp_path / 'dossier.yaml'}: briefing.unmet_need: line 1: [[demog:N/Total|abc]]: unknown format 'abc' (a "
+        "number of decimals 0 to 15, p, pct, ci)")]

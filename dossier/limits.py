@@ -17,7 +17,8 @@ MAX_AE_TERMS = 5_000  # distinct AEDECOD (and AEBODSYS) values among the analyse
 MAX_YAML_BYTES = 2_000_000  # dossier.yaml
 MAX_YAML_DEPTH = 40  # nesting of mappings and lists in dossier.yaml
 MAX_ANALYSES = 200  # analyses in dossier.yaml
-MAX_TEXT_BYTES = 500_000  # one writer's-text Markdown file (text/*.md)
+MAX_ITEMS = 100  # items of one analysis's list: variables, visits, covariates, landmarks
+MAX_TEXT_BYTES = 500_000  # one writer's-text Markdown file (text/*.md); characters of one text in dossier.yaml
 MAX_TOKEN_CHARS = 200  # characters of one word of the writer's text: a run without a line-break opportunity
 MAX_DECIMALS = 15  # decimals of a live number's `|format`
 

@@ -12,7 +12,15 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationErr
 from pydantic_core import PydanticCustomError
 
 from dossier.errors import Problem, SpecError
-from dossier.limits import MAX_ANALYSES, MAX_TEXT_BYTES, MAX_TOKEN_CHARS, MAX_YAML_BYTES, MAX_YAML_DEPTH, long_token
+from dossier.limits import (
+    MAX_ANALYSES,
+    MAX_ITEMS,
+    MAX_TEXT_BYTES,
+    MAX_TOKEN_CHARS,
+    MAX_YAML_BYTES,
+    MAX_YAML_DEPTH,
+    long_token,
+)
 
 SPEC_FILE = "dossier.yaml"
 UNION_MEMBER = re.compile(r"(constrained-)?str|int|float|list\[.*\]")  # pydantic's names of a union's members
@@ -101,15 +109,15 @@ class Analysis(_Model):
     arm: str | None = None
     where: dict[str, ScalarValue | list[ScalarValue]] = {}
     # baseline
-    variables: tuple[str, ...] = ()
+    variables: tuple[str, ...] = Field(default=(), max_length=MAX_ITEMS)
     # change_from_baseline
-    visits: tuple[str, ...] = ()
-    covariates: tuple[str, ...] | None = None
+    visits: tuple[str, ...] = Field(default=(), max_length=MAX_ITEMS)
+    covariates: tuple[str, ...] | None = Field(default=None, max_length=MAX_ITEMS)
     mcid: float | None = None
     improvement: Literal["increase", "decrease"] = "increase"
     dose_response: str | None = None  # numeric ADSL/record variable coding dose, e.g. TRTPN
     # time_to_event
-    landmarks: tuple[float, ...] = ()
+    landmarks: tuple[float, ...] = Field(default=(), max_length=MAX_ITEMS)
     at_risk_every: float | None = Field(default=None, gt=0)
     time_unit: str = "days"
 
@@ -336,7 +344,10 @@ def _long_words(raw: Any, where: str) -> list[Problem]:
             if id(value) in seen:
                 continue
             seen.add(id(value))
-        if isinstance(value, str):
+        if isinstance(value, str) and len(value) > MAX_TEXT_BYTES:
+            problems.append(Problem(f"{where}: {_key_path(loc)}", f"a text of {len(value):,} characters, more than "
+                                    f"the limit of {MAX_TEXT_BYTES:,}"))
+        elif isinstance(value, str):
             token = long_token(value)
             if token:
                 problems.append(Problem(f"{where}: {_key_path(loc)}", _too_long(token)))

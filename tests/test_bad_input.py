@@ -517,6 +517,10 @@ CASES = [
          ("study.title", "100,000 characters", "limit of 200")),
     Case("text-word-too-long", write_file("text/disease.md", "Serious.\n\n" + "x" * 200_000 + "\n"), YAML,
          ("briefing.disease", "'text/disease.md' line 3", "200,000 characters")),
+    Case("yaml-too-many-landmarks", analysis(1, landmarks=list(range(0, 2000, 2))), YAML,
+         ("analyses[1].landmarks", "at most 100 items")),
+    Case("yaml-text-too-long", edit_yaml(lambda s: s["briefing"].update(unmet_need="Many words. " * 50_000)), YAML,
+         ("briefing.unmet_need", "600,000 characters", "limit of 500,000")),
     Case("text-file-too-large", write_file("text/disease.md", "Serious disease. " * 40_000), YAML,
          ("briefing.disease", "larger than the limit")),
 ]

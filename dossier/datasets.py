@@ -358,7 +358,7 @@ def _read_parquet(path: Path, wanted: set[str] | None = None) -> tuple[pd.DataFr
     for name in text:  # each column's Arrow memory is released once converted
         values[name] = dictionary_text(table.column(name))
         table = table.drop_columns([name])
-    _check_nan(table, path)
+    table = _parquet_numbers(table, path)
     rest = table.to_pandas(split_blocks=True, self_destruct=True)  # numbers, dates (pandas metadata: the index)
     del table
     values.update((name, rest[name].to_numpy()) for name in rest.columns)
@@ -366,19 +366,28 @@ def _read_parquet(path: Path, wanted: set[str] | None = None) -> tuple[pd.DataFr
     return pd.DataFrame({c: values[c] for c in order}, index=pd.RangeIndex(rows), copy=False), set(text)
 
 
-def _check_nan(table, path: Path) -> None:
-    """DataError at the first NaN of a float column: Parquet keeps a missing value as null, and a NaN
-    (written by a computation that failed) must not pass as one."""
+def _parquet_numbers(table, path: Path):
+    """The table with its decimal columns as float64 (numbers, not text); DataError at a nested column (a list,
+    struct or map: no ADaM variable) and at the first NaN of a float column (Parquet keeps a missing value as
+    null: a NaN, written by a computation that failed, must not pass as one)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     for name in table.column_names:
-        if pa.types.is_floating(table.schema.field(name).type):
+        kind = table.schema.field(name).type
+        shown = str(name).strip().upper()
+        if pa.types.is_nested(kind):
+            raise DataError(f"{shown}: a column of {kind} values; a variable holds one number, text or date per "
+                            "record", where=str(path))
+        if pa.types.is_decimal(kind):
+            table = table.set_column(table.schema.get_field_index(name), name, pc.cast(table.column(name), pa.float64()))
+        elif pa.types.is_floating(kind):
             nan = pc.is_nan(table.column(name))
             if pc.any(nan).as_py():
                 row = pc.index(nan, True).as_py()
-                raise DataError(f"{str(name).strip().upper()}: row {row + 1} holds NaN (not a number); a missing "
-                                "value is null in Parquet", where=str(path))
+                raise DataError(f"{shown}: row {row + 1} holds NaN (not a number); a missing value is null in Parquet",
+                                where=str(path))
+    return table
 
 
 def _read_csv(path: Path, wanted: set[str] | None = None) -> tuple[pd.DataFrame, list[str]]:

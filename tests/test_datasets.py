@@ -288,3 +288,20 @@ def test_a_word_longer_than_the_limit_in_a_text_value_is_an_error(tmp_path):
     path.write_text("USUBJID,AEDECOD\nS1,Headache\nS3," + "y" * 200 + "\nS4," + "\u75db" * 900 + "\n",
                     encoding="utf-8")
     assert len(read_dataset(path)[0]) == 3  # 200 characters, and Japanese text (breakable anywhere), are fine
+
+
+def test_parquet_decimals_are_numbers_and_nested_columns_are_errors(tmp_path):
+    import decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "adtte.parquet"
+    pq.write_table(pa.table({"USUBJID": ["S1", "S2"], "AVAL": pa.array([decimal.Decimal("12.50"), None],
+                                                                       pa.decimal128(5, 2))}), path)
+    frame, _ = read_dataset(path)
+    assert frame["AVAL"].dtype == "float64" and frame["AVAL"].tolist()[0] == 12.5 and pd.isna(frame["AVAL"][1])
+    pq.write_table(pa.table({"USUBJID": ["S1", "S2"], "AVAL": pa.array([{"v": 1.0}, {"v": 2.0}])}), path)
+    with pytest.raises(DataError) as info:
+        read_dataset(path)
+    assert str(info.value).startswith(f"{path}: AVAL: a column of struct<v: double> values")

@@ -256,3 +256,15 @@ def test_new_leaves_nothing_half_written_when_the_disk_fills(tmp_path, capsys, m
     code, lines = run_main(capsys, "new", str(tmp_path / "trial"))
     assert code == 1 and len(lines) == 1 and os.strerror(errno.ENOSPC) in lines[0]
     assert not (tmp_path / "trial").exists()
+
+
+@pytest.mark.parametrize("text", ["a: " + "[" * 10_000 + "]" * 10_000 + "\n", "a: " + "9" * 5_000 + "\n"])
+def test_a_glossary_nested_too_deeply_is_one_line(tmp_path, text):
+    from dossier.errors import RenderError
+    from dossier.glossary import load_glossary
+
+    (tmp_path / "glossary").mkdir()
+    (tmp_path / "glossary" / "en.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(RenderError) as info:
+        load_glossary("en", [tmp_path])
+    assert str(info.value).startswith(f"{tmp_path / 'glossary' / 'en.yaml'}: cannot read glossary")

@@ -24,7 +24,7 @@ import pandas as pd
 
 from dossier.dataset_json import read_dataset_json
 from dossier.errors import DataError, Problem
-from dossier.limits import MAX_COLUMNS, MAX_TOKEN_CHARS, MAX_VALUE_CHARS, long_token
+from dossier.limits import MAX_COLUMNS, MAX_MAGNITUDE, MAX_TOKEN_CHARS, MAX_VALUE_CHARS, long_token
 from dossier.text_columns import clean_text, dictionary_text, small_dictionary
 from dossier.trial_files import (
     ADAM_DIR,
@@ -225,15 +225,19 @@ def _check_csv_header(path: Path) -> None:
 
 def _check_values(frame: pd.DataFrame, where: str) -> None:
     """DataError at the first number that is not finite (inf, or a value beyond the float range read as
-    inf) and at the first text value longer than MAX_VALUE_CHARS, with its column and row (1-based)."""
+    inf) or beyond MAX_MAGNITUDE, and at the first text value too long (MAX_VALUE_CHARS, MAX_TOKEN_CHARS),
+    with its column and row (1-based)."""
     for name in frame.columns:
         values = frame[name]
         if pd.api.types.is_float_dtype(values):
-            infinite = np.flatnonzero(np.isinf(values.to_numpy()))
-            if infinite.size:
-                row = int(infinite[0])
-                raise DataError(f"{name}: row {row + 1} holds {values.iloc[row]}: numbers must be finite (a value "
-                                "beyond the range of a double, or an infinity)", where=where)
+            with np.errstate(invalid="ignore"):
+                beyond = np.flatnonzero(np.abs(values.to_numpy()) > MAX_MAGNITUDE)  # NaN (missing) is not
+            if beyond.size:
+                row, value = int(beyond[0]), values.iloc[int(beyond[0])]
+                why = ("numbers must be finite (a value beyond the range of a double, or an infinity)"
+                       if np.isinf(value) else f"beyond the limit of \u00b1{MAX_MAGNITUDE:g} for a number (the "
+                       "analyses' sums and squares of it would overflow)")
+                raise DataError(f"{name}: row {row + 1} holds {value:g}: {why}", where=where)
         elif isinstance(values.dtype, pd.CategoricalDtype) and len(values.cat.categories):
             categories = values.cat.categories
             lengths = categories.str.len().to_numpy()

@@ -11,6 +11,9 @@ import re
 
 MAX_DATASET_BYTES = 4 * 1024**3  # one dataset file
 MAX_COLUMNS = 5_000  # variables per dataset (checked from the header or metadata before the data is read)
+# absolute value of a number in a dataset variable the analyses read: its sums of squares over millions of
+# records stay far from overflow (1e308 is finite, but would make means and models infinite)
+MAX_MAGNITUDE = 1e15
 MAX_VALUE_CHARS = 1_000  # characters in one text value of a dataset variable the analyses read
 MAX_ARMS = 20  # treatment arms in one analysis's population
 MAX_AE_TERMS = 5_000  # distinct AEDECOD (and AEBODSYS) values among the analysed adverse events

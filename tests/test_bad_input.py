@@ -489,6 +489,8 @@ CASES = [
          ("CHG", "row 5", "'inf'", "finite")),
     Case("csv-overflow-adsl-number", set_value("adsl", 3, "AGE", "1e400"), "adam/adsl.csv",
          ("AGE", "row 4", "'1e400'", "finite")),
+    Case("csv-number-too-large", set_value("adeff", 4, "CHG", "1.7e308"), "adam/adeff.csv",
+         ("CHG", "row 5", "1.7e+308", "limit of \u00b11e+15")),
     Case("csv-nan-base", set_value("adeff", 2, "BASE", "NaN"), "adam/adeff.csv", ("BASE", "row 3", "'NaN'")),
     Case("parquet-nan-time", as_parquet("adtte", "AVAL", 3, float("nan")), "adam/adtte.parquet",
          ("AVAL", "row 4", "NaN")),

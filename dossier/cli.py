@@ -66,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: earlier output is untouched", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of stdout has gone (`dossier diff A B | head`): stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes it
+        return EXIT_INVALID
     except Exception as exc:  # a bug in dossier, not the user's mistake: say so in one line
         if args.debug:
             raise

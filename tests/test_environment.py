@@ -268,3 +268,24 @@ def test_a_glossary_nested_too_deeply_is_one_line(tmp_path, text):
     with pytest.raises(RenderError) as info:
         load_glossary("en", [tmp_path])
     assert str(info.value).startswith(f"{tmp_path / 'glossary' / 'en.yaml'}: cannot read glossary")
+
+
+def test_a_closed_pipe_on_stdout_is_not_a_bug(built, tmp_path):
+    """`dossier diff A B | head -1`: the reader goes away; dossier stops quietly, without "internal error"."""
+    import sys
+
+    from tests.conftest import ROOT
+
+    out = copy_of(built[1], tmp_path)
+    evidence = json.loads((out / "evidence.json").read_text(encoding="utf-8"))
+    for entry in evidence["analyses"].values():
+        entry["added"] = [{"group": f"g{i}", "value": i} for i in range(20_000)]  # far more than a pipe buffer
+    (out / "evidence.json").write_text(json.dumps(evidence), encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([sys.executable, "-m", "dossier", "diff", str(built[1]), str(out)], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout.readline().startswith(b"demog: ")
+    process.stdout.close()
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 1
+    assert err == "", err

@@ -226,14 +226,26 @@ def test_parquet_nan_and_infinity_are_errors_but_null_is_missing(tmp_path, value
     assert read_dataset(path)[0]["AVAL"].isna().tolist() == [False, True]
 
 
-def test_xpt_cannot_hold_infinity_and_its_missing_values_are_missing():
-    """SAS transport stores IBM floats, which have no infinity or NaN: pyreadstat reads SAS missing values
-    (. and .A-.Z) as NaN, which are missing values, and nothing else as non-finite."""
-    import numpy as np
+@pytest.mark.parametrize("value,shown", [(float("inf"), "inf: numbers must be finite"),
+                                         (1e100, "inf: numbers must be finite"),  # beyond IBM floats: read as inf
+                                         (1e70, "1e+70: beyond the limit")])
+def test_xpt_infinity_and_huge_numbers_are_errors(tmp_path, value, shown):
+    """SAS transport stores IBM floats (up to 7e75); pyreadstat reads an overflowed one as inf."""
+    import pyreadstat
 
-    frame, _ = read_dataset(PILOT / "adam" / "adsl.xpt")
-    numbers = frame.select_dtypes("float64").to_numpy()
-    assert not np.isinf(numbers).any()
+    path = tmp_path / "adtte.xpt"
+    pyreadstat.write_xport(pd.DataFrame({"USUBJID": ["S1", "S2"], "AVAL": [1.0, value]}), str(path))
+    with pytest.raises(DataError) as info:
+        read_dataset(path)
+    assert str(info.value).startswith(f"{path}: AVAL: row 2 holds {shown}")
+
+
+def test_xpt_missing_values_are_missing(tmp_path):
+    import pyreadstat
+
+    path = tmp_path / "adtte.xpt"
+    pyreadstat.write_xport(pd.DataFrame({"USUBJID": ["S1", "S2"], "AVAL": [1.0, float("nan")]}), str(path))
+    assert read_dataset(path)[0]["AVAL"].isna().tolist() == [False, True]
 
 
 def test_too_many_columns_are_refused_from_the_header_of_each_format(tmp_path, monkeypatch):

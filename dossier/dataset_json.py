@@ -14,6 +14,7 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from dossier.errors import DataError
@@ -65,24 +66,33 @@ def read_dataset_json(path: Path, wanted: set[str] | None, select, check_names) 
     if wanted is not None:
         chosen = set(select([names[i] for i in kept], wanted))
         kept = [i for i in kept if names[i] in chosen]
+    table = pd.DataFrame(rows, columns=range(len(names)), dtype=object)  # the values as they are (a list stays one)
     data = {}
     for i in kept:
         kind = str(columns[i].get("dataType") or columns[i].get("type") or "").lower()
-        data[names[i]] = column_values([row[i] for row in rows], kind, names[i], where)
+        data[names[i]] = column_values(table[i].to_numpy(), kind, names[i], where)
+    del table
     frame = pd.DataFrame(data, index=pd.RangeIndex(len(rows)))
     frame.attrs["labels"] = {str(c["name"]).upper(): str(c["label"]) for c in columns if c.get("label")}
     return frame
 
 
-def column_values(values: list, kind: str, name: str, where: str):
+def column_values(values: np.ndarray, kind: str, name: str, where: str):
     """One column's values: floats (NaN for null) for a numeric dataType, the values as they are otherwise;
     DataError at the first value that does not fit the dataType."""
     if kind in NUMERIC:
+        fast = _plain_numbers(values, kind)
+        if fast is not None:
+            return fast
         numbers = [_number(v, kind) for v in values]
         for row, (value, number) in enumerate(zip(values, numbers, strict=True), start=1):
             if number is None and value is not None:
                 raise DataError(f"{name.upper()}: row {row} holds {_shown(value)}, {_why(value, kind)}", where=where)
         return pd.array([math.nan if n is None else n for n in numbers], dtype="float64")
+    types = set(map(type, values))
+    if types <= ({str, type(None)} if kind in TEXT else {bool, type(None)} if kind == "boolean" else
+                 types - {list, dict}):
+        return values  # the common case, checked at once
     for row, value in enumerate(values, start=1):
         if value is None:
             continue
@@ -95,6 +105,22 @@ def column_values(values: list, kind: str, name: str, where: str):
         if isinstance(value, (list, dict)):
             raise DataError(f"{name.upper()}: row {row} holds {_shown(value)}, not a single value", where=where)
     return values
+
+
+def _plain_numbers(values: list, kind: str):
+    """The column as float64 when every value is a finite JSON number or null (whole for `integer`), else None
+    (the value-by-value path then names the first wrong one). Numpy does the work for the common case."""
+    if not set(map(type, values)) <= {int, float, type(None)}:
+        return None
+    given = values != None  # elementwise on an object array (`is not None` would compare the array)
+    try:
+        numbers = np.where(given, values, math.nan).astype("float64")
+    except OverflowError:  # an integer beyond the range of a double
+        return None
+    finite = np.isfinite(numbers)
+    if not finite[given].all() or (kind == "integer" and (numbers[finite] != np.floor(numbers[finite])).any()):
+        return None
+    return pd.array(numbers, dtype="float64")
 
 
 def _number(value, kind: str) -> float | None:

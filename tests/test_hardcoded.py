@@ -46,3 +46,12 @@ def test_check_reports_hardcoded_numbers_in_a_trial_folder(make_trial):
     assert result.returncode == 0, result.stderr
     assert "text/disease.md: line 2: 75.2 equals the computed statistic demog:variables/AGE/groups/Placebo/mean" \
         in result.stderr
+
+
+def test_numbers_of_hundreds_of_digits_in_the_text_are_scanned_without_error():
+    """A 199-digit integer (the longest word the writer's text allows is 200 characters) used to stop
+    `dossier check` with decimal.InvalidOperation (exit 3)."""
+    from dossier.hardcoded import scan_text
+
+    text = f"Big {'9' * 199} and 0.{'0' * 197}1 and -{'7' * 150}.{'5' * 49} ok."
+    assert scan_text(text, "text/x.md", {(0, "4"): "a:b"}) == []

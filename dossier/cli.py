@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from dossier import __version__
-from dossier.errors import DossierError
+from dossier.errors import DossierError, environment_error
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -50,7 +50,13 @@ def _progress(enabled: bool):
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return _run(args)
+        try:
+            return _run(args)
+        except OSError as exc:  # the machine's problem (a full disk...), reported as the user's to solve
+            error = environment_error(exc)
+            if error is None or args.debug:
+                raise
+            raise error from None
     except DossierError as exc:
         if args.debug:
             raise
@@ -60,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: earlier output is untouched", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of stdout has gone (`dossier diff A B | head`): stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes it
+        return EXIT_INVALID
     except Exception as exc:  # a bug in dossier, not the user's mistake: say so in one line
         if args.debug:
             raise
@@ -118,14 +129,17 @@ def _run(args: argparse.Namespace) -> int:
 def _verify(out_dir: Path, trial_dir: Path | None) -> int:
     import json
 
+    from dossier.errors import UsageError
     from dossier.manifest import MANIFEST, verify
 
+    if trial_dir is not None and not trial_dir.is_dir():
+        raise UsageError("--trial: not a trial folder (no such folder)", where=str(trial_dir))
     if trial_dir is None:
         try:
             recorded = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8")).get("trial_folder")
-        except (OSError, ValueError, AttributeError):
+        except (OSError, ValueError, AttributeError, RecursionError):  # verify() names what is wrong
             recorded = None
-        if recorded and Path(recorded).is_dir():
+        if isinstance(recorded, str) and recorded and Path(recorded).is_dir():
             trial_dir = Path(recorded)
     problems = verify(out_dir, trial_dir)
     for problem in problems:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +22,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dossier.dataset_json import read_dataset_json
 from dossier.errors import DataError, Problem
+from dossier.limits import MAX_COLUMNS, MAX_MAGNITUDE, MAX_TOKEN_CHARS, MAX_VALUE_CHARS, long_token
 from dossier.text_columns import clean_text, dictionary_text, small_dictionary
 from dossier.trial_files import (
     ADAM_DIR,
@@ -164,6 +165,8 @@ def read_dataset(path: Path, columns: set[str] | None = None) -> tuple[pd.DataFr
     suffix = path.suffix.lower()
     _check_memory(path, suffix, size)
     _sniff(path, suffix)
+    if suffix == ".csv":
+        _check_csv_header(path)
     warnings: list[str] = []
     wanted = None if columns is None else {c.upper() for c in columns}
     clean: set[str] = set()  # text columns a reader has normalised already
@@ -175,7 +178,7 @@ def read_dataset(path: Path, columns: set[str] | None = None) -> tuple[pd.DataFr
         elif suffix == ".csv":
             frame, warnings = _read_csv(path, wanted)
         elif suffix == ".json":
-            frame = _read_dataset_json(path, wanted)
+            frame = read_dataset_json(path, wanted, selected, _check_names)
         else:
             raise DataError(f"unknown dataset format {suffix!r}", where=where)
     except DataError:
@@ -191,8 +194,65 @@ def read_dataset(path: Path, columns: set[str] | None = None) -> tuple[pd.DataFr
     labels = frame.attrs.get("labels", {})
     _check_names(frame.columns, path)
     frame = normalise(frame, clean)
+    _check_values(frame, where)
     frame.attrs["labels"] = labels
     return frame, warnings
+
+
+def _check_columns(count: int, path: Path) -> None:
+    if count > MAX_COLUMNS:
+        raise DataError(f"{count:,} columns, more than the limit of {MAX_COLUMNS:,} per dataset", where=str(path))
+
+
+def _check_csv_header(path: Path) -> None:
+    """DataError when the header line names more than MAX_COLUMNS columns: its commas are counted a block at a
+    time before the file is parsed (a header of millions of columns would keep the CSV parser busy for minutes)."""
+    commas, quoted = 0, False
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            end = block.find(b"\n")
+            line = block if end < 0 else block[:end]
+            commas, quoted = commas + line.count(b","), quoted or b'"' in line
+            if end >= 0:
+                break
+    if commas < MAX_COLUMNS:
+        return
+    if quoted:  # a quoted name may hold commas (or line breaks): count the fields as the CSV reader sees them
+        with path.open(encoding="utf-8", errors="replace", newline="") as fh:
+            commas = len(next(csv.reader(fh), [])) - 1
+    _check_columns(commas + 1, path)
+
+
+def _check_values(frame: pd.DataFrame, where: str) -> None:
+    """DataError at the first number that is not finite (inf, or a value beyond the float range read as
+    inf) or beyond MAX_MAGNITUDE, and at the first text value too long (MAX_VALUE_CHARS, MAX_TOKEN_CHARS),
+    with its column and row (1-based)."""
+    for name in frame.columns:
+        values = frame[name]
+        if pd.api.types.is_float_dtype(values):
+            with np.errstate(invalid="ignore"):
+                beyond = np.flatnonzero(np.abs(values.to_numpy()) > MAX_MAGNITUDE)  # NaN (missing) is not
+            if beyond.size:
+                row, value = int(beyond[0]), values.iloc[int(beyond[0])]
+                why = ("numbers must be finite (a value beyond the range of a double, or an infinity)"
+                       if np.isinf(value) else f"beyond the limit of \u00b1{MAX_MAGNITUDE:g} for a number (the "
+                       "analyses' sums and squares of it would overflow)")
+                raise DataError(f"{name}: row {row + 1} holds {value:g}: {why}", where=where)
+        elif isinstance(values.dtype, pd.CategoricalDtype) and len(values.cat.categories):
+            categories = values.cat.categories
+            lengths = categories.str.len().to_numpy()
+            # too long, or holding a word too long to lay out (only a value longer than a word can hold one)
+            bad = (lengths > MAX_VALUE_CHARS) | np.array([n > MAX_TOKEN_CHARS and long_token(str(c)) is not None
+                                                          for c, n in zip(categories, lengths, strict=True)], bool)
+            used = np.isin(values.cat.codes.to_numpy(), np.flatnonzero(bad))
+            if used.any():
+                row = int(np.argmax(used))
+                code = values.cat.codes.iloc[row]
+                what = (f"a text value of {lengths[code]:,} characters, more than the limit of {MAX_VALUE_CHARS:,}"
+                        if lengths[code] > MAX_VALUE_CHARS else
+                        f"a word of {len(long_token(categories[code]).group()):,} characters, more than the limit of "
+                        f"{MAX_TOKEN_CHARS} without a space or another place to break the line")
+                raise DataError(f"{name}: row {row + 1} holds {what}", where=where)
 
 
 def available_memory() -> int | None:
@@ -272,6 +332,7 @@ def _read_xpt(path: Path, wanted: set[str] | None = None) -> pd.DataFrame:
     import pyreadstat
 
     _, meta = pyreadstat.read_xport(str(path), metadataonly=True)
+    _check_columns(len(meta.column_names), path)
     _check_names(meta.column_names, path)
     frame, _ = pyreadstat.read_xport(str(path), usecols=selected(meta.column_names, wanted))
     frame.attrs["labels"] = {str(k).upper(): str(v) for k, v in (meta.column_names_to_labels or {}).items() if v}
@@ -286,6 +347,7 @@ def _read_parquet(path: Path, wanted: set[str] | None = None) -> tuple[pd.DataFr
 
     parquet = pq.ParquetFile(path)
     schema = parquet.schema_arrow
+    _check_columns(len(schema.names), path)
     _check_names(schema.names, path)
     columns = selected(schema.names, wanted)
     index = {c for c in (schema.pandas_metadata or {}).get("index_columns", []) if isinstance(c, str)}
@@ -300,11 +362,36 @@ def _read_parquet(path: Path, wanted: set[str] | None = None) -> tuple[pd.DataFr
     for name in text:  # each column's Arrow memory is released once converted
         values[name] = dictionary_text(table.column(name))
         table = table.drop_columns([name])
+    table = _parquet_numbers(table, path)
     rest = table.to_pandas(split_blocks=True, self_destruct=True)  # numbers, dates (pandas metadata: the index)
     del table
     values.update((name, rest[name].to_numpy()) for name in rest.columns)
     order = [c for c in order if c in values]
     return pd.DataFrame({c: values[c] for c in order}, index=pd.RangeIndex(rows), copy=False), set(text)
+
+
+def _parquet_numbers(table, path: Path):
+    """The table with its decimal columns as float64 (numbers, not text); DataError at a nested column (a list,
+    struct or map: no ADaM variable) and at the first NaN of a float column (Parquet keeps a missing value as
+    null: a NaN, written by a computation that failed, must not pass as one)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for name in table.column_names:
+        kind = table.schema.field(name).type
+        shown = str(name).strip().upper()
+        if pa.types.is_nested(kind):
+            raise DataError(f"{shown}: a column of {kind} values; a variable holds one number, text or date per "
+                            "record", where=str(path))
+        if pa.types.is_decimal(kind):
+            table = table.set_column(table.schema.get_field_index(name), name, pc.cast(table.column(name), pa.float64()))
+        elif pa.types.is_floating(kind):
+            nan = pc.is_nan(table.column(name))
+            if pc.any(nan).as_py():
+                row = pc.index(nan, True).as_py()
+                raise DataError(f"{shown}: row {row + 1} holds NaN (not a number); a missing value is null in Parquet",
+                                where=str(path))
+    return table
 
 
 def _read_csv(path: Path, wanted: set[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
@@ -325,65 +412,29 @@ def _read_csv(path: Path, wanted: set[str] | None = None) -> tuple[pd.DataFrame,
     if wanted is not None:  # selected after parsing: read_csv's usecols would let a ragged row pass unnoticed
         frame = frame[selected(frame.columns, wanted)]
     for column in frame.columns:
-        frame[column] = _numeric_if_numeric(frame[column])
+        frame[column] = _numeric_if_numeric(frame[column], str(column), path)
     return frame, warnings
 
 
-def _numeric_if_numeric(column: pd.Series) -> pd.Series:
+# a value that reads as a number but is no finite one: beyond the range of a double, or a NaN or infinity
+NOT_FINITE = r"[-+]?(\d+\.?\d*|\.\d+)[eE]\+?\d{3,}|[-+]?(nan|inf|infinity)"
+
+
+def _numeric_if_numeric(column: pd.Series, name: str, path: Path) -> pd.Series:
+    """The column as numbers when every value is a number or blank, else as text. DataError when the values
+    are numbers but for some that are not finite (1e400, NaN, inf): never read as missing or as text."""
     stripped = column.str.strip()
     filled = stripped[stripped != ""]
     if filled.empty:
         return stripped
     numbers = pd.to_numeric(filled, errors="coerce")
-    if numbers.notna().all():
+    failed = filled[numbers.isna() | np.isinf(numbers)]
+    if failed.empty:
         return pd.to_numeric(stripped.replace("", np.nan), errors="coerce")
+    if failed.str.fullmatch(NOT_FINITE, case=False).all() and len(failed) < len(filled):
+        raise DataError(f"{name.strip().upper()}: row {failed.index[0] + 1} holds {failed.iloc[0]!r}: numbers must "
+                        "be finite (a value beyond the range of a double, or a NaN or infinity)", where=str(path))
     return stripped
-
-
-def _read_dataset_json(path: Path, wanted: set[str] | None = None) -> pd.DataFrame:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise DataError("not UTF-8 text", where=str(path)) from None
-    except json.JSONDecodeError as exc:
-        raise DataError(f"invalid JSON at line {exc.lineno}: {exc.msg}", where=str(path)) from None
-    if not isinstance(doc, dict):
-        raise DataError("not a CDISC Dataset-JSON document (top level must be an object)", where=str(path))
-    if "columns" in doc and "rows" in doc:  # Dataset-JSON 1.1
-        columns, rows = doc["columns"], doc["rows"]
-    else:  # Dataset-JSON 1.0: clinicalData/referenceData -> itemGroupData -> one item group
-        body = doc.get("clinicalData") or doc.get("referenceData")
-        groups = (body or {}).get("itemGroupData") if isinstance(body, dict) else None
-        if not isinstance(groups, dict) or len(groups) != 1:
-            raise DataError("not a CDISC Dataset-JSON document (expected columns/rows, or "
-                            "clinicalData.itemGroupData with one item group)", where=str(path))
-        group = next(iter(groups.values()))
-        columns, rows = group.get("items"), group.get("itemData")
-    if not isinstance(columns, list) or not isinstance(rows, list):
-        raise DataError("Dataset-JSON columns/rows are missing or not lists", where=str(path))
-    names = [c.get("name") for c in columns if isinstance(c, dict)]
-    if len(names) != len(columns) or not all(isinstance(n, str) for n in names):
-        raise DataError("every Dataset-JSON column needs a name", where=str(path))
-    for i, row in enumerate(rows):
-        if not isinstance(row, list) or len(row) != len(names):
-            raise DataError(f"row {i + 1} has {len(row) if isinstance(row, list) else 'no'} values, "
-                            f"expected {len(names)}", where=str(path))
-    frame = pd.DataFrame(rows, columns=names)
-    labels = {str(c["name"]).upper(): str(c["label"]) for c in columns if c.get("label")}
-    if names and names[0] == "ITEMGROUPDATASEQ":  # v1.0 record sequence column, not a variable
-        frame = frame.drop(columns=names[0])
-    if wanted is not None:
-        _check_names(frame.columns, path)
-        frame = frame[selected(frame.columns, wanted)]
-    frame.attrs["labels"] = labels
-    for col in columns:
-        kind = str(col.get("dataType") or col.get("type") or "").lower()
-        name = col["name"]
-        if name not in frame.columns:
-            continue
-        if kind in ("integer", "float", "double", "decimal"):
-            frame[name] = pd.to_numeric(frame[name], errors="coerce")
-    return frame
 
 
 def _check_names(names, path: Path) -> None:

@@ -66,13 +66,26 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _load(out_dir: Path) -> dict[str, Any]:
+    """evidence.json of a build folder; OutputError when there is none or it is not what dossier writes."""
     path = out_dir / "evidence.json"
+    if not out_dir.is_dir():
+        why = "not found" if not out_dir.exists() else "not a folder"
+        raise OutputError(f"{why}: give the output folder of a build (it holds evidence.json)", where=str(out_dir))
+    if not path.is_file():
+        raise OutputError("no evidence.json: not a dossier build folder", where=str(out_dir))
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise OutputError("no evidence.json: not a dossier build folder", where=str(out_dir)) from None
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise OutputError("evidence.json is damaged", where=str(path)) from None
+        evidence = json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise OutputError(f"cannot read: {exc.strerror}", where=str(path)) from None
+    except (ValueError, RecursionError):
+        evidence = None
+    analyses = evidence.get("analyses", {}) if isinstance(evidence, dict) else None
+    if not isinstance(analyses, dict) or not all(
+            isinstance(entry, dict) and isinstance(entry.get("datasets", {}), dict)
+            and all(isinstance(meta, dict) for meta in entry.get("datasets", {}).values())
+            for entry in analyses.values()):
+        raise OutputError("evidence.json is damaged (not the JSON dossier wrote)", where=str(path))
+    return evidence
 
 
 def compare(old_dir: Path, new_dir: Path) -> Diff:
@@ -85,8 +98,7 @@ def compare(old_dir: Path, new_dir: Path) -> Diff:
         for name, meta in b.get("datasets", {}).items():
             if a.get("datasets", {}).get(name, {}).get("sha256") != meta.get("sha256"):
                 datasets.add(meta.get("file", name))
-        fa = flatten({k: v for k, v in a.items() if k not in META_KEYS})
-        fb = flatten({k: v for k, v in b.items() if k not in META_KEYS})
+        fa, fb = (_flat(entry, directory, analysis_id) for entry, directory in ((a, old_dir), (b, new_dir)))
         for path in sorted(set(fa) | set(fb)):
             va, vb = fa.get(path, "(absent)"), fb.get(path, "(absent)")
             if not _same(va, vb):
@@ -99,6 +111,14 @@ def compare(old_dir: Path, new_dir: Path) -> Diff:
     return Diff(tuple(changes), tables, tuple(sorted(datasets)), sections)
 
 
+def _flat(entry: dict[str, Any], out_dir: Path, analysis_id: str) -> dict[str, Any]:
+    try:
+        return flatten({k: v for k, v in entry.items() if k not in META_KEYS})
+    except RecursionError:
+        raise OutputError(f"analysis {analysis_id!r} is nested too deeply to be what dossier wrote",
+                          where=str(out_dir / "evidence.json")) from None
+
+
 def _table_body(path: Path) -> list[list[str]] | None:
     """Header and body rows of a tables/*.csv file (caption and footnotes, which carry the source
     hashes, are single-cell rows and left out), or None when the file is absent."""
@@ -106,8 +126,12 @@ def _table_body(path: Path) -> list[list[str]] | None:
 
     if not path.is_file():
         return None
-    with path.open(encoding="utf-8", newline="") as fh:
-        return [row for row in csv.reader(fh) if len(row) > 1]
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            return [row for row in csv.reader(fh) if len(row) > 1]
+    except (OSError, ValueError, csv.Error) as exc:  # ValueError: not UTF-8 text
+        reason = exc.strerror if isinstance(exc, OSError) else "not a table dossier wrote (not UTF-8 CSV)"
+        raise OutputError(f"cannot read: {reason}", where=str(path)) from None
 
 
 def _changed_tables(old: Path, new: Path) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
 
@@ -54,3 +55,29 @@ class UsageError(DossierError):
     """Wrong command-line usage."""
 
     exit_code = 2
+
+
+class EnvironmentProblem(DossierError):
+    """The machine, not the input, stops the command: a full disk, a read-only folder, no permission."""
+
+
+# OSError numbers that are the machine's or the user's doing (a full disk, a path that is not what it should
+# be), never a bug in dossier: reported as one line naming the path, exit code 1.
+ENVIRONMENT_ERRNOS = frozenset({
+    errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO, errno.EMFILE,
+    errno.ENFILE, errno.ENOMEM, errno.ENAMETOOLONG, errno.ELOOP, errno.ENOTDIR, errno.EISDIR, errno.EBUSY,
+    errno.ETXTBSY, errno.EXDEV, errno.ENOENT, errno.EEXIST, errno.ENOTEMPTY,
+})
+_HINTS = {errno.ENOSPC: "; free some space and run the command again",
+          errno.EDQUOT: "; your disk quota is used up: free some space and run the command again"}
+
+
+def environment_error(exc: BaseException, where: str = "") -> EnvironmentProblem | None:
+    """The DossierError for an OSError caused by the machine or the user (with its path, else `where`),
+    or None when `exc` is not one (an OSError of another kind is a bug)."""
+    if not isinstance(exc, OSError) or exc.errno not in ENVIRONMENT_ERRNOS:
+        return None
+    if exc.errno == errno.ENOENT and not exc.filename:
+        return None  # a file that should exist but has no name given: dossier's own mistake
+    reason = (exc.strerror or str(exc)) + _HINTS.get(exc.errno, "")
+    return EnvironmentProblem(reason, where=str(exc.filename) if exc.filename else where)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from dossier.errors import RenderError
@@ -40,7 +40,8 @@ def fixed(value: float | None, decimals: int, missing: str = "NE") -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return missing
     quantum = Decimal(1).scaleb(-decimals) if decimals > 0 else Decimal(1)
-    rounded = Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP)
+    # precision for every digit of any double (up to 309 before the point) and MAX_DECIMALS after it
+    rounded = Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP, context=Context(prec=400))
     if rounded == 0:
         rounded = abs(rounded)
     return f"{rounded:f}"

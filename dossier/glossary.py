@@ -21,6 +21,9 @@ def _read(path: Path) -> dict[str, str]:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise RenderError(f"cannot read glossary: {str(exc).splitlines()[0]}", where=str(path)) from None
+    except (RecursionError, ValueError):  # nested thousands deep; an integer of thousands of digits
+        raise RenderError("cannot read glossary: not a mapping of key: text (nested too deeply or a number too "
+                          "large)", where=str(path)) from None
     if not isinstance(data, dict):
         raise RenderError("glossary must be a mapping of key: text", where=str(path))
     return data

@@ -75,19 +75,36 @@ def write_manifest(out_dir: Path, trial_dir: Path, template_dirs: list[Path], se
 
 def verify(out_dir: Path, trial_dir: Path | None = None) -> list[Problem]:
     """Problems for every output (and, when the trial folder is given or found, input) that changed."""
-    path = out_dir / MANIFEST
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-        outputs, inputs = manifest["outputs"], manifest["inputs"]
-    except FileNotFoundError:
-        raise OutputError("no manifest.json: not a dossier build folder", where=str(out_dir)) from None
-    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError):
-        raise OutputError("manifest.json is damaged (not the JSON dossier wrote)", where=str(path)) from None
+    outputs, inputs = read_manifest(out_dir)
     problems: list[Problem] = []
     problems.extend(_compare(out_dir, outputs, output_files(out_dir), "output"))
     if trial_dir is not None:
         problems.extend(_compare(trial_dir, inputs, input_files(trial_dir), "input"))
     return problems
+
+
+def read_manifest(out_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """The recorded (outputs, inputs) of OUT_DIR's manifest.json: OutputError when OUT_DIR is not a dossier
+    build folder, or its manifest cannot be read or is not what dossier writes."""
+    path = out_dir / MANIFEST
+    if not out_dir.is_dir():
+        why = "not found" if not out_dir.exists() else "not a folder"
+        raise OutputError(f"{why}: give the output folder of a build (it holds manifest.json)", where=str(out_dir))
+    if not path.is_file():
+        what = "no manifest.json" if not path.exists() and not path.is_symlink() else "manifest.json is not a file"
+        raise OutputError(f"{what}: not a dossier build folder", where=str(out_dir))
+    try:
+        manifest = json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise OutputError(f"cannot read: {exc.strerror}", where=str(path)) from None
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested beyond any manifest
+        manifest = None
+    recorded = [manifest.get(key) if isinstance(manifest, dict) else None for key in ("outputs", "inputs")]
+    if not all(isinstance(files, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in files.items())
+               for files in recorded):
+        raise OutputError("manifest.json is damaged (not the JSON dossier wrote: outputs and inputs, each a file "
+                          "-> sha256 mapping)", where=str(path))
+    return recorded[0], recorded[1]
 
 
 def _compare(root: Path, recorded: dict[str, str], current: dict[str, str], kind: str) -> list[Problem]:

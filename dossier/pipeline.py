@@ -16,7 +16,7 @@ from pathlib import Path
 
 from dossier import __version__
 from dossier.atomic import staging
-from dossier.errors import DossierError, OutputError, Problem, SpecError
+from dossier.errors import DossierError, OutputError, Problem, SpecError, UsageError, environment_error
 from dossier.spec import TrialSpec, load_spec, text_fields
 
 DOCUMENTS = ("briefing", "sakigake")
@@ -40,7 +40,7 @@ def check(trial_dir: Path) -> tuple[list[Problem], list[str]]:
     from dossier.datasets import discover, load_available
     from dossier.errors import DataError
     from dossier.validate import datasets_needed, requirements, validate, variables_to_load
-    from dossier.writer_text import text_warnings
+    from dossier.writer_text import reference_problems, text_warnings
 
     if not trial_dir.is_dir():
         return [Problem(str(trial_dir), "trial folder not found")], []
@@ -51,6 +51,7 @@ def check(trial_dir: Path) -> tuple[list[Problem], list[str]]:
         return list(exc.problems) + file_problems, []
     needs = requirements(spec)
     data, problems = load_available(trial_dir, datasets_needed(needs), variables_to_load(spec))
+    problems = reference_problems(spec, trial_dir) + problems
     warnings = list(data.warnings) + text_warnings(spec, trial_dir)
     if "adsl" not in data.frames:
         return problems, warnings
@@ -82,6 +83,7 @@ def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Pro
     """Validate, analyse and render `trial_dir` into `out_dir` (atomically)."""
     if not trial_dir.is_dir():
         raise SpecError("trial folder not found", where=str(trial_dir))
+    source_date_epoch()  # a malformed value stops the build before any work (reproducible-builds.org)
     trial_real, out_real = trial_dir.resolve(), out_dir.resolve()
     if out_real == trial_real or out_real in trial_real.parents:
         raise OutputError(f"holds the trial folder {trial_dir}, which the build would replace: give another "
@@ -101,7 +103,7 @@ def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Pro
 
 def _build(spec: TrialSpec, trial_dir: Path, out_dir: Path, progress: Progress, use_cache: bool,
            workers) -> BuildReport:
-    from dossier.cache import analysis_key, read_cache, settings_key, store
+    from dossier.cache import analysis_key, read_cache, settings_key
     from dossier.writer_text import text_warnings
 
     cached = read_cache(out_dir) if use_cache else None
@@ -125,6 +127,23 @@ def _build(spec: TrialSpec, trial_dir: Path, out_dir: Path, progress: Progress, 
     for result in analysed.results:
         warnings.extend(w if w.startswith("analysis ") else f"analysis {result.id!r}: {w}" for w in result.warnings)
     warnings = list(dict.fromkeys(warnings))  # validation and an analysis may word a warning the same: once
+    try:
+        return _write(spec, analysed, trial_dir, out_dir, warnings, progress, workers, computed)
+    except OSError as exc:  # a full disk or a read-only folder: the user's to solve, nothing is left half-written
+        error = environment_error(exc, str(out_dir))
+        if error is None:
+            raise
+        if exc.filename is None or f".{Path(os.path.abspath(out_dir)).name}.building-" in str(exc.filename):
+            # a file of the staging folder (removed by now): name the output folder the user gave
+            raise OutputError(f"cannot write the outputs: {error.problems[0].message}", where=str(out_dir)) from None
+        raise error from None
+
+
+def _write(spec: TrialSpec, analysed, trial_dir: Path, out_dir: Path, warnings: list[str], progress: Progress,
+           workers, computed: bool) -> BuildReport:
+    """Render everything into a staging folder that replaces OUT_DIR when all succeeded."""
+    from dossier.cache import store
+
     with staging(out_dir) as stage:
         try:
             store(stage, analysed)
@@ -197,10 +216,24 @@ def document_date(spec: TrialSpec) -> dt.date | None:
     """The date on the documents: the yaml's `date`, else SOURCE_DATE_EPOCH, else none (never the clock)."""
     if spec.date:
         return spec.date
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
+    return source_date_epoch()
+
+
+def source_date_epoch() -> dt.date | None:
+    """The date of SOURCE_DATE_EPOCH (UTC), None when it is unset or empty. A value that is not a whole
+    number of seconds since 1970-01-01 is a UsageError (exit 2): the specification asks a build to stop
+    rather than ignore it, and an ignored value would give undated documents without saying why."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch:
+        return None
+    try:
+        if not (epoch.isascii() and epoch.isdigit()):
+            raise ValueError
         return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date()
-    return None
+    except (ValueError, OverflowError, OSError):
+        shown = epoch if len(epoch) <= 40 else epoch[:40] + "..."
+        raise UsageError(f"{shown!r} is not a date: give a whole number of seconds since 1970-01-01 UTC "
+                         "(e.g. $(git log -1 --format=%ct)), or unset it", where="SOURCE_DATE_EPOCH") from None
 
 
 def settings(spec: TrialSpec) -> dict:

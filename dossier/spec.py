@@ -12,11 +12,18 @@ from pydantic import BaseModel, Field, ValidationError
 
 from dossier.analyses import registry
 from dossier.errors import Problem, SpecError
-from dossier.spec_types import LANGUAGES, LocalText, PerLanguage, ScalarValue, _Model  # noqa: F401 (re-exported)
+from dossier.limits import (
+    MAX_ANALYSES,
+    MAX_TEXT_BYTES,
+    MAX_TOKEN_CHARS,
+    MAX_YAML_BYTES,
+    MAX_YAML_DEPTH,
+    long_token,
+)
+from dossier.spec_types import LANGUAGES, LocalText, PerLanguage, ScalarValue, _kind, _Model  # noqa: F401 (re-exported)
 
 SPEC_FILE = "dossier.yaml"
-MAX_ANALYSES = 200
-MAX_YAML_BYTES = 2_000_000
+UNION_MEMBER = re.compile(r"(constrained-)?str|int|float|list\[.*\]")  # pydantic's names of a union's members
 
 # A writer's-text value that names a Markdown file (relative to the trial folder) rather than inline text.
 TEXT_FILE = re.compile(r"^[^\n]+\.md$")
@@ -168,6 +175,8 @@ def load_spec(trial_dir: Path) -> TrialSpec:
 def _read_yaml(path: Path) -> Any:
     import yaml
 
+    if path.exists() and not path.is_file():
+        raise SpecError("not a regular file (a folder, pipe or device cannot be read as dossier.yaml)", where=str(path))
     if not path.is_file():
         raise SpecError(f"not found (a trial folder needs a {SPEC_FILE})", where=str(path))
     if path.stat().st_size > MAX_YAML_BYTES:
@@ -194,6 +203,10 @@ def _read_yaml(path: Path) -> Any:
 
     Loader.yaml_implicit_resolvers = {k: [r for r in v if r[0] != "tag:yaml.org,2002:timestamp"]
                                       for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    nesting = _deepest(text)
+    if nesting[0] > MAX_YAML_DEPTH:
+        raise SpecError(f"line {nesting[1]}: lists and mappings nested {nesting[0]} deep, more than the limit of "
+                        f"{MAX_YAML_DEPTH}", where=str(path))
     try:
         return yaml.load(text, Loader=Loader)
     except yaml.YAMLError as exc:
@@ -201,6 +214,31 @@ def _read_yaml(path: Path) -> Any:
         line = f" line {mark.line + 1}" if mark is not None else ""
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise SpecError(f"invalid YAML{line}: {reason}", where=str(path)) from None
+    except ValueError as exc:  # a number the constructor cannot convert (an integer of thousands of digits)
+        raise SpecError(f"invalid YAML: {str(exc).split(';')[0]}", where=str(path)) from None
+    except RecursionError:  # nesting the count above cannot see (block style mixed with aliases)
+        raise SpecError(f"lists and mappings nested more than {MAX_YAML_DEPTH} deep", where=str(path)) from None
+
+
+def _deepest(text: str) -> tuple[int, int]:
+    """(depth, line) of the deepest nesting of flow collections ([...] and {...}) and indented block levels,
+    found by scanning the YAML events, which PyYAML produces without recursion (its composer recurses)."""
+    import yaml
+
+    depth, deepest, line = 0, 0, 1
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > deepest:
+                    deepest, line = depth, event.start_mark.line + 1
+                if deepest > MAX_YAML_DEPTH:
+                    break
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        pass  # reported with its line by the loader
+    return deepest, line
 
 
 def parse_spec(raw: Any, trial_dir: Path) -> TrialSpec:
@@ -211,7 +249,7 @@ def parse_spec(raw: Any, trial_dir: Path) -> TrialSpec:
         raise SpecError(f"must be a mapping of keys (study, product, indication, analyses ...), got {kind}", where=where)
     if isinstance(raw.get("analyses"), list) and len(raw["analyses"]) > MAX_ANALYSES:
         raise SpecError(f"analyses: {len(raw['analyses'])} analyses, more than the limit of {MAX_ANALYSES}", where=where)
-    problems: list[Problem] = []
+    problems: list[Problem] = list(_long_words(raw, where))
     try:
         spec = TrialSpec.model_validate(raw)
     except ValidationError as exc:
@@ -221,6 +259,34 @@ def parse_spec(raw: Any, trial_dir: Path) -> TrialSpec:
     if problems:
         raise SpecError(problems)
     return spec
+
+
+def _too_long(token: re.Match) -> str:
+    return (f"a word of {len(token.group()):,} characters ({token.group()[:20]}...), more than the limit of "
+            f"{MAX_TOKEN_CHARS} characters without a space or another place to break the line")
+
+
+def _long_words(raw: Any, where: str) -> list[Problem]:
+    """A problem for every yaml text holding a word longer than MAX_TOKEN_CHARS (it could not be laid out)."""
+    problems, stack, seen = [], [((), raw)], set()
+    while stack:
+        loc, value = stack.pop()
+        if isinstance(value, (dict, list)):  # once each: yaml aliases share one object (a "billion laughs" file)
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
+        if isinstance(value, str) and len(value) > MAX_TEXT_BYTES:
+            problems.append(Problem(f"{where}: {_key_path(loc)}", f"a text of {len(value):,} characters, more than "
+                                    f"the limit of {MAX_TEXT_BYTES:,}"))
+        elif isinstance(value, str):
+            token = long_token(value)
+            if token:
+                problems.append(Problem(f"{where}: {_key_path(loc)}", _too_long(token)))
+        elif isinstance(value, dict):
+            stack.extend(((*loc, str(k)), v) for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend(((*loc, i), v) for i, v in reversed(list(enumerate(value))))
+    return problems
 
 
 def _key_path(loc: tuple[Any, ...]) -> str:
@@ -280,13 +346,19 @@ def _pydantic_problems(exc: ValidationError, raw: dict, where: str) -> list[Prob
         tagged = tuple(err["loc"])
         loc = tuple(p for i, p in enumerate(tagged) if not _is_tag(tagged, i))
         # pydantic reports union members separately (e.g. "where.X.str"); keep the user's path only
-        loc = tuple(p for p in loc if not (isinstance(p, str) and p in {"str", "int", "float", "list[union[str,int,float]]"}))
+        user_loc = tuple(p for p in loc if not (isinstance(p, str) and UNION_MEMBER.fullmatch(p)))
+        union, loc = user_loc != loc, user_loc
         key = _key_path(loc)
         kind = err["type"]
         if kind in ("union_tag_not_found", "union_tag_invalid"):  # an analysis's `type`
             loc += ("type",)
             key = _key_path(loc)
-        if kind == "extra_forbidden":
+        if union and isinstance(err.get("input"), list) and not isinstance(loc[-1], int):
+            continue  # a list: its list member names the element that is wrong
+        if union:  # one line for the value, not one per type it could have had
+            value = err.get("input")
+            msg = f"must be a finite number or a text, or a list of them; got {_kind(value)}"
+        elif kind == "extra_forbidden":
             model = _model_at(tagged)
             msg = "unknown key"
             if model is not None:
@@ -393,10 +465,14 @@ def check_text_path(trial_dir: Path, value: str) -> str | None:
             continue
         if root not in real.parents or not real.is_file():
             return f"{shown!r} points outside the trial folder or is not a file"
-        if real.stat().st_size > MAX_YAML_BYTES:
-            return f"text file {shown!r} is larger than {MAX_YAML_BYTES // 1_000_000} MB"
+        if real.stat().st_size > MAX_TEXT_BYTES:
+            return f"text file {shown!r} is larger than the limit of {MAX_TEXT_BYTES:,} bytes"
         try:
-            real.read_bytes().decode("utf-8")
+            text = real.read_bytes().decode("utf-8")
         except UnicodeDecodeError as exc:
             return f"text file {shown!r} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        token = long_token(text)
+        if token:
+            line = text.count("\n", 0, token.start()) + 1
+            return f"text file {shown!r} line {line}: {_too_long(token)}"
     return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 from dossier.errors import OutputError
@@ -96,13 +98,32 @@ TEXTS = {
 
 def write_starter(trial_dir: Path) -> list[Path]:
     """Write the starter files; refuses to write into a non-empty folder."""
-    if trial_dir.exists() and (not trial_dir.is_dir() or any(trial_dir.iterdir())):
-        raise OutputError("already exists and is not empty; choose a new folder", where=str(trial_dir))
-    written = []
-    files = {"dossier.yaml": STARTER_YAML, **TEXTS}
-    for rel, content in files.items():
-        path = trial_dir / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
-        written.append(path)
+    if trial_dir.is_symlink() and not trial_dir.exists():
+        raise OutputError(f"is a link to nothing ({os.readlink(trial_dir)}); remove it or choose a new folder",
+                          where=str(trial_dir))
+    try:
+        if trial_dir.exists() and (not trial_dir.is_dir() or any(trial_dir.iterdir())):
+            raise OutputError("already exists and is not empty; choose a new folder", where=str(trial_dir))
+        created = not trial_dir.exists()
+        written = []
+        files = {"dossier.yaml": STARTER_YAML, **TEXTS}
+        try:
+            for rel, content in files.items():
+                path = trial_dir / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(content, encoding="utf-8")
+                written.append(path)
+        except BaseException:  # nothing half-written: a folder this call made goes, a given empty one is emptied
+            if created:
+                shutil.rmtree(trial_dir, ignore_errors=True)
+            else:
+                for child in trial_dir.iterdir():
+                    if child.is_dir() and not child.is_symlink():
+                        shutil.rmtree(child, ignore_errors=True)
+                    else:
+                        child.unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise OutputError(f"cannot write the starter folder: {exc.strerror or exc}",
+                          where=str(exc.filename or trial_dir)) from None
     return written

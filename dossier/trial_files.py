@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dossier.errors import DataError, Problem
+from dossier.limits import MAX_DATASET_BYTES
 
 ADAM_DIR = "adam"
 FORMATS = (".xpt", ".parquet", ".csv", ".json")
-MAX_DATASET_BYTES = 4 * 1024**3  # a single file larger than this is refused before reading
 OUTSIDE = "is a link to a file outside the trial folder"
 
 

@@ -42,6 +42,7 @@ from dossier.analyses.registry import get as analysis_type
 from dossier.control import CONTROL
 from dossier.datasets import TrialData
 from dossier.errors import DataError, Problem
+from dossier.limits import MAX_ARMS
 from dossier.spec import Analysis, TrialSpec
 
 FLAG_VALUES = {"Y", "N", ""}
@@ -301,6 +302,10 @@ def _check_analysis(analysis: Analysis, spec: TrialSpec, data: TrialData, where,
             blank_arms.setdefault((flag, arm), []).append(analysis.id)
             return problems, warnings
         arms = sorted(set(distinct(in_pop["_ARM"])) - {""})
+        if len(arms) > MAX_ARMS:
+            problems.append(Problem(where("adsl", arm), f"{len(arms)} arms in population {flag}, more than the limit "
+                                    f"of {MAX_ARMS} arms an analysis compares"))  # once for all the analyses
+            return problems, warnings
         if spec.reference_arm and arms and spec.reference_arm not in arms and kind.compares_arms:
             warnings.append(f"analysis {analysis.id!r}: reference arm {spec.reference_arm!r} is not among the arms "
                             f"of {arm} in population {flag} ({', '.join(arms)}); no comparisons")

@@ -22,11 +22,22 @@ from typing import Any
 from markupsafe import Markup
 
 from dossier.control import CONTROL, visible
-from dossier.errors import RenderError
+from dossier.errors import Problem, RenderError
 from dossier.formatting import Formatter, fixed, pvalue
+from dossier.limits import MAX_DECIMALS
 from dossier.spec import TEXT_FILE, TrialSpec
 
-REFERENCE = re.compile(r"\[\[([a-z0-9_-]+):([^\]|]+?)(?:\|([a-z0-9]+))?\]\]")
+REFERENCE = re.compile(r"\[\[([a-z0-9_-]+):([^\]|]+?)(?:\|([^\]]*))?\]\]")
+NAMED_FORMATS = ("p", "pct", "ci")
+
+
+def format_problem(fmt: str | None) -> str | None:
+    """Why a live reference's `|format` is not one, or None when it is (or there is none)."""
+    if fmt is None or fmt in NAMED_FORMATS or (fmt.isascii() and fmt.isdigit() and int(fmt) <= MAX_DECIMALS):
+        return None
+    if fmt.strip().lstrip("+-").isdigit():
+        return f"format {fmt!r}: decimals must be 0 to {MAX_DECIMALS}"
+    return f"unknown format {fmt!r} (a number of decimals 0 to {MAX_DECIMALS}, {', '.join(NAMED_FORMATS)})"
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,9 @@ def substitute(text: str, evidence: Mapping[str, Any], formatter: Formatter, sou
     for number, line in enumerate(text.splitlines(), start=1):
         def replace(match: re.Match, number: int = number) -> str:
             analysis_id, path, fmt = match.group(1), match.group(2), match.group(3)
+            problem = format_problem(fmt)
+            if problem:
+                raise RenderError(f"line {number}: {match.group(0)}: {problem}", where=source)
             try:
                 value = resolve_reference(evidence, analysis_id, path)
                 return format_reference(value, fmt, path.rsplit("/", 1)[-1], formatter)
@@ -149,36 +163,55 @@ def load_text(trial_dir: Path, key: str, value: str | None, evidence: Mapping[st
             raise RenderError(f"not UTF-8 text (byte {exc.start})", where=str(path)) from None
         except OSError as exc:
             raise RenderError(f"cannot read: {exc.strerror}", where=str(path)) from None
-        source = path.relative_to(trial_dir).as_posix()
+        source, where = path.relative_to(trial_dir).as_posix(), str(path)
     else:
-        raw, source = value, f"dossier.yaml: {key}"
-    raw = visible(raw)
-    return WriterText(key, markdown_to_html(substitute(raw, evidence, formatter, source)), source)
+        from dossier.spec import SPEC_FILE
+
+        raw, source, where = value, f"dossier.yaml: {key}", f"{trial_dir / SPEC_FILE}: {key}"
+    raw = visible(raw)  # errors name the file as every other error does: the path given on the command line
+    return WriterText(key, markdown_to_html(substitute(raw, evidence, formatter, where)), source)
 
 
-def text_warnings(spec: TrialSpec, trial_dir) -> list[str]:
-    """Control characters in the writer's text (Markdown files and inline yaml text): shown as U+FFFD."""
+def text_sources(spec: TrialSpec, trial_dir) -> list[tuple[str, str]]:
+    """(where, text) of every writer's text: inline yaml texts by key, Markdown files (and their en/ja
+    versions) by path; files that cannot be read are left out (they are problems of their own)."""
     from dossier.spec import SPEC_FILE, text_fields
 
-    warnings = []
+    sources = []
     for key, value in text_fields(spec):
         if not value:
             continue
         if not TEXT_FILE.match(value):
-            sources = [(f"{Path(trial_dir) / SPEC_FILE}: {key}", value)]
-        else:
-            rel = Path(value)
-            paths = [Path(trial_dir) / rel, *(Path(trial_dir) / rel.parent / lang / rel.name for lang in ("en", "ja"))]
-            sources = []
-            for path in paths:
-                try:
-                    sources.append((str(path), path.read_text(encoding="utf-8-sig")))
-                except (OSError, UnicodeDecodeError):
-                    continue  # missing or unreadable files are problems of their own
-        for where, text in sources:
-            match = CONTROL.search(text)
-            if match:
-                line = text.count("\n", 0, match.start()) + 1
-                warnings.append(f"{where}: line {line}: control character U+{ord(match.group()):04X} "
-                                f"({len(CONTROL.findall(text))} in all); the documents show each as \ufffd")
+            sources.append((f"{Path(trial_dir) / SPEC_FILE}: {key}", value))
+            continue
+        rel = Path(value)
+        for path in [Path(trial_dir) / rel, *(Path(trial_dir) / rel.parent / lang / rel.name for lang in ("en", "ja"))]:
+            try:
+                sources.append((str(path), path.read_text(encoding="utf-8-sig")))
+            except (OSError, UnicodeDecodeError):
+                continue
+    return sources
+
+
+def reference_problems(spec: TrialSpec, trial_dir) -> list[Problem]:
+    """A problem, with its file and line, for every live reference whose `|format` is not a format."""
+    problems = []
+    for where, text in dict.fromkeys(text_sources(spec, trial_dir)):
+        for number, line in enumerate(text.splitlines(), start=1):
+            for match in REFERENCE.finditer(line):
+                problem = format_problem(match.group(3))
+                if problem:
+                    problems.append(Problem(where, f"line {number}: {match.group(0)}: {problem}"))
+    return problems
+
+
+def text_warnings(spec: TrialSpec, trial_dir) -> list[str]:
+    """Control characters in the writer's text (Markdown files and inline yaml text): shown as U+FFFD."""
+    warnings = []
+    for where, text in text_sources(spec, trial_dir):
+        match = CONTROL.search(text)
+        if match:
+            line = text.count("\n", 0, match.start()) + 1
+            warnings.append(f"{where}: line {line}: control character U+{ord(match.group()):04X} "
+                            f"({len(CONTROL.findall(text))} in all); the documents show each as \ufffd")
     return list(dict.fromkeys(warnings))

@@ -235,6 +235,98 @@ def alias_bomb() -> str:
     return body.replace("  disease: text/disease.md", f"  disease: {level}")
 
 
+def as_json(dataset: str, types: dict[str, str], change: Callable[[list[list]], object] = lambda rows: None,
+            raw: tuple[str, str] | None = None) -> Callable[[Path], None]:
+    """Replace adam/<dataset>.csv by a Dataset-JSON 1.1 file of the same rows (columns typed by `types`, string
+    otherwise), its rows edited by `change`; `raw` replaces a piece of the JSON text (for NaN, 1e400)."""
+    def mutate(trial: Path) -> None:
+        path = trial / "adam" / f"{dataset}.csv"
+        with path.open(encoding="utf-8", newline="") as fh:
+            records = list(csv.DictReader(fh))
+        names = list(records[0])
+
+        def typed(name: str, value: str):
+            kind = types.get(name, "string")
+            if value == "":
+                return None
+            return int(float(value)) if kind == "integer" else float(value) if kind in ("float", "double") else value
+
+        rows = [[typed(n, r[n]) for n in names] for r in records]
+        change(rows)
+        text = json.dumps({"datasetJSONVersion": "1.1", "columns": [
+            {"itemOID": f"IT.{n}", "name": n, "label": n, "dataType": types.get(n, "string")} for n in names],
+            "rows": rows})
+        if raw:
+            text = text.replace(*raw, 1)
+        path.unlink()
+        (trial / "adam" / f"{dataset}.json").write_text(text, encoding="utf-8")
+    return mutate
+
+
+def set_json(row: int, column: int, value) -> Callable[[list[list]], None]:
+    def change(rows: list[list]) -> None:
+        rows[row][column] = value
+    return change
+
+
+def as_parquet(dataset: str, column: str, row: int, value: float) -> Callable[[Path], None]:
+    """Replace adam/<dataset>.csv by a Parquet file whose float `column` holds `value` (a NaN is kept as NaN,
+    not turned into null as pandas would) in `row`."""
+    def mutate(trial: Path) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        path = trial / "adam" / f"{dataset}.csv"
+        with path.open(encoding="utf-8", newline="") as fh:
+            records = list(csv.DictReader(fh))
+        def typed(values: list[str]) -> list:
+            try:
+                return [None if v == "" else float(v) for v in values]
+            except ValueError:
+                return values
+
+        columns = {n: typed([r[n] for r in records]) for n in records[0]}
+        columns[column][row] = value
+        table = pa.table({n: pa.array(v, from_pandas=False) for n, v in columns.items()})
+        path.unlink()
+        pq.write_table(table, trial / "adam" / f"{dataset}.parquet")
+    return mutate
+
+
+def wide_header(trial: Path) -> None:
+    """adam/adae.csv with a 2,000,000-column header (and one record)."""
+    names = ",".join(f"V{i}" for i in range(2_000_000))
+    (trial / "adam" / "adae.csv").write_text(names + "\n" + "," * 1_999_999 + "\n", encoding="utf-8")
+
+
+def many_arms(trial: Path) -> None:
+    tables = tiny_tables(44)
+    for i, row in enumerate(tables["adsl"]):
+        row["TRT01A"] = "Placebo" if i % 22 == 0 else f"Dose {i % 22}"
+    (trial / "adam" / "adsl.csv").write_text(csv_text(tables["adsl"]), encoding="utf-8")
+    for name in ("adtte", "adeff", "adae"):
+        (trial / "adam" / f"{name}.csv").write_text(csv_text(tables[name]), encoding="utf-8")
+
+
+def many_ae_terms(rows: list[dict]) -> None:
+    rows[:] = [{**rows[i % len(rows)], "AEDECOD": f"Term {i}"} for i in range(5_001)]
+
+
+def deep_yaml(trial: Path) -> None:
+    body = yaml.safe_dump(TINY_SPEC, sort_keys=False)
+    (trial / "dossier.yaml").write_text(body + "extra: " + "[" * 10_000 + "]" * 10_000 + "\n", encoding="utf-8")
+
+
+def yaml_number(text: str, key: str = "mcid", analysis_index: int = 2) -> Callable[[Path], None]:
+    """dossier.yaml with `key: text` (a yaml number as written, e.g. .inf) in analyses[analysis_index]."""
+    def mutate(trial: Path) -> None:
+        spec = yaml.safe_load((trial / "dossier.yaml").read_text(encoding="utf-8"))
+        spec["analyses"][analysis_index][key] = "@NUMBER@"
+        body = yaml.safe_dump(spec, sort_keys=False).replace("'@NUMBER@'", text)
+        (trial / "dossier.yaml").write_text(body, encoding="utf-8")
+    return mutate
+
+
 def many_analyses(spec: dict) -> None:
     spec["analyses"] = [{"id": f"demog-{i}", "type": "baseline", "variables": ["AGE"]} for i in range(5000)]
 
@@ -374,6 +466,65 @@ CASES = [
     Case("cfb-two-records-per-visit", edit_rows("adeff", lambda rows: rows.append(dict(rows[1]))),
          "adam/adeff.csv", ("more than one", "'S-01'", "Week 4")),
     Case("ae-flag-not-y-n", set_value("adae", 0, "TRTEMFL", "yes"), "adam/adae.csv", ("TRTEMFL", "'yes'")),
+    # --- numbers validated where they enter (issue 19): each reader, each kind of wrong value
+    Case("json-decimal-comma", as_json("adtte", {"AVAL": "float", "CNSR": "integer"}, set_json(1, 3, "12,5")),
+         "adam/adtte.json", ("AVAL", "row 2", "'12,5'", "not a number")),
+    Case("json-text-in-number", as_json("adeff", {"AVAL": "float", "BASE": "float", "CHG": "float",
+                                                  "AVISITN": "integer"}, set_json(4, 8, "n/a")),
+         "adam/adeff.json", ("CHG", "row 5", "'n/a'")),
+    Case("json-boolean-in-integer", as_json("adsl", {"AGE": "integer"}, set_json(2, 4, True)), "adam/adsl.json",
+         ("AGE", "row 3", "true", "not a number")),
+    Case("json-object-in-number", as_json("adtte", {"AVAL": "float", "CNSR": "integer"}, set_json(0, 3, {"v": 1})),
+         "adam/adtte.json", ("AVAL", "row 1", "an object")),
+    Case("json-list-in-text", as_json("adae", {}, set_json(0, 2, ["Headache"])), "adam/adae.json",
+         ("AEDECOD", "row 1", "a list", "not text")),
+    Case("json-fraction-in-integer", as_json("adsl", {"AGE": "integer"}, set_json(1, 4, 50.5)), "adam/adsl.json",
+         ("AGE", "row 2", "not an integer")),
+    Case("json-out-of-range", as_json("adeff", {"AVAL": "float", "BASE": "float", "CHG": "float",
+                                                "AVISITN": "integer"}, set_json(0, 7, 12345.5), ("12345.5", "1e400")),
+         "adam/adeff.json", ("BASE", "row 1", "out of range", "finite")),
+    Case("json-nan", as_json("adtte", {"AVAL": "float", "CNSR": "integer"}, set_json(2, 3, 98765.5),
+                             ("98765.5", "NaN")), "adam/adtte.json", ("AVAL", "row 3", "NaN")),
+    Case("csv-infinite-change", set_value("adeff", 4, "CHG", "inf"), "adam/adeff.csv",
+         ("CHG", "row 5", "'inf'", "finite")),
+    Case("csv-overflow-adsl-number", set_value("adsl", 3, "AGE", "1e400"), "adam/adsl.csv",
+         ("AGE", "row 4", "'1e400'", "finite")),
+    Case("csv-number-too-large", set_value("adeff", 4, "CHG", "1.7e308"), "adam/adeff.csv",
+         ("CHG", "row 5", "1.7e+308", "limit of \u00b11e+15")),
+    Case("csv-nan-base", set_value("adeff", 2, "BASE", "NaN"), "adam/adeff.csv", ("BASE", "row 3", "'NaN'")),
+    Case("parquet-nan-time", as_parquet("adtte", "AVAL", 3, float("nan")), "adam/adtte.parquet",
+         ("AVAL", "row 4", "NaN")),
+    Case("parquet-infinite-change", as_parquet("adeff", "CHG", 5, float("-inf")), "adam/adeff.parquet",
+         ("CHG", "row 6", "-inf", "finite")),
+    Case("yaml-infinite-mcid", yaml_number(".inf"), YAML, ("analyses[2].mcid", "finite")),
+    Case("yaml-nan-landmark", yaml_number("[30, .nan]", "landmarks", 1), YAML, ("analyses[1].landmarks[1]", "finite")),
+    Case("yaml-overflow-at-risk-every", yaml_number("1.0e+400", "at_risk_every", 1), YAML,
+         ("analyses[1].at_risk_every", "finite")),
+    Case("yaml-nan-confidence-level", edit_yaml(lambda s: s.update(confidence_level=float("nan"))), YAML,
+         ("confidence_level",)),
+    Case("yaml-nan-in-where", yaml_number("{AVISITN: .nan}", "where"), YAML, ("analyses[2].where.AVISITN", "finite")),
+    Case("yaml-huge-integer", yaml_number("9" * 5000), YAML, ("invalid YAML", "digits")),
+    Case("yaml-deep-nesting", deep_yaml, YAML, ("nested", "limit of 40")),
+    Case("live-number-too-many-decimals", write_file("text/disease.md", "Serious.\nAge [[demog:N/Total|16]].\n"),
+         "text/disease.md", ("line 2", "[[demog:N/Total|16]]", "0 to 15")),
+    Case("live-number-unknown-format", write_file("text/disease.md", "Age [[demog:N/Total|percent]].\n"),
+         "text/disease.md", ("line 1", "unknown format 'percent'")),
+    # --- limits instead of hangs
+    Case("csv-two-million-columns", wide_header, "adam/adae.csv", ("2,000,000 columns", "limit of 5,000")),
+    Case("data-text-too-long", set_value("adae", 0, "AEDECOD", "Headache" * 25_000), "adam/adae.csv",
+         ("AEDECOD", "row 1", "200,000 characters", "limit")),
+    Case("too-many-arms", many_arms, "adam/adsl.csv", ("TRT01A", "22 arms", "limit of 20")),
+    Case("too-many-ae-terms", edit_rows("adae", many_ae_terms), "adam/adae.csv", ("AEDECOD", "5,001", "limit")),
+    Case("yaml-word-too-long", edit_yaml(lambda s: s["study"].update(title="A" * 100_000)), YAML,
+         ("study.title", "100,000 characters", "limit of 200")),
+    Case("text-word-too-long", write_file("text/disease.md", "Serious.\n\n" + "x" * 200_000 + "\n"), YAML,
+         ("briefing.disease", "'text/disease.md' line 3", "200,000 characters")),
+    Case("yaml-too-many-landmarks", analysis(1, landmarks=list(range(0, 2000, 2))), YAML,
+         ("analyses[1].landmarks", "at most 100 items")),
+    Case("yaml-text-too-long", edit_yaml(lambda s: s["briefing"].update(unmet_need="Many words. " * 50_000)), YAML,
+         ("briefing.unmet_need", "600,000 characters", "limit of 500,000")),
+    Case("text-file-too-large", write_file("text/disease.md", "Serious disease. " * 40_000), YAML,
+         ("briefing.disease", "larger than the limit")),
 ]
 
 
@@ -384,7 +535,7 @@ def outside_copy(trial: Path, name: str) -> Path:
 
 
 def test_the_corpus_is_large_enough():
-    assert len(CASES) >= 40
+    assert len(CASES) >= 90
     assert len({c.id for c in CASES}) == len(CASES)
 
 

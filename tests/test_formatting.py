@@ -63,3 +63,12 @@ def test_dates_by_language():
     day = dt.date(2026, 11, 21)
     assert Formatter({}, "en").date(day) == "21 November 2026"
     assert Formatter({}, "ja").date(day) == "2026年11月21日"
+
+
+def test_fixed_formats_every_finite_double_at_every_allowed_number_of_decimals():
+    """A statistic of 1e27 or more used to raise decimal.InvalidOperation (28 digits of precision): exit 3."""
+    from dossier.formatting import fixed
+
+    assert fixed(1.5e308, 1) == "15" + "0" * 307 + ".0"
+    assert fixed(-1e27, 15) == "-1" + "0" * 27 + "." + "0" * 15
+    assert fixed(2.5e-16, 15) == "0.000000000000000"

@@ -59,3 +59,12 @@ def test_settings_each_type_restates_in_its_evidence_are_not_reported():
         "follows the data")]
     untyped = _index({"os": {"at_risk": {"times": [0, 90, 180]}}})  # no type: every number is a result
     assert len(scan_text("Times 90 and 180.", "t.md", untyped)) == 2
+
+
+def test_numbers_of_hundreds_of_digits_in_the_text_are_scanned_without_error():
+    """A 199-digit integer (the longest word the writer's text allows is 200 characters) used to stop
+    `dossier check` with decimal.InvalidOperation (exit 3)."""
+    from dossier.hardcoded import scan_text
+
+    text = f"Big {'9' * 199} and 0.{'0' * 197}1 and -{'7' * 150}.{'5' * 49} ok."
+    assert scan_text(text, "text/x.md", {(0, "4"): "a:b"}) == []

@@ -53,3 +53,35 @@ def test_language_specific_text_file_is_preferred(tmp_path):
     en = load_text(tmp_path, "briefing.disease", "text/disease.md", EVIDENCE, Formatter({}, "en"))
     assert "日本語の本文" in str(ja.html) and ja.source == "text/ja/disease.md"
     assert "English text" in str(en.html) and en.source == "text/disease.md"
+
+
+@pytest.mark.parametrize("fmt,ok", [("0", True), ("15", True), ("p", True), ("pct", True), ("ci", True),
+                                    ("16", False), ("99", False), ("-1", False), ("x", False), ("", False),
+                                    ("P", False), ("1.5", False), ("\u0661", False)])
+def test_live_number_formats_are_0_to_15_decimals_or_a_named_format(fmt, ok):
+    text = f"line one\nvalue [[lvef:visits/Week 52/groups/High/mean_change|{fmt}]]"
+    if ok:
+        substitute(text, EVIDENCE, FMT, "text/x.md")
+        return
+    with pytest.raises(RenderError) as info:
+        substitute(text, EVIDENCE, FMT, "text/x.md")
+    assert str(info.value).startswith(f"text/x.md: line 2: [[lvef:visits/Week 52/groups/High/mean_change|{fmt}]]: ")
+    assert ("0 to 15" in str(info.value)) and ("format" in str(info.value))
+
+
+def test_check_reports_a_bad_format_in_every_language_and_inline_text(tmp_path):
+    from dossier.spec import parse_spec
+    from dossier.writer_text import reference_problems
+    from tests.test_bad_input import TINY_SPEC
+
+    (tmp_path / "text" / "ja").mkdir(parents=True)
+    (tmp_path / "text" / "disease.md").write_text("fine [[demog:N/Total|1]]\n", encoding="utf-8")
+    (tmp_path / "text" / "ja" / "disease.md").write_text("\n\n[[demog:N/Total|20]]\n", encoding="utf-8")
+    spec = parse_spec({**TINY_SPEC, "briefing": {"disease": "text/disease.md",
+                                                 "unmet_need": "see [[demog:N/Total|abc]]"}}, tmp_path)
+    problems = [str(p) for p in reference_problems(spec, tmp_path)]
+    assert problems == [
+        (f"{tmp_path / 'text' / 'ja' / 'disease.md'}: line 3: [[demog:N/Total|20]]: format '20': decimals must be 0 "
+        "to 15"),
+        (f"{tmp_path / 'dossier.yaml'}: briefing.unmet_need: line 1: [[demog:N/Total|abc]]: unknown format 'abc' (a "
+        "number of decimals 0 to 15, p, pct, ci)")]

@@ -297,10 +297,19 @@ def _label(value: str) -> Label:
 
 
 def check_dataset(c) -> list:
-    """TRTEMFL holds Y, N or blank."""
-    from dossier.validate import _flag_problem
+    """At most MAX_AE_TERMS distinct body systems and preferred terms; TRTEMFL holds Y, N or blank."""
+    from dossier.errors import Problem
+    from dossier.limits import MAX_AE_TERMS
+    from dossier.validate import _flag_problem, _texts
 
-    if "TRTEMFL" not in c.frame.columns:
-        return []
-    problem = _flag_problem(c.frame["TRTEMFL"], c.where(c.name, "TRTEMFL"), "treatment-emergent flag", c.tag)
-    return [] if problem is None else [problem]
+    problems = []
+    for term in ("AEBODSYS", "AEDECOD"):
+        count = len(_texts(c.frame[term]) - {""}) if term in c.frame.columns else 0
+        if count > MAX_AE_TERMS:
+            problems.append(Problem(c.where(c.name, term), f"{count:,} distinct values, more than the limit of "
+                                    f"{MAX_AE_TERMS:,} adverse event terms"))
+    if "TRTEMFL" in c.frame.columns:
+        problem = _flag_problem(c.frame["TRTEMFL"], c.where(c.name, "TRTEMFL"), "treatment-emergent flag", c.tag)
+        if problem is not None:
+            problems.append(problem)
+    return problems

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, TypedDict
 
+from pydantic import Field
+
 from dossier.analyses import Variables
 from dossier.analyses.evidence import Counts, Number
 from dossier.analyses.options import AnalysisOptions, setting
 from dossier.analyses.registry import AnalysisType
+from dossier.limits import MAX_ITEMS
 
 
 class Options(AnalysisOptions):
     type: Literal["baseline"]
-    variables: tuple[str, ...] = ()
+    variables: tuple[str, ...] = Field(default=(), max_length=MAX_ITEMS)
 
     def required_problems(self) -> list[tuple[str, str]]:
         missing = ("variables", "required for a baseline analysis (a list of ADSL variables)")

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
+from pydantic import Field
+
 from dossier.analyses import Variables, declared_location
 from dossier.analyses.evidence import Interval, Number
 from dossier.analyses.options import AnalysisOptions, RecordOptions, setting
 from dossier.analyses.registry import AnalysisType
+from dossier.limits import MAX_ITEMS
 from dossier.formatting import Formatter, fixed, percent
 from dossier.highlights import ci_text, p_text
 
@@ -22,8 +25,8 @@ WINDOW_VARIABLES = ("ADY", "AWLO", "AWHI", "DTYPE")  # read by the analysis-wind
 
 class Options(RecordOptions, AnalysisOptions):
     type: Literal["change_from_baseline"]
-    visits: tuple[str, ...] = ()
-    covariates: tuple[str, ...] | None = None
+    visits: tuple[str, ...] = Field(default=(), max_length=MAX_ITEMS)
+    covariates: tuple[str, ...] | None = Field(default=None, max_length=MAX_ITEMS)
     mcid: float | None = None
     improvement: Literal["increase", "decrease"] = "increase"
     dose_response: str | None = None  # numeric ADSL/record variable coding dose, e.g. TRTPN

@@ -14,6 +14,7 @@ from dossier.analyses import Variables
 from dossier.analyses.evidence import Interval, Number
 from dossier.analyses.options import AnalysisOptions, RecordOptions, setting
 from dossier.analyses.registry import AnalysisType
+from dossier.limits import MAX_ITEMS
 from dossier.formatting import Formatter, fixed
 from dossier.highlights import ci_text, p_text
 
@@ -22,7 +23,7 @@ RECORD_VARIABLES = ("USUBJID", "PARAMCD", "AVAL", "CNSR")
 
 class Options(RecordOptions, AnalysisOptions):
     type: Literal["time_to_event"]
-    landmarks: tuple[float, ...] = ()
+    landmarks: tuple[float, ...] = Field(default=(), max_length=MAX_ITEMS)
     at_risk_every: float | None = Field(default=None, gt=0)
     time_unit: str = "days"
 

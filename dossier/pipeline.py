@@ -42,15 +42,18 @@ def check(trial_dir: Path) -> tuple[list[Problem], list[str]]:
     from dossier.validate import datasets_needed, requirements, validate, variables_to_load
     from dossier.writer_text import text_warnings
 
+    from dossier.gate import folder_problems
+
     if not trial_dir.is_dir():
         return [Problem(str(trial_dir), "trial folder not found")], []
     try:
         spec = load_spec(trial_dir)
     except SpecError as exc:
         _, file_problems = discover(trial_dir)
-        return list(exc.problems) + file_problems, []
+        return list(exc.problems) + file_problems + folder_problems(trial_dir), []
     needs = requirements(spec)
     data, problems = load_available(trial_dir, datasets_needed(needs), variables_to_load(spec))
+    problems += folder_problems(trial_dir)
     warnings = list(data.warnings) + text_warnings(spec, trial_dir)
     if "adsl" not in data.frames:
         return problems, warnings
@@ -88,7 +91,9 @@ def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Pro
                           "output folder", where=str(out_dir))
     import threading
 
+    from dossier.gate import check_folders
     from dossier.render.pagination import libreoffice_version
+
     from dossier.workers import Workers
 
     with Workers() as workers:  # started first: they import the rendering stack while the data is analysed
@@ -96,6 +101,7 @@ def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Pro
         threading.Thread(target=libreoffice_version, name="dossier-libreoffice-version", daemon=True).start()
         progress("reading dossier.yaml")
         spec = load_spec(trial_dir).localised(lang)
+        check_folders(trial_dir)  # templates/ and text/: no link leaves its folder (dossier.gate)
         return _build(spec, trial_dir, out_dir, progress, use_cache, workers)
 
 

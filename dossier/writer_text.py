@@ -142,7 +142,10 @@ def load_text(trial_dir: Path, key: str, value: str | None, evidence: Mapping[st
     if value is None or not value.strip():
         return WriterText(key, None, None)
     if TEXT_FILE.match(value):
+        from dossier.gate import admit
+
         path = localised_path(trial_dir, value, formatter.lang)
+        admit(path, trial_dir)  # a link leaving the trial folder, a hard link, a device: one line
         try:
             raw = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -158,6 +161,7 @@ def load_text(trial_dir: Path, key: str, value: str | None, evidence: Mapping[st
 
 def text_warnings(spec: TrialSpec, trial_dir) -> list[str]:
     """Control characters in the writer's text (Markdown files and inline yaml text): shown as U+FFFD."""
+    from dossier.gate import refusal
     from dossier.spec import SPEC_FILE, text_fields
 
     warnings = []
@@ -171,6 +175,8 @@ def text_warnings(spec: TrialSpec, trial_dir) -> list[str]:
             paths = [Path(trial_dir) / rel, *(Path(trial_dir) / rel.parent / lang / rel.name for lang in ("en", "ja"))]
             sources = []
             for path in paths:
+                if refusal(path, trial_dir) is not None:
+                    continue  # missing or refused: a problem of its own
                 try:
                     sources.append((str(path), path.read_text(encoding="utf-8-sig")))
                 except (OSError, UnicodeDecodeError):

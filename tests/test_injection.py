@@ -265,3 +265,55 @@ def test_user_template_cannot_read_local_files(tmp_path, body, refused):
             if path.suffix == ".docx":
                 with zipfile.ZipFile(path) as archive:
                     assert all(marker not in archive.read(n) for n in archive.namelist())
+
+
+# ------------------------------------------------------------------------------------ the gate, reader by reader
+# The build refuses these before rendering (tests/test_bad_input.py, the gate cases); each reader also
+# admits every file it opens through dossier.gate, whoever calls it.
+
+
+def _linked_out(tmp_path: Path, rel: str, content: bytes) -> Path:
+    """A templates folder in which `rel` is a symbolic link to a file outside it."""
+    templates = tmp_path / "trial" / "templates"
+    outside = tmp_path / "outside.bin"
+    outside.write_bytes(content)
+    (templates / rel).parent.mkdir(parents=True, exist_ok=True)
+    (templates / rel).symlink_to(outside)
+    return templates
+
+
+def test_an_included_template_linked_outside_is_refused_by_the_loader(tmp_path):
+    from dossier.errors import RenderError
+    from dossier.render.html import environment
+
+    templates = _linked_out(tmp_path, "part.html.j2", b"<p>OUTSIDE-FILE-CONTENT</p>")
+    (templates / "main.html.j2").write_text("{% include 'part.html.j2' %}", encoding="utf-8")
+    with pytest.raises(RenderError, match="is a link to .*outside its folder") as caught:
+        environment([templates]).get_template("main.html.j2").render()
+    assert caught.value.problems[0].where == str(templates / "part.html.j2")
+    (templates / "main.html.j2").write_text("{% import 'part.html.j2' as p %}x", encoding="utf-8")
+    with pytest.raises(RenderError, match="is a link to"):
+        environment([templates]).get_template("main.html.j2").render()
+
+
+def test_a_glossary_linked_outside_is_refused(tmp_path):
+    from dossier.errors import RenderError
+    from dossier.glossary import load_glossary
+    from dossier.render.html import PACKAGE_TEMPLATES
+
+    packaged = (PACKAGE_TEMPLATES / "glossary" / "en.yaml").read_bytes()
+    templates = _linked_out(tmp_path, "glossary/en.yaml", packaged.replace(b'"NE"', b'"OUTSIDE"'))
+    with pytest.raises(RenderError, match="is a link to"):
+        load_glossary("en", [templates, PACKAGE_TEMPLATES])
+
+
+@pytest.mark.parametrize("name", ["print.css", "reference.docx"])
+def test_a_resource_linked_outside_is_refused(tmp_path, name):
+    from dossier.errors import RenderError
+    from dossier.render import resolve_resource
+    from dossier.render.html import PACKAGE_TEMPLATES, template_file
+
+    templates = _linked_out(tmp_path, name, (PACKAGE_TEMPLATES / name).read_bytes())
+    with pytest.raises(RenderError, match="is a link to"):
+        template_file(name, [templates, PACKAGE_TEMPLATES])
+    assert resolve_resource(name, [templates, PACKAGE_TEMPLATES]) is None  # not the packaged one instead

@@ -2,7 +2,9 @@
 
 Templates run in Jinja's sandbox with autoescaping on: every value from data, yaml or writer's
 text is text. Only writer's Markdown already converted by dossier.writer_text arrives as Markup.
-A trial folder's own `templates/` overrides the packaged templates file by file.
+A trial folder's own `templates/` overrides the packaged templates file by file. Every template,
+included, imported and extended ones too, is read through dossier.gate (`GateLoader`): a link
+that leaves its templates folder is refused with one line.
 """
 
 from __future__ import annotations
@@ -14,8 +16,7 @@ from typing import Any
 
 from dossier.control import visible
 from dossier.errors import RenderError
-
-PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+from dossier.gate import PACKAGE_TEMPLATES, admit, admit_folder
 HEADING = re.compile(r'<h([1-3]) id="([^"]+)">(.*?)</h\1>', re.DOTALL)
 TAG = re.compile(r"<[^>]+>")
 
@@ -24,22 +25,50 @@ def template_dirs(trial_dir: Path | None) -> list[Path]:
     """User templates first (trial folder's templates/), then the packaged ones."""
     dirs = []
     if trial_dir is not None and (trial_dir / "templates").is_dir():
-        dirs.append(trial_dir / "templates")
+        dirs.append(admit_folder(trial_dir / "templates", trial_dir))
     dirs.append(PACKAGE_TEMPLATES)
     return dirs
 
 
 def template_file(name: str, dirs: list[Path]) -> Path | None:
     """The file `name` from the first of the template folders `dirs` that holds it (a user's
-    templates/ overrides the packaged one), or None."""
-    return next((d / name for d in dirs if (d / name).is_file()), None)
+    templates/ overrides the packaged one), or None. RenderError when that file is a link leaving
+    its folder (dossier.gate)."""
+    for directory in dirs:
+        path = directory / name
+        if path.exists() or path.is_symlink():
+            return admit(path, directory)
+    return None
+
+
+def _gate_loader(dirs: list[Path]):
+    """A Jinja loader that reads every template (and included/imported/extended one) through the gate."""
+    from jinja2 import BaseLoader, TemplateNotFound
+    from jinja2.loaders import split_template_path
+
+    class GateLoader(BaseLoader):
+        def get_source(self, environment, template):
+            pieces = split_template_path(template)  # TemplateNotFound for '..'
+            for directory in dirs:
+                path = directory.joinpath(*pieces)
+                if not (path.exists() or path.is_symlink()):
+                    continue
+                real = admit(path, directory)
+                try:
+                    source = real.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as exc:
+                    raise RenderError(f"cannot read template: {exc}", where=str(path)) from None
+                return source, str(path), lambda: True  # one environment per document: never stale
+            raise TemplateNotFound(template)
+
+    return GateLoader()
 
 
 def environment(dirs: list[Path]):
-    from jinja2 import FileSystemLoader, StrictUndefined
+    from jinja2 import StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
-    env = SandboxedEnvironment(loader=FileSystemLoader([str(d) for d in dirs]), autoescape=True,
+    env = SandboxedEnvironment(loader=_gate_loader(dirs), autoescape=True,
                                undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False,
                                keep_trailing_newline=True)
     env.filters["keep_together"] = keep_together

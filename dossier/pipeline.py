@@ -134,8 +134,8 @@ def _build(spec: TrialSpec, trial_dir: Path, out_dir: Path, progress: Progress, 
     with staging(out_dir) as stage:
         try:
             store(stage, analysed)
-            warnings.extend(render_all(spec, analysed, trial_dir, stage, warnings, progress, previous=out_dir,
-                                       workers=workers))
+            warnings.extend(render_all(spec, analysed, trial_dir, stage, warnings, progress,
+                                       previous=out_dir if use_cache else None, workers=workers))
         except BaseException:
             workers.close(kill=True)  # before the staging folder they write into is removed
             raise
@@ -226,7 +226,7 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
     progress("drawing figures")
     figures_dir = stage / "figures"
     figures_dir.mkdir()
-    reuse = Reuse(previous or stage / ".none", stage)
+    reuse = Reuse(previous, stage)  # previous None (--no-cache): nothing is reused
     glossary = sorted(fmt.glossary.items())
     drawing = [workers.submit(_draw_figure, figure, figures_dir, fmt)
                for figure in (f for r in results for f in r.figures)

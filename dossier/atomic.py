@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import signal
 import tempfile
@@ -46,7 +47,7 @@ def staging(out_dir: Path) -> Iterator[Path]:
         remove_leftovers(out_dir)
         _check_replaceable(out_dir)
         try:
-            stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=parent))
+            stage = _new_folder(parent, f".{out_dir.name}.building-")
         except OSError as exc:
             raise OutputError(f"cannot write beside the output folder: {exc.strerror}", where=str(parent)) from None
         try:
@@ -55,6 +56,19 @@ def staging(out_dir: Path) -> Iterator[Path]:
         except BaseException:
             shutil.rmtree(stage, ignore_errors=True)
             raise
+
+
+def _new_folder(parent: Path, prefix: str) -> Path:
+    """A new folder `parent/<prefix><random>` with the permissions the umask gives any new folder
+    (tempfile.mkdtemp would make it 0700, and the finished OUT_DIR with it)."""
+    for _ in range(100):
+        path = parent / f"{prefix}{secrets.token_hex(6)}"
+        try:
+            path.mkdir(0o777)
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"no free name for {prefix}* in {parent}")
 
 
 def leftovers(out_dir: Path) -> list[Path]:

@@ -89,6 +89,9 @@ def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Pro
     if out_real == trial_real or out_real in trial_real.parents:
         raise OutputError(f"holds the trial folder {trial_dir}, which the build would replace: give another "
                           "output folder", where=str(out_dir))
+    if trial_real in out_real.parents:  # outputs would become inputs (and manifest entries) of the next build
+        raise OutputError(f"is inside the trial folder {trial_dir}; a trial folder holds only inputs: give an "
+                          "output folder outside it", where=str(out_dir))
     import threading
 
     from dossier.gate import check_folders

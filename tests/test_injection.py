@@ -317,3 +317,24 @@ def test_a_resource_linked_outside_is_refused(tmp_path, name):
     with pytest.raises(RenderError, match="is a link to"):
         template_file(name, [templates, PACKAGE_TEMPLATES])
     assert resolve_resource(name, [templates, PACKAGE_TEMPLATES]) is None  # not the packaged one instead
+
+
+# ------------------------------------------------------------------------------------ unbreakable tokens
+
+
+def test_a_200000_character_ae_term_is_laid_out_in_lines(tmp_path):
+    """An AE term with no space is given a line-break opportunity (U+200B) every 40 characters in
+    the documents (dossier.render.html.break_long_runs), so weasyprint and LibreOffice lay it out as
+    ordinary lines; the data outputs keep it exactly. The subprocess timeout only guards the run."""
+    term = ("Xy" * 100_000)
+    tables = tiny_tables()
+    tables["adae"][0]["AEDECOD"] = term
+    trial = write_tiny_trial(tmp_path / "trial", tables=tables)
+    out = tmp_path / "out"
+    result = run_dossier("build", str(trial), "-o", str(out), timeout=900)
+    assert result.returncode == 0, result.stderr
+    html = (out / "briefing.html").read_text(encoding="utf-8")
+    assert term not in html and ("Xy" * 20 + "\u200b") * 10 in html
+    assert term in (out / "evidence.json").read_text(encoding="utf-8")
+    assert any(term in path.read_text(encoding="utf-8") for path in (out / "tables").glob("*.csv"))
+    assert squeeze(pdf_text(out / "briefing.pdf")).count("XyXyXy") > 1000

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -214,3 +215,61 @@ def test_no_cache_reuses_nothing(tmp_path, monkeypatch):
     taken.clear()
     build(trial, out, use_cache=False)
     assert taken and not any(taken)
+
+
+# ------------------------------------------------------------------------------------ OUT_DIR itself
+
+
+@pytest.fixture(scope="module")
+def good_out(tmp_path_factory) -> Path:
+    from tests.test_bad_input import tiny_good_build
+
+    return tiny_good_build(tmp_path_factory)
+
+
+@pytest.mark.parametrize("plant", ["fifo", "symlink-to-file", "symlink-to-device", "symlink-to-folder",
+                                   "hidden-fifo"])
+def test_verify_reports_files_a_build_never_writes(good_out, tmp_path, plant):
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(good_out, out)
+    (tmp_path / "elsewhere").mkdir()
+    place = {"fifo": out / "figures" / "extra.png", "symlink-to-file": out / "tables" / "extra.csv",
+             "symlink-to-device": out / "extra.pdf", "symlink-to-folder": out / "extra",
+             "hidden-fifo": out / ".cache" / "extra"}[plant]
+    place.parent.mkdir(exist_ok=True)
+    if plant.endswith("fifo"):
+        os.mkfifo(place)
+    else:
+        place.symlink_to({"symlink-to-file": out / "briefing.pdf", "symlink-to-device": Path("/dev/zero"),
+                          "symlink-to-folder": tmp_path / "elsewhere"}[plant])
+    result = run_dossier("verify", str(out), timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    named = [line for line in result.stderr.splitlines() if str(place) in line]
+    assert len(named) == 1 and "which a build never writes" in named[0], result.stderr
+    assert ("named pipe" if plant.endswith("fifo") else "symbolic link") in named[0]
+
+
+def test_an_output_folder_inside_the_trial_folder_is_refused(tmp_path):
+    trial = write_tiny_trial(tmp_path / "trial")
+    for out in (trial / "out", trial / "text" / "built"):
+        result = run_dossier("build", str(trial), "-o", str(out), timeout=300)
+        errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+        assert result.returncode == 1 and len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
+        assert errors[0].startswith(f"error: {out}: is inside the trial folder")
+        assert not out.exists()
+    assert sorted(p.name for p in trial.iterdir()) == ["adam", "dossier.yaml", "text"]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_the_output_folder_follows_the_umask(tmp_path, umask):
+    trial = write_tiny_trial(tmp_path / "trial")
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "dossier", "build", str(trial), "-o", str(out)], cwd=ROOT,
+                          env=env, umask=umask, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    for path in [out, *out.rglob("*")]:
+        expected = (0o777 if path.is_dir() else 0o666) & ~umask
+        assert stat.S_IMODE(path.stat().st_mode) == expected, path

@@ -17,6 +17,11 @@ from typing import Any
 from dossier.control import visible
 from dossier.errors import RenderError
 from dossier.gate import PACKAGE_TEMPLATES, admit, admit_folder
+BREAK_EVERY = 40  # characters of an unbroken run of text after which a line may break (U+200B)
+_UNIT = r"(?:&#?\w+;|[^\s&<>\u200b])"  # one character of HTML text: an entity counts as one
+_LONG_RUN = re.compile(f"{_UNIT}{{{BREAK_EVERY}}}(?={_UNIT})")
+_TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
+_NO_BREAKS_IN = ("<style", "<title", "<script")
 HEADING = re.compile(r'<h([1-3]) id="([^"]+)">(.*?)</h\1>', re.DOTALL)
 TAG = re.compile(r"<[^>]+>")
 
@@ -101,7 +106,26 @@ def render_document(name: str, context: dict[str, Any], dirs: list[Path]) -> str
         line = getattr(exc, "lineno", None)
         where = f"{getattr(exc, 'filename', None) or name + '.html.j2'}" + (f" line {line}" if line else "")
         raise RenderError(f"template error: {exc.message}", where=where) from None
-    return insert_toc(visible(html))  # data's control characters: visible, and valid XML for DOCX
+    return insert_toc(break_long_runs(visible(html)))  # control characters: visible, and valid XML for DOCX
+
+
+def break_long_runs(html: str) -> str:
+    """`html` with a zero-width space (a line-break opportunity, invisible in print) after every
+    BREAK_EVERY characters of a run without a space in its text: a 200,000-character AE term
+    then lays out in ordinary lines, in weasyprint and LibreOffice alike, instead of one unbreakable
+    word that each engine takes minutes to measure and squeeze. Tags and attributes are untouched."""
+    pieces = _TAG_OR_TEXT.split(html)
+    inside = False
+    for i, piece in enumerate(pieces):
+        if i % 2:  # a tag
+            lower = piece.lower()
+            if lower.startswith(_NO_BREAKS_IN):
+                inside = True
+            elif lower.startswith(("</style", "</title", "</script")):
+                inside = False
+        elif not inside and len(piece) > BREAK_EVERY:
+            pieces[i] = _LONG_RUN.sub(lambda m: m.group(0) + "\u200b", piece)
+    return "".join(pieces)
 
 
 def insert_toc(html: str, marker: str = "<!--TOC-->") -> str:

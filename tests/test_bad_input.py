@@ -440,6 +440,7 @@ CASES += [
          "templates/briefing.html.j2", ("hard link", "2 names")),
     Case("dataset-hard-link", outside_link("adam/adae.csv", csv_text(tiny_tables()["adae"]), hard=True),
          "adam/adae.csv", ("hard link", "2 names")),
+    Case("yaml-symlink-escapes", outside_link(YAML, yaml.safe_dump(TINY_SPEC)), YAML, ("is a link to", "outside")),
     Case("template-fifo", lambda t: ((t / "templates").mkdir(), os.mkfifo(t / "templates" / "print.css")),
          "templates/print.css", ("not a regular file",)),
 ]

@@ -11,7 +11,7 @@ inside the real path of `root` (its allowed folder), and raises a one-line error
     - a device, pipe or socket (reading one may never end).
 The allowed folders: the trial folder's `templates/` for its templates (templates, included and
 imported ones, glossaries, print.css, reference.docx, pictures and fonts); the packaged templates
-folder for the packaged ones; the trial folder for the writer's text; `adam/` files go through
+folder for the packaged ones; the trial folder for dossier.yaml and the writer's text; `adam/` files go through
 dossier.trial_files.discover, which applies the same rules.
 
 `folder_problems(trial_dir)` runs the gate over every file of the trial folder's `templates/`

@@ -18,8 +18,8 @@ LibreOffice never outlives its run: it starts in its own session (a process grou
 whatever it forks), and that whole group is killed (SIGKILL) when the run ends, whether it
 finished, failed or timed out (TIMEOUT_S, or $DOSSIER_SOFFICE_TIMEOUT seconds). The process group
 is written into the profile slot's lock file while it runs; should the build itself be killed
-before it could clean up, the next run that takes the slot kills what is left of that group
-(only processes still running on that profile) before it starts, so no build waits on a leftover.
+before it could clean up, the next run kills what is left of that group (only processes still
+running on that profile) in every slot no running build holds, so no build waits on a leftover.
 """
 
 from __future__ import annotations
@@ -218,11 +218,35 @@ def _destination_pages(pdf: Path, bookmarks: list[str]) -> dict[str, int]:
             if len(names) == 1 and pages.get(code, 0) > 0}
 
 
+def _take_slot(lock: Path):
+    """The slot's lock file, opened and locked (None when another run holds it or it cannot be opened)."""
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return None
+    handle = os.fdopen(fd, "r+", encoding="ascii")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return handle
+
+
+def _release_slot(handle) -> None:
+    """Unlock a slot whose LibreOffice run is over (its group killed): the lock file names no group."""
+    handle.seek(0)
+    handle.truncate()
+    fcntl.flock(handle, fcntl.LOCK_UN)
+    handle.close()
+
+
 @contextmanager
 def _profile():
     """A LibreOffice user profile no other running conversion uses (LibreOffice serialises or
     refuses a second instance on one profile)."""
     root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dossier" / "libreoffice"
+
     def unrecorded(pgid: int) -> None:
         return None
 
@@ -232,21 +256,20 @@ def _profile():
         with tempfile.TemporaryDirectory(prefix="dossier-lo-") as tmp:
             yield Path(tmp), unrecorded
         return
-    for slot in range(PROFILE_SLOTS):
-        try:
-            fd = os.open(root / f"profile-{slot}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-            handle = os.fdopen(fd, "r+", encoding="ascii")  # held until the profile is released
-        except OSError:
+    taken = None
+    for slot in range(PROFILE_SLOTS):  # every free slot is swept: what a killed build left on it is killed
+        handle = _take_slot(root / f"profile-{slot}.lock")
+        if handle is None:
             continue
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
-            continue
-        profile = root / f"profile-{slot}"
-        _kill_leftover(handle, profile)
+        _kill_leftover(handle, root / f"profile-{slot}")
+        if taken is None:
+            taken = handle, root / f"profile-{slot}"
+        else:
+            _release_slot(handle)
+    if taken is not None:
+        handle, profile = taken
 
-        def record(pgid: int, handle=handle) -> None:
+        def record(pgid: int) -> None:
             handle.seek(0)
             handle.truncate()
             handle.write(str(pgid))
@@ -255,10 +278,7 @@ def _profile():
         try:
             yield profile, record
         finally:
-            handle.seek(0)
-            handle.truncate()
-            fcntl.flock(handle, fcntl.LOCK_UN)
-            handle.close()
+            _release_slot(handle)
         return
     with tempfile.TemporaryDirectory(prefix="dossier-lo-") as tmp:  # every slot busy: a throw-away profile
         yield Path(tmp), unrecorded

@@ -39,10 +39,9 @@ def check(trial_dir: Path) -> tuple[list[Problem], list[str]]:
     """Validate without building: (every problem found, warnings)."""
     from dossier.datasets import discover, load_available
     from dossier.errors import DataError
+    from dossier.gate import folder_problems
     from dossier.validate import datasets_needed, requirements, validate, variables_to_load
     from dossier.writer_text import text_warnings
-
-    from dossier.gate import folder_problems
 
     if not trial_dir.is_dir():
         return [Problem(str(trial_dir), "trial folder not found")], []
@@ -96,7 +95,6 @@ def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Pro
 
     from dossier.gate import check_folders
     from dossier.render.pagination import libreoffice_version
-
     from dossier.workers import Workers
 
     with Workers() as workers:  # started first: they import the rendering stack while the data is analysed

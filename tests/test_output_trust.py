@@ -140,9 +140,9 @@ def built_twice_with_forgeries(tmp_path, monkeypatch):
     out = tmp_path / "out"
     first = run_dossier("build", str(trial), "-o", str(out))
     assert first.returncode == 0, first.stderr
-    figure = sorted((out / "figures").glob("*.png"))[0].relative_to(out).as_posix()
+    figure = min((out / "figures").glob("*.png")).relative_to(out).as_posix()
     originals = {f: (out / f).read_bytes() for f in (figure, "briefing.pdf")}
-    other_png = sorted((out / "figures").glob("*.png"))[-1].read_bytes()
+    other_png = max((out / "figures").glob("*.png")).read_bytes()
     (out / figure).write_bytes(other_png + b"forged")
     (out / "briefing.pdf").write_bytes(originals["briefing.pdf"].replace(b"Tiny study", b"Tiny stuff"))
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -165,8 +165,8 @@ def test_a_swapped_output_with_an_updated_manifest_does_not_survive_a_rebuild(bu
 
 
 def test_the_reuse_record_is_signed(tmp_path, monkeypatch):
-    from dossier.reuse import RECORD, Reuse, read_record
     from dossier.cache import secret
+    from dossier.reuse import RECORD, Reuse, read_record
 
     monkeypatch.setenv("DOSSIER_CACHE_KEY_FILE", str(tmp_path / "key"))
     previous, stage = tmp_path / "previous", tmp_path / "stage"
@@ -176,7 +176,8 @@ def test_the_reuse_record_is_signed(tmp_path, monkeypatch):
     writer = Reuse(None, previous)
     writer.take("key-a", ["figures/a.png"])
     writer.save()
-    assert read_record(previous, secret()) == {"figures/a.png": {"key": "key-a", "sha256": sha256(previous / "figures" / "a.png")}}
+    signed = {"figures/a.png": {"key": "key-a", "sha256": sha256(previous / "figures" / "a.png")}}
+    assert read_record(previous, secret()) == signed
     assert Reuse(previous, stage).take("key-a", ["figures/a.png"])  # signed, same bytes: copied
     assert (stage / "figures" / "a.png").read_bytes() == b"drawn"
     (stage / "figures" / "a.png").unlink()

@@ -17,6 +17,7 @@ from typing import Any
 from dossier.control import visible
 from dossier.errors import RenderError
 from dossier.gate import PACKAGE_TEMPLATES, admit, admit_folder
+
 BREAK_EVERY = 40  # characters of an unbroken run of text after which a line may break (U+200B)
 _UNIT = r"(?:&#?\w+;|[^\s&<>\u200b])"  # one character of HTML text: an entity counts as one
 _LONG_RUN = re.compile(f"{_UNIT}{{{BREAK_EVERY}}}(?={_UNIT})")

@@ -106,8 +106,8 @@ def _walk(top: Path) -> list[Path]:
         for name in dirs:
             if os.path.islink(os.path.join(folder, name)):
                 found.append(Path(folder, name))
-        found.extend(Path(folder, name) for name in files if name != "__pycache__")
-    return [p for p in found if "__pycache__" not in p.parts]
+        found.extend(Path(folder, name) for name in files)
+    return found
 
 
 def check_folders(trial_dir: Path) -> None:

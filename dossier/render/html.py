@@ -19,7 +19,10 @@ from dossier.errors import RenderError
 from dossier.gate import PACKAGE_TEMPLATES, admit, admit_folder
 
 BREAK_EVERY = 40  # characters of an unbroken run of text after which a line may break (U+200B)
-_UNIT = r"(?:&#?\w+;|[^\s&<>\u200b])"  # one character of HTML text: an entity counts as one
+# one character of HTML text that offers no line break of its own (an entity counts as one); Chinese,
+# Japanese and Korean characters are left out: a line may break between any two of them anyway
+_CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+_UNIT = f"(?:&#?\\w+;|[^\\s&<>\u200b{_CJK}])"
 _LONG_RUN = re.compile(f"{_UNIT}{{{BREAK_EVERY}}}(?={_UNIT})")
 _TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
 _NO_BREAKS_IN = ("<style", "<title", "<script")

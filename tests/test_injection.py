@@ -340,3 +340,17 @@ def test_a_200000_character_ae_term_is_laid_out_in_lines(tmp_path):
     assert term in (out / "evidence.json").read_text(encoding="utf-8")
     assert any(term in path.read_text(encoding="utf-8") for path in (out / "tables").glob("*.csv"))
     assert squeeze(pdf_text(out / "briefing.pdf")).count("XyXyXy") > 1000
+
+
+def test_long_runs_are_broken_in_text_only():
+    from dossier.render.html import break_long_runs
+
+    word = "a" * 100
+    html = (f'<p title="{word}">{word} short &amp;{"&lt;" * 45}</p><style>{word}</style>'
+            f"<p>{'受け入れ可能か。' * 20}</p>")
+    out = break_long_runs(html)
+    assert f'<p title="{word}">' in out and f"<style>{word}</style>" in out  # tags, attributes, CSS untouched
+    assert f"{'a' * 40}\u200b{'a' * 40}\u200b{'a' * 20} short" in out
+    assert "&amp;" + "&lt;" * 39 + "\u200b" + "&lt;" * 6 + "</p>" in out  # an entity is one character, never cut
+    assert "受け入れ可能か。" * 20 in out  # Japanese breaks between any two characters already
+    assert out.replace("\u200b", "") == html

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import signal
 import tempfile
@@ -46,7 +47,7 @@ def staging(out_dir: Path) -> Iterator[Path]:
         remove_leftovers(out_dir)
         _check_replaceable(out_dir)
         try:
-            stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=parent))
+            stage = _new_folder(parent, f".{out_dir.name}.building-")
         except OSError as exc:
             raise OutputError(f"cannot write beside the output folder: {exc.strerror}", where=str(parent)) from None
         try:
@@ -55,6 +56,19 @@ def staging(out_dir: Path) -> Iterator[Path]:
         except BaseException:
             shutil.rmtree(stage, ignore_errors=True)
             raise
+
+
+def _new_folder(parent: Path, prefix: str) -> Path:
+    """A new folder `parent/<prefix><random>` with the permissions the umask gives any new folder
+    (tempfile.mkdtemp would make it 0700, and the finished OUT_DIR with it)."""
+    for _ in range(100):
+        path = parent / f"{prefix}{secrets.token_hex(6)}"
+        try:
+            path.mkdir(0o777)
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"no free name for {prefix}* in {parent}")
 
 
 def leftovers(out_dir: Path) -> list[Path]:
@@ -107,27 +121,31 @@ def _swap(stage: Path, out_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+LOCK_MAX_BYTES = 32  # a lock file holds the decimal process id of its holder, nothing else
+
+
 @contextmanager
 def _lock(path: Path, out_dir: Path) -> Iterator[None]:
-    """An exclusive flock on `path`, a file that exists only while a build holds it."""
+    """An exclusive flock on `path`, a file that exists only while a build holds it.
+
+    The file is opened with O_NOFOLLOW: a planted symbolic link is refused, never followed. A file
+    already there is written only when it is what a killed build leaves (a regular file of this user
+    with one name, holding nothing but a process id); anything else is refused and left untouched."""
     import fcntl
 
     for _ in range(10):
-        try:
-            handle = path.open("a+", encoding="ascii")
-        except OSError as exc:
-            raise OutputError(f"cannot write the lock file: {exc.strerror}", where=str(path)) from None
+        handle = _open_lock(path, out_dir)
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
-            holder = handle.read().strip()
+            holder = handle.read(LOCK_MAX_BYTES).strip()
             handle.close()
             who = f" (process {holder})" if holder.isdigit() else ""
             raise OutputError(f"another build{who} is writing this output folder; try again when it has finished",
                               where=str(out_dir)) from None
         try:
-            current = os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino
+            current = os.stat(path, follow_symlinks=False).st_ino == os.fstat(handle.fileno()).st_ino
         except FileNotFoundError:
             current = False
         if current:  # not a lock file the previous holder removed while we were opening it
@@ -135,16 +153,47 @@ def _lock(path: Path, out_dir: Path) -> Iterator[None]:
         handle.close()
     else:
         raise OutputError("could not take the lock of this output folder", where=str(out_dir))
+    inode = os.fstat(handle.fileno()).st_ino
     try:
         handle.seek(0)
-        handle.truncate()
+        handle.truncate()  # only a lock file (checked by _open_lock, and now held)
         handle.write(str(os.getpid()))
         handle.flush()
         yield
     finally:
         with contextlib.suppress(OSError):
-            path.unlink()  # before the lock is released: a waiting build then sees a fresh file
+            if os.stat(path, follow_symlinks=False).st_ino == inode:
+                path.unlink()  # before the lock is released: a waiting build then sees a fresh file
         handle.close()
+
+
+def _open_lock(path: Path, out_dir: Path):
+    """The lock file opened for reading and writing: created (O_EXCL), or an earlier build's lock file."""
+    import stat
+
+    flags = os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+    try:
+        fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, 0o666)  # the umask decides its permissions
+    except FileExistsError:
+        try:
+            fd = os.open(path, flags)
+        except OSError as exc:
+            if os.path.islink(path):
+                raise OutputError("the lock file is a symbolic link, which a build never makes; remove it if no "
+                                  "build is running", where=str(path)) from None
+            raise OutputError(f"cannot open the lock file: {exc.strerror}", where=str(path)) from None
+        status = os.fstat(fd)
+        content = os.pread(fd, LOCK_MAX_BYTES + 1, 0) if stat.S_ISREG(status.st_mode) else b""
+        holds_a_pid = len(content) <= LOCK_MAX_BYTES and (content.strip().isdigit() or not content.strip())
+        if not (stat.S_ISREG(status.st_mode) and status.st_nlink == 1 and status.st_uid == os.geteuid()
+                and holds_a_pid):
+            os.close(fd)
+            raise OutputError("exists and is not a dossier lock file (a regular file of yours holding a process "
+                              "id); it is left untouched: remove it if no build is running", where=str(path))
+    except OSError as exc:
+        raise OutputError(f"cannot write the lock file: {exc.strerror}", where=str(path)) from None
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "r+", encoding="ascii")
 
 
 @contextmanager

@@ -12,6 +12,9 @@ without importing pandas), and only a build whose key differs loads and analyses
 The file is signed with HMAC-SHA256 under a key private to the user (~/.cache/dossier/cache-key,
 mode 0600, or $DOSSIER_CACHE_KEY_FILE): an output folder received from someone else cannot make
 the next build unpickle their data. Without a writable key location the cache is simply off.
+Cache files, the key and dossier.reuse's record are read only when they are regular files (opened
+with O_NOFOLLOW, checked with fstat) no larger than their limit (`read_regular`): a pipe, a device
+or a link in their place is ignored, never waited on or read without end.
 """
 
 from __future__ import annotations
@@ -22,12 +25,15 @@ import hmac
 import json
 import os
 import pickle
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 CACHE_DIR = ".cache"
 CACHE_FILE = "analyses.pickle"
+MAX_CACHE_BYTES = 512 * 1024**2  # a larger cache file is ignored (the statistics are computed again)
+KEY_BYTES = 32
 PACKAGE = Path(__file__).resolve().parent
 
 
@@ -72,33 +78,57 @@ def analysis_key(settings: str, dataset_hashes: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
 
 
-def _secret() -> bytes | None:
-    """The user's cache-signing key, created on first use; None when it cannot be kept."""
+def read_regular(path: Path, limit: int) -> bytes | None:
+    """The bytes of `path` if it is a regular file (not a link, pipe or device) of at most `limit`
+    bytes, else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode) or status.st_size > limit:
+            return None
+        chunks, size = [], 0
+        while chunk := os.read(fd, min(1 << 20, limit + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:  # grew while being read
+                return None
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def secret() -> bytes | None:
+    """The user's signing key (of this cache and of dossier.reuse's record), created on first use;
+    None when it cannot be kept."""
     default = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dossier" / "cache-key"
     path = Path(os.environ.get("DOSSIER_CACHE_KEY_FILE") or default)
     try:
-        if not path.is_file():
+        if not (path.exists() or path.is_symlink()):
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
             with os.fdopen(fd, "wb") as fh:
-                fh.write(os.urandom(32))
-        secret = path.read_bytes()
+                fh.write(os.urandom(KEY_BYTES))
     except OSError:
         return None
-    return secret if len(secret) >= 32 else None
+    key = read_regular(path, 4096)
+    return key if key is not None and len(key) >= KEY_BYTES else None
 
 
 def read_cache(out_dir: Path) -> Analysed | None:
     """The statistics cached in `out_dir`, whatever their key, if this user signed them."""
-    secret = _secret()
-    if secret is None:
+    key = secret()
+    if key is None:
         return None
-    try:
-        blob = (out_dir / CACHE_DIR / CACHE_FILE).read_bytes()
-    except OSError:
+    blob = read_regular(out_dir / CACHE_DIR / CACHE_FILE, MAX_CACHE_BYTES)
+    if blob is None:
         return None
     signature, payload = blob[:32], blob[32:]
-    if not hmac.compare_digest(signature, hmac.new(secret, payload, hashlib.sha256).digest()):
+    if not hmac.compare_digest(signature, hmac.new(key, payload, hashlib.sha256).digest()):
         return None
     try:
         cached = pickle.loads(payload)  # signed with this user's key (checked above)
@@ -108,10 +138,12 @@ def read_cache(out_dir: Path) -> Analysed | None:
 
 
 def store(stage: Path, analysed: Analysed) -> None:
-    secret = _secret()
-    if secret is None:
+    key = secret()
+    if key is None:
         return
     payload = pickle.dumps(analysed, protocol=pickle.HIGHEST_PROTOCOL)
+    if len(payload) + 32 > MAX_CACHE_BYTES:
+        return  # would be ignored by the next build
     folder = stage / CACHE_DIR
     folder.mkdir(exist_ok=True)
-    (folder / CACHE_FILE).write_bytes(hmac.new(secret, payload, hashlib.sha256).digest() + payload)
+    (folder / CACHE_FILE).write_bytes(hmac.new(key, payload, hashlib.sha256).digest() + payload)

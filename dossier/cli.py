@@ -23,7 +23,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("-o", "--out", type=Path, dest="out_dir", metavar="OUT_DIR",
                    help="output folder (default: out/<trial-folder-name>)")
     b.add_argument("--lang", choices=("en", "ja"), help="document language (default: dossier.yaml's language)")
-    b.add_argument("--no-cache", action="store_true", help="recompute the statistics even when nothing changed")
+    b.add_argument("--no-cache", action="store_true", help="recompute the statistics and render every figure and "
+                   "document again (nothing of the previous build is reused)")
     c = sub.add_parser("check", help="validate a trial folder and list every problem")
     c.add_argument("trial_dir", type=Path, metavar="TRIAL_DIR")
     v = sub.add_parser("verify", help="recompute the hashes in OUT_DIR/manifest.json")

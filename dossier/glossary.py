@@ -2,7 +2,8 @@
 
 `templates/glossary/<lang>.yaml` maps keys to text (with `{name}` fields filled at render time). A trial folder's
 `templates/glossary/<lang>.yaml` may override entries. The English glossary defines the keys;
-a language missing any of them is an error naming the keys.
+a language missing any of them is an error naming the keys. Each file is read through
+dossier.gate: a glossary that is a link leaving its templates folder is refused.
 """
 
 from __future__ import annotations
@@ -29,10 +30,13 @@ def _read(path: Path) -> dict[str, str]:
     return data
 
 
-def _entries(directory: Path, lang: str) -> dict[str, str]:
+def _entries(templates: Path, lang: str) -> dict[str, str]:
+    from dossier.gate import admit
+
     entries: dict[str, str] = {}
-    path = directory / f"{lang}.yaml"
-    if path.is_file():
+    path = templates / "glossary" / f"{lang}.yaml"
+    if path.exists() or path.is_symlink():
+        admit(path, templates)
         for key, value in _read(path).items():
             if not isinstance(value, str):
                 raise RenderError(f"entry {key!r} must be text", where=str(path))
@@ -48,8 +52,8 @@ def load_glossary(lang: str, template_dirs: list[Path]) -> dict[str, str]:
         gdir = directory / "glossary"
         if not gdir.is_dir():
             continue
-        merged.update(_entries(gdir, lang))
-        reference.update(_entries(gdir, "en"))
+        merged.update(_entries(directory, lang))
+        reference.update(_entries(directory, "en"))
     missing = sorted(set(reference) - set(merged))
     if missing:
         shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -49,12 +50,33 @@ def template_files(dirs: list[Path]) -> dict[str, str]:
 
 
 def output_files(out_dir: Path) -> dict[str, str]:
+    """Every regular file of `out_dir` but the manifest and hidden ones (relative path -> sha256);
+    links and other non-regular files are never followed or read (see irregular_files)."""
     out = {}
     for path in sorted(out_dir.rglob("*")):
         rel = path.relative_to(out_dir).as_posix()
-        if path.is_file() and rel != MANIFEST and not rel.startswith("."):
+        if path.is_file() and not path.is_symlink() and rel != MANIFEST and not rel.startswith("."):
             out[rel] = sha256_of(path)
     return out
+
+
+def irregular_files(out_dir: Path) -> list[Problem]:
+    """A problem for every entry of `out_dir` (hidden ones too) that is neither a regular file nor a
+    folder: a build writes nothing else, so a symbolic link, a pipe, a socket or a device was put there."""
+    import stat
+
+    kinds = ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
+             (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+    problems = []
+    for folder, dirs, files in os.walk(out_dir, followlinks=False):
+        for name in sorted(dirs + files):
+            path = Path(folder, name)
+            mode = path.lstat().st_mode
+            if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+                continue
+            kind = next((what for test, what in kinds if test(mode)), "not a regular file")
+            problems.append(Problem(str(path), f"is {kind}, which a build never writes"))
+    return sorted(problems, key=lambda p: p.where)
 
 
 def write_manifest(out_dir: Path, trial_dir: Path, template_dirs: list[Path], settings: dict[str, Any],
@@ -76,7 +98,7 @@ def write_manifest(out_dir: Path, trial_dir: Path, template_dirs: list[Path], se
 def verify(out_dir: Path, trial_dir: Path | None = None) -> list[Problem]:
     """Problems for every output (and, when the trial folder is given or found, input) that changed."""
     outputs, inputs = read_manifest(out_dir)
-    problems: list[Problem] = []
+    problems: list[Problem] = irregular_files(out_dir)
     problems.extend(_compare(out_dir, outputs, output_files(out_dir), "output"))
     if trial_dir is not None:
         problems.extend(_compare(trial_dir, inputs, input_files(trial_dir), "input"))

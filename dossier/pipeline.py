@@ -39,6 +39,7 @@ def check(trial_dir: Path) -> tuple[list[Problem], list[str]]:
     """Validate without building: (every problem found, warnings)."""
     from dossier.datasets import discover, load_available
     from dossier.errors import DataError
+    from dossier.gate import folder_problems
     from dossier.validate import datasets_needed, requirements, validate, variables_to_load
     from dossier.writer_text import reference_problems, text_warnings
 
@@ -48,10 +49,10 @@ def check(trial_dir: Path) -> tuple[list[Problem], list[str]]:
         spec = load_spec(trial_dir)
     except SpecError as exc:
         _, file_problems = discover(trial_dir)
-        return list(exc.problems) + file_problems, []
+        return list(exc.problems) + file_problems + folder_problems(trial_dir), []
     needs = requirements(spec)
     data, problems = load_available(trial_dir, datasets_needed(needs), variables_to_load(spec))
-    problems = reference_problems(spec, trial_dir) + problems
+    problems = reference_problems(spec, trial_dir) + problems + folder_problems(trial_dir)
     warnings = list(data.warnings) + text_warnings(spec, trial_dir)
     if "adsl" not in data.frames:
         return problems, warnings
@@ -88,8 +89,12 @@ def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Pro
     if out_real == trial_real or out_real in trial_real.parents:
         raise OutputError(f"holds the trial folder {trial_dir}, which the build would replace: give another "
                           "output folder", where=str(out_dir))
+    if trial_real in out_real.parents:  # outputs would become inputs (and manifest entries) of the next build
+        raise OutputError(f"is inside the trial folder {trial_dir}; a trial folder holds only inputs: give an "
+                          "output folder outside it", where=str(out_dir))
     import threading
 
+    from dossier.gate import check_folders
     from dossier.render.pagination import libreoffice_version
     from dossier.workers import Workers
 
@@ -98,6 +103,7 @@ def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Pro
         threading.Thread(target=libreoffice_version, name="dossier-libreoffice-version", daemon=True).start()
         progress("reading dossier.yaml")
         spec = load_spec(trial_dir).localised(lang)
+        check_folders(trial_dir)  # templates/ and text/: no link leaves its folder (dossier.gate)
         return _build(spec, trial_dir, out_dir, progress, use_cache, workers)
 
 
@@ -128,7 +134,7 @@ def _build(spec: TrialSpec, trial_dir: Path, out_dir: Path, progress: Progress, 
         warnings.extend(w if w.startswith("analysis ") else f"analysis {result.id!r}: {w}" for w in result.warnings)
     warnings = list(dict.fromkeys(warnings))  # validation and an analysis may word a warning the same: once
     try:
-        return _write(spec, analysed, trial_dir, out_dir, warnings, progress, workers, computed)
+        return _write(spec, analysed, trial_dir, out_dir, warnings, progress, workers, computed, use_cache)
     except OSError as exc:  # a full disk or a read-only folder: the user's to solve, nothing is left half-written
         error = environment_error(exc, str(out_dir))
         if error is None:
@@ -140,15 +146,15 @@ def _build(spec: TrialSpec, trial_dir: Path, out_dir: Path, progress: Progress, 
 
 
 def _write(spec: TrialSpec, analysed, trial_dir: Path, out_dir: Path, warnings: list[str], progress: Progress,
-           workers, computed: bool) -> BuildReport:
+           workers, computed: bool, use_cache: bool = True) -> BuildReport:
     """Render everything into a staging folder that replaces OUT_DIR when all succeeded."""
     from dossier.cache import store
 
     with staging(out_dir) as stage:
         try:
             store(stage, analysed)
-            warnings.extend(render_all(spec, analysed, trial_dir, stage, warnings, progress, previous=out_dir,
-                                       workers=workers))
+            warnings.extend(render_all(spec, analysed, trial_dir, stage, warnings, progress,
+                                       previous=out_dir if use_cache else None, workers=workers))
         except BaseException:
             workers.close(kill=True)  # before the staging folder they write into is removed
             raise
@@ -259,7 +265,7 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
     progress("drawing figures")
     figures_dir = stage / "figures"
     figures_dir.mkdir()
-    reuse = Reuse(previous or stage / ".none", stage)
+    reuse = Reuse(previous, stage)  # previous None (--no-cache): nothing is reused
     glossary = sorted(fmt.glossary.items())
     drawing = [workers.submit(_draw_figure, figure, figures_dir, fmt)
                for figure in (f for r in results for f in r.figures)

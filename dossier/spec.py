@@ -167,7 +167,11 @@ def _resolve(value: Any, lang: str) -> Any:
 
 def load_spec(trial_dir: Path) -> TrialSpec:
     """Read and validate `trial_dir/dossier.yaml`. Raises SpecError listing every problem."""
+    from dossier.gate import admit
+
     path = trial_dir / SPEC_FILE
+    if path.exists() or path.is_symlink():
+        admit(path, trial_dir, SpecError)  # no link leaving the trial folder, no hard link (dossier.gate)
     raw = _read_yaml(path)
     return parse_spec(raw, trial_dir)
 

@@ -31,13 +31,16 @@ class DatasetFile:
 
 def check_file(path: Path) -> os.stat_result:
     """The file's status, or DataError when it cannot be a dataset: unreadable, not a regular file
-    (a device or a pipe would never end), or larger than MAX_DATASET_BYTES."""
+    (a device or a pipe would never end), a hard link, or larger than MAX_DATASET_BYTES."""
     try:
         status = path.stat()
     except OSError as exc:
         raise DataError(f"cannot read: {exc.strerror}", where=str(path)) from None
     if not stat.S_ISREG(status.st_mode):
         raise DataError("not a regular file (a device, pipe or socket cannot be read as a dataset)", where=str(path))
+    if status.st_nlink > 1:  # a second name of a file that may lie anywhere on this file system (dossier.gate)
+        raise DataError(f"is a hard link ({status.st_nlink} names for one file, which may lie outside the trial "
+                        "folder); replace it by a copy of the file", where=str(path))
     if status.st_size > MAX_DATASET_BYTES:
         raise DataError(f"{status.st_size / 1024**3:.1f} GiB is larger than the {MAX_DATASET_BYTES // 1024**3} GiB "
                         "limit for one dataset; subset it before building", where=str(path))

@@ -156,7 +156,10 @@ def load_text(trial_dir: Path, key: str, value: str | None, evidence: Mapping[st
     if value is None or not value.strip():
         return WriterText(key, None, None)
     if TEXT_FILE.match(value):
+        from dossier.gate import admit
+
         path = localised_path(trial_dir, value, formatter.lang)
+        admit(path, trial_dir)  # a link leaving the trial folder, a hard link, a device: one line
         try:
             raw = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -175,6 +178,7 @@ def load_text(trial_dir: Path, key: str, value: str | None, evidence: Mapping[st
 def text_sources(spec: TrialSpec, trial_dir) -> list[tuple[str, str]]:
     """(where, text) of every writer's text: inline yaml texts by key, Markdown files (and their en/ja
     versions) by path; files that cannot be read are left out (they are problems of their own)."""
+    from dossier.gate import refusal
     from dossier.spec import SPEC_FILE, text_fields
 
     sources = []
@@ -186,6 +190,8 @@ def text_sources(spec: TrialSpec, trial_dir) -> list[tuple[str, str]]:
             continue
         rel = Path(value)
         for path in [Path(trial_dir) / rel, *(Path(trial_dir) / rel.parent / lang / rel.name for lang in ("en", "ja"))]:
+            if refusal(path, trial_dir) is not None:
+                continue  # missing or refused: a problem of its own
             try:
                 sources.append((str(path), path.read_text(encoding="utf-8-sig")))
             except (OSError, UnicodeDecodeError):

@@ -138,8 +138,19 @@ def libreoffice_pdf(docx: Path, out_dir: Path) -> Path:
         if os.environ.get("CI"):
             pytest.fail("LibreOffice is required in CI (installed by .ci/run)")
         pytest.skip("LibreOffice not installed")
-    subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(out_dir), str(docx)],
-                   capture_output=True, check=True, timeout=300, env={**os.environ, "HOME": str(out_dir)})
+    from dossier.render.pagination import kill_group
+
+    # its own process group, all of it killed afterwards: no LibreOffice outlives the test (on a timeout too)
+    process = subprocess.Popen([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(out_dir), str(docx)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                               env={**os.environ, "HOME": str(out_dir)})
+    try:
+        _, stderr = process.communicate(timeout=300)
+    finally:
+        kill_group(process.pid)
+        process.wait()
+    if process.returncode != 0:
+        raise subprocess.CalledProcessError(process.returncode, process.args, stderr=stderr)
     return out_dir / (docx.stem + ".pdf")
 
 

@@ -226,6 +226,48 @@ def outside_file(trial: Path) -> Path:
     return secret
 
 
+OUTSIDE_HTML = "<p>OUTSIDE-FILE-CONTENT</p>\n"
+
+
+def outside_link(rel: str, content: str | bytes, hard: bool = False) -> Callable[[Path], None]:
+    """`rel` in the trial folder made a symbolic (or hard) link to a new file beside the trial folder."""
+    def mutate(trial: Path) -> None:
+        target = trial.parent / ("outside-" + rel.replace("/", "-"))
+        target.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        path = trial / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists() or path.is_symlink():
+            path.unlink()
+        if hard:
+            os.link(target, path)
+        else:
+            path.symlink_to(target)
+    return mutate
+
+
+def outside_folder_link(rel: str) -> Callable[[Path], None]:
+    """`rel` a link to a folder beside the trial folder holding a copy of the packaged templates."""
+    def mutate(trial: Path) -> None:
+        target = trial.parent / "outside-templates"
+        shutil.copytree(ROOT / "templates", target)
+        (trial / rel).symlink_to(target, target_is_directory=True)
+    return mutate
+
+
+def including_template(trial: Path) -> None:
+    """A user briefing template (the packaged one) that includes templates/part.html.j2."""
+    (trial / "templates").mkdir(exist_ok=True)
+    packaged = (ROOT / "templates" / "briefing.html.j2").read_text(encoding="utf-8")
+    (trial / "templates" / "briefing.html.j2").write_text(
+        packaged.replace("</body>", "{% include 'part.html.j2' %}\n</body>"), encoding="utf-8")
+
+
+def outside_glossary() -> str:
+    """The packaged English glossary with one entry replaced by a marker."""
+    text = (ROOT / "templates" / "glossary" / "en.yaml").read_text(encoding="utf-8")
+    return text.replace('not_estimable: "NE"', 'not_estimable: "OUTSIDE-FILE-CONTENT"')
+
+
 def alias_bomb() -> str:
     """A "billion laughs" yaml: 9 ** 10 strings by aliases, in a few hundred bytes."""
     level = "&a0 [" + ", ".join(["lol"] * 9) + "]"
@@ -525,6 +567,33 @@ CASES = [
          ("briefing.unmet_need", "600,000 characters", "limit of 500,000")),
     Case("text-file-too-large", write_file("text/disease.md", "Serious disease. " * 40_000), YAML,
          ("briefing.disease", "larger than the limit")),
+]
+
+# --- every input through one gate (dossier.gate): templates, included templates, glossaries, print.css,
+# reference.docx and datasets that are links leaving their folder, or hard links. Without the gate the
+# include and the glossary put the outside file's content into the HTML, PDF and DOCX.
+CASES += [
+    Case("template-include-symlink-escapes", both(including_template,
+                                                  outside_link("templates/part.html.j2", OUTSIDE_HTML)),
+         "templates/part.html.j2", ("is a link to", "outside")),
+    Case("template-symlink-escapes", outside_link("templates/briefing.html.j2", OUTSIDE_HTML),
+         "templates/briefing.html.j2", ("is a link to", "outside")),
+    Case("glossary-symlink-escapes", outside_link("templates/glossary/en.yaml", outside_glossary()),
+         "templates/glossary/en.yaml", ("is a link to", "outside")),
+    Case("css-symlink-escapes", outside_link("templates/print.css", "p { color: red }\n"),
+         "templates/print.css", ("is a link to", "outside")),
+    Case("reference-docx-symlink-escapes", outside_link("templates/reference.docx",
+                                                        (ROOT / "templates" / "reference.docx").read_bytes()),
+         "templates/reference.docx", ("is a link to", "outside")),
+    Case("templates-folder-symlink-escapes", outside_folder_link("templates"), "templates", ("is a link to",
+                                                                                           "outside")),
+    Case("template-hard-link", outside_link("templates/briefing.html.j2", OUTSIDE_HTML, hard=True),
+         "templates/briefing.html.j2", ("hard link", "2 names")),
+    Case("dataset-hard-link", outside_link("adam/adae.csv", csv_text(tiny_tables()["adae"]), hard=True),
+         "adam/adae.csv", ("hard link", "2 names")),
+    Case("yaml-symlink-escapes", outside_link(YAML, yaml.safe_dump(TINY_SPEC)), YAML, ("is a link to", "outside")),
+    Case("template-fifo", lambda t: ((t / "templates").mkdir(), os.mkfifo(t / "templates" / "print.css")),
+         "templates/print.css", ("not a regular file",)),
 ]
 
 

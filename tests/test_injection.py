@@ -265,3 +265,100 @@ def test_user_template_cannot_read_local_files(tmp_path, body, refused):
             if path.suffix == ".docx":
                 with zipfile.ZipFile(path) as archive:
                     assert all(marker not in archive.read(n) for n in archive.namelist())
+
+
+# ------------------------------------------------------------------------------------ the gate, reader by reader
+# The build refuses these before rendering (tests/test_bad_input.py, the gate cases); each reader also
+# admits every file it opens through dossier.gate, whoever calls it.
+
+
+def _linked_out(tmp_path: Path, rel: str, content: bytes) -> Path:
+    """A templates folder in which `rel` is a symbolic link to a file outside it."""
+    templates = tmp_path / "trial" / "templates"
+    outside = tmp_path / "outside.bin"
+    outside.write_bytes(content)
+    (templates / rel).parent.mkdir(parents=True, exist_ok=True)
+    (templates / rel).symlink_to(outside)
+    return templates
+
+
+def test_an_included_template_linked_outside_is_refused_by_the_loader(tmp_path):
+    from dossier.errors import RenderError
+    from dossier.render.html import environment
+
+    templates = _linked_out(tmp_path, "part.html.j2", b"<p>OUTSIDE-FILE-CONTENT</p>")
+    (templates / "main.html.j2").write_text("{% include 'part.html.j2' %}", encoding="utf-8")
+    with pytest.raises(RenderError, match="is a link to .*outside its folder") as caught:
+        environment([templates]).get_template("main.html.j2").render()
+    assert caught.value.problems[0].where == str(templates / "part.html.j2")
+    (templates / "main.html.j2").write_text("{% import 'part.html.j2' as p %}x", encoding="utf-8")
+    with pytest.raises(RenderError, match="is a link to"):
+        environment([templates]).get_template("main.html.j2").render()
+
+
+def test_a_glossary_linked_outside_is_refused(tmp_path):
+    from dossier.errors import RenderError
+    from dossier.glossary import load_glossary
+    from dossier.render.html import PACKAGE_TEMPLATES
+
+    packaged = (PACKAGE_TEMPLATES / "glossary" / "en.yaml").read_bytes()
+    templates = _linked_out(tmp_path, "glossary/en.yaml", packaged.replace(b'"NE"', b'"OUTSIDE"'))
+    with pytest.raises(RenderError, match="is a link to"):
+        load_glossary("en", [templates, PACKAGE_TEMPLATES])
+
+
+@pytest.mark.parametrize("name", ["print.css", "reference.docx"])
+def test_a_resource_linked_outside_is_refused(tmp_path, name):
+    from dossier.errors import RenderError
+    from dossier.render import resolve_resource
+    from dossier.render.html import PACKAGE_TEMPLATES, template_file
+
+    templates = _linked_out(tmp_path, name, (PACKAGE_TEMPLATES / name).read_bytes())
+    with pytest.raises(RenderError, match="is a link to"):
+        template_file(name, [templates, PACKAGE_TEMPLATES])
+    assert resolve_resource(name, [templates, PACKAGE_TEMPLATES]) is None  # not the packaged one instead
+
+
+# ------------------------------------------------------------------------------------ unbreakable tokens
+
+
+def test_the_longest_ae_term_the_limits_allow_is_laid_out_in_lines(tmp_path):
+    """dossier.limits refuses a data text longer than MAX_VALUE_CHARS or holding a word longer than
+    MAX_TOKEN_CHARS (a 200,000-character term is one line of error: tests/test_bad_input.py). The longest
+    term they allow, words of MAX_TOKEN_CHARS characters without a space, is given a line-break opportunity
+    (U+200B) every 40 characters in the documents (dossier.render.html.break_long_runs), so weasyprint and
+    LibreOffice lay it out as ordinary lines; the data outputs keep it exactly."""
+    from dossier.limits import MAX_TOKEN_CHARS, MAX_VALUE_CHARS
+
+    word = "Xy" * (MAX_TOKEN_CHARS // 2)
+    term = " ".join([word] * (MAX_VALUE_CHARS // (MAX_TOKEN_CHARS + 1)))
+    assert len(term) <= MAX_VALUE_CHARS
+    tables = tiny_tables()
+    tables["adae"][0]["AEDECOD"] = term
+    trial = write_tiny_trial(tmp_path / "trial", tables=tables)
+    out = tmp_path / "out"
+    result = run_dossier("build", str(trial), "-o", str(out), timeout=900)
+    assert result.returncode == 0, result.stderr
+    assert "did not finish" not in result.stderr  # LibreOffice laid the documents out (when installed)
+    assert "invalid value" not in result.stderr  # no column squeezed to a negative width by the term
+    html = (out / "briefing.html").read_text(encoding="utf-8")
+    assert word not in html and ("Xy" * 20 + "\u200b") * 4 in html
+    assert term in (out / "evidence.json").read_text(encoding="utf-8")
+    assert any(term in path.read_text(encoding="utf-8") for path in (out / "tables").glob("*.csv"))
+    assert squeeze(pdf_text(out / "briefing.pdf")).count("XyXyXy") > 100
+
+
+def test_long_runs_are_broken_in_text_only():
+    from dossier.render.html import break_long_runs
+
+    word = "a" * 100
+    sha256 = "00237416055f3b902aeab3affa384b7aae4b7e008a742af50d0c4860756ced3d"
+    html = (f'<p title="{word}">{word} short &amp;{"&lt;" * 75}</p><style>{word}</style>'
+            f"<p>{'受け入れ可能か。' * 20}</p><td>{sha256}</td>")
+    out = break_long_runs(html)
+    assert f'<p title="{word}">' in out and f"<style>{word}</style>" in out  # tags, attributes, CSS untouched
+    assert f"{'a' * 40}\u200b{'a' * 40}\u200b{'a' * 20} short" in out
+    assert "&amp;" + "&lt;" * 39 + "\u200b" + "&lt;" * 36 + "</p>" in out  # an entity is one character, never cut
+    assert f"<td>{sha256}</td>" in out  # a hash (64 characters) stays whole, so a copy of it is the hash
+    assert "受け入れ可能か。" * 20 in out  # Japanese breaks between any two characters already
+    assert out.replace("\u200b", "") == html

@@ -42,14 +42,14 @@ def write_alone(j: DocxJob) -> list[str]:
 def convert_runs(monkeypatch) -> list[list[str]]:
     """The LibreOffice conversions pagination starts (each still runs for real)."""
     runs: list[list[str]] = []
-    real = subprocess.run
+    real = subprocess.Popen
 
     def counting(command, *args, **kwargs):
         if "--convert-to" in command:
             runs.append(list(command))
         return real(command, *args, **kwargs)
 
-    monkeypatch.setattr(pagination.subprocess, "run", counting)
+    monkeypatch.setattr(pagination.subprocess, "Popen", counting)
     return runs
 
 

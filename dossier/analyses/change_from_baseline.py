@@ -15,9 +15,9 @@ from dossier.analyses import Variables, declared_location
 from dossier.analyses.evidence import Interval, Number
 from dossier.analyses.options import AnalysisOptions, RecordOptions, setting
 from dossier.analyses.registry import AnalysisType
-from dossier.limits import MAX_ITEMS
 from dossier.formatting import Formatter, fixed, percent
 from dossier.highlights import ci_text, p_text
+from dossier.limits import MAX_ITEMS
 
 RECORD_VARIABLES = ("USUBJID", "PARAMCD", "AVISIT", "AVAL", "BASE", "CHG")
 WINDOW_VARIABLES = ("ADY", "AWLO", "AWHI", "DTYPE")  # read by the analysis-window check (check_records)

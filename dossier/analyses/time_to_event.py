@@ -14,9 +14,9 @@ from dossier.analyses import Variables
 from dossier.analyses.evidence import Interval, Number
 from dossier.analyses.options import AnalysisOptions, RecordOptions, setting
 from dossier.analyses.registry import AnalysisType
-from dossier.limits import MAX_ITEMS
 from dossier.formatting import Formatter, fixed
 from dossier.highlights import ci_text, p_text
+from dossier.limits import MAX_ITEMS
 
 RECORD_VARIABLES = ("USUBJID", "PARAMCD", "AVAL", "CNSR")
 

@@ -22,11 +22,14 @@ def resolve_resource(ref: str, resource_dirs: Sequence[Path]) -> Path | None:
     `resource_dirs`, or return None.
 
     Refused: URLs with a scheme (http:, file:, data: ...), absolute paths, anything that
-    escapes the directory (`..`, symlinks pointing outside). The reference is tried against
+    escapes the directory (`..`, symlinks pointing outside), and whatever else dossier.gate refuses
+    (hard links, devices, pipes); a refused file is not looked for in the next directory. The reference is tried against
     each directory in order; when a directory's name equals the reference's first component
     (dir ".../figures", ref "figures/x.png") it is also tried against the directory's parent,
     still requiring the file to lie inside that directory.
     """
+    from dossier.gate import refusal
+
     ref = unquote(ref.split("#", 1)[0].split("?", 1)[0])
     if not ref or _SCHEME.match(ref) or ref.startswith(("/", "\\")) or "\x00" in ref:
         return None
@@ -42,12 +45,11 @@ def resolve_resource(ref: str, resource_dirs: Sequence[Path]) -> Path | None:
         if len(parts) > 1 and parts[0] == root.name:
             candidates.append(root.parent / ref)
         for candidate in candidates:
-            try:
-                real = candidate.resolve(strict=True)
-            except OSError:
+            if not (candidate.exists() or candidate.is_symlink()):
                 continue
-            if real.is_file() and real.is_relative_to(root):
-                return real
+            if refusal(candidate, root) is not None:  # a link leaving its folder, a hard link, a device
+                return None  # refused, not looked for in the next folder
+            return candidate.resolve()
     return None
 
 

@@ -8,6 +8,7 @@ width from the content lengths.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from dossier.errors import RenderError
 from dossier.render.docx_html import Node, is_blank
 from dossier.render.docx_ooxml import el
 
+_WORDS = re.compile(r"[\s\u200b]+")  # a zero-width space (html.break_long_runs) ends a word too
 CELL_CLASSES = frozenset({"level-1", "level-2", "num"})
 LEVEL_INDENT_TWIPS = 216  # 1.2 em at 9 pt, as in print.css
 CELL_PADDING_CHARS = 2  # a cell's left and right padding (4 pt each at 9 pt), in characters
@@ -96,7 +98,7 @@ def column_widths(rows: list[Row], ncols: int, total: int) -> list[int]:
         for cell in row.cells:
             if cell.span == 1 and col < ncols:
                 text = cell.node.text()
-                longest = max((_display_len(w) for w in text.split()), default=0)
+                longest = max((_display_len(w) for w in _WORDS.split(text)), default=0)
                 if cell.head:  # headers wrap: their longest word counts
                     length = longest
                 else:

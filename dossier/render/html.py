@@ -2,7 +2,9 @@
 
 Templates run in Jinja's sandbox with autoescaping on: every value from data, yaml or writer's
 text is text. Only writer's Markdown already converted by dossier.writer_text arrives as Markup.
-A trial folder's own `templates/` overrides the packaged templates file by file.
+A trial folder's own `templates/` overrides the packaged templates file by file. Every template,
+included, imported and extended ones too, is read through dossier.gate (`GateLoader`): a link
+that leaves its templates folder is refused with one line.
 """
 
 from __future__ import annotations
@@ -14,8 +16,20 @@ from typing import Any
 
 from dossier.control import visible
 from dossier.errors import RenderError
+from dossier.gate import PACKAGE_TEMPLATES, admit, admit_folder
 
-PACKAGE_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
+BREAK_EVERY = 40  # characters of an unbroken run of text after which a line may break (U+200B)
+# runs up to this length stay whole: a SHA-256 in hex (64) is printed to be copied, and a zero-width space
+# inside it would make the copy differ from the file's hash
+KEEP_WHOLE = 64
+# one character of HTML text that offers no line break of its own (an entity counts as one); Chinese,
+# Japanese and Korean characters are left out: a line may break between any two of them anyway
+_CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef"
+_UNIT = f"(?:&#?\\w+;|[^\\s&<>\u200b{_CJK}])"
+_LONG_RUN = re.compile(f"{_UNIT}{{{BREAK_EVERY}}}(?={_UNIT})")
+_TOO_LONG = re.compile(f"{_UNIT}{{{KEEP_WHOLE + 1},}}")
+_TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
+_NO_BREAKS_IN = ("<style", "<title", "<script")
 HEADING = re.compile(r'<h([1-3]) id="([^"]+)">(.*?)</h\1>', re.DOTALL)
 TAG = re.compile(r"<[^>]+>")
 
@@ -24,22 +38,50 @@ def template_dirs(trial_dir: Path | None) -> list[Path]:
     """User templates first (trial folder's templates/), then the packaged ones."""
     dirs = []
     if trial_dir is not None and (trial_dir / "templates").is_dir():
-        dirs.append(trial_dir / "templates")
+        dirs.append(admit_folder(trial_dir / "templates", trial_dir))
     dirs.append(PACKAGE_TEMPLATES)
     return dirs
 
 
 def template_file(name: str, dirs: list[Path]) -> Path | None:
     """The file `name` from the first of the template folders `dirs` that holds it (a user's
-    templates/ overrides the packaged one), or None."""
-    return next((d / name for d in dirs if (d / name).is_file()), None)
+    templates/ overrides the packaged one), or None. RenderError when that file is a link leaving
+    its folder (dossier.gate)."""
+    for directory in dirs:
+        path = directory / name
+        if path.exists() or path.is_symlink():
+            return admit(path, directory)
+    return None
+
+
+def _gate_loader(dirs: list[Path]):
+    """A Jinja loader that reads every template (and included/imported/extended one) through the gate."""
+    from jinja2 import BaseLoader, TemplateNotFound
+    from jinja2.loaders import split_template_path
+
+    class GateLoader(BaseLoader):
+        def get_source(self, environment, template):
+            pieces = split_template_path(template)  # TemplateNotFound for '..'
+            for directory in dirs:
+                path = directory.joinpath(*pieces)
+                if not (path.exists() or path.is_symlink()):
+                    continue
+                real = admit(path, directory)
+                try:
+                    source = real.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as exc:
+                    raise RenderError(f"cannot read template: {exc}", where=str(path)) from None
+                return source, str(path), lambda: True  # one environment per document: never stale
+            raise TemplateNotFound(template)
+
+    return GateLoader()
 
 
 def environment(dirs: list[Path]):
-    from jinja2 import FileSystemLoader, StrictUndefined
+    from jinja2 import StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
-    env = SandboxedEnvironment(loader=FileSystemLoader([str(d) for d in dirs]), autoescape=True,
+    env = SandboxedEnvironment(loader=_gate_loader(dirs), autoescape=True,
                                undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False,
                                keep_trailing_newline=True)
     env.filters["keep_together"] = keep_together
@@ -72,7 +114,27 @@ def render_document(name: str, context: dict[str, Any], dirs: list[Path]) -> str
         line = getattr(exc, "lineno", None)
         where = f"{getattr(exc, 'filename', None) or name + '.html.j2'}" + (f" line {line}" if line else "")
         raise RenderError(f"template error: {exc.message}", where=where) from None
-    return insert_toc(visible(html))  # data's control characters: visible, and valid XML for DOCX
+    return insert_toc(break_long_runs(visible(html)))  # control characters: visible, and valid XML for DOCX
+
+
+def break_long_runs(html: str) -> str:
+    """`html` with a zero-width space (a line-break opportunity, invisible in print) after every
+    BREAK_EVERY characters of a run without a space in its text longer than KEEP_WHOLE characters:
+    the longest word the limits allow (dossier.limits.MAX_TOKEN_CHARS) then lays out in ordinary lines, in
+    weasyprint and LibreOffice alike, instead of one unbreakable word that each engine must measure and
+    squeeze. Shorter runs (hashes) stay whole; tags and attributes are untouched."""
+    pieces = _TAG_OR_TEXT.split(html)
+    inside = False
+    for i, piece in enumerate(pieces):
+        if i % 2:  # a tag
+            lower = piece.lower()
+            if lower.startswith(_NO_BREAKS_IN):
+                inside = True
+            elif lower.startswith(("</style", "</title", "</script")):
+                inside = False
+        elif not inside and len(piece) > KEEP_WHOLE:
+            pieces[i] = _TOO_LONG.sub(lambda run: _LONG_RUN.sub(lambda m: m.group(0) + "\u200b", run.group(0)), piece)
+    return "".join(pieces)
 
 
 def insert_toc(html: str, marker: str = "<!--TOC-->") -> str:

@@ -176,8 +176,10 @@ def lay_out(html: str, resource_dirs: Sequence[Path], lang: str):
     column widths, reading only from `resource_dirs`."""
     from weasyprint import CSS, HTML
 
+    from dossier.render.html import template_file
+
     fetcher = RestrictedFetcher(resource_dirs)
-    css_path = resolve_resource(STYLESHEET, fetcher.resource_dirs)
+    css_path = template_file(STYLESHEET, fetcher.resource_dirs)  # a link leaving its folder: RenderError
     if css_path is None:
         raise RenderError(f"{STYLESHEET} not found in the resource folders {[str(d) for d in resource_dirs]}")
     stylesheets = [CSS(string=css_path.read_text(encoding="utf-8"), base_url=VIRTUAL_BASE, url_fetcher=fetcher)]

@@ -1,0 +1,1 @@
+"""Statistical engines: pure functions on arrays and frames, no document knowledge."""

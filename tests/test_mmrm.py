@@ -4,8 +4,8 @@ SAS numbers: the openpharma `mmrm` R package's published SAS runs on its `fev_da
 (github.com/openpharma/mmrm, commit ec290b2, design/SAS/sas_log_reml.txt and design/ddfm_covtype/kr_*.csv),
 pasted below. SAS stops its Newton-Raphson a little short of the REML maximum (its -2 REML log-likelihood
 3386.44987722 vs ours 3386.44987116, and likewise in every kr_*.txt run), so the last printed digit can
-differ by one: values are compared to 4 significant digits (relative 1e-4) and to the printed decimals
-within 1.5 units of the last one; Satterthwaite df (printed as integers) within 1.
+differ by one: values are compared to 4 significant digits (relative 1e-4) or within 1.5 units of the
+last printed decimal, CI bounds within 3 units of it; Satterthwaite df (printed as integers) within 1.
 R numbers: tests/reference/mmrm_reference.R, written once into tests/reference/mmrm_reference_r.csv.
 """
 
@@ -58,6 +58,7 @@ SAS_DIFFERENCES = {
     "VIS1": (3.7745, 1.0741, 146, 1.6517, 5.8974, 0.0006),
 }
 SAS_NEG2_REML = 3386.44987722  # Iteration History, last line
+# UN(i,j), rows and columns in SAS's class order VIS2 VIS3 VIS4 VIS1 (VIS1 last as the reference level)
 SAS_COVARIANCE = {(0, 0): 26.5692, (1, 0): 2.7851, (1, 1): 14.8970, (2, 0): 7.4790, (2, 1): 0.9017,
                   (2, 2): 95.5528, (3, 0): 14.3982, (3, 1): 4.9744, (3, 2): 13.3731, (3, 3): 40.5509}
 
@@ -67,13 +68,22 @@ def close_printed(ours: float, printed: float) -> bool:
     return abs(ours - printed) <= max(FOUR_DIGITS * abs(printed), 1.5e-4)
 
 
+def close_interval(ours: tuple[float, float], printed: tuple[float, float]) -> bool:
+    """CI width to 4 significant digits; each bound within 3 units of the printed 4th decimal (a bound
+    moves with the estimate, whose 5th digit differs where SAS stopped short, and the t quantile at
+    SAS's unprinted df)."""
+    width, printed_width = ours[1] - ours[0], printed[1] - printed[0]
+    return (abs(width - printed_width) <= FOUR_DIGITS * printed_width
+            and all(abs(a - b) <= 3e-4 for a, b in zip(ours, printed)))
+
+
 def test_unstructured_lsmeans_match_sas(fev_un):
     assert len(fev_un.lsmeans) == 8
     for m in fev_un.lsmeans:
         est, se, df, lower, upper = SAS_LSMEANS[(m.visit, m.arm)]
         assert close_printed(m.estimate, est), (m, est)
         assert close_printed(m.se, se), (m, se)
-        assert close_printed(m.ci_lower, lower) and close_printed(m.ci_upper, upper), m
+        assert close_interval((m.ci_lower, m.ci_upper), (lower, upper)), m
         assert abs(m.df - df) < 1, (m, df)
 
 
@@ -82,7 +92,7 @@ def test_unstructured_differences_match_sas(fev_un):
     for d in fev_un.differences:
         est, se, df, lower, upper, p = SAS_DIFFERENCES[d.visit]
         assert close_printed(d.estimate, est) and close_printed(d.se, se), d
-        assert close_printed(d.ci_lower, lower) and close_printed(d.ci_upper, upper), d
+        assert close_interval((d.ci_lower, d.ci_upper), (lower, upper)), d
         assert abs(d.df - df) < 1, (d, df)
         assert round(d.p, 4) == p if p is not None else d.p < 0.0001
 
@@ -95,8 +105,12 @@ def test_unstructured_model_matches_sas(fev_un):
     # ours is the (slightly) higher maximum: SAS stopped at relative Hessian criterion 1e-8
     assert fev_un.reml_neg2loglik == pytest.approx(SAS_NEG2_REML, abs=1e-4)
     assert fev_un.reml_neg2loglik <= SAS_NEG2_REML
+    ours = [1, 2, 3, 0]  # our visit order is VIS1..VIS4
     for (i, j), value in SAS_COVARIANCE.items():
-        assert close_printed(fev_un.covariance_matrix[i][j], value), (i, j)
+        # covariance parameters sit on a flat likelihood: SAS's early stop moves them by up to 0.005 (R's
+        # nlme::gls, converged to 1e-10, gives 26.5715, 2.7834, 7.4765, 14.8974, 0.9037, 95.5566 for the first
+        # three visits, as we do to within 0.001)
+        assert fev_un.covariance_matrix[ours[i]][ours[j]] == pytest.approx(value, abs=0.01), (i, j)
     assert [m.n for m in fev_un.lsmeans[:2]] == [68, 66]  # VIS1 PBO, TRT records (R: table(ARMCD, AVISIT))
 
 
@@ -285,8 +299,15 @@ def test_fallback_is_used_and_reported():
 
 
 def test_no_convergence_names_every_structure_tried():
-    with pytest.raises(mmrm.MmrmError, match=r"did not converge .*\(unstructured, toeplitz; at most 200 iter"):
-        mmrm.fit(degenerate(), base_spec(fallback=("toeplitz",)))
+    # every visit is visit 1 plus a constant: the residuals are perfectly correlated, no structure has a
+    # positive-definite maximum
+    data = complete_balanced(n_per_arm=(15, 15))
+    w4 = data[data.VISIT == "W4"].set_index("SUBJ").Y
+    data["Y"] = data.SUBJ.map(w4).to_numpy() + data.VISIT.map({"W4": 0.0, "W8": 2.0, "W12": 5.0}).to_numpy()
+    data.loc[data.ARM == "Active", "Y"] += data.loc[data.ARM == "Active", "VISIT"].map({"W4": 0, "W8": 1, "W12": 3})
+    pattern = r"did not converge with any covariance structure tried \(unstructured, toeplitz, ar1; at most 200 iter"
+    with pytest.raises(mmrm.MmrmError, match=pattern):
+        mmrm.fit(data, base_spec(fallback=("toeplitz", "ar1")))
 
 
 def test_iteration_cap_stops_the_fit(fev):

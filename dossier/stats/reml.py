@@ -51,27 +51,38 @@ class _Pattern:
         self.moments = self.n > self.p
         if self.moments:
             flat = X.reshape(self.n, self.t * self.p)
-            self.xx = (flat.T @ flat).reshape(self.t, self.p, self.t, self.p).transpose(0, 2, 1, 3).copy()
-            self.xy = (flat.T @ Y).reshape(self.t, self.p, self.t).transpose(0, 2, 1).copy()
+            self.xx = np.ascontiguousarray((flat.T @ flat).reshape(self.t, self.p, self.t, self.p).transpose(0, 2, 1, 3))
+            self.xy = np.ascontiguousarray((flat.T @ Y).reshape(self.t, self.p, self.t).transpose(0, 2, 1))
             self.X = self.Y = None
         else:
             self.X, self.Y = X, Y
 
+    def _moments(self):
+        if self.moments:
+            return self.xx, self.xy
+        flat = self.X.reshape(self.n, self.t * self.p)
+        xx = (flat.T @ flat).reshape(self.t, self.p, self.t, self.p).transpose(0, 2, 1, 3)
+        xy = (flat.T @ self.Y).reshape(self.t, self.p, self.t).transpose(0, 2, 1)
+        return xx, xy
+
     def xmx(self, M: np.ndarray) -> np.ndarray:
         """sum_i X_i' M X_i; M is (t, t) or a stack (..., t, t)."""
-        if self.moments:
-            return np.einsum("...ab,abpq->...pq", M, self.xx)
-        return np.einsum("nap,...ab,nbq->...pq", self.X, M, self.X, optimize=True)
+        if self.moments or M.ndim > 2:
+            xx = self._moments()[0]
+            flat = M.reshape(-1, self.t * self.t) @ xx.reshape(self.t * self.t, self.p * self.p)
+            return flat.reshape(*M.shape[:-2], self.p, self.p)
+        Z = np.matmul(M, self.X).reshape(-1, self.p)
+        return self.X.reshape(-1, self.p).T @ Z
 
     def xmy(self, M: np.ndarray) -> np.ndarray:
         if self.moments:
-            return np.einsum("ab,abp->p", M, self.xy)
-        return np.einsum("nap,ab,nb->p", self.X, M, self.Y, optimize=True)
+            return M.reshape(-1) @ self.xy.reshape(self.t * self.t, self.p)
+        return self.X.reshape(-1, self.p).T @ (self.Y @ M.T).reshape(-1)
 
     def xcx(self, C: np.ndarray) -> np.ndarray:
         """sum_i X_i C X_i' (t x t)."""
         if self.moments:
-            return np.einsum("abpq,pq->ab", self.xx, C)
+            return (self.xx.reshape(self.t * self.t, self.p * self.p) @ C.reshape(-1)).reshape(self.t, self.t)
         XC = self.X @ C
         return np.einsum("nap,nbp->ab", XC, self.X)
 
@@ -79,7 +90,8 @@ class _Pattern:
         """sum_i r_i r_i' for r_i = y_i - X_i beta."""
         if self.moments:
             fy = self.xy @ beta
-            return self.yy - fy - fy.T + np.einsum("abpq,p,q->ab", self.xx, beta, beta)
+            xxb = (self.xx.reshape(-1, self.p) @ beta).reshape(self.t, self.t, self.p) @ beta
+            return self.yy - fy - fy.T + xxb
         r = self.Y - self.X @ beta
         return r.T @ r
 
@@ -140,28 +152,29 @@ class _Model:
         logdet = 0.0
         inverses = []
         for pat in self.patterns:
+            sub = sig[pat.index]
             try:
-                factor = linalg.cho_factor(sig[pat.index], lower=True)
-            except linalg.LinAlgError:
+                lower = np.linalg.cholesky(sub)
+            except np.linalg.LinAlgError:
                 return np.inf, None, None
-            S = linalg.cho_solve(factor, np.eye(pat.t))
+            S = np.linalg.inv(sub)
             inverses.append(S)
-            logdet += pat.n * 2 * np.sum(np.log(np.diag(factor[0])))
+            logdet += pat.n * 2 * np.sum(np.log(np.diagonal(lower)))
             A += pat.xmx(S)
             b += pat.xmy(S)
             c += float(np.sum(S * pat.yy))
         try:
-            a_factor = linalg.cho_factor(A, lower=True)
-        except linalg.LinAlgError:
+            a_lower = np.linalg.cholesky(A)
+        except np.linalg.LinAlgError:
             return np.inf, None, None
-        beta = linalg.cho_solve(a_factor, b)
-        value = logdet + 2 * np.sum(np.log(np.diag(a_factor[0]))) + (c - b @ beta) + (self.n - self.p) * LOG_2PI
+        C = np.linalg.inv(A)
+        beta = C @ b
+        value = logdet + 2 * np.sum(np.log(np.diagonal(a_lower))) + (c - b @ beta) + (self.n - self.p) * LOG_2PI
         if not np.isfinite(value):
             return np.inf, None, None
-        state = (sig, inverses, beta, linalg.cho_solve(a_factor, np.eye(self.p)))
+        state = (sig, inverses, beta, C)
         if not gradient:
             return float(value), None, state
-        C = state[3]
         G = np.zeros((self.t, self.t))
         for pat, S in zip(self.patterns, inverses):
             inner = pat.n * np.eye(pat.t) - (pat.xcx(C) + pat.residual_outer(beta)) @ S

@@ -329,3 +329,11 @@ def test_bad_specs_are_one_line_errors(change, message):
     with pytest.raises(mmrm.MmrmError, match=message) as info:
         mmrm.fit(complete_balanced(), base_spec(**change))
     assert "\n" not in str(info.value)
+
+
+def test_default_visit_order_is_natural_or_categorical():
+    data = complete_balanced(visits=("Week 4", "Week 8", "Week 12"))
+    spec = mmrm.MmrmSpec(response="Y", subject="SUBJ", arm="ARM", reference="Placebo", visit="VISIT")
+    assert mmrm.fit(data, spec).visits == ("Week 4", "Week 8", "Week 12")
+    data["VISIT"] = pd.Categorical(data.VISIT, categories=["Week 12", "Week 8", "Week 4"], ordered=True)
+    assert mmrm.fit(data, spec).visits == ("Week 12", "Week 8", "Week 4")

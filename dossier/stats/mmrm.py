@@ -11,7 +11,8 @@ is valid when data are missing at random. If the chosen structure does not conve
 are computed as SAS PROC MIXED's LSMEANS statement does by default: each factor covariate is averaged
 with equal weights over its levels, and each numeric covariate is set to its mean over the records used
 in the analysis (a baseline value therefore counts once per analysed visit of its subject; this is SAS's
-"AT MEANS" default and emmeans' default too). The difference of each arm from the reference arm at each
+default, SAS/STAT User's Guide "Construction of Least Squares Means" and "Setting Covariate Values";
+emmeans' default too; a covariate x visit term gets the overall mean times the visit). The difference of each arm from the reference arm at each
 visit is given with its standard error, a t-based confidence interval and two-sided p-value, on
 Satterthwaite degrees of freedom (as SAS `ddfm=satterthwaite`) or, with `df="kenward_roger"`, on
 Kenward-Roger degrees of freedom with the Kenward-Roger adjusted standard error (as SAS `ddfm=kr`).
@@ -23,6 +24,7 @@ Records with a missing response or covariate are not used (their counts are retu
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,7 +50,7 @@ class MmrmSpec:
     arm: str
     reference: str
     visit: str
-    visits: tuple[str, ...] = ()  # visit order; empty: the frame's categorical order, else sorted
+    visits: tuple[str, ...] = ()  # visit order; empty: the column's categorical order, else natural order
     covariates: tuple[str, ...] = ()
     covariates_by_visit: tuple[str, ...] = ()
     covariance: str = "unstructured"
@@ -108,7 +110,7 @@ def fit(frame: pd.DataFrame, spec: MmrmSpec) -> MmrmResult:
     """Fit the MMRM described by `spec` to `frame`; see the module docstring."""
     _check_spec(spec, frame)
     data, n_missing_response, n_missing_covariates = _analysis_set(frame, spec)
-    arms, visits = _levels(data, spec)
+    arms, visits = _levels(data, spec, _order(frame[spec.visit]), _order(frame[spec.arm]))
     factors = {c: sorted(data[c].astype(str).unique()) for c in spec.covariates if _is_factor(data[c])}
     _check_data(data, spec, arms, visits, factors)
     design = _Design(spec, arms, visits, factors, {c: float(data[c].mean()) for c in spec.covariates
@@ -210,7 +212,16 @@ def _analysis_set(frame: pd.DataFrame, spec: MmrmSpec):
     return data, int((~has_response).sum()), int((has_response & ~complete).sum())
 
 
-def _levels(data: pd.DataFrame, spec: MmrmSpec):
+def _order(column: pd.Series) -> list[str]:
+    """A column's levels in order: a categorical's own order, else natural order ("Week 8" < "Week 12")."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return [str(c) for c in column.cat.categories]
+    values = {str(v) for v in column.dropna().unique()}
+    return sorted(values, key=lambda v: [(0, int(part), "") if part.isdigit() else (1, 0, part)
+                                         for part in re.split(r"(\d+)", v)])
+
+
+def _levels(data: pd.DataFrame, spec: MmrmSpec, visit_order: list[str], arm_order: list[str]):
     present = set(data[spec.visit])
     if spec.visits:
         visits = tuple(str(v) for v in spec.visits)
@@ -219,10 +230,10 @@ def _levels(data: pd.DataFrame, spec: MmrmSpec):
             raise MmrmError(f"visit(s) {', '.join(extra)} are in the data but not among the visits analysed")
         visits = tuple(v for v in visits if v in present)
     else:
-        visits = tuple(sorted(present))
+        visits = tuple(v for v in visit_order if v in present)
     if len(visits) < 2:
         raise MmrmError(f"the MMRM needs at least 2 visits with data, found {len(visits)}")
-    arms = sorted(set(data[spec.arm]))
+    arms = [a for a in arm_order if a in set(data[spec.arm])]
     if str(spec.reference) not in arms:
         raise MmrmError(f"the reference arm {spec.reference} has no record in the analysis set")
     if len(arms) < 2:

@@ -130,20 +130,51 @@ SAS_KENWARD_ROGER = {
 @pytest.mark.parametrize("structure", sorted(SAS_KENWARD_ROGER))
 def test_kenward_roger_matches_sas(fev, structure):
     # the engine's REML core on SAS's design (intercept + arm, no visit effects), every covariance structure
-    data = fev.dropna(subset=["FEV1"])
-    X = np.column_stack([np.ones(len(data)), (data.ARMCD == "TRT").to_numpy(float)])
-    y = data.FEV1.to_numpy(float)
-    subject = pd.factorize(data.USUBJID)[0]
-    visit = data.VISITN.to_numpy() - 1
-    residual = y - X @ np.linalg.lstsq(X, y, rcond=None)[0]
-    start = covariance.start(structure, 4, np.array([np.mean(residual[visit == j] ** 2) for j in range(4)]))
-    fit = reml.fit(y, X, subject, visit, 4, structure, start)
-    kr = kenward_roger.kenward_roger(fit, reml.make_patterns(y, X, subject, visit))
+    fit, patterns = reml_fit_fev(fev, structure)
+    kr = kenward_roger.kenward_roger(fit, patterns)
     variance, df = kr.contrast(np.array([0.0, 1.0]))
     estimate, se, sas_df = SAS_KENWARD_ROGER[structure]
     assert fit.beta[1] == pytest.approx(estimate, rel=FOUR_DIGITS)
     assert np.sqrt(variance) == pytest.approx(se, rel=1.5 * FOUR_DIGITS)
     assert df == pytest.approx(sas_df, abs=0.1)
+
+
+# design/SAS/sas_<type>_reml.txt (sas_toep_reml.rtf, sas_log_simple_reml.txt for un): PROC MIXED method=reml;
+# MODEL FEV1 = / ddfm=satterthwaite; REPEATED AVISIT / subject=USUBJID type=<type>. Last -2 Res Log Like
+# of the Iteration History; Intercept estimate, SE, df (Solution for Fixed Effects).
+SAS_INTERCEPT_ONLY = {
+    "unstructured": (3700.94648570, 42.8338, 0.3509, 171),
+    "toeplitz": (3856.68995273, 42.3721, 0.4684, 166),
+    "toeplitz_heterogeneous": (3722.38018329, 41.6726, 0.3822, 185),
+    "ar1": (3875.49945459, 42.3255, 0.5013, 188),
+    "ar1_heterogeneous": (3739.96835012, 41.6955, 0.3947, 191),
+    "compound_symmetry": (3917.98183508, 42.2896, 0.4285, 187),
+    "compound_symmetry_heterogeneous": (3784.85341599, 41.9964, 0.3575, 199),
+}
+
+
+@pytest.mark.parametrize("structure", sorted(SAS_INTERCEPT_ONLY))
+def test_every_structure_matches_sas_intercept_only(fev, structure):
+    fit = reml_fit_fev(fev, structure, with_arm=False)[0]
+    neg2, estimate, se, df = SAS_INTERCEPT_ONLY[structure]
+    assert fit.neg2_reml == pytest.approx(neg2, abs=1e-3)
+    assert fit.neg2_reml <= neg2 + 1e-6
+    variance, our_df = reml.satterthwaite(fit, np.array([1.0]))
+    assert close_printed(fit.beta[0], estimate) and close_printed(np.sqrt(variance), se)
+    assert abs(our_df - df) < 1
+
+
+def reml_fit_fev(fev, structure, with_arm=True):
+    data = fev.dropna(subset=["FEV1"])
+    X = np.ones((len(data), 1))
+    if with_arm:
+        X = np.column_stack([X, (data.ARMCD == "TRT").to_numpy(float)])
+    y = data.FEV1.to_numpy(float)
+    subject = pd.factorize(data.USUBJID)[0]
+    visit = data.VISITN.to_numpy() - 1
+    residual = y - X @ np.linalg.lstsq(X, y, rcond=None)[0]
+    start = covariance.start(structure, 4, np.array([np.mean(residual[visit == j] ** 2) for j in range(4)]))
+    return reml.fit(y, X, subject, visit, 4, structure, start), reml.make_patterns(y, X, subject, visit)
 
 
 def test_kenward_roger_through_fit(fev):

@@ -259,12 +259,14 @@ def test_complete_balanced_data_give_per_visit_means(structure):
     assert result.visits == ("W4", "W8", "W12") and result.arms == ("Placebo", "Active")
 
 
-def test_complete_unstructured_is_the_two_sample_t_test_at_each_visit():
+@pytest.mark.parametrize("df_method", ["satterthwaite", "kenward_roger"])
+def test_complete_unstructured_is_the_two_sample_t_test_at_each_visit(df_method):
     # complete data, unstructured: the REML covariance is the pooled within-arm covariance, so the
-    # difference at a visit is the pooled two-sample t-test (SE, df = N - 2, p, CI) at that visit
+    # difference at a visit is the pooled two-sample t-test (SE, df = N - 2, p, CI) at that visit; both
+    # df methods are exact here (Kenward & Roger 1997: KR reproduces exact small-sample tests)
     data = complete_balanced()
     spec = mmrm.MmrmSpec(response="Y", subject="SUBJ", arm="ARM", reference="Placebo", visit="VISIT",
-                         visits=("W4", "W8", "W12"), confidence_level=0.9)
+                         visits=("W4", "W8", "W12"), confidence_level=0.9, df=df_method)
     result = mmrm.fit(data, spec)
     for d in result.differences:
         a = data[(data.ARM == "Active") & (data.VISIT == d.visit)].Y

@@ -279,6 +279,10 @@ def test_complete_unstructured_is_the_two_sample_t_test_at_each_visit(df_method)
         assert d.p == pytest.approx(test.pvalue, rel=1e-5)
         half = sps.t.ppf(0.95, len(a) + len(b) - 2) * se
         assert (d.ci_lower, d.ci_upper) == pytest.approx((d.estimate - half, d.estimate + half), rel=1e-6)
+        for m in (m for m in result.lsmeans if m.visit == d.visit):
+            n = len(a) if m.arm == "Active" else len(b)
+            assert m.se == pytest.approx(np.sqrt(pooled / n), rel=1e-6) and m.n == n
+            assert m.df == pytest.approx(len(a) + len(b) - 2, rel=1e-5)
 
 
 def base_spec(**kw):

@@ -374,3 +374,18 @@ def test_default_visit_order_is_natural_or_categorical():
     assert mmrm.fit(data, spec).visits == ("Week 4", "Week 8", "Week 12")
     data["VISIT"] = pd.Categorical(data.VISIT, categories=["Week 12", "Week 8", "Week 4"], ordered=True)
     assert mmrm.fit(data, spec).visits == ("Week 12", "Week 8", "Week 4")
+
+
+def test_aliased_covariates_are_named():
+    data = complete_balanced()
+    data["BASE"] = np.random.default_rng(2).normal(size=len(data))
+    data["BASE2"] = 2 * data["BASE"]
+    with pytest.raises(mmrm.MmrmError, match=r"not estimable from these data \(aliased: BASE2\)"):
+        mmrm.fit(data, base_spec(covariates=("BASE", "BASE2")))
+
+
+def test_subject_in_two_arms():
+    data = complete_balanced()
+    data.loc[0, "ARM"] = "Active"
+    with pytest.raises(mmrm.MmrmError, match="subject Placebo-0 has records in more than one arm"):
+        mmrm.fit(data, base_spec())

@@ -259,6 +259,7 @@ def _check_data(data, spec, arms, visits, factors) -> None:
 
 def _check_rank(X: np.ndarray, names: list[str]) -> None:
     scale = np.linalg.norm(X, axis=0)
+    scale[scale == 0] = 1.0
     rank = np.linalg.matrix_rank(X / scale)
     if rank < X.shape[1]:
         r = np.linalg.qr(X / scale, mode="r")

@@ -125,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--r-limit", type=float, default=1800.0)
     parser.add_argument("--cache", type=Path, default=Path(os.environ.get("DOSSIER_BENCH_CACHE", "/tmp/dossier-bench")))
     args = parser.parse_args(argv)
-    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    cpu = platform.processor() or platform.machine()
+    machine = f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
     rows = []
     for size in args.sizes.split(","):
         n, t = (int(x) for x in size.lower().split("x"))

@@ -12,9 +12,9 @@ are computed as SAS PROC MIXED's LSMEANS statement does by default: each factor 
 with equal weights over its levels, and each numeric covariate is set to its mean over the records used
 in the analysis (a baseline value therefore counts once per analysed visit of its subject; this is SAS's
 default, SAS/STAT User's Guide "Construction of Least Squares Means" and "Setting Covariate Values";
-emmeans' default too; a covariate x visit term gets the overall mean times the visit). The difference of each arm from the reference arm at each
-visit is given with its standard error, a t-based confidence interval and two-sided p-value, on
-Satterthwaite degrees of freedom (as SAS `ddfm=satterthwaite`) or, with `df="kenward_roger"`, on
+emmeans' default too; a covariate x visit term gets the overall mean times the visit). The difference
+of each arm from the reference arm at each visit is given with its standard error, a t-based confidence
+interval and two-sided p-value, on Satterthwaite degrees of freedom (as SAS `ddfm=satterthwaite`) or, with `df="kenward_roger"`, on
 Kenward-Roger degrees of freedom with the Kenward-Roger adjusted standard error (as SAS `ddfm=kr`).
 Records with a missing response or covariate are not used (their counts are returned).
 

@@ -51,7 +51,8 @@ class _Pattern:
         self.moments = self.n > self.p
         if self.moments:
             flat = X.reshape(self.n, self.t * self.p)
-            self.xx = np.ascontiguousarray((flat.T @ flat).reshape(self.t, self.p, self.t, self.p).transpose(0, 2, 1, 3))
+            xx = (flat.T @ flat).reshape(self.t, self.p, self.t, self.p)
+            self.xx = np.ascontiguousarray(xx.transpose(0, 2, 1, 3))
             self.xy = np.ascontiguousarray((flat.T @ Y).reshape(self.t, self.p, self.t).transpose(0, 2, 1))
             self.X = self.Y = None
         else:

@@ -14,8 +14,9 @@ in the analysis (a baseline value therefore counts once per analysed visit of it
 default, SAS/STAT User's Guide "Construction of Least Squares Means" and "Setting Covariate Values";
 emmeans' default too; a covariate x visit term gets the overall mean times the visit). The difference
 of each arm from the reference arm at each visit is given with its standard error, a t-based confidence
-interval and two-sided p-value, on Satterthwaite degrees of freedom (as SAS `ddfm=satterthwaite`) or, with `df="kenward_roger"`, on
-Kenward-Roger degrees of freedom with the Kenward-Roger adjusted standard error (as SAS `ddfm=kr`).
+interval and two-sided p-value, on Satterthwaite degrees of freedom (as SAS `ddfm=satterthwaite`) or,
+with `df="kenward_roger"`, on Kenward-Roger degrees of freedom with the Kenward-Roger adjusted standard
+error (as SAS `ddfm=kr`).
 Records with a missing response or covariate are not used (their counts are returned).
 
 `fit(frame, spec)` takes a long frame (one row per subject and visit) and an `MmrmSpec`, returns an

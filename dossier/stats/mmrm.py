@@ -119,7 +119,7 @@ def fit(frame: pd.DataFrame, spec: MmrmSpec) -> MmrmResult:
     X = design.matrix(data)
     _check_rank(X, design.names)
     y = data[spec.response].to_numpy(dtype=float)
-    subject = pd.factorize(data[spec.subject])[0]
+    subject = pd.factorize(data[spec.subject], sort=True)[0]
     visit = pd.Categorical(data[spec.visit].astype(str), categories=visits).codes.astype(np.int64)
     result = _fit_first_converging(y, X, subject, visit, len(visits), spec)
     tried, fitted = result
@@ -208,6 +208,8 @@ def _analysis_set(frame: pd.DataFrame, spec: MmrmSpec):
     data = frame.loc[complete].copy()
     for column in (spec.subject, spec.arm, spec.visit):
         data[column] = data[column].astype(str)
+    # the order of the rows must not change a digit of the result
+    data = data.sort_values([spec.subject, spec.visit], kind="stable", ignore_index=True)
     if data.empty:
         raise MmrmError("no record has both the response and every covariate")
     return data, int((~has_response).sum()), int((has_response & ~complete).sum())

@@ -156,9 +156,9 @@ class _Model:
             sub = sig[pat.index]
             try:
                 lower = np.linalg.cholesky(sub)
+                S = np.linalg.inv(sub)
             except np.linalg.LinAlgError:
                 return np.inf, None, None
-            S = np.linalg.inv(sub)
             inverses.append(S)
             logdet += pat.n * 2 * np.sum(np.log(np.diagonal(lower)))
             A += pat.xmx(S)
@@ -166,9 +166,9 @@ class _Model:
             c += float(np.sum(S * pat.yy))
         try:
             a_lower = np.linalg.cholesky(A)
+            C = np.linalg.inv(A)
         except np.linalg.LinAlgError:
             return np.inf, None, None
-        C = np.linalg.inv(A)
         beta = C @ b
         value = logdet + 2 * np.sum(np.log(np.diagonal(a_lower))) + (c - b @ beta) + (self.n - self.p) * LOG_2PI
         if not np.isfinite(value):
@@ -182,6 +182,8 @@ class _Model:
             G[pat.index] += S @ inner
         G = 0.5 * (G + G.T)
         grad = np.einsum("kab,ab->k", self.dsigma(theta), G)
+        if not np.all(np.isfinite(grad)):
+            return np.inf, None, None
         return float(value), grad, state
 
     def hessian(self, theta: np.ndarray) -> np.ndarray:
@@ -224,7 +226,7 @@ def fit(y, X, subject, visit, n_visits: int, structure: str, start: np.ndarray, 
         H = model.hessian(theta)
         try:
             h_factor = linalg.cho_factor(H, lower=True)
-        except linalg.LinAlgError:
+        except (linalg.LinAlgError, ValueError):  # not positive definite, or not finite
             break
         step = linalg.cho_solve(h_factor, grad)
         if abs(grad @ step) < CONVERGENCE * (abs(value) + 1):

@@ -41,6 +41,7 @@ check: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+	$(PY) bench/mmrm_bench.py
 
 datasets: $(STAMP)
 	$(PY) datasets/generate.py

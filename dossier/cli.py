@@ -33,6 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("diff", help="list every statistic, table and section that changed between two builds")
     d.add_argument("old_dir", type=Path, metavar="OLD_OUT")
     d.add_argument("new_dir", type=Path, metavar="NEW_OUT")
+    d.add_argument("--docx", action="store_true", help="also write briefing.redline.docx and sakigake.redline.docx: "
+                   "the new documents with Word tracked changes against the old ones")
+    d.add_argument("-o", "--out", type=Path, dest="review_dir", metavar="DIR",
+                   help="folder of the review files (default: NEW_OUT-review beside NEW_OUT)")
     n = sub.add_parser("new", help="write a commented starter trial folder")
     n.add_argument("trial_dir", type=Path, metavar="TRIAL_DIR")
     for p in (b, c, v, d, n):
@@ -104,6 +108,13 @@ def _run(args: argparse.Namespace) -> int:
         for line in report_lines(diff):
             print(line)
         print(f"{len(diff.changes)} statistic(s) and {len(diff.tables)} table(s) changed", file=sys.stderr)
+        if args.docx:
+            from dossier.pipeline import DOCUMENTS
+            from dossier.redline import review_dir, write_redlines
+
+            for path in write_redlines(args.old_dir, args.new_dir, review_dir(args.new_dir, args.review_dir),
+                                       DOCUMENTS):
+                print(f"wrote {path}", file=sys.stderr)
         return EXIT_OK
     if args.command == "new":
         from dossier.starter import write_starter

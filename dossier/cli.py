@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
                    "the new documents with Word tracked changes against the old ones")
     d.add_argument("-o", "--out", type=Path, dest="review_dir", metavar="DIR",
                    help="folder of the review files (default: NEW_OUT-review beside NEW_OUT)")
+    d.add_argument("--precise", action="store_true", help="also show every changed value at full precision")
+    d.add_argument("--json", type=Path, dest="json_file", metavar="FILE",
+                   help="also write the report as JSON (full precision) to FILE")
+    d.add_argument("--trial", type=Path, dest="trial_dir", metavar="TRIAL_DIR", help="the trial folder whose "
+                   "writer's text to check (default: the folder recorded in NEW_OUT's manifest)")
     n = sub.add_parser("new", help="write a commented starter trial folder")
     n.add_argument("trial_dir", type=Path, metavar="TRIAL_DIR")
     for p in (b, c, v, d, n):
@@ -102,12 +107,19 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "verify":
         return _verify(args.out_dir, args.trial_dir)
     if args.command == "diff":
-        from dossier.diff import compare, report_lines
+        from dossier.refresh import report_lines, review, review_json
 
-        diff = compare(args.old_dir, args.new_dir)
-        for line in report_lines(diff):
+        result = review(args.old_dir, args.new_dir, args.trial_dir)
+        for line in report_lines(result, precise=args.precise):
             print(line)
-        print(f"{len(diff.changes)} statistic(s) and {len(diff.tables)} table(s) changed", file=sys.stderr)
+        if args.json_file:
+            from dossier.redline import write_files
+
+            write_files(args.json_file.parent, [(args.json_file, review_json(result))])
+        shown = sum(c.visible for c in result.statistics)
+        print(f"{len(result.statistics)} statistic(s) changed ({shown} as printed), {len(result.cells)} table "
+              f"cell(s), {len(result.passages)} passage(s) of the writer's text, {len(result.stale)} stale typed "
+              f"number(s)", file=sys.stderr)
         if args.docx:
             from dossier.pipeline import DOCUMENTS
             from dossier.redline import review_dir, write_redlines

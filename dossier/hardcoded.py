@@ -11,6 +11,7 @@ they are rarely results.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +28,10 @@ DESIGN_CHOICES = ("at_risk/times", "confidence_level", "covariates")  # settings
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _index(evidence: dict[str, Any]) -> dict[tuple[int, str], str]:
-    """(decimals, rounded text) -> the first statistic path with that rounded value."""
-    index: dict[tuple[int, str], str] = {}
+def statistic_index(evidence: dict[str, Any]) -> dict[tuple[int, str], list[str]]:
+    """(decimals, rounded text) -> every statistic path (with " (limit i)" for an interval's
+    limit) with that rounded value, in evidence order."""
+    index: dict[tuple[int, str], list[str]] = {}
     for analysis_id, entry in evidence.items():
         for path, value in flatten(entry).items():
             if path.startswith(DESIGN_CHOICES) or path.endswith("mcid"):
@@ -42,14 +44,20 @@ def _index(evidence: dict[str, Any]) -> dict[tuple[int, str], str]:
                 for decimals in range(4):
                     if decimals == 0 and (not float(v).is_integer() or abs(v) < 10):
                         continue
-                    index.setdefault((decimals, fixed(float(v), decimals)), ref)
+                    index.setdefault((decimals, fixed(float(v), decimals)), []).append(ref)
                     if 0 < v <= 1 and decimals <= 1:
-                        index.setdefault((decimals, fixed(100 * float(v), decimals) + "%"), ref)
+                        index.setdefault((decimals, fixed(100 * float(v), decimals) + "%"), []).append(ref)
     return index
 
 
-def scan_text(text: str, source: str, index: dict[tuple[int, str], str]) -> list[str]:
-    warnings = []
+def _index(evidence: dict[str, Any]) -> dict[tuple[int, str], str]:
+    """(decimals, rounded text) -> the first statistic path with that rounded value."""
+    return {key: refs[0] for key, refs in statistic_index(evidence).items()}
+
+
+def typed_numbers(text: str) -> Iterator[tuple[int, str, tuple[int, str]]]:
+    """(line number, literal as typed, index key) of each number typed in `text` that could be a
+    result (live references, dates, small integers, years, names and visit/unit numbers left out)."""
     for number, line in enumerate(text.splitlines(), start=1):
         plain = REFERENCE.sub(" ", line)
         plain = DATE.sub(" ", plain)
@@ -64,13 +72,19 @@ def scan_text(text: str, source: str, index: dict[tuple[int, str], str]) -> list
             if decimals == 0 and (CONTEXT_WORDS.search(plain[: match.start()])
                                   or UNIT_AFTER.match(plain[match.end():])):
                 continue
-            key = (decimals, fixed(value, decimals) + percent) if percent else (decimals, fixed(value, decimals))
-            ref = index.get(key)
-            if ref:
-                target = ref.split(" (limit")[0]
-                fmt = f"|{decimals}" if decimals else ""
-                warnings.append(f"{source}: line {number}: {literal}{percent} equals the computed statistic {ref}; "
-                                f"write [[{target}{fmt}]] so the text follows the data")
+            yield number, literal + percent, (decimals, fixed(value, decimals) + percent)
+
+
+def scan_text(text: str, source: str, index: dict[tuple[int, str], str]) -> list[str]:
+    warnings = []
+    for number, literal, key in typed_numbers(text):
+        ref = index.get(key)
+        if ref:
+            target = ref.split(" (limit")[0]
+            decimals = key[0]
+            fmt = f"|{decimals}" if decimals else ""
+            warnings.append(f"{source}: line {number}: {literal} equals the computed statistic {ref}; "
+                            f"write [[{target}{fmt}]] so the text follows the data")
     return warnings
 
 

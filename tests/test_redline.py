@@ -15,82 +15,23 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from lxml import etree
 
 from dossier.redline import redline_docx
-from tests.conftest import PILOT, ROOT, libreoffice_pdf, run_cli
+from tests.conftest import REFRESH_DATE, ROOT, libreoffice_pdf, run_cli
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 NS = {"w": W[1:-1]}
-DATE = "2026-11-21"
-SPEC = f"""\
-study: {{id: T-R, title: Refresh test}}
-product: {{name: TP-R}}
-indication: Test indication
-population: ITTFL
-arm: TRT01P
-reference_arm: Placebo
-date: {DATE}
-analyses:
-  - {{id: demog, type: baseline, variables: [AGE, SEX]}}
-  - id: adas-cog
-    type: change_from_baseline
-    dataset: adadas
-    param: ACTOT
-    population: EFFFL
-    where: {{ITTFL: Y, ANL01FL: Y}}
-    visits: [Week 24]
-    covariates: [SITEGR1, BASE]
-    improvement: decrease
-briefing:
-  disease: text/disease.md
-"""
-TEXT = """\
-Mean age was [[demog:variables/AGE/groups/Placebo/mean|1]] years.
-
-The adjusted difference from placebo was [[adas-cog:visits/Week 24/comparisons/Xanomeline High Dose/difference|1]]
-points (p = [[adas-cog:visits/Week 24/comparisons/Xanomeline High Dose/p|p]]); the typed value was 26.7.
-"""
 NUMBER = re.compile(r"^[-\u2212]?\d+(?:[.,]\d+)*%?$")
 SOURCE_HASH = re.compile(r"^[0-9a-f]{8}$|^[0-9a-f]{64}$")  # "Source: adadas.parquet [1a2b3c4d]", the hash table
 
 
-def _trial(root: Path) -> Path:
-    folder = root / "trial"
-    (folder / "adam").mkdir(parents=True)
-    (folder / "text").mkdir()
-    for name in ("adsl.xpt", "adadas.parquet"):
-        shutil.copy(PILOT / "adam" / name, folder / "adam" / name)
-    (folder / "dossier.yaml").write_text(SPEC, encoding="utf-8")
-    (folder / "text" / "disease.md").write_text(TEXT, encoding="utf-8")
-    return folder
-
-
-def _refresh(folder: Path) -> None:
-    """The data refresh: six subjects' Week 24 ADAS-Cog total score (and change) go up by 5."""
-    path = folder / "adam" / "adadas.parquet"
-    data = pd.read_parquet(path)
-    subjects = data.loc[data.PARAMCD == "ACTOT", "USUBJID"].unique()[:6]
-    rows = data.USUBJID.isin(subjects) & (data.PARAMCD == "ACTOT") & (data.AVISIT == "Week 24")
-    assert rows.sum() == 6
-    data.loc[rows, "AVAL"] += 5
-    data.loc[rows, "CHG"] += 5
-    data.to_parquet(path, index=False)
-
-
 @pytest.fixture(scope="module")
-def builds(tmp_path_factory):
+def builds(refreshed, tmp_path_factory):
     """(old build, new build, review folder written by `dossier diff --docx`)."""
-    root = tmp_path_factory.mktemp("refresh")
-    folder = _trial(root)
-    old, new, review = root / "old", root / "new", root / "review"
-    for out in (old, new):
-        if out == new:
-            _refresh(folder)
-        result = run_cli("build", str(folder), "-o", str(out))
-        assert result.returncode == 0, result.stderr
+    _, old, new = refreshed
+    review = tmp_path_factory.mktemp("review") / "review"
     result = run_cli("diff", str(old), str(new), "--docx", "-o", str(review))
     assert result.returncode == 0, result.stderr
     return old, new, review
@@ -203,7 +144,7 @@ def test_revisions_have_one_author_the_new_documents_date_and_unique_ids(builds)
     marks = redline.xpath(".//w:ins | .//w:del", namespaces=NS)
     assert marks
     assert {m.get(W + "author") for m in marks} == {"dossier"}
-    assert {m.get(W + "date") for m in marks} == {f"{DATE}T00:00:00Z"}
+    assert {m.get(W + "date") for m in marks} == {f"{REFRESH_DATE}T00:00:00Z"}
     ids = [m.get(W + "id") for m in redline.xpath(".//w:ins | .//w:del | .//w:bookmarkStart", namespaces=NS)]
     assert len(ids) == len(set(ids))
 

@@ -27,6 +27,10 @@ from dossier.formatting import Formatter, fixed, pvalue
 from dossier.spec import TEXT_FILE, TrialSpec
 
 REFERENCE = re.compile(r"\[\[([a-z0-9_-]+):([^\]|]+?)(?:\|([a-z0-9]+))?\]\]")
+# A live number travels through Markdown as OPEN index SEP value CLOSE (private-use characters,
+# removed from the writer's text first), then becomes <span class="live" data-ref="...">value</span>.
+LIVE_OPEN, LIVE_SEP, LIVE_CLOSE = "\ue000", "\ue001", "\ue002"
+LIVE_MARK = re.compile(f"{LIVE_OPEN}(\\d+){LIVE_SEP}(.*?){LIVE_CLOSE}", re.S)
 
 
 @dataclass(frozen=True)
@@ -112,15 +116,21 @@ def format_reference(value: Any, fmt: str | None, key: str, formatter: Formatter
     raise KeyError("refers to a table of values, not a single value; extend the path")
 
 
-def substitute(text: str, evidence: Mapping[str, Any], formatter: Formatter, source: str) -> str:
-    """Replace every live reference; RenderError names the file and line of an unknown one."""
+def substitute(text: str, evidence: Mapping[str, Any], formatter: Formatter, source: str,
+               live: list[str] | None = None) -> str:
+    """Replace every live reference; RenderError names the file and line of an unknown one. With a
+    `live` list, each value is wrapped in live-number marks indexing the reference appended to it."""
     out_lines = []
     for number, line in enumerate(text.splitlines(), start=1):
         def replace(match: re.Match, number: int = number) -> str:
             analysis_id, path, fmt = match.group(1), match.group(2), match.group(3)
             try:
                 value = resolve_reference(evidence, analysis_id, path)
-                return format_reference(value, fmt, path.rsplit("/", 1)[-1], formatter)
+                shown = format_reference(value, fmt, path.rsplit("/", 1)[-1], formatter)
+                if live is None:
+                    return shown
+                live.append(match.group(0)[2:-2])
+                return f"{LIVE_OPEN}{len(live) - 1}{LIVE_SEP}{shown}{LIVE_CLOSE}"
             except KeyError as exc:
                 raise RenderError(f"line {number}: unknown reference {match.group(0)}: {exc.args[0]}",
                                   where=source) from None
@@ -152,8 +162,18 @@ def load_text(trial_dir: Path, key: str, value: str | None, evidence: Mapping[st
         source = path.relative_to(trial_dir).as_posix()
     else:
         raw, source = value, f"dossier.yaml: {key}"
-    raw = visible(raw)
-    return WriterText(key, markdown_to_html(substitute(raw, evidence, formatter, source)), source)
+    raw = visible(raw).translate({ord(c): None for c in (LIVE_OPEN, LIVE_SEP, LIVE_CLOSE)})
+    live: list[str] = []
+    html = markdown_to_html(substitute(raw, evidence, formatter, source, live))
+    return WriterText(key, Markup(live_spans(html, live)), source)
+
+
+def live_spans(html: str, live: list[str]) -> str:
+    """The live-number marks in rendered HTML as <span class="live" data-ref="reference">."""
+    from markupsafe import escape
+
+    return LIVE_MARK.sub(lambda m: f'<span class="live" data-ref="{escape(live[int(m.group(1))])}">{m.group(2)}</span>',
+                         html)
 
 
 def text_warnings(spec: TrialSpec, trial_dir) -> list[str]:

@@ -52,6 +52,8 @@ P_STYLES = {
     "cover-subtitle": "Subtitle", "draft-mark": "Draft Mark",
 }
 SYNTHETIC_MARK = "SYNTHETIC DATA"
+LIVE_STYLE = "Live Number"  # character style of live numbers (added when reference.docx lacks it)
+LIVE_SHADING = "EAF1FB"
 PAGE_PLACEHOLDER = "00"  # the width of a page number while LibreOffice lays the document out
 PICTURE_TYPES = {".png", ".jpg", ".jpeg"}
 LANGUAGES = {"en": "en-GB", "ja": "ja-JP"}
@@ -196,6 +198,8 @@ class _Writer:
             name = style.find(qn("w:name"))
             if name is not None:
                 self.style_ids[name.get(qn("w:val")).lower()] = style.get(qn("w:styleId"))
+        self._add_live_number_style()
+        self.next_live = 1  # w:id of the next live number's content control
         self.landscape = False  # orientation of the section being written
         self.want_landscape = False  # orientation the next block needs
         self.page_break = False
@@ -222,6 +226,37 @@ class _Writer:
         last = self.sect.getprevious()
         if last is None or last.tag == qn("w:tbl"):  # Word wants a paragraph after a final table
             self.sect.addprevious(el("w:p"))
+
+    def _add_live_number_style(self) -> None:
+        """The character style of live numbers: the reference document's "Live Number" when it
+        defines one (a writer can make it plain there), else a subtle light-blue shading."""
+        if LIVE_STYLE.lower() in self.style_ids:
+            return
+        style = el("w:style", {"w:type": "character", "w:customStyle": "1", "w:styleId": "LiveNumber"},
+                   el("w:name", {"w:val": LIVE_STYLE}), el("w:basedOn", {"w:val": self._default_font_style()}),
+                   el("w:uiPriority", {"w:val": "99"}),
+                   el("w:rPr", None, el("w:shd", {"w:val": "clear", "w:color": "auto", "w:fill": LIVE_SHADING})))
+        if style[1].get(qn("w:val")) == "":
+            style.remove(style[1])
+        self.doc.styles.element.append(style)
+        self.style_ids[LIVE_STYLE.lower()] = "LiveNumber"
+
+    def _default_font_style(self) -> str:
+        for element in self.doc.styles.element.findall(qn("w:style")):
+            if element.get(qn("w:type")) == "character" and element.get(qn("w:default")) == "1":
+                return element.get(qn("w:styleId"))
+        return ""
+
+    def _live(self, ref: str) -> tuple[object, object]:
+        """A content control tagged with a live reference, its content locked, and its content element.
+
+        A rich-text control (no w:text): LibreOffice 7.4 turns a plain-text one into an input field
+        and drops the tracked changes of a redline inside it."""
+        content = el("w:sdtContent")
+        props = el("w:sdtPr", None, el("w:alias", {"w:val": LIVE_STYLE}), el("w:tag", {"w:val": ref}),
+                   el("w:id", {"w:val": str(self.next_live)}), el("w:lock", {"w:val": "contentLocked"}))
+        self.next_live += 1
+        return el("w:sdt", None, props, content), content
 
     def style(self, name: str) -> str:
         try:
@@ -356,6 +391,7 @@ class _Writer:
     def _runs(self, p, pieces: list[Piece], bold: bool, link_style: bool) -> None:
         group: list = []
         anchor: str | None = None
+        live: tuple[str, object] | None = None  # the open content control: (reference, its content)
         for piece in pieces + [None]:
             piece_anchor = piece.anchor if piece is not None else None
             if group and (piece is None or piece_anchor != anchor):
@@ -365,15 +401,26 @@ class _Writer:
                 else:
                     for r in group:
                         p.append(r)
-                group = []
+                group, live = [], None
             if piece is None:
                 break
             anchor = piece_anchor
             linked = link_style and piece_anchor is not None and piece_anchor in self.bookmarks
             style = self.style("HTML Code") if "code" in piece.fmt else self.style("Hyperlink") if linked else None
+            if style is None and piece.live:
+                style = self.style(LIVE_STYLE)
             vert = "superscript" if "sup" in piece.fmt else "subscript" if "sub" in piece.fmt else None
             props = rpr(style=style, bold=bold or "b" in piece.fmt, italic="i" in piece.fmt, vert=vert)
-            group.append(break_run(None, props) if piece.brk else run(piece.text, props))
+            r = break_run(None, props) if piece.brk else run(piece.text, props)
+            if not piece.live:
+                live = None
+                group.append(r)
+                continue
+            if live is None or live[0] != piece.live:
+                sdt, content = self._live(piece.live)
+                group.append(sdt)
+                live = (piece.live, content)
+            live[1].append(r)
 
     # ------------------------------------------------------------ blocks
 

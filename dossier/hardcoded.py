@@ -4,8 +4,10 @@ A number copied by hand goes stale at the next data refresh; a live reference do
 check` reports each number in the writer's text (Markdown files and inline yaml text) that equals,
 at the decimals it is written with, a statistic of evidence.json, with the reference to use
 instead. Integers below 20, years, dates, a number alone in parentheses (ADAS-Cog (11)) and
-integers next to a visit or unit word (Week 24, Phase 2, Month 18, 26 weeks) are not reported:
-they are rarely results.
+integers next to a visit or unit word (Week 24, Phase 2, Month 18, 26 weeks; 第24週, 26週間, 第2相)
+are not reported: they are rarely results. Japanese text is scanned as well: numbers right next to
+kana or kanji count, and full-width digits, points, signs and percent signs (７５．２％) are read
+as their ASCII forms.
 """
 
 from __future__ import annotations
@@ -20,7 +22,12 @@ from dossier.formatting import fixed
 from dossier.spec import TEXT_FILE, TrialSpec, text_fields
 from dossier.writer_text import REFERENCE
 
-NUMBER = re.compile(r"(?<![\w.\-/])(-?\d+(?:\.(\d+))?)(%?)(?![\w/]|\.\d)")
+# Letters and digits around a number are ASCII ones: in Japanese text a number stands right next to
+# kana and kanji ("平均年齢は75.2歳"), which are word characters to \w.
+NUMBER = re.compile(r"(?<![A-Za-z0-9_.\-/])(-?[0-9]+(?:\.([0-9]+))?)(%?)(?![A-Za-z0-9_/]|\.[0-9])")
+FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}  # ０-９．％－ and the rest -> ASCII
+JA_CONTEXT_BEFORE = re.compile(r"(第|表|図|バージョン|版|ステップ|グレード|パート|コホート)\s*$")
+JA_UNIT_AFTER = re.compile(r"^\s*(週|カ月|ヶ月|ヵ月|か月|箇月|日|年|時間|歳|才|相|回目|mg|mL)")
 CONTEXT_WORDS = re.compile(r"(week|month|day|year|visit|phase|version|v|step|stage|grade|class|part|table|figure|"
                            r"section|appendix|question|criterion|cycle)\s*$", re.IGNORECASE)
 UNIT_AFTER = re.compile(r"^\s*(weeks?|months?|days?|years?|hours?|mg|ml|kg|vg|cm|mm|°)", re.IGNORECASE)
@@ -59,7 +66,7 @@ def typed_numbers(text: str) -> Iterator[tuple[int, str, tuple[int, str]]]:
     """(line number, literal as typed, index key) of each number typed in `text` that could be a
     result (live references, dates, small integers, years, names and visit/unit numbers left out)."""
     for number, line in enumerate(text.splitlines(), start=1):
-        plain = REFERENCE.sub(" ", line)
+        plain = REFERENCE.sub(" ", line.translate(FULL_WIDTH))
         plain = DATE.sub(" ", plain)
         for match in NUMBER.finditer(plain):
             literal, decimals_text, percent = match.group(1), match.group(2), match.group(3)
@@ -69,8 +76,9 @@ def typed_numbers(text: str) -> Iterator[tuple[int, str, tuple[int, str]]]:
                 continue
             if plain[match.start() - 1: match.start()] == "(" and plain[match.end(): match.end() + 1] == ")":
                 continue  # a name such as "ADAS-Cog (11)"
-            if decimals == 0 and (CONTEXT_WORDS.search(plain[: match.start()])
-                                  or UNIT_AFTER.match(plain[match.end():])):
+            if decimals == 0 and (CONTEXT_WORDS.search(plain[: match.start()]) or UNIT_AFTER.match(plain[match.end():])
+                                  or JA_CONTEXT_BEFORE.search(plain[: match.start()])
+                                  or JA_UNIT_AFTER.match(plain[match.end():])):
                 continue
             yield number, literal + percent, (decimals, fixed(value, decimals) + percent)
 

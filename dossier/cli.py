@@ -26,6 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--no-cache", action="store_true", help="recompute the statistics even when nothing changed")
     c = sub.add_parser("check", help="validate a trial folder and list every problem")
     c.add_argument("trial_dir", type=Path, metavar="TRIAL_DIR")
+    c.add_argument("--against", type=Path, metavar="OLD_OUT", help="also report numbers typed in the writer's "
+                   "text that equalled a statistic of this earlier build and no longer do")
     v = sub.add_parser("verify", help="recompute the hashes in OUT_DIR/manifest.json")
     v.add_argument("out_dir", type=Path, metavar="OUT_DIR")
     v.add_argument("--trial", type=Path, dest="trial_dir", help="also verify the inputs in this trial folder "
@@ -94,7 +96,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "check":
         from dossier.pipeline import check
 
-        problems, warnings = check(args.trial_dir)
+        problems, warnings = check(args.trial_dir, args.against)
         for warning in warnings:
             print(f"warning: {warning}", file=sys.stderr)
         for problem in problems:

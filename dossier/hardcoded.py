@@ -96,10 +96,9 @@ def scan_text(text: str, source: str, index: dict[tuple[int, str], str]) -> list
     return warnings
 
 
-def hardcoded_numbers(trial_dir: Path, spec: TrialSpec, evidence: dict[str, Any]) -> list[str]:
-    """Warnings for every hand-typed number in the writer's text that equals a computed statistic."""
-    index = _index(evidence)
-    warnings: list[str] = []
+def text_sources(trial_dir: Path, spec: TrialSpec) -> Iterator[tuple[str, str]]:
+    """(source, text) of every piece of the writer's text: each Markdown file (and its en/ja
+    versions) once, named relative to the trial folder, and each inline yaml text."""
     seen: set[Path] = set()
     for key, value in text_fields(spec):
         if value is None:
@@ -110,7 +109,15 @@ def hardcoded_numbers(trial_dir: Path, spec: TrialSpec, evidence: dict[str, Any]
                 if path.is_file() and path not in seen:
                     seen.add(path)
                     text = path.read_text(encoding="utf-8-sig", errors="replace")
-                    warnings.extend(scan_text(text, path.relative_to(trial_dir).as_posix(), index))
+                    yield path.relative_to(trial_dir).as_posix(), text
         else:
-            warnings.extend(scan_text(value, f"dossier.yaml: {key}", index))
+            yield f"dossier.yaml: {key}", value
+
+
+def hardcoded_numbers(trial_dir: Path, spec: TrialSpec, evidence: dict[str, Any]) -> list[str]:
+    """Warnings for every hand-typed number in the writer's text that equals a computed statistic."""
+    index = _index(evidence)
+    warnings: list[str] = []
+    for source, text in text_sources(trial_dir, spec):
+        warnings.extend(scan_text(text, source, index))
     return warnings

@@ -330,6 +330,18 @@ def _stale_numbers(texts, old_ev, new_ev) -> list[StaleNumber]:
     return out
 
 
+def stale_number_warnings(trial_dir: Path, spec, old_dir: Path, new_analyses: dict[str, Any]) -> list[str]:
+    """`dossier check --against OLD_OUT`: a warning for each number typed in the writer's text (every
+    language) that equalled a statistic of OLD_OUT's build and equals none of them now."""
+    from dossier.diff import _load
+    from dossier.hardcoded import text_sources
+
+    old_analyses = _load(old_dir).get("analyses", {})
+    texts = {source: ((), text) for source, text in text_sources(trial_dir, spec)}
+    return [f"{s.source}: line {s.line}: {s.typed} equalled {s.statistic} in {old_dir} and is {s.new_printed} "
+            f"now: write {s.suggestion}" for s in _stale_numbers(texts, old_analyses, new_analyses)]
+
+
 # --- output ----------------------------------------------------------------------------------------
 
 def _precise(old: Any, new: Any) -> str:

@@ -143,3 +143,19 @@ def test_without_the_trial_folder_the_report_says_the_text_was_not_compared(refr
     result = run_cli("diff", str(old), str(new), "--trial", str(tmp_path / "nowhere"))
     assert result.returncode == 0, result.stderr
     assert any(x.startswith("note: writer's text not compared: trial folder") for x in result.stdout.splitlines())
+
+
+def test_check_against_an_earlier_build_reports_the_typed_number_gone_stale(refreshed, tmp_path):
+    folder, old, new = refreshed
+    result = run_cli("check", str(folder), "--against", str(old))
+    assert result.returncode == 0, result.stderr
+    stale = [x for x in result.stderr.splitlines() if " equalled " in x]
+    mean = json.loads((new / "evidence.json").read_text())["analyses"]["adas-cog"]["visits"]["Week 24"]["groups"][
+        "Placebo"]["mean"]
+    assert stale == [f"warning: text/disease.md: line 4: 26.7 equalled adas-cog:visits/Week 24/groups/Placebo/mean "
+                     f"in {old} and is {mean:.1f} now: write [[adas-cog:visits/Week 24/groups/Placebo/mean|1]]"]
+    again = run_cli("check", str(folder), "--against", str(new))  # the current build: nothing is stale
+    assert again.returncode == 0 and " equalled " not in again.stderr
+    missing = run_cli("check", str(folder), "--against", str(tmp_path / "nowhere"))
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert missing.stderr.strip().splitlines()[-1].startswith("error: ") and "evidence.json" in missing.stderr

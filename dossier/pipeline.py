@@ -139,6 +139,9 @@ def _build(spec: TrialSpec, trial_dir: Path, out_dir: Path, progress: Progress, 
         except BaseException:
             workers.close(kill=True)  # before the staging folder they write into is removed
             raise
+        from dossier.audit import typed_in_text, write_audit
+
+        write_audit(stage, DOCUMENTS, typed_in_text(trial_dir, spec))
         progress("writing manifest")
         from dossier.manifest import write_manifest
         from dossier.render.html import template_dirs

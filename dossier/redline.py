@@ -19,6 +19,7 @@ paragraph comes back without its bookmarks and pictures.
 from __future__ import annotations
 
 import copy
+import io
 import re
 import zipfile
 from collections import defaultdict
@@ -52,8 +53,21 @@ def redline_docx(old: bytes, new: bytes, *, where: str = "") -> bytes:
     old_root, new_root = _document(old, where), _document(new, where)
     marker = _Marker(_revision_date(new), _first_free_id(new_root))
     _redline_blocks(old_root.find(w("body")), new_root.find(w("body")), marker)
+    _unlock_changed_controls(new_root)
     xml = etree.tostring(new_root, xml_declaration=True, encoding="UTF-8", standalone=True)
     return deterministic_zip(new, {DOCUMENT_XML: xml})
+
+
+def _unlock_changed_controls(root: etree._Element) -> None:
+    """Drop the content lock of each content control (a live number) holding a tracked change, so
+    that Word can accept or reject it; the build's own DOCX keeps every lock."""
+    for control in root.iter(w("sdt")):
+        content = control.find(w("sdtContent"))
+        changed = content is not None and any(content.find(f".//{w(kind)}") is not None for kind in ("ins", "del"))
+        if changed:
+            lock = control.find(f"{w('sdtPr')}/{w('lock')}")
+            if lock is not None:
+                lock.getparent().remove(lock)
 
 
 def review_dir(new_dir: Path, given: Path | None = None) -> Path:
@@ -97,22 +111,16 @@ def write_files(out_dir: Path, files: Sequence[tuple[Path, bytes]]) -> list[Path
 
 def _document(package: bytes, where: str) -> etree._Element:
     try:
-        with zipfile.ZipFile(_bytes_io(package)) as z:
+        with zipfile.ZipFile(io.BytesIO(package)) as z:
             return etree.fromstring(z.read(DOCUMENT_XML))
     except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as exc:
         raise OutputError(f"not a DOCX written by dossier ({exc})", where=where) from None
 
 
-def _bytes_io(data: bytes):
-    import io
-
-    return io.BytesIO(data)
-
-
 def _revision_date(package: bytes) -> str:
     """The new document's date (its core properties' modified date, which dossier sets from the
     trial's `date`), as the revisions' timestamp."""
-    with zipfile.ZipFile(_bytes_io(package)) as z:
+    with zipfile.ZipFile(io.BytesIO(package)) as z:
         try:
             core = etree.fromstring(z.read("docProps/core.xml"))
         except KeyError:

@@ -128,6 +128,10 @@ def test_the_live_number_in_the_writers_text_is_tracked_and_the_typed_one_is_not
     assert [t.text for t in p.iter(W + "delText")] == ["-1.0", "0.233"]
     assert [t.text for i in p.iter(W + "ins") for t in i.iter(W + "t")] == ["-1.1", "0.199"]
     assert "the typed value was 26.7." in _paragraph_text(p)
+    # a live number holding a change is unlocked so that Word can accept or reject it; the others stay locked
+    locks = {_paragraph_text(sdt, deleted=True): sdt.find("w:sdtPr/w:lock", NS) is not None
+             for sdt in redline.iter(W + "sdt")}
+    assert locks == {"-1.0-1.1": False, "0.2330.199": False, _paragraph_text(next(redline.iter(W + "sdt"))): True}
 
 
 @pytest.mark.parametrize("document", ["briefing", "sakigake"])

@@ -28,8 +28,8 @@ COLUMNS = ("document", "section", "place", "cell", "printed", "full_precision", 
 NOT_TRACED = "not traced"
 ELEMENT = re.compile(r"<h[1-4][^>]*>(?P<heading>.*?)</h[1-4]>|<p class=\"caption\">(?P<caption>.*?)</p>"
                      r"|<span class=\"live\" data-ref=\"(?P<ref>[^\"]*)\">(?P<live>.*?)</span>"
-                     r"|<tr[^>]*>(?P<row>.*?)</tr>|(?P<table_end></table>)", re.S)
-CELL = re.compile(r"<t([dh])[^>]*>(.*?)</t\1>", re.S)
+                     r"|<tr[^>]*>(?P<row>.*?)</tr>|(?P<table_end></table>)", re.DOTALL)
+CELL = re.compile(r"<t([dh])[^>]*>(.*?)</t\1>", re.DOTALL)
 CAPTION_NUMBER = re.compile(r"^(\S+\s*\d+)[.\uff0e]?[\s\u3000]+")
 DIGIT = re.compile(r"[0-9]")
 

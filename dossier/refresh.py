@@ -32,7 +32,7 @@ from dossier.hardcoded import statistic_index, typed_numbers
 from dossier.writer_text import REFERENCE, format_reference, localised_path, resolve_reference
 
 DOCUMENTS = ("briefing", "sakigake")
-HEADING_OR_CAPTION = re.compile(r"<h([1-4])[^>]*>(.*?)</h\1>|<p class=\"caption\">(.*?)</p>", re.S)
+HEADING_OR_CAPTION = re.compile(r"<h([1-4])[^>]*>(.*?)</h\1>|<p class=\"caption\">(.*?)</p>", re.DOTALL)
 CELL_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 CAPTION_NUMBER = re.compile(r"^(\S+\s*\d+)[.\uff0e]?[\s\u3000]+")  # "Table 3. " / "表 3　"
 

@@ -30,7 +30,7 @@ REFERENCE = re.compile(r"\[\[([a-z0-9_-]+):([^\]|]+?)(?:\|([a-z0-9]+))?\]\]")
 # A live number travels through Markdown as OPEN index SEP value CLOSE (private-use characters,
 # removed from the writer's text first), then becomes <span class="live" data-ref="...">value</span>.
 LIVE_OPEN, LIVE_SEP, LIVE_CLOSE = "\ue000", "\ue001", "\ue002"
-LIVE_MARK = re.compile(f"{LIVE_OPEN}(\\d+){LIVE_SEP}(.*?){LIVE_CLOSE}", re.S)
+LIVE_MARK = re.compile(f"{LIVE_OPEN}(\\d+){LIVE_SEP}(.*?){LIVE_CLOSE}", re.DOTALL)
 
 
 @dataclass(frozen=True)

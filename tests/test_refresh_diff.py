@@ -69,7 +69,7 @@ def _csv(build, key):
 def _analysis_heading(path, analysis: str) -> str:
     import html
 
-    match = re.search(rf'<h3 id="analysis-{analysis}">(.*?)</h3>', path.read_text(encoding="utf-8"), re.S)
+    match = re.search(rf'<h3 id="analysis-{analysis}">(.*?)</h3>', path.read_text(encoding="utf-8"), re.DOTALL)
     return html.unescape(match.group(1)).strip()
 
 
@@ -152,8 +152,9 @@ def test_check_against_an_earlier_build_reports_the_typed_number_gone_stale(refr
     stale = [x for x in result.stderr.splitlines() if " equalled " in x]
     mean = json.loads((new / "evidence.json").read_text())["analyses"]["adas-cog"]["visits"]["Week 24"]["groups"][
         "Placebo"]["mean"]
-    assert stale == [f"warning: text/disease.md: line 4: 26.7 equalled adas-cog:visits/Week 24/groups/Placebo/mean "
-                     f"in {old} and is {mean:.1f} now: write [[adas-cog:visits/Week 24/groups/Placebo/mean|1]]"]
+    expected = (f"warning: text/disease.md: line 4: 26.7 equalled adas-cog:visits/Week 24/groups/Placebo/mean "
+                f"in {old} and is {mean:.1f} now: write [[adas-cog:visits/Week 24/groups/Placebo/mean|1]]")
+    assert stale == [expected]
     again = run_cli("check", str(folder), "--against", str(new))  # the current build: nothing is stale
     assert again.returncode == 0 and " equalled " not in again.stderr
     missing = run_cli("check", str(folder), "--against", str(tmp_path / "nowhere"))

@@ -28,15 +28,18 @@ from dossier.render import DEFAULT_PAGE_FOOTERS, page_footer_pieces, resolve_res
 from dossier.render.docx_html import INLINE, Node, Piece, inline_pieces, is_blank, parse_html, xml_safe
 from dossier.render.docx_ooxml import (
     EMU_PER_TWIP,
+    LIVE_STYLE,
     bookmark_end,
     bookmark_names,
     bookmark_start,
     break_run,
+    content_control,
     el,
     field_begin,
     field_end,
     field_runs,
     hyperlink,
+    live_number_style,
     ppr_set,
     rpr,
     run,
@@ -52,8 +55,6 @@ P_STYLES = {
     "cover-subtitle": "Subtitle", "draft-mark": "Draft Mark",
 }
 SYNTHETIC_MARK = "SYNTHETIC DATA"
-LIVE_STYLE = "Live Number"  # character style of live numbers (added when reference.docx lacks it)
-LIVE_SHADING = "EAF1FB"
 PAGE_PLACEHOLDER = "00"  # the width of a page number while LibreOffice lays the document out
 PICTURE_TYPES = {".png", ".jpg", ".jpeg"}
 LANGUAGES = {"en": "en-GB", "ja": "ja-JP"}
@@ -198,7 +199,7 @@ class _Writer:
             name = style.find(qn("w:name"))
             if name is not None:
                 self.style_ids[name.get(qn("w:val")).lower()] = style.get(qn("w:styleId"))
-        self._add_live_number_style()
+        self.style_ids[LIVE_STYLE.lower()] = live_number_style(document.styles.element, self.style_ids)
         self.next_live = 1  # w:id of the next live number's content control
         self.landscape = False  # orientation of the section being written
         self.want_landscape = False  # orientation the next block needs
@@ -226,37 +227,6 @@ class _Writer:
         last = self.sect.getprevious()
         if last is None or last.tag == qn("w:tbl"):  # Word wants a paragraph after a final table
             self.sect.addprevious(el("w:p"))
-
-    def _add_live_number_style(self) -> None:
-        """The character style of live numbers: the reference document's "Live Number" when it
-        defines one (a writer can make it plain there), else a subtle light-blue shading."""
-        if LIVE_STYLE.lower() in self.style_ids:
-            return
-        style = el("w:style", {"w:type": "character", "w:customStyle": "1", "w:styleId": "LiveNumber"},
-                   el("w:name", {"w:val": LIVE_STYLE}), el("w:basedOn", {"w:val": self._default_font_style()}),
-                   el("w:uiPriority", {"w:val": "99"}),
-                   el("w:rPr", None, el("w:shd", {"w:val": "clear", "w:color": "auto", "w:fill": LIVE_SHADING})))
-        if style[1].get(qn("w:val")) == "":
-            style.remove(style[1])
-        self.doc.styles.element.append(style)
-        self.style_ids[LIVE_STYLE.lower()] = "LiveNumber"
-
-    def _default_font_style(self) -> str:
-        for element in self.doc.styles.element.findall(qn("w:style")):
-            if element.get(qn("w:type")) == "character" and element.get(qn("w:default")) == "1":
-                return element.get(qn("w:styleId"))
-        return ""
-
-    def _live(self, ref: str) -> tuple[object, object]:
-        """A content control tagged with a live reference, its content locked, and its content element.
-
-        A rich-text control (no w:text): LibreOffice 7.4 turns a plain-text one into an input field
-        and drops the tracked changes of a redline inside it."""
-        content = el("w:sdtContent")
-        props = el("w:sdtPr", None, el("w:alias", {"w:val": LIVE_STYLE}), el("w:tag", {"w:val": ref}),
-                   el("w:id", {"w:val": str(self.next_live)}), el("w:lock", {"w:val": "contentLocked"}))
-        self.next_live += 1
-        return el("w:sdt", None, props, content), content
 
     def style(self, name: str) -> str:
         try:
@@ -417,7 +387,8 @@ class _Writer:
                 group.append(r)
                 continue
             if live is None or live[0] != piece.live:
-                sdt, content = self._live(piece.live)
+                sdt, content = content_control(piece.live, self.next_live)
+                self.next_live += 1
                 group.append(sdt)
                 live = (piece.live, content)
             live[1].append(r)

@@ -27,6 +27,8 @@ def _parser() -> argparse.ArgumentParser:
                    "document again (nothing of the previous build is reused)")
     c = sub.add_parser("check", help="validate a trial folder and list every problem")
     c.add_argument("trial_dir", type=Path, metavar="TRIAL_DIR")
+    c.add_argument("--against", type=Path, metavar="OLD_OUT", help="also report numbers typed in the writer's "
+                   "text that equalled a statistic of this earlier build and no longer do")
     v = sub.add_parser("verify", help="recompute the hashes in OUT_DIR/manifest.json")
     v.add_argument("out_dir", type=Path, metavar="OUT_DIR")
     v.add_argument("--trial", type=Path, dest="trial_dir", help="also verify the inputs in this trial folder "
@@ -34,6 +36,15 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("diff", help="list every statistic, table and section that changed between two builds")
     d.add_argument("old_dir", type=Path, metavar="OLD_OUT")
     d.add_argument("new_dir", type=Path, metavar="NEW_OUT")
+    d.add_argument("--docx", action="store_true", help="also write briefing.redline.docx and sakigake.redline.docx: "
+                   "the new documents with Word tracked changes against the old ones")
+    d.add_argument("-o", "--out", type=Path, dest="review_dir", metavar="DIR",
+                   help="folder of the review files (default: NEW_OUT-review beside NEW_OUT)")
+    d.add_argument("--precise", action="store_true", help="also show every changed value at full precision")
+    d.add_argument("--json", type=Path, dest="json_file", metavar="FILE",
+                   help="also write the report as JSON (full precision) to FILE")
+    d.add_argument("--trial", type=Path, dest="trial_dir", metavar="TRIAL_DIR", help="the trial folder whose "
+                   "writer's text to check (default: the folder recorded in NEW_OUT's manifest)")
     n = sub.add_parser("new", help="write a commented starter trial folder")
     n.add_argument("trial_dir", type=Path, metavar="TRIAL_DIR")
     for p in (b, c, v, d, n):
@@ -97,7 +108,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "check":
         from dossier.pipeline import check
 
-        problems, warnings = check(args.trial_dir)
+        problems, warnings = check(args.trial_dir, args.against)
         for warning in warnings:
             print(f"warning: {warning}", file=sys.stderr)
         for problem in problems:
@@ -110,12 +121,26 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "verify":
         return _verify(args.out_dir, args.trial_dir)
     if args.command == "diff":
-        from dossier.diff import compare, report_lines
+        from dossier.refresh import report_lines, review, review_json
 
-        diff = compare(args.old_dir, args.new_dir)
-        for line in report_lines(diff):
+        result = review(args.old_dir, args.new_dir, args.trial_dir)
+        for line in report_lines(result, precise=args.precise):
             print(line)
-        print(f"{len(diff.changes)} statistic(s) and {len(diff.tables)} table(s) changed", file=sys.stderr)
+        if args.json_file:
+            from dossier.redline import write_files
+
+            write_files(args.json_file.parent, [(args.json_file, review_json(result))])
+        shown = sum(c.visible for c in result.statistics)
+        print(f"{len(result.statistics)} statistic(s) changed ({shown} as printed), {len(result.cells)} table "
+              f"cell(s), {len(result.passages)} passage(s) of the writer's text, {len(result.stale)} stale typed "
+              f"number(s)", file=sys.stderr)
+        if args.docx:
+            from dossier.pipeline import DOCUMENTS
+            from dossier.redline import review_dir, write_redlines
+
+            for path in write_redlines(args.old_dir, args.new_dir, review_dir(args.new_dir, args.review_dir),
+                                       DOCUMENTS):
+                print(f"wrote {path}", file=sys.stderr)
         return EXIT_OK
     if args.command == "new":
         from dossier.starter import write_starter

@@ -138,16 +138,3 @@ def _changed_tables(old: Path, new: Path) -> tuple[str, ...]:
     names = {p.name for p in old.glob("*.csv")} | {p.name for p in new.glob("*.csv")}
     return tuple(name[:-4] for name in sorted(names) if _table_body(old / name) != _table_body(new / name))
 
-
-def _show(value: Any) -> str:
-    if isinstance(value, float):
-        return repr(value)
-    return json.dumps(value, ensure_ascii=False)
-
-
-def report_lines(diff: Diff) -> list[str]:
-    lines = [f"dataset changed: {name}" for name in diff.datasets]
-    lines += [f"{c.analysis}: {c.statistic}: {_show(c.old)} -> {_show(c.new)}" for c in diff.changes]
-    lines += [f"table changed: tables/{key}.csv" for key in diff.tables]
-    lines += [f"section affected: {s}" for s in diff.sections]
-    return lines

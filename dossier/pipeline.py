@@ -35,8 +35,9 @@ def _quiet(_: str) -> None:
     return None
 
 
-def check(trial_dir: Path) -> tuple[list[Problem], list[str]]:
-    """Validate without building: (every problem found, warnings)."""
+def check(trial_dir: Path, against: Path | None = None) -> tuple[list[Problem], list[str]]:
+    """Validate without building: (every problem found, warnings). With `against` (an earlier
+    build's OUT_DIR), also warn about typed numbers that matched that build and no longer match."""
     from dossier.datasets import discover, load_available
     from dossier.errors import DataError
     from dossier.gate import folder_problems
@@ -61,11 +62,11 @@ def check(trial_dir: Path) -> tuple[list[Problem], list[str]]:
     except DataError as exc:
         problems += list(exc.problems)
     if not problems:
-        warnings += _hardcoded_number_warnings(trial_dir, spec, data)
+        warnings += _hardcoded_number_warnings(trial_dir, spec, data, against)
     return problems, warnings
 
 
-def _hardcoded_number_warnings(trial_dir: Path, spec: TrialSpec, data) -> list[str]:
+def _hardcoded_number_warnings(trial_dir: Path, spec: TrialSpec, data, against: Path | None = None) -> list[str]:
     """Run the analyses and report numbers in the writer's text that should be live references."""
     from dossier.errors import AnalysisError
     from dossier.hardcoded import hardcoded_numbers
@@ -76,7 +77,12 @@ def _hardcoded_number_warnings(trial_dir: Path, spec: TrialSpec, data) -> list[s
     except AnalysisError:
         return []  # the build reports analysis errors; check's job here is the writer's text
     evidence = evidence_document({}, results, data.files, __version__, spec.confidence_level)
-    return hardcoded_numbers(trial_dir, spec, evidence["analyses"])
+    warnings = hardcoded_numbers(trial_dir, spec, evidence["analyses"])
+    if against is not None:
+        from dossier.refresh import stale_number_warnings
+
+        warnings += stale_number_warnings(trial_dir, spec, against, evidence["analyses"])
+    return warnings
 
 
 def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Progress = _quiet,
@@ -158,6 +164,9 @@ def _write(spec: TrialSpec, analysed, trial_dir: Path, out_dir: Path, warnings: 
         except BaseException:
             workers.close(kill=True)  # before the staging folder they write into is removed
             raise
+        from dossier.audit import typed_in_text, write_audit
+
+        write_audit(stage, DOCUMENTS, typed_in_text(trial_dir, spec))
         progress("writing manifest")
         from dossier.manifest import write_manifest
         from dossier.render.html import template_dirs

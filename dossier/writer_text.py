@@ -39,6 +39,11 @@ def format_problem(fmt: str | None) -> str | None:
         return f"format {fmt!r}: decimals must be 0 to {MAX_DECIMALS}"
     return f"unknown format {fmt!r} (a number of decimals 0 to {MAX_DECIMALS}, {', '.join(NAMED_FORMATS)})"
 
+# A live number travels through Markdown as OPEN index SEP value CLOSE (private-use characters,
+# removed from the writer's text first), then becomes <span class="live" data-ref="...">value</span>.
+LIVE_OPEN, LIVE_SEP, LIVE_CLOSE = "\ue000", "\ue001", "\ue002"
+LIVE_MARK = re.compile(f"{LIVE_OPEN}(\\d+){LIVE_SEP}(.*?){LIVE_CLOSE}", re.DOTALL)
+
 
 @dataclass(frozen=True)
 class WriterText:
@@ -123,8 +128,10 @@ def format_reference(value: Any, fmt: str | None, key: str, formatter: Formatter
     raise KeyError("refers to a table of values, not a single value; extend the path")
 
 
-def substitute(text: str, evidence: Mapping[str, Any], formatter: Formatter, source: str) -> str:
-    """Replace every live reference; RenderError names the file and line of an unknown one."""
+def substitute(text: str, evidence: Mapping[str, Any], formatter: Formatter, source: str,
+               live: list[str] | None = None) -> str:
+    """Replace every live reference; RenderError names the file and line of an unknown one. With a
+    `live` list, each value is wrapped in live-number marks indexing the reference appended to it."""
     out_lines = []
     for number, line in enumerate(text.splitlines(), start=1):
         def replace(match: re.Match, number: int = number) -> str:
@@ -134,7 +141,11 @@ def substitute(text: str, evidence: Mapping[str, Any], formatter: Formatter, sou
                 raise RenderError(f"line {number}: {match.group(0)}: {problem}", where=source)
             try:
                 value = resolve_reference(evidence, analysis_id, path)
-                return format_reference(value, fmt, path.rsplit("/", 1)[-1], formatter)
+                shown = format_reference(value, fmt, path.rsplit("/", 1)[-1], formatter)
+                if live is None:
+                    return shown
+                live.append(match.group(0)[2:-2])
+                return f"{LIVE_OPEN}{len(live) - 1}{LIVE_SEP}{shown}{LIVE_CLOSE}"
             except KeyError as exc:
                 raise RenderError(f"line {number}: unknown reference {match.group(0)}: {exc.args[0]}",
                                   where=source) from None
@@ -171,8 +182,19 @@ def load_text(trial_dir: Path, key: str, value: str | None, evidence: Mapping[st
         from dossier.spec import SPEC_FILE
 
         raw, source, where = value, f"dossier.yaml: {key}", f"{trial_dir / SPEC_FILE}: {key}"
-    raw = visible(raw)  # errors name the file as every other error does: the path given on the command line
-    return WriterText(key, markdown_to_html(substitute(raw, evidence, formatter, where)), source)
+    # errors name the file as every other error does: the path given on the command line
+    raw = visible(raw).translate({ord(c): None for c in (LIVE_OPEN, LIVE_SEP, LIVE_CLOSE)})
+    live: list[str] = []
+    html = markdown_to_html(substitute(raw, evidence, formatter, where, live))
+    return WriterText(key, Markup(live_spans(html, live)), source)
+
+
+def live_spans(html: str, live: list[str]) -> str:
+    """The live-number marks in rendered HTML as <span class="live" data-ref="reference">."""
+    from markupsafe import escape
+
+    return LIVE_MARK.sub(lambda m: f'<span class="live" data-ref="{escape(live[int(m.group(1))])}">{m.group(2)}</span>',
+                         html)
 
 
 def text_sources(spec: TrialSpec, trial_dir) -> list[tuple[str, str]]:

@@ -191,3 +191,69 @@ def toc_entries(docx: Path) -> list[tuple[str, str, str, str]]:
             if separate and separate[-1] + 1 < len(runs) else ""
         entries.append((names[style.get(w + "val")], link, instr, number))
     return entries
+
+
+REFRESH_DATE = "2026-11-21"
+REFRESH_SPEC = f"""\
+study: {{id: T-R, title: Refresh test}}
+product: {{name: TP-R}}
+indication: Test indication
+population: ITTFL
+arm: TRT01P
+reference_arm: Placebo
+date: {REFRESH_DATE}
+analyses:
+  - {{id: demog, type: baseline, variables: [AGE, SEX]}}
+  - id: adas-cog
+    type: change_from_baseline
+    dataset: adadas
+    param: ACTOT
+    population: EFFFL
+    where: {{ITTFL: Y, ANL01FL: Y}}
+    visits: [Week 24]
+    covariates: [SITEGR1, BASE]
+    improvement: decrease
+briefing:
+  disease: text/disease.md
+"""
+REFRESH_TEXT = """\
+Mean age was [[demog:variables/AGE/groups/Placebo/mean|1]] years.
+
+The adjusted difference from placebo was [[adas-cog:visits/Week 24/comparisons/Xanomeline High Dose/difference|1]]
+points (p = [[adas-cog:visits/Week 24/comparisons/Xanomeline High Dose/p|p]]); the typed value was 26.7.
+"""
+
+
+def _refresh_adadas(folder: Path) -> None:
+    """The data refresh: six subjects' Week 24 ADAS-Cog total score (and change) go up by 5."""
+    import pandas as pd
+
+    path = folder / "adam" / "adadas.parquet"
+    data = pd.read_parquet(path)
+    subjects = data.loc[data.PARAMCD == "ACTOT", "USUBJID"].unique()[:6]
+    rows = data.USUBJID.isin(subjects) & (data.PARAMCD == "ACTOT") & (data.AVISIT == "Week 24")
+    assert rows.sum() == 6
+    data.loc[rows, "AVAL"] += 5
+    data.loc[rows, "CHG"] += 5
+    data.to_parquet(path, index=False)
+
+
+@pytest.fixture(scope="session")
+def refreshed(tmp_path_factory):
+    """A copy of the pilot ADSL and ADADAS with writer's text quoting live numbers (and one typed
+    number), built before and after a data refresh: (trial folder, old build, new build)."""
+    root = tmp_path_factory.mktemp("refresh")
+    folder = root / "trial"
+    (folder / "adam").mkdir(parents=True)
+    (folder / "text").mkdir()
+    for name in ("adsl.xpt", "adadas.parquet"):
+        shutil.copy(PILOT / "adam" / name, folder / "adam" / name)
+    (folder / "dossier.yaml").write_text(REFRESH_SPEC, encoding="utf-8")
+    (folder / "text" / "disease.md").write_text(REFRESH_TEXT, encoding="utf-8")
+    old, new = root / "old", root / "new"
+    for out in (old, new):
+        if out == new:
+            _refresh_adadas(folder)
+        result = run_cli("build", str(folder), "-o", str(out))
+        assert result.returncode == 0, result.stderr
+    return folder, old, new

@@ -68,3 +68,29 @@ def test_numbers_of_hundreds_of_digits_in_the_text_are_scanned_without_error():
 
     text = f"Big {'9' * 199} and 0.{'0' * 197}1 and -{'7' * 150}.{'5' * 49} ok."
     assert scan_text(text, "text/x.md", {(0, "4"): "a:b"}) == []
+
+
+def test_numbers_in_japanese_text_are_found_next_to_kana_and_kanji_and_in_full_width_digits():
+    found = scan("第52週のLVEFは4.3ポイント改善した。\n群間差は３．９５であり、割合は０．４％であった。")
+    assert any(w.startswith("text/q.md: line 1: 4.3 equals") and "mean_change|1]]" in w for w in found)
+    assert any(w.startswith("text/q.md: line 2: 3.95 equals") and "difference|2]]" in w for w in found)
+    assert any(w.startswith("text/q.md: line 2: 0.4% equals") for w in found)
+    assert len(found) == 3
+    assert any("28 equals" in w for w in scan("High群は28例であった。"))
+
+
+def test_japanese_visits_units_and_dates_are_not_reported():
+    assert scan("第52週まで、28週間、第28相、2026年11月21日、28日間、28カ月、表28、図28、28歳。") == []
+
+
+def test_check_reports_typed_numbers_in_the_japanese_text(make_trial):
+    spec = {"study": {"id": "T-1", "title": "T"}, "product": {"name": "P"}, "indication": "I",
+            "population": "ITTFL", "arm": "TRT01P",
+            "analyses": [{"id": "demog", "type": "baseline", "variables": ["AGE"]}],
+            "briefing": {"disease": "text/disease.md"}}
+    folder = make_trial(spec, texts={"text/disease.md": "Intro.",
+                                     "text/ja/disease.md": "はじめに。\nプラセボ群の平均年齢は７５．２歳であった。"})
+    result = run_cli("check", str(folder))
+    assert result.returncode == 0, result.stderr
+    assert "text/ja/disease.md: line 2: 75.2 equals the computed statistic demog:variables/AGE/groups/Placebo/mean" \
+        in result.stderr

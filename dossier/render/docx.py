@@ -28,15 +28,18 @@ from dossier.render import DEFAULT_PAGE_FOOTERS, page_footer_pieces, resolve_res
 from dossier.render.docx_html import INLINE, Node, Piece, inline_pieces, is_blank, parse_html, xml_safe
 from dossier.render.docx_ooxml import (
     EMU_PER_TWIP,
+    LIVE_STYLE,
     bookmark_end,
     bookmark_names,
     bookmark_start,
     break_run,
+    content_control,
     el,
     field_begin,
     field_end,
     field_runs,
     hyperlink,
+    live_number_style,
     ppr_set,
     rpr,
     run,
@@ -196,6 +199,8 @@ class _Writer:
             name = style.find(qn("w:name"))
             if name is not None:
                 self.style_ids[name.get(qn("w:val")).lower()] = style.get(qn("w:styleId"))
+        self.style_ids[LIVE_STYLE.lower()] = live_number_style(document.styles.element, self.style_ids)
+        self.next_live = 1  # w:id of the next live number's content control
         self.landscape = False  # orientation of the section being written
         self.want_landscape = False  # orientation the next block needs
         self.page_break = False
@@ -356,6 +361,7 @@ class _Writer:
     def _runs(self, p, pieces: list[Piece], bold: bool, link_style: bool) -> None:
         group: list = []
         anchor: str | None = None
+        live: tuple[str, object] | None = None  # the open content control: (reference, its content)
         for piece in pieces + [None]:
             piece_anchor = piece.anchor if piece is not None else None
             if group and (piece is None or piece_anchor != anchor):
@@ -365,15 +371,27 @@ class _Writer:
                 else:
                     for r in group:
                         p.append(r)
-                group = []
+                group, live = [], None
             if piece is None:
                 break
             anchor = piece_anchor
             linked = link_style and piece_anchor is not None and piece_anchor in self.bookmarks
             style = self.style("HTML Code") if "code" in piece.fmt else self.style("Hyperlink") if linked else None
+            if style is None and piece.live:
+                style = self.style(LIVE_STYLE)
             vert = "superscript" if "sup" in piece.fmt else "subscript" if "sub" in piece.fmt else None
             props = rpr(style=style, bold=bold or "b" in piece.fmt, italic="i" in piece.fmt, vert=vert)
-            group.append(break_run(None, props) if piece.brk else run(piece.text, props))
+            r = break_run(None, props) if piece.brk else run(piece.text, props)
+            if not piece.live:
+                live = None
+                group.append(r)
+                continue
+            if live is None or live[0] != piece.live:
+                sdt, content = content_control(piece.live, self.next_live)
+                self.next_live += 1
+                group.append(sdt)
+                live = (piece.live, content)
+            live[1].append(r)
 
     # ------------------------------------------------------------ blocks
 

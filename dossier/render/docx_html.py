@@ -127,6 +127,7 @@ class Piece:
     fmt: frozenset[str] = frozenset()  # subset of {"b", "i", "sup", "sub", "code"}
     anchor: str | None = None  # internal hyperlink target id
     brk: bool = False
+    live: str | None = None  # the live reference a live number shows (<span class="live" data-ref>)
 
 
 _FORMAT = {"strong": "b", "em": "i", "sup": "sup", "sub": "sub", "code": "code"}
@@ -139,25 +140,27 @@ def inline_pieces(nodes: list[Node | str], fmt: frozenset[str] = frozenset(), an
     return collapse(raw)
 
 
-def _collect(nodes: list[Node | str], fmt: frozenset[str], anchor: str | None, out: list[Piece]) -> None:
+def _collect(nodes: list[Node | str], fmt: frozenset[str], anchor: str | None, out: list[Piece],
+             live: str | None = None) -> None:
     for node in nodes:
         if isinstance(node, str):
-            out.append(Piece(node, fmt, anchor))
+            out.append(Piece(node, fmt, anchor, live=live))
             continue
         if node.tag not in INLINE:
             raise RenderError(f"unsupported element <{node.tag}> in document HTML (inline content expected)")
-        if node.classes:
+        if node.classes and not (node.tag == "span" and node.classes == {"live"} and node.attrs.get("data-ref")):
             raise RenderError(f"unsupported class {' '.join(sorted(node.classes))!r} on <{node.tag}> in document HTML")
         if node.tag == "br":
-            out.append(Piece(brk=True, fmt=fmt, anchor=anchor))
+            out.append(Piece(brk=True, fmt=fmt, anchor=anchor, live=live))
         elif node.tag == "a":
             href = node.attrs.get("href", "")
             if not href.startswith("#") or len(href) < 2:
                 raise RenderError(f"unsupported link {href!r} in document HTML (only internal links '#id')")
-            _collect(node.children, fmt, href[1:], out)
+            _collect(node.children, fmt, href[1:], out, live)
         else:
             extra = _FORMAT.get(node.tag)
-            _collect(node.children, fmt | {extra} if extra else fmt, anchor, out)
+            _collect(node.children, fmt | {extra} if extra else fmt, anchor, out,
+                     node.attrs["data-ref"] if node.classes else live)
 
 
 def collapse(pieces: list[Piece]) -> list[Piece]:
@@ -176,7 +179,7 @@ def collapse(pieces: list[Piece]) -> list[Piece]:
         if not text:
             continue
         after_space = text.endswith(" ")
-        out.append(Piece(text, piece.fmt, piece.anchor))
+        out.append(Piece(text, piece.fmt, piece.anchor, live=piece.live))
     _strip_trailing(out)
     return out
 
@@ -185,7 +188,7 @@ def _strip_trailing(out: list[Piece]) -> None:
     while out and not out[-1].brk and out[-1].text.endswith(" "):
         text = out[-1].text.rstrip(" ")
         if text:
-            out[-1] = Piece(text, out[-1].fmt, out[-1].anchor)
+            out[-1] = Piece(text, out[-1].fmt, out[-1].anchor, live=out[-1].live)
             return
         out.pop()
 

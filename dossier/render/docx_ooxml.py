@@ -174,6 +174,36 @@ def ppr_set(p: OxmlElement, child: OxmlElement) -> None:
 
 
 
+LIVE_STYLE = "Live Number"  # character style of live numbers (added when reference.docx lacks it)
+LIVE_SHADING = "EAF1FB"
+
+
+def live_number_style(styles: OxmlElement, style_ids: dict[str, str]) -> str:
+    """The style id of the character style "Live Number": the reference document's when it defines
+    one (a writer can make it plain there), else one added with a subtle light-blue shading."""
+    if LIVE_STYLE.lower() in style_ids:
+        return style_ids[LIVE_STYLE.lower()]
+    default_font = next((s.get(qn("w:styleId")) for s in styles.findall(qn("w:style"))
+                         if s.get(qn("w:type")) == "character" and s.get(qn("w:default")) == "1"), None)
+    styles.append(el("w:style", {"w:type": "character", "w:customStyle": "1", "w:styleId": "LiveNumber"},
+                     el("w:name", {"w:val": LIVE_STYLE}),
+                     el("w:basedOn", {"w:val": default_font}) if default_font else None,
+                     el("w:uiPriority", {"w:val": "99"}),
+                     el("w:rPr", None, el("w:shd", {"w:val": "clear", "w:color": "auto", "w:fill": LIVE_SHADING}))))
+    return "LiveNumber"
+
+
+def content_control(ref: str, ident: int) -> tuple[OxmlElement, OxmlElement]:
+    """A content control tagged with a live reference, its content locked, and its content element.
+
+    A rich-text control (no w:text): LibreOffice 7.4 turns a plain-text one into an input field
+    and drops the tracked changes of a redline inside it."""
+    content = el("w:sdtContent")
+    props = el("w:sdtPr", None, el("w:alias", {"w:val": LIVE_STYLE}), el("w:tag", {"w:val": ref}),
+               el("w:id", {"w:val": str(ident)}), el("w:lock", {"w:val": "contentLocked"}))
+    return el("w:sdt", None, props, content), content
+
+
 FIXED_DATE = datetime.datetime(2000, 1, 1)
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from dossier.analyses import Variables, declared_location
 from dossier.analyses.evidence import Interval, Number
-from dossier.analyses.options import AnalysisOptions, RecordOptions, setting
+from dossier.analyses.options import AnalysisOptions, RecordOptions, SubgroupsOptions, setting
 from dossier.analyses.registry import AnalysisType
 from dossier.formatting import Formatter, fixed, percent
 from dossier.highlights import ci_text, p_text
@@ -20,13 +20,22 @@ RECORD_VARIABLES = ("USUBJID", "PARAMCD", "AVISIT", "AVAL", "BASE", "CHG")
 WINDOW_VARIABLES = ("ADY", "AWLO", "AWHI", "DTYPE")  # read by the analysis-window check (check_records)
 
 
-class Options(RecordOptions, AnalysisOptions):
+class Options(SubgroupsOptions, RecordOptions, AnalysisOptions):
     type: Literal["change_from_baseline"]
     visits: tuple[str, ...] = ()
+    primary_visit: str | None = None  # the visit of the subgroup analyses (default: the last analysed visit)
     covariates: tuple[str, ...] | None = None
     mcid: float | None = None
     improvement: Literal["increase", "decrease"] = "increase"
     dose_response: str | None = None  # numeric ADSL/record variable coding dose, e.g. TRTPN
+
+    def value_problems(self) -> list[tuple[str, str]]:
+        found = []
+        if self.primary_visit is not None and self.visits and self.primary_visit not in self.visits:
+            found.append(("primary_visit", f"{self.primary_visit!r} is not one of the analysis's visits"))
+        if self.primary_visit is not None and not self.subgroups:
+            found.append(("primary_visit", "only used by the subgroup analyses: add `subgroups:`"))
+        return found + super().value_problems()
 
 
 class ChangeSummary(TypedDict):

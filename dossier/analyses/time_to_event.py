@@ -12,7 +12,7 @@ from pydantic import Field
 
 from dossier.analyses import Variables
 from dossier.analyses.evidence import Interval, Number
-from dossier.analyses.options import AnalysisOptions, RecordOptions, setting
+from dossier.analyses.options import AnalysisOptions, RecordOptions, SubgroupsOptions, setting
 from dossier.analyses.registry import AnalysisType
 from dossier.formatting import Formatter, fixed
 from dossier.highlights import ci_text, p_text
@@ -20,11 +20,12 @@ from dossier.highlights import ci_text, p_text
 RECORD_VARIABLES = ("USUBJID", "PARAMCD", "AVAL", "CNSR")
 
 
-class Options(RecordOptions, AnalysisOptions):
+class Options(SubgroupsOptions, RecordOptions, AnalysisOptions):
     type: Literal["time_to_event"]
     landmarks: tuple[float, ...] = ()
     at_risk_every: float | None = Field(default=None, gt=0)
     time_unit: str = "days"
+    improvement: Literal["increase", "decrease"] = "decrease"  # the better hazard ratio (Japanese consistency)
 
     def value_problems(self) -> list[tuple[str, str]]:
         found = [("landmarks", "times must not be negative")] if any(t < 0 for t in self.landmarks) else []

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from dossier.analyses import Variables, declared_location
 from dossier.analyses.evidence import Interval, Number
-from dossier.analyses.options import AnalysisOptions, RecordOptions, SubgroupsOptions, setting
+from dossier.analyses.options import AnalysisOptions, RecordOptions, SubgroupsOptions, setting, subgroup_needs
 from dossier.analyses.registry import AnalysisType
 from dossier.formatting import Formatter, fixed, percent
 from dossier.highlights import ci_text, p_text
@@ -104,12 +104,14 @@ def variables(analysis: Options, trial) -> dict[str, Variables]:
     required where their ADaM name places them (dossier.analyses.declared_location) and optional in both
     datasets: at run time the records' own column is used when present, else ADSL's. Optional too: `<ARM>N` (arm order),
     PARAM (label), AVISITN and ABLFL (visit order, post-baseline visits), and ADY, AWLO, AWHI and DTYPE
-    (validation's analysis-window check)."""
+    (validation's analysis-window check). Subgroup variables, the Japanese flag and region are placed like
+    the covariates."""
     s = setting(analysis, trial)
     dataset = analysis.dataset_name
     record = {*RECORD_VARIABLES, *(name for name, _ in s.where)}
     adsl = {"USUBJID", s.population, s.arm}
-    extra = list(covariates_of(analysis)) + ([analysis.dose_response.upper()] if analysis.dose_response else [])
+    extra = list(covariates_of(analysis)) + ([analysis.dose_response.upper()] if analysis.dose_response else []) + \
+        subgroup_needs(analysis, trial)
     for variable in extra:
         location = declared_location(variable)
         if location == "record":

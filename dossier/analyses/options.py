@@ -159,9 +159,19 @@ class SubgroupsOptions(_Model):
                 found.append((f"subgroups[{i}]", f"{s.variable} is given twice"))
             seen.add(s.variable.upper())
             if s.cuts is not None and (not s.cuts or any(b <= a for a, b in zip(s.cuts, s.cuts[1:]))):
-                found.append((f"subgroups[{i}].{s.variable}", f"the cut points {list(s.cuts)} must be a non-empty list "
-                                                              f"of numbers in strictly increasing order (e.g. [65, 75])"))
+                message = f"the cut points {list(s.cuts)} must be numbers in strictly increasing order (e.g. [65, 75])"
+                found.append((f"subgroups[{i}].{s.variable}", message))
         return found + super().value_problems()  # type: ignore[misc]
+
+
+def subgroup_needs(analysis: Any, trial: Any) -> list[str]:
+    """The subject-level variables an analysis's subgroup analyses read: its subgroups and, with the trial's
+    `japanese_population:`, the Japanese flag's variable and the region (upper case, without repeats)."""
+    out = analysis.subgroup_variables() if getattr(analysis, "subgroups", ()) else []
+    jp = getattr(trial, "japanese_population", None)
+    if jp is not None and out:
+        out += [jp.variable.upper()] + ([jp.region.upper()] if jp.region else [])
+    return list(dict.fromkeys(out))
 
 
 @dataclass(frozen=True)

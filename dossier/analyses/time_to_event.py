@@ -10,9 +10,9 @@ from typing import Annotated, Any, Literal, TypedDict
 
 from pydantic import Field
 
-from dossier.analyses import Variables
+from dossier.analyses import Variables, declared_location
 from dossier.analyses.evidence import Interval, Number
-from dossier.analyses.options import AnalysisOptions, RecordOptions, SubgroupsOptions, setting
+from dossier.analyses.options import AnalysisOptions, RecordOptions, SubgroupsOptions, setting, subgroup_needs
 from dossier.analyses.registry import AnalysisType
 from dossier.formatting import Formatter, fixed
 from dossier.highlights import ci_text, p_text
@@ -72,13 +72,18 @@ class Evidence(TypedDict):
 
 def variables(analysis: Options, trial) -> dict[str, Variables]:
     """ADSL: population and arm (optional: `<ARM>N`); records: RECORD_VARIABLES and `where` (optional:
-    PARAM, the parameter's label)."""
+    PARAM, the parameter's label). Subgroup variables (and the Japanese flag and region) are required where
+    their ADaM name places them (ADSL unless it is a record name such as BASE) and optional in both."""
     s = setting(analysis, trial)
     dataset = analysis.dataset_name
-    adsl = Variables.of(["USUBJID", s.population, s.arm], [s.arm + "N"])
+    sub = subgroup_needs(analysis, trial)
+    in_records = [v for v in sub if declared_location(v) == "record"]
+    adsl = Variables.of(["USUBJID", s.population, s.arm, *(v for v in sub if v not in in_records)],
+                        [s.arm + "N", *sub])
     if not dataset:
         return {"adsl": adsl}
-    return {"adsl": adsl, dataset: Variables.of([*RECORD_VARIABLES, *(name for name, _ in s.where)], ["PARAM"])}
+    return {"adsl": adsl, dataset: Variables.of([*RECORD_VARIABLES, *(name for name, _ in s.where), *in_records],
+                                                ["PARAM", *sub])}
 
 
 def key_results(ev: dict[str, Any], fmt: Formatter, confidence: int) -> list[str]:

@@ -91,7 +91,8 @@ def outputs(analysis, trial, frame: pd.DataFrame, *, effect: str, arm: str, arms
     level = st.level_percent(confidence)
     groups = [a for a in full.arms if a != reference]
     table = _subgroup_table(analysis, shown, effect, title, key, level)
-    figures = tuple(_forest(analysis, shown, effect, title, key, level, g, len(groups) > 1) for g in groups)
+    suffixes = _suffixes(groups)
+    figures = tuple(_forest(analysis, shown, effect, title, key, level, g, suffixes[g]) for g in groups)
     notes = list(full.warnings)
     japan, consistency = None, ()
     if jp is not None:
@@ -105,8 +106,7 @@ def outputs(analysis, trial, frame: pd.DataFrame, *, effect: str, arm: str, arms
                     "planning": [p.to_evidence() for p in planning]} for c, planning in found]
         japan = entries[0] if len(entries) == 1 else entries
         consistency = tuple(t for c, planning in found
-                            for t in _consistency_tables(analysis, c, planning, effect, title, key, level,
-                                                         len(groups) > 1))
+                            for t in _consistency_tables(c, planning, effect, title, key, level, suffixes[c.group]))
     return SubgroupOutputs(shown.to_evidence(), japan, (table,), figures, consistency, tuple(notes))
 
 
@@ -187,7 +187,7 @@ def _subgroup_table(analysis, result: sg.SubgroupAnalysis, effect: str, title, k
 
 
 def _forest(analysis, result: sg.SubgroupAnalysis, effect: str, title, key: str, level: int, group: str,
-            several: bool) -> Figure:
+            suffix: str) -> Figure:
     estimate_key, axis_key, count_key, decimals = EFFECTS[effect]
     variables = tuple((s.variable, variable_label(analysis, s.variable)) for s in result.subgroups)
     # values and the user's labels; classes without a label are labelled by dossier.forest in the language
@@ -196,7 +196,6 @@ def _forest(analysis, result: sg.SubgroupAnalysis, effect: str, title, key: str,
     forest = Forest(analysis=result, group=group, estimate=Term(estimate_key, (("level", level),)),
                     x_axis=Term(axis_key), count=Term(count_key), variables=variables, levels=levels,
                     decimals=decimals)
-    suffix = f"-{_safe(group)}" if several else ""
     return Figure(key=f"{key}-forest{suffix}", kind="forest",
                   title=Term("sg_forest_title", (("title", title), ("group", Text(group)),
                                                  ("reference", Text(result.reference)))),
@@ -204,9 +203,15 @@ def _forest(analysis, result: sg.SubgroupAnalysis, effect: str, title, key: str,
                   footnotes=(Term(f"sg_footnote_{effect}"),))
 
 
-def _safe(text: str) -> str:
-    """An arm as a file-name part: letters and digits, runs of anything else as one '-'."""
-    return "-".join("".join(c if c.isascii() and c.isalnum() else " " for c in text).split()).lower() or "arm"
+def _suffixes(groups: list[str]) -> dict[str, str]:
+    """Each compared arm as a key suffix ("" for a single comparison): its ASCII letters and digits joined by
+    '-', or its position when that is empty or not unique (e.g. arm names in Japanese)."""
+    if len(groups) == 1:
+        return {groups[0]: ""}
+    slugs = ["-".join("".join(c if c.isascii() and c.isalnum() else " " for c in g).split()).lower() for g in groups]
+    if all(slugs) and len(set(slugs)) == len(slugs):
+        return {g: f"-{slug}" for g, slug in zip(groups, slugs)}
+    return {g: f"-{i + 1}" for i, g in enumerate(groups)}
 
 
 # ------------------------------------------------------------------------------------------ consistency
@@ -216,11 +221,10 @@ def _direction(value: bool | None):
     return Term("jc_not_evaluable") if value is None else Term("jc_yes" if value else "jc_no")
 
 
-def _consistency_tables(analysis, c: cs.Consistency, planning, effect: str, title, key: str, level: int,
-                        several: bool) -> tuple[Table, Table]:
+def _consistency_tables(c: cs.Consistency, planning, effect: str, title, key: str, level: int,
+                        suffix: str) -> tuple[Table, Table]:
     estimate_key, _, _, decimals = EFFECTS[effect]
     arms = (c.group, c.reference)
-    suffix = f"-{_safe(c.group)}" if several else ""
     params = (("title", title), ("group", Text(c.group)), ("reference", Text(c.reference)))
 
     def row(label, e: cs.PopulationEffect, same, indent=0) -> Row:

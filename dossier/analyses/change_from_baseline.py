@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from dossier.analyses import Variables, declared_location
-from dossier.analyses.evidence import Interval, Number
+from dossier.analyses.evidence import JAPAN_MEANING, SUBGROUPS_MEANING, Interval, JapanConsistency, Number, Subgroup
 from dossier.analyses.options import AnalysisOptions, RecordOptions, SubgroupsOptions, setting, subgroup_needs
 from dossier.analyses.registry import AnalysisType
 from dossier.formatting import Formatter, fixed, percent
@@ -92,6 +92,14 @@ class Evidence(TypedDict):
     mcid: Annotated[float | None, "the responder threshold (yaml `mcid`)"]
     improvement: Annotated[Literal["increase", "decrease"], "the direction of improvement"]
     covariates: Annotated[list[str], "the ANCOVA covariates"]
+    primary_visit: NotRequired[Annotated[str, "with `subgroups:`: the visit of the subgroup analyses (yaml "
+                                              "`primary_visit`, else the last visit)"]]
+    subgroups: NotRequired[Annotated[dict[str, Subgroup], "LS-mean differences at the primary visit " +
+                                     SUBGROUPS_MEANING]]
+    responder_subgroups: NotRequired[Annotated[dict[str, Subgroup], "with `mcid`: responders' risk differences at "
+                                               "the primary visit " + SUBGROUPS_MEANING]]
+    japan_consistency: NotRequired[Annotated[JapanConsistency | list[JapanConsistency], "of the LS-mean "
+                                             "difference " + JAPAN_MEANING]]
 
 
 def covariates_of(analysis: Options) -> tuple[str, ...]:

@@ -6,12 +6,12 @@ dossier.analyses.time_to_event_stats.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from pydantic import Field
 
 from dossier.analyses import Variables, declared_location
-from dossier.analyses.evidence import Interval, Number
+from dossier.analyses.evidence import JAPAN_MEANING, SUBGROUPS_MEANING, Interval, JapanConsistency, Number, Subgroup
 from dossier.analyses.options import AnalysisOptions, RecordOptions, SubgroupsOptions, setting, subgroup_needs
 from dossier.analyses.registry import AnalysisType
 from dossier.formatting import Formatter, fixed
@@ -68,6 +68,8 @@ class Evidence(TypedDict):
                                               "log-rank p"]
     logrank_p: Annotated[Number, "log-rank test over all arms"]
     at_risk: Annotated[AtRisk, "numbers at risk by arm at the figure's times"]
+    subgroups: NotRequired[Annotated[dict[str, Subgroup], "hazard ratios " + SUBGROUPS_MEANING]]
+    japan_consistency: NotRequired[Annotated[JapanConsistency | list[JapanConsistency], JAPAN_MEANING]]
 
 
 def variables(analysis: Options, trial) -> dict[str, Variables]:

@@ -123,9 +123,13 @@ class JapanesePopulation(_Model):
     region: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=32)
     threshold: float = Field(default=0.5, ge=0, lt=1)  # π of Method 1 (the contract's consistency_threshold)
     planned_n: tuple[int, ...] = ()  # Japanese sample sizes for Method 1's planning probability
+    planned_total: int | None = None  # the planned trial's size in the two compared arms (default: as analysed)
 
     def value_problems(self) -> list[tuple[str, str]]:
         found = [("planned_n", f"{n} is not a positive number of subjects") for n in self.planned_n if n < 1]
+        if self.planned_total is not None:
+            found += [("planned_n", f"{n} is more than planned_total ({self.planned_total})")
+                      for n in self.planned_n if n > self.planned_total]
         if len(set(self.planned_n)) < len(self.planned_n):
             found.append(("planned_n", "a sample size is given twice"))
         return found

@@ -100,7 +100,7 @@ def outputs(analysis, trial, frame: pd.DataFrame, *, effect: str, arm: str, arms
         for g in groups:
             c = cs.evaluate(full, improvement=improvement, region=region, threshold=jp.threshold, group=g)
             notes += [f"{name}: Japanese consistency ({g} vs {reference}): {w}" for w in c.warnings]
-            planning = _planning(c, jp.planned_n, name, notes)
+            planning = _planning(c, jp.planned_n, jp.planned_total, name, notes)
             found.append((c, planning))
         entries = [{"group": c.group, "reference": c.reference, **c.to_evidence(),
                     "planning": [p.to_evidence() for p in planning]} for c, planning in found]
@@ -110,11 +110,12 @@ def outputs(analysis, trial, frame: pd.DataFrame, *, effect: str, arm: str, arms
     return SubgroupOutputs(shown.to_evidence(), japan, (table,), figures, consistency, tuple(notes))
 
 
-def _planning(c: cs.Consistency, planned: tuple[int, ...], name: str, notes: list[str]) -> list[cs.Method1Planning]:
+def _planning(c: cs.Consistency, planned: tuple[int, ...], total: int | None, name: str,
+              notes: list[str]) -> list[cs.Method1Planning]:
     out = []
     for n in planned:
         try:
-            out.append(cs.plan_method1(c, n))
+            out.append(cs.plan_method1(c, n, total))
         except ValueError as exc:
             notes.append(f"{name}: Method 1 planning probability for {n} Japanese subjects ({c.group} vs "
                          f"{c.reference}) not computed: {exc}")

@@ -71,11 +71,11 @@ def built(tmp_path_factory):
 
 
 @pytest.mark.parametrize(("change", "expected"), [
-    ({"subgroups": [{"AGE": [75, 65]}]}, "analyses[0].subgroups[0].AGE: the cut points [75.0, 65.0] must be numbers "
-                                         "in strictly increasing order (e.g. [65, 75])"),
+    ({"subgroups": [{"AGE": [75, 65]}]}, ("analyses[0].subgroups[0].AGE: the cut points [75.0, 65.0] must be numbers "
+                                         "in strictly increasing order (e.g. [65, 75])")),
     ({"subgroups": ["SEX", "sex"]}, "analyses[0].subgroups[1]: sex is given twice"),
-    ({"subgroups": [3]}, "analyses[0].subgroups[0]: a subgroup is a variable name (SEX), {VARIABLE: [cut, ...]} "
-                         "(AGE: [65, 75]) or {VARIABLE: {cuts: [...], label: ..., levels: {...}}}, got 3"),
+    ({"subgroups": [3]}, ("analyses[0].subgroups[0]: a subgroup is a variable name (SEX), {VARIABLE: [cut, ...]} "
+                         "(AGE: [65, 75]) or {VARIABLE: {cuts: [...], label: ..., levels: {...}}}, got 3")),
     ({"subgroups": [{"AGE": {"cut": [65]}}]}, "analyses[0].subgroups[0].cut: unknown key (did you mean 'cuts'?)"),
     ({"primary_visit": "Month 6"}, "analyses[0].primary_visit: unknown key"),  # not a time_to_event key
 ])

@@ -246,3 +246,25 @@ def test_ja_glossary_has_every_new_key():
     ja = yaml.safe_load((DATASETS.parent / "templates" / "glossary" / "ja.yaml").read_text(encoding="utf-8"))
     new = [k for k in en if k.startswith(("sg_", "jc_", "method_consistency", "method_subgroups"))]
     assert len(new) > 40 and all(ja.get(k) for k in new)
+
+
+def test_change_from_baseline_numbers_are_the_engines(built):
+    """LS-mean differences at the primary visit and responders' risk differences: the engine's numbers."""
+    trial, out = built
+    adqs = pd.read_parquet(trial / "adam" / "adqs.parquet")
+    records = adqs[(adqs["PARAMCD"] == "UPDRS3OF") & (adqs["AVISIT"] == "Month 6") & (adqs["ANL01FL"] == "Y")]
+    adsl = pd.read_parquet(trial / "adam" / "adsl.parquet")
+    subjects = adsl.loc[adsl["EFFFL"] == "Y", ["USUBJID", "TRT01A", "SEX", "REGION1", "COUNTRY"]]
+    frame = records[["USUBJID", "CHG", "BASE"]].merge(subjects, on="USUBJID").dropna(subset=["CHG"])
+    frame = cs.with_japan_flag(frame.reset_index(drop=True), "COUNTRY", "JPN")
+    specs = [sg.SubgroupSpec("SEX"), sg.SubgroupSpec("REGION1"), sg.SubgroupSpec(cs.JAPANESE_COLUMN)]
+    engine = sg.ancova(frame, arm="TRT01A", reference=ARMS[0], outcome="CHG", covariates=["BASE"], arms=ARMS,
+                       subgroups=specs)
+    responders = sg.risk_difference(frame.assign(R=(frame["CHG"] <= -3.25 + 1e-9).astype(float)), arm="TRT01A",
+                                    reference=ARMS[0], response="R", arms=ARMS, subgroups=specs[:2])
+    ev = json.loads((out["en"] / "evidence.json").read_text(encoding="utf-8"))["analyses"]["updrs3"]
+    expected = engine.to_evidence()
+    assert ev["subgroups"] == {k: expected[k] for k in ("SEX", "REGION1")}
+    assert ev["responder_subgroups"] == responders.to_evidence()
+    consistency = cs.evaluate(engine, improvement="decrease", region="REGION1")
+    assert ev["japan_consistency"]["ratio"] == consistency.ratio

@@ -17,6 +17,7 @@ import pandas as pd
 
 from dossier.analyses import stats as st
 from dossier.analyses.options import subgroup_needs
+from dossier.errors import AnalysisError
 from dossier.model import (
     AnalysisResult,
     Count,
@@ -40,8 +41,6 @@ EFFECTS = {
     "lsmean_difference": ("sg_estimate_lsmd", "sg_axis_lsmd", "sg_n", 2),
     "risk_difference": ("sg_estimate_rd", "sg_axis_rd", "sg_responders_n", 3),
 }
-# the derived columns the engines read besides the user's subgroups (not shown as subgroups themselves)
-_HELPERS = (cs.JAPANESE_COLUMN,)
 
 
 @dataclass(frozen=True)
@@ -76,6 +75,9 @@ def outputs(analysis, trial, frame: pd.DataFrame, *, effect: str, arm: str, arms
     frame = st.attach_subject_variables(frame, subgroup_needs(analysis, trial), adsl, analysis, dataset)
     specs = [sg.SubgroupSpec(s.variable.upper(), s.cuts) for s in analysis.subgroups]
     jp = trial.japanese_population if japan else None
+    if jp is not None and cs.JAPANESE_COLUMN in {s.variable for s in specs}:
+        raise AnalysisError(f"{name}: subgroups: {cs.JAPANESE_COLUMN} is the name of the derived Japanese flag of "
+                            f"japanese_population; rename the variable", where="dossier.yaml")
     region = jp.region.upper() if jp is not None and jp.region else None
     extra = []
     if jp is not None:

@@ -37,6 +37,7 @@ LABELS = {
     "TRTEDT": "Date of Last Exposure to Treatment", "AGE": "Age", "AGEU": "Age Units", "AGEGR1": "Pooled Age Group 1",
     "AGEGR1N": "Pooled Age Group 1 (N)", "SEX": "Sex", "RACE": "Race", "RACEN": "Race (N)", "ETHNIC": "Ethnicity",
     "HEIGHTBL": "Baseline Height (cm)", "WEIGHTBL": "Baseline Weight (kg)", "BMIBL": "Baseline BMI (kg/m2)",
+    "REGION1": "Geographic Region 1",
     "EOSSTT": "End of Study Status", "EOSDT": "End of Study Date", "DCSREAS": "Reason for Discontinuation from Study",
     "DCDECOD": "Standardized Disposition Term", "DTHFL": "Subject Death Flag", "DTHDT": "Date of Death",
     "DCUTDT": "Date of Data Cut", "PARAM": "Parameter", "PARAMCD": "Parameter Code", "PARAMN": "Parameter (N)",
@@ -167,6 +168,7 @@ def randomise(rng: np.random.Generator, d: Design) -> pd.DataFrame:
         "AGEGR1N": agegrp + 1.0, "SEX": np.where(male, "M", "F"), "RACE": np.array(RACES)[race], "RACEN": race + 1.0,
         "ETHNIC": np.where(hispanic, "HISPANIC OR LATINO", "NOT HISPANIC OR LATINO"),
         "HEIGHTBL": height, "WEIGHTBL": weight, "BMIBL": np.round(weight / (height / 100) ** 2, 1),
+        "REGION1": np.where(jp, "Japan", "North America"),  # derived from COUNTRY: no random draw
     })
 
 

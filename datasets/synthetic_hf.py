@@ -177,6 +177,8 @@ SPEC = {
     "population": "SAFFL",
     "arm": "TRT01A",
     "reference_arm": "Placebo",
+    "japanese_population": {"variable": "COUNTRY", "value": "JPN", "region": "REGION1", "planned_n": [60, 100],
+                            "planned_total": 300},
     "analyses": [
         {"id": "demog", "type": "baseline",
          "title": sc.titled("Demographics and baseline characteristics", "人口統計学的特性及びベースライン特性"),
@@ -184,8 +186,16 @@ SPEC = {
         {"id": "disp", "type": "disposition",
          "title": sc.titled("Subject disposition (randomised subjects)", "被験者の内訳（無作為化された被験者）"),
          "population": "ITTFL", "arm": "TRT01P"},
-        efficacy("lvef", sc.titled("Change from baseline in LVEF (%)", "LVEF (%)のベースラインからの変化量"),
-                 "LVEF", 5),
+        {**efficacy("lvef", sc.titled("Change from baseline in LVEF (%)", "LVEF (%)のベースラインからの変化量"),
+                    "LVEF", 5),
+         "primary_visit": "Week 52",
+         "subgroups": [{"AGE": {"cuts": [65], "label": sc.titled("Age (years)", "年齢（歳）")}},
+                       {"SEX": {"label": sc.titled("Sex", "性別"),
+                                "levels": {"F": sc.titled("Female", "女性"), "M": sc.titled("Male", "男性")}}},
+                       {"REGION1": {"label": sc.titled("Region", "地域"),
+                                    "levels": {"Japan": sc.titled("Japan", "日本"),
+                                               "North America": sc.titled("North America", "北米")}}},
+                       {"NYHABL": {"label": sc.titled("Baseline NYHA class", "ベースラインのNYHA心機能分類")}}]},
         efficacy("sixmwd", sc.titled("Change from baseline in 6-minute walk distance (m)",
                                      "6分間歩行距離 (m)のベースラインからの変化量"), "SIXMWD", 30),
         efficacy("kccq", sc.titled("Change from baseline in KCCQ overall summary score",
@@ -212,6 +222,15 @@ SPEC = {
                          "follow-up for 5 years, form an adequate safety database for an application?",
              "position": "text/q3_position.md", "rationale": "text/q3_rationale.md",
              "evidence": ["teae"]},
+            {"question": sc.titled("Does PMDA agree that enrolling about 100 of about 300 subjects in Japan is an "
+                                   "appropriate Japanese development plan for the pivotal study, with consistency of the "
+                                   "Japanese population evaluated by Method 1 of the 2007 Basic principles on global "
+                                   "clinical trials?",
+                                   "検証的試験において、約300例のうち約100例を日本で組み入れ、「国際共同治験に関する"
+                                   "基本的考え方」（2007年）の方法1により日本人集団の一貫性を評価する日本の開発計画は"
+                                   "適切であるとの考えに、機構は同意するか。"),
+             "position": "text/q4_position.md", "rationale": "text/q4_rationale.md",
+             "evidence": ["japanese_population", "lvef"]},
         ],
         "product_overview": "text/product_overview.md",
         "disease": "text/disease.md",
@@ -305,6 +324,17 @@ release tests cover identity, vector genome titre, potency, purity and adventiti
 example). Nonclinical studies examined biodistribution, shedding and toxicology after intracoronary
 delivery; their results are summarised in the attachments of the full dossier.
 """,
+    "q4_position.md": """\
+Yes. The sponsor proposes to enrol about 100 of about 300 subjects in Japan, so that Method 1 of the
+2007 Basic principles on global clinical trials is likely to hold if the LVEF effect seen in Study
+DSR-HF-201 is confirmed.
+""",
+    "q4_rationale.md": """\
+The consistency section gives, for each dose against placebo, the Japanese and overall estimates of the
+change in LVEF at Week 52 side by side, the Method 1 ratio against the 0.5 threshold, the Method 2
+directions by region and the probability that Method 1 holds for 60 and 100 Japanese subjects of 300,
+under the observed overall effect.
+""",
     "development_plan.md": """\
 The sponsor plans one pivotal, randomised, double-blind, placebo-controlled study of the high dose:
 
@@ -389,6 +419,12 @@ DSR-101は、ヒトSERCA2a（*ATP2A2*）のコード配列を搭載した遺伝�
 """,
     "quality_nonclinical.md": """\
 ベクターは哺乳類細胞株への一過性トランスフェクションにより製造し、クロマトグラフィーにより精製する。出荷試験は、確認試験、ベクターゲノム量、効力、純度及び外来性感染性物質に関する試験からなる（合成データによる例示）。非臨床試験では、冠動脈内投与後の体内分布、排出（シェディング）及び毒性を検討した。それらの結果は、資料一式の添付資料に要約している。
+""",
+    "q4_position.md": """\
+同意いただきたい。申請者は、約300例のうち約100例を日本で組み入れることにより、DSR-HF-201試験で認められたLVEFへの効果が確認されれば、「国際共同治験に関する基本的考え方」（2007年）の方法1が成り立つ可能性が高いと考える。
+""",
+    "q4_rationale.md": """\
+一貫性の節に、各用量とプラセボとの比較について、52週時のLVEFの変化量の日本人集団と全体集団の推定値、閾値0.5に対する方法1の比、地域別の方法2の方向、及び観察された全体集団の効果の下で300例中60例及び100例の日本人被験者で方法1が成り立つ確率を示す。
 """,
     "development_plan.md": """\
 申請者は、高用量を用いた無作為化二重盲検プラセボ対照の検証的試験を1試験実施する計画である。

@@ -150,6 +150,8 @@ SPEC = {
     "population": "SAFFL",
     "arm": "TRT01A",
     "reference_arm": "Sham surgery",
+    "japanese_population": {"variable": "COUNTRY", "value": "JPN", "region": "REGION1", "planned_n": [30, 50],
+                            "planned_total": 150},
     "analyses": [
         {"id": "demog", "type": "baseline",
          "title": sc.titled("Demographics and baseline characteristics", "人口統計学的特性及びベースライン特性"),
@@ -157,8 +159,17 @@ SPEC = {
         {"id": "disp", "type": "disposition",
          "title": sc.titled("Subject disposition (randomised subjects)", "被験者の内訳（無作為化された被験者）"),
          "population": "ITTFL", "arm": "TRT01P"},
-        efficacy("updrs3", sc.titled("Change from baseline in MDS-UPDRS Part III score (OFF medication)",
-                                     "MDS-UPDRS Part IIIスコア（OFF時）のベースラインからの変化量"), "UPDRS3OF", 3.25),
+        {**efficacy("updrs3", sc.titled("Change from baseline in MDS-UPDRS Part III score (OFF medication)",
+                                        "MDS-UPDRS Part IIIスコア（OFF時）のベースラインからの変化量"), "UPDRS3OF", 3.25),
+         "primary_visit": "Month 12",
+         "subgroups": [{"AGE": {"cuts": [60], "label": sc.titled("Age (years)", "年齢（歳）")}},
+                       {"SEX": {"label": sc.titled("Sex", "性別"),
+                                "levels": {"F": sc.titled("Female", "女性"), "M": sc.titled("Male", "男性")}}},
+                       {"REGION1": {"label": sc.titled("Region", "地域"),
+                                    "levels": {"Japan": sc.titled("Japan", "日本"),
+                                               "North America": sc.titled("North America", "北米")}}},
+                       {"BLUPDRS3": {"cuts": [36], "label": sc.titled("Baseline MDS-UPDRS Part III",
+                                                                      "ベースラインのMDS-UPDRS Part III")}}]},
         efficacy("offtime", sc.titled("Change from baseline in daily OFF time (hours)",
                                       "1日あたりのOFF時間（時間）のベースラインからの変化量"), "OFFTIME", 1),
         {"id": "tte-ledd", "type": "time_to_event",
@@ -183,6 +194,15 @@ SPEC = {
             {"question": "Does PMDA agree that the high dose (3e12 vg) is the appropriate dose for the pivotal study?",
              "position": "text/q3_position.md", "rationale": "text/q3_rationale.md",
              "evidence": ["updrs3", "offtime", "tte-ledd", "teae"]},
+            {"question": sc.titled("Does PMDA agree that enrolling at least 50 of about 150 subjects in Japan is an "
+                                   "appropriate Japanese development plan for the pivotal study, with consistency of the "
+                                   "Japanese population evaluated by Method 1 of the 2007 Basic principles on global "
+                                   "clinical trials?",
+                                   "検証的試験において、約150例のうち少なくとも50例を日本で組み入れ、「国際共同治験に関する"
+                                   "基本的考え方」（2007年）の方法1により日本人集団の一貫性を評価する日本の開発計画は"
+                                   "適切であるとの考えに、機構は同意するか。"),
+             "position": "text/q4_position.md", "rationale": "text/q4_rationale.md",
+             "evidence": ["japanese_population", "updrs3"]},
         ],
         "product_overview": "text/product_overview.md",
         "disease": "text/disease.md",
@@ -277,6 +297,18 @@ release tests cover identity, vector genome titre, potency (AADC activity), puri
 agents (synthetic example). Nonclinical studies examined distribution in the brain after intraputaminal
 delivery, shedding and toxicology; their results are summarised in the attachments of the full dossier.
 """,
+    "q4_position.md": """\
+Yes. The sponsor proposes to enrol at least 50 of about 150 subjects in Japan, so that Method 1 of the
+2007 Basic principles on global clinical trials is likely to hold if the effect seen in Study DSR-PD-201
+is confirmed.
+""",
+    "q4_rationale.md": """\
+In Study DSR-PD-201 the effect of the high dose on the MDS-UPDRS Part III score in Japanese subjects
+was in the same direction as in the overall population. The consistency section gives the Japanese and overall
+estimates side by side, the Method 1 ratio against the 0.5 threshold, the Method 2 directions by region
+and the probability that Method 1 holds for 30 and 50 Japanese subjects of 150, under the observed
+overall effect.
+""",
     "development_plan.md": """\
 The sponsor plans one pivotal, randomised, double-blind, sham-surgery-controlled study of the high dose:
 
@@ -366,6 +398,12 @@ DSR-202は、レボドパをドパミンに変換する酵素である芳香族L
 """,
     "quality_nonclinical.md": """\
 ベクターは哺乳類細胞株への一過性トランスフェクションにより製造し、クロマトグラフィーにより精製する。出荷試験は、確認試験、ベクターゲノム量、効力（AADC活性）、純度及び外来性感染性物質に関する試験からなる（合成データによる例示）。非臨床試験では、被殻内投与後の脳内分布、排出（シェディング）及び毒性を検討した。それらの結果は、資料一式の添付資料に要約している。
+""",
+    "q4_position.md": """\
+同意いただきたい。申請者は、約150例のうち少なくとも50例を日本で組み入れることにより、DSR-PD-201試験で認められた効果が確認されれば、「国際共同治験に関する基本的考え方」（2007年）の方法1が成り立つ可能性が高いと考える。
+""",
+    "q4_rationale.md": """\
+DSR-PD-201試験では、日本人被験者におけるMDS-UPDRS Part IIIスコアへの高用量の効果は全体集団と同じ方向であった。一貫性の節に、日本人集団と全体集団の推定値、閾値0.5に対する方法1の比、地域別の方法2の方向、及び観察された全体集団の効果の下で150例中30例及び50例の日本人被験者で方法1が成り立つ確率を示す。
 """,
     "development_plan.md": """\
 申請者は、高用量を用いた無作為化二重盲検偽手術対照の検証的試験を1試験実施する計画である。

@@ -201,6 +201,7 @@ def build_context(document: str, spec: TrialSpec, results: list[AnalysisResult],
         ctx["design_table"] = _design_table(spec, facts, fmt, numbering)
         ids = ordered_ids(results)
         sections = analysis_sections(results, ids, numbering, fmt, files)
+        ctx["consistency"] = _consistency(spec, results, ids, numbering, fmt, files)
         ctx["timeline_table"] = _listing("timeline", "timeline_title", ("milestone", "date", "region"),
                                          [(m.milestone, m.date, m.region) for m in b.timeline], fmt, numbering)
         # numbered in order of appearance: the full evidence tables follow section 8 as Appendix A
@@ -209,8 +210,9 @@ def build_context(document: str, spec: TrialSpec, results: list[AnalysisResult],
         ctx.update(sections=sections, appendix_sections=appendix,
                    clinical_sections=[(s, [sections[i] for i in ids if types()[sections[i].type].section == s.key])
                                       for s in SECTIONS],
-                   questions=_questions(spec, sections, appendix, texts),
-                   all_tables=[t for s in [*sections.values(), *appendix.values()] for t in s.tables])
+                   questions=_questions(spec, sections, appendix, texts, ctx["consistency"]),
+                   all_tables=[t for s in [*sections.values(), *appendix.values()] for t in s.tables] +
+                   [t for c in (ctx["consistency"] or {}).get("sections", ()) for t in c.tables])
     else:
         from dossier.highlights import key_results
 
@@ -233,7 +235,31 @@ def build_context(document: str, spec: TrialSpec, results: list[AnalysisResult],
     ctx["datasets_table"] = _listing("datasets", "datasets_title", ("dataset", "file", "records", "sha256"),
                                      facts["datasets"], fmt, numbering, wide=True)
     ctx["methods"] = _methods(results, fmt)
+    jp = spec.japanese_population
+    ctx["consistency_method"] = fmt.term("method_consistency", threshold=jp.threshold) \
+        if document == "briefing" and ctx.get("consistency") and jp is not None else None
     return ctx
+
+
+def _consistency(spec: TrialSpec, results: list[AnalysisResult], ids: list[str], numbering: Numbering,
+                 fmt: Formatter, files: dict[str, Any]) -> dict[str, Any] | None:
+    """The briefing's section "Consistency of the Japanese population with the overall population": the
+    consistency tables of each analysis with subgroups (numbered after the clinical sections' tables)."""
+    jp = spec.japanese_population
+    by_id = {r.id: r for r in results}
+    found = [by_id[i] for i in ids if by_id[i].consistency]
+    if jp is None or not found:
+        return None
+    region = fmt.term("jc_region_note", region=jp.region) if jp.region else ""
+    parts = []
+    for result in found:
+        note = provenance_note(result, files, fmt)
+        tables = tuple(render_table(t, numbering.table(), fmt, (note,)) for t in result.consistency)
+        parts.append(AnalysisSection(
+            id=result.id, type=result.type, title=fmt.label(result.title), anchor=f"consistency-{result.id}",
+            tables=tables, figures=(), method=fmt.label(result.method), warnings=(), provenance=note,
+            macro="analysis_block"))
+    return {"intro": fmt.term("jc_intro", variable=jp.variable, value=jp.value, region=region), "sections": parts}
 
 
 def _listing(key: str, title: str, columns: tuple[str, ...], rows: list[tuple], fmt: Formatter,
@@ -267,11 +293,19 @@ def _row(label: str, value: str):
 
 
 def _questions(spec: TrialSpec, sections: dict[str, AnalysisSection], appendix: dict[str, AnalysisSection],
-               texts: dict[str, WriterText]) -> list[dict]:
+               texts: dict[str, WriterText], consistency: dict[str, Any] | None = None) -> list[dict]:
+    """The consultation questions with their cross-references: an analysis id cites its tables and figures
+    (and its Japanese consistency tables); `japanese_population` cites the whole consistency section."""
+    from dossier.spec import CONSISTENCY_ID
+
+    parts = {c.id: c for c in (consistency or {}).get("sections", ())}
     out = []
     for i, q in enumerate(spec.briefing.questions):
         refs = [ref for aid in q.evidence for part in (sections, appendix) if aid in part
                 for ref in part[aid].references()]
+        refs += [ref for aid in q.evidence for c in (parts.values() if aid == CONSISTENCY_ID else
+                                                      [parts[aid]] if aid in parts else []) for ref in c.references()]
+        refs = list(dict.fromkeys(refs))
         out.append({"number": i + 1, "question": q.question, "position": texts.get(f"briefing.questions[{i}].position"),
                     "rationale": texts.get(f"briefing.questions[{i}].rationale"), "refs": refs,
                     "position_key": f"briefing.questions[{i}].position",
@@ -303,6 +337,7 @@ def _sakigake_fields(spec: TrialSpec, fmt: Formatter) -> list[Field]:
 
 def _methods(results: list[AnalysisResult], fmt: Formatter) -> list[dict]:
     return [{"id": r.id, "title": fmt.label(r.title), "text": fmt.label(r.method),
+             "subgroups": fmt.term("method_subgroups") if "subgroups" in r.evidence else None,
              "population": population_text(r, fmt), "arm": r.arm, "filters": filters_text(r, fmt),
              "warnings": r.warnings} for r in results]
 

@@ -40,8 +40,10 @@ def draw_figure(figure: Figure, out_dir: Path, labels: Callable[[Label], str], l
     """
     if not _KEY.match(figure.key) or ".." in figure.key:
         raise RenderError(f"figure key {figure.key!r} is not a safe file name")
-    if figure.kind not in ("km", "profile"):
+    if figure.kind not in ("km", "profile", "forest"):
         raise RenderError(f"unknown figure kind {figure.kind!r} for figure {figure.key!r}")
+    if figure.kind == "forest":
+        return _draw_forest(figure, Path(out_dir), labels, lang)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -79,6 +81,22 @@ def draw_figure(figure: Figure, out_dir: Path, labels: Callable[[Label], str], l
         fig.set_layout_engine("none")  # the SVG keeps the PNG's layout instead of computing it again
         fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None, "Title": title})
     return [png, svg]
+
+
+def _draw_forest(figure: Figure, out_dir: Path, labels: Callable[[Label], str], lang: str) -> list[Path]:
+    """A forest plot (dossier.forest) with its words in the document language."""
+    from dossier.forest import ForestLabels, draw_forest
+
+    f = figure.forest
+    if f is None:
+        raise RenderError(f"figure {figure.key!r} of kind 'forest' has nothing to draw")
+    words = ForestLabels(overall=labels(Term("sg_overall")), subgroup=labels(Term("sg_subgroup")),
+                         estimate=labels(f.estimate), x_axis=labels(f.x_axis),
+                         p_interaction=labels(Term("sg_p_interaction", (("p", "{p}"),))), count=labels(f.count),
+                         variables={name: labels(label) for name, label in f.variables},
+                         levels={key: labels(label) for key, label in f.levels}, ne=labels(Term("not_estimable")))
+    return draw_forest(f.analysis, figure.key, out_dir, words, lang, group=f.group, decimals=f.decimals,
+                       title=labels(figure.title))
 
 
 def _values(values: tuple[float | None, ...]) -> list[float]:

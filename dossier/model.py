@@ -135,8 +135,23 @@ class Curve:
 
 
 @dataclass(frozen=True)
+class Forest:
+    """What a forest plot draws (dossier.forest): one comparison of a subgroup analysis and its words."""
+
+    analysis: Any  # dossier.stats.subgroups.SubgroupAnalysis (frozen, raw numbers)
+    group: str  # the arm compared with the reference
+    estimate: Label  # heading of the estimate column, e.g. "HR (95% CI)"
+    x_axis: Label
+    count: Label  # heading of the per-arm counts, e.g. "Events/N"
+    variables: tuple[tuple[str, Label], ...] = ()  # subgroup variable -> its label
+    levels: tuple[tuple[tuple[str, str], Label], ...] = ()  # (variable, level key) -> its label
+    decimals: int = 2
+
+
+@dataclass(frozen=True)
 class Figure:
-    """A figure to draw: `kind` is "km" (step curves + numbers at risk) or "profile" (means by visit)."""
+    """A figure to draw: `kind` is "km" (step curves + numbers at risk), "profile" (means by visit) or
+    "forest" (a forest plot of subgroup analyses: `forest`)."""
 
     key: str
     kind: str
@@ -148,6 +163,7 @@ class Figure:
     x_tick_labels: tuple[str, ...] = ()
     at_risk: tuple[tuple[str, tuple[int, ...]], ...] = ()  # KM: (arm, counts at x_ticks)
     footnotes: tuple[Label, ...] = ()
+    forest: Forest | None = None
 
 
 # ---------------------------------------------------------------- results
@@ -170,3 +186,4 @@ class AnalysisResult:
     figures: tuple[Figure, ...] = ()
     warnings: tuple[str, ...] = ()
     groups: tuple[str, ...] = field(default=())  # arm values in display order
+    consistency: tuple[Table, ...] = ()  # the Japanese consistency tables (the briefing's consistency section)

@@ -117,6 +117,31 @@ class Sakigake(_Model):
     attachments: tuple[LocalText, ...] = ()
 
 
+# the id a consultation question's `evidence` gives to cite the Japanese consistency section
+CONSISTENCY_ID = "japanese_population"
+
+
+class JapanesePopulation(_Model):
+    """`japanese_population:` marks the Japanese subjects (ADSL `variable` = `value`, e.g. COUNTRY: JPN) for the
+    consistency evaluation (MHLW 2007 Methods 1 and 2) of every analysis with `subgroups:`."""
+
+    variable: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=32)
+    value: ScalarValue
+    region: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=32)
+    threshold: float = Field(default=0.5, ge=0, lt=1)  # π of Method 1 (the contract's consistency_threshold)
+    planned_n: tuple[int, ...] = ()  # Japanese sample sizes for Method 1's planning probability
+    planned_total: int | None = None  # the planned trial's size in the two compared arms (default: as analysed)
+
+    def value_problems(self) -> list[tuple[str, str]]:
+        found = [("planned_n", f"{n} is not a positive number of subjects") for n in self.planned_n if n < 1]
+        if self.planned_total is not None:
+            found += [("planned_n", f"{n} is more than planned_total ({self.planned_total})")
+                      for n in self.planned_n if n > self.planned_total]
+        if len(set(self.planned_n)) < len(self.planned_n):
+            found.append(("planned_n", "a sample size is given twice"))
+        return found
+
+
 class TrialSpec(_Model):
     """The validated content of dossier.yaml."""
 
@@ -131,6 +156,7 @@ class TrialSpec(_Model):
     synthetic: bool = False
     date: dt.date | None = None  # document date; else SOURCE_DATE_EPOCH; else undated (never the clock)
     analyses: tuple[Analysis, ...] = Field(min_length=1)
+    japanese_population: JapanesePopulation | None = None
     briefing: Briefing = Briefing()
     sakigake: Sakigake = Sakigake()
 
@@ -151,6 +177,8 @@ def _resolve(value: Any, lang: str) -> Any:
         return value.pick(lang)
     if isinstance(value, tuple):
         return tuple(_resolve(v, lang) for v in value)
+    if isinstance(value, dict) and any(isinstance(v, PerLanguage) for v in value.values()):
+        return {k: _resolve(v, lang) for k, v in value.items()}
     if isinstance(value, BaseModel):
         changed = {}
         for name in type(value).model_fields:
@@ -405,6 +433,13 @@ def _semantic_problems(spec: TrialSpec, trial_dir: Path, where: str) -> list[Pro
         for name, msg in a.problems():
             add(f"{key}.{name}", msg)
     known = set(ids)
+    jp = spec.japanese_population
+    if jp is not None:
+        for name, msg in jp.value_problems():
+            add(f"japanese_population.{name}", msg)
+        if not any(getattr(a, "subgroups", ()) for a in spec.analyses):
+            add("japanese_population", "no analysis has `subgroups:`, so no consistency evaluation would use it")
+        known.add(CONSISTENCY_ID)
 
     def check_refs(key: str, refs: tuple[str, ...]) -> None:
         for j, ref in enumerate(refs):

@@ -12,8 +12,8 @@ from typing import Annotated, Any, Literal, NotRequired, TypedDict
 from pydantic import Field
 
 from dossier.analyses import Variables, declared_location
-from dossier.analyses.evidence import Interval, Number
-from dossier.analyses.options import AnalysisOptions, RecordOptions, setting
+from dossier.analyses.evidence import JAPAN_MEANING, SUBGROUPS_MEANING, Interval, JapanConsistency, Number, Subgroup
+from dossier.analyses.options import AnalysisOptions, RecordOptions, SubgroupsOptions, setting, subgroup_needs
 from dossier.analyses.registry import AnalysisType
 from dossier.formatting import Formatter, fixed, percent
 from dossier.highlights import ci_text, p_text
@@ -23,13 +23,22 @@ RECORD_VARIABLES = ("USUBJID", "PARAMCD", "AVISIT", "AVAL", "BASE", "CHG")
 WINDOW_VARIABLES = ("ADY", "AWLO", "AWHI", "DTYPE")  # read by the analysis-window check (check_records)
 
 
-class Options(RecordOptions, AnalysisOptions):
+class Options(SubgroupsOptions, RecordOptions, AnalysisOptions):
     type: Literal["change_from_baseline"]
     visits: tuple[str, ...] = Field(default=(), max_length=MAX_ITEMS)
+    primary_visit: str | None = None  # the visit of the subgroup analyses (default: the last analysed visit)
     covariates: tuple[str, ...] | None = Field(default=None, max_length=MAX_ITEMS)
     mcid: float | None = None
     improvement: Literal["increase", "decrease"] = "increase"
     dose_response: str | None = None  # numeric ADSL/record variable coding dose, e.g. TRTPN
+
+    def value_problems(self) -> list[tuple[str, str]]:
+        found = []
+        if self.primary_visit is not None and self.visits and self.primary_visit not in self.visits:
+            found.append(("primary_visit", f"{self.primary_visit!r} is not one of the analysis's visits"))
+        if self.primary_visit is not None and not self.subgroups:
+            found.append(("primary_visit", "only used by the subgroup analyses: add `subgroups:`"))
+        return found + super().value_problems()
 
 
 class ChangeSummary(TypedDict):
@@ -86,6 +95,14 @@ class Evidence(TypedDict):
     mcid: Annotated[float | None, "the responder threshold (yaml `mcid`)"]
     improvement: Annotated[Literal["increase", "decrease"], "the direction of improvement"]
     covariates: Annotated[list[str], "the ANCOVA covariates"]
+    primary_visit: NotRequired[Annotated[str, "with `subgroups:`: the visit of the subgroup analyses (yaml "
+                                              "`primary_visit`, else the last visit)"]]
+    subgroups: NotRequired[Annotated[dict[str, Subgroup], "LS-mean differences at the primary visit " +
+                                     SUBGROUPS_MEANING]]
+    responder_subgroups: NotRequired[Annotated[dict[str, Subgroup], "with `mcid`: responders' risk differences at "
+                                               "the primary visit " + SUBGROUPS_MEANING]]
+    japan_consistency: NotRequired[Annotated[JapanConsistency | list[JapanConsistency], "of the LS-mean "
+                                             "difference " + JAPAN_MEANING]]
 
 
 def covariates_of(analysis: Options) -> tuple[str, ...]:
@@ -98,12 +115,14 @@ def variables(analysis: Options, trial) -> dict[str, Variables]:
     required where their ADaM name places them (dossier.analyses.declared_location) and optional in both
     datasets: at run time the records' own column is used when present, else ADSL's. Optional too: `<ARM>N` (arm order),
     PARAM (label), AVISITN and ABLFL (visit order, post-baseline visits), and ADY, AWLO, AWHI and DTYPE
-    (validation's analysis-window check)."""
+    (validation's analysis-window check). Subgroup variables, the Japanese flag and region are placed like
+    the covariates."""
     s = setting(analysis, trial)
     dataset = analysis.dataset_name
     record = {*RECORD_VARIABLES, *(name for name, _ in s.where)}
     adsl = {"USUBJID", s.population, s.arm}
-    extra = list(covariates_of(analysis)) + ([analysis.dose_response.upper()] if analysis.dose_response else [])
+    extra = list(covariates_of(analysis)) + ([analysis.dose_response.upper()] if analysis.dose_response else []) + \
+        subgroup_needs(analysis, trial)
     for variable in extra:
         location = declared_location(variable)
         if location == "record":

@@ -13,11 +13,12 @@ arm, each arm's mean change gets its t-based CI and one-sample t-test. With `mci
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import common
+from dossier.analyses import common, subgroup_outputs
 from dossier.analyses import stats as st
 from dossier.analyses.change_from_baseline import RECORD_VARIABLES, covariates_of
 from dossier.datasets import TrialData
@@ -110,12 +111,35 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
     if responders is not None:
         tables.append(_responders_table(analysis, param_label, visits, arms, arm_n, responders, level))
     figure = _profile(analysis, title, records, visits, arms, visit_evidence, level)
-    return AnalysisResult(
+    result = AnalysisResult(
         id=analysis.id, type=analysis.type, title=title, population=s.population, arm=s.arm,
         datasets=("adsl", name), filters=s.where,
         method=Term("method_change_from_baseline", (("level", level),
                                                     ("covariates", ", ".join(covariates) or "-"))),
         evidence=evidence, tables=tuple(tables), figures=(figure,), warnings=tuple(notes), groups=arms)
+    return _with_subgroups(result, analysis, trial, analysed, visits, arms, s, covariates, title, adsl, name) \
+        if comparable and analysis.subgroups else result
+
+
+def _with_subgroups(result, analysis, trial, analysed, visits, arms, s, covariates, title, adsl, name):
+    """`subgroups:` at the primary visit: LS-mean differences (with the Japanese consistency) and, with `mcid`,
+    responders' risk differences (dossier.analyses.subgroup_outputs)."""
+    visit = analysis.primary_visit or visits[-1]
+    at = analysed[analysed["AVISIT"] == visit].reset_index(drop=True)
+    common_args = {"arm": s.arm, "arms": arms, "reference": s.reference, "confidence": s.confidence,
+                       "improvement": analysis.improvement, "adsl": adsl, "dataset": name}
+    result = subgroup_outputs.outputs(analysis, trial, at, effect="lsmean_difference", title=title, key=analysis.id,
+                                      outcome="CHG", covariates=covariates, **common_args).merged_into(result)
+    result = replace(result, evidence={**result.evidence, "primary_visit": visit})
+    if analysis.mcid is None:
+        return result
+    tol = MCID_TOLERANCE * max(1.0, abs(analysis.mcid))
+    hit = at["CHG"] >= analysis.mcid - tol if analysis.improvement == "increase" else at["CHG"] <= -analysis.mcid + tol
+    responders = subgroup_outputs.outputs(analysis, trial, at.assign(RESPONDER=hit.astype(float)),
+                                          effect="risk_difference", title=Term("sg_responder_title", (("title", title),)),
+                                          key=f"{analysis.id}-responders", japan=False, response="RESPONDER",
+                                          **common_args)
+    return responders.merged_into(result, "responder_subgroups")
 
 
 # ------------------------------------------------------------------------------------------ records

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import types
 import typing
-from typing import Any, Literal, NotRequired, Union
+from typing import Any, Literal, NotRequired, TypedDict, Union
 
 Number = float | None  # a statistic at full precision; null when not estimable
 Interval = list[float | None]  # [lower, upper] confidence limits, null when not estimable
@@ -136,3 +136,72 @@ def markdown(evidence_by_type: dict[str, type]) -> str:
 
 def _cell(value: str) -> str:
     return value.replace("|", "\\|")
+
+
+# ------------------------------------------------------------------ shapes shared by the types with `subgroups:`
+
+
+class SubgroupComparison(TypedDict):
+    group: str
+    reference: str
+    estimate: Number
+    ci: Interval
+
+
+class SubgroupLevel(TypedDict):
+    n: Counts
+    events: Counts | None
+    estimate: NotRequired[Number]
+    ci: NotRequired[Interval]
+    comparisons: NotRequired[list[SubgroupComparison]]
+
+
+class InteractionP(TypedDict):
+    group: str
+    reference: str
+    p: Number
+
+
+# a subgroup variable: its levels (by key: the value, or "<65", "65-<75", ">=75" for classes) and, under
+# "p_interaction", the interaction p-value (a list of InteractionP with several active arms)
+Subgroup = dict[str, SubgroupLevel | Number | list[InteractionP]]
+
+
+class PopulationEffect(TypedDict):
+    n: Counts
+    estimate: Number
+    ci: Interval
+
+
+class RegionEffect(TypedDict):
+    region: str
+    n: Counts
+    estimate: Number
+    ci: Interval
+    same_direction: bool | None
+
+
+class Planning(TypedDict):
+    n_japan: int
+    n_total: int
+    threshold: float
+    probability: float
+
+
+class JapanConsistency(TypedDict):
+    group: str
+    reference: str
+    japan: PopulationEffect
+    overall: PopulationEffect
+    ratio: Number
+    threshold: float
+    method1: bool | None
+    method2: bool | None
+    regions: list[RegionEffect]
+    planning: list[Planning]
+
+
+SUBGROUPS_MEANING = ("with `subgroups:`: by variable and level, subjects (and events or responders) per arm, the "
+                     "effect with its CI (per comparison with several active arms) and `p_interaction`")
+JAPAN_MEANING = ("with `subgroups:` and `japanese_population:`: Japanese and overall effects, Method 1 ratio vs "
+                 "threshold, Method 2 directions by region, planning probabilities (a list with several active arms)")

@@ -4,8 +4,8 @@ An analysis type's options model (declared in its module, dossier/analyses/<type
 `AnalysisOptions` (id, type, title, population, arm, where) and from the mixins of the cross-cutting
 keys it takes, mixins first, e.g. `class Options(RecordOptions, AnalysisOptions)` for an analysis of one
 parameter of a record dataset. dossier.analyses.registry joins every type's model into one union
-discriminated on `type` (dossier.spec.Analysis). A cross-cutting key (such as the coming `subgroups:` or
-`estimand:` of efficacy types) is one mixin here, declaring its keys and their checks once; a type opts
+discriminated on `type` (dossier.spec.Analysis). A cross-cutting key (such as `subgroups:`,
+`SubgroupsOptions`, or the coming `estimand:` of efficacy types) is one mixin here, declaring its keys and their checks once; a type opts
 in by listing it among its bases.
 
 `problems()` lists what pydantic cannot say with its key path (a key required by this type, a value
@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
 from dossier.spec_types import LocalText, ScalarValue, _Model
 
@@ -108,6 +109,69 @@ class RecordOptions(_Model):
         if not self.param:
             found.append(("param", f"required for a {self.type} analysis"))  # type: ignore[attr-defined]
         return found + _dataset_problem(self.dataset) + super().required_problems()  # type: ignore[misc]
+
+
+class Subgroup(_Model):
+    """One entry of `subgroups:`: an ADSL (or record) variable used as it is, or cut into classes at `cuts`
+    (`[65, 75]` gives <65, 65 to <75, >=75); `label` names it in the documents (default: the variable name);
+    `levels` names its levels (a value, or a class key such as "<65", "65-<75", ">=75") per language."""
+
+    variable: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=32)
+    cuts: tuple[float, ...] | None = None
+    label: LocalText | None = None
+    levels: dict[str, LocalText] = Field(default_factory=dict)
+
+
+def _subgroup_entry(value: Any) -> Any:
+    """`SEX`, `{AGE: [65, 75]}` or `{AGE: {cuts: [65, 75], label: ..., levels: {...}}}` -> Subgroup's keys."""
+    if isinstance(value, str):
+        return {"variable": value}
+    if isinstance(value, dict) and len(value) == 1:
+        ((name, body),) = value.items()
+        if isinstance(body, list):
+            return {"variable": name, "cuts": body}
+        if isinstance(body, dict):
+            return {"variable": name, **body}
+        if body is None:
+            return {"variable": name}
+    raise PydanticCustomError("subgroup", "a subgroup is a variable name (SEX), {VARIABLE: [cut, ...]} (AGE: [65, 75]) "
+                                          "or {VARIABLE: {cuts: [...], label: ..., levels: {...}}}")
+
+
+SubgroupEntry = Annotated[Subgroup, BeforeValidator(_subgroup_entry)]
+
+
+class SubgroupsOptions(_Model):
+    """Mixin: `subgroups:`, the subgroup analyses of an efficacy analysis (forest plot, table, interaction tests,
+    and the Japanese consistency evaluation when dossier.yaml has `japanese_population:`)."""
+
+    subgroups: tuple[SubgroupEntry, ...] = ()
+
+    def subgroup_variables(self) -> list[str]:
+        """The subgroup variables, upper case, in the yaml's order."""
+        return [s.variable.upper() for s in self.subgroups]
+
+    def value_problems(self) -> list[tuple[str, str]]:
+        found = []
+        seen: set[str] = set()
+        for i, s in enumerate(self.subgroups):
+            if s.variable.upper() in seen:
+                found.append((f"subgroups[{i}]", f"{s.variable} is given twice"))
+            seen.add(s.variable.upper())
+            if s.cuts is not None and (not s.cuts or any(b <= a for a, b in zip(s.cuts, s.cuts[1:]))):
+                message = f"the cut points {list(s.cuts)} must be numbers in strictly increasing order (e.g. [65, 75])"
+                found.append((f"subgroups[{i}].{s.variable}", message))
+        return found + super().value_problems()  # type: ignore[misc]
+
+
+def subgroup_needs(analysis: Any, trial: Any) -> list[str]:
+    """The subject-level variables an analysis's subgroup analyses read: its subgroups and, with the trial's
+    `japanese_population:`, the Japanese flag's variable and the region (upper case, without repeats)."""
+    out = analysis.subgroup_variables() if getattr(analysis, "subgroups", ()) else []
+    jp = getattr(trial, "japanese_population", None)
+    if jp is not None and out:
+        out += [jp.variable.upper()] + ([jp.region.upper()] if jp.region else [])
+    return list(dict.fromkeys(out))
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,13 @@ dossier.analyses.time_to_event_stats.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from pydantic import Field
 
-from dossier.analyses import Variables
-from dossier.analyses.evidence import Interval, Number
-from dossier.analyses.options import AnalysisOptions, RecordOptions, setting
+from dossier.analyses import Variables, declared_location
+from dossier.analyses.evidence import JAPAN_MEANING, SUBGROUPS_MEANING, Interval, JapanConsistency, Number, Subgroup
+from dossier.analyses.options import AnalysisOptions, RecordOptions, SubgroupsOptions, setting, subgroup_needs
 from dossier.analyses.registry import AnalysisType
 from dossier.formatting import Formatter, fixed
 from dossier.highlights import ci_text, p_text
@@ -21,11 +21,12 @@ from dossier.limits import MAX_ITEMS
 RECORD_VARIABLES = ("USUBJID", "PARAMCD", "AVAL", "CNSR")
 
 
-class Options(RecordOptions, AnalysisOptions):
+class Options(SubgroupsOptions, RecordOptions, AnalysisOptions):
     type: Literal["time_to_event"]
     landmarks: tuple[float, ...] = Field(default=(), max_length=MAX_ITEMS)
     at_risk_every: float | None = Field(default=None, gt=0)
     time_unit: str = "days"
+    improvement: Literal["increase", "decrease"] = "decrease"  # the better hazard ratio (Japanese consistency)
 
     def value_problems(self) -> list[tuple[str, str]]:
         found = [("landmarks", "times must not be negative")] if any(t < 0 for t in self.landmarks) else []
@@ -68,17 +69,24 @@ class Evidence(TypedDict):
                                               "log-rank p"]
     logrank_p: Annotated[Number, "log-rank test over all arms"]
     at_risk: Annotated[AtRisk, "numbers at risk by arm at the figure's times"]
+    subgroups: NotRequired[Annotated[dict[str, Subgroup], "hazard ratios " + SUBGROUPS_MEANING]]
+    japan_consistency: NotRequired[Annotated[JapanConsistency | list[JapanConsistency], JAPAN_MEANING]]
 
 
 def variables(analysis: Options, trial) -> dict[str, Variables]:
     """ADSL: population and arm (optional: `<ARM>N`); records: RECORD_VARIABLES and `where` (optional:
-    PARAM, the parameter's label)."""
+    PARAM, the parameter's label). Subgroup variables (and the Japanese flag and region) are required where
+    their ADaM name places them (ADSL unless it is a record name such as BASE) and optional in both."""
     s = setting(analysis, trial)
     dataset = analysis.dataset_name
-    adsl = Variables.of(["USUBJID", s.population, s.arm], [s.arm + "N"])
+    sub = subgroup_needs(analysis, trial)
+    in_records = [v for v in sub if declared_location(v) == "record"]
+    adsl = Variables.of(["USUBJID", s.population, s.arm, *(v for v in sub if v not in in_records)],
+                        [s.arm + "N", *sub])
     if not dataset:
         return {"adsl": adsl}
-    return {"adsl": adsl, dataset: Variables.of([*RECORD_VARIABLES, *(name for name, _ in s.where)], ["PARAM"])}
+    return {"adsl": adsl, dataset: Variables.of([*RECORD_VARIABLES, *(name for name, _ in s.where), *in_records],
+                                                ["PARAM", *sub])}
 
 
 def key_results(ev: dict[str, Any], fmt: Formatter, confidence: int) -> list[str]:

@@ -20,7 +20,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import common
+from dossier.analyses import common, subgroup_outputs
 from dossier.analyses import stats as st
 from dossier.analyses.survival import _logrank_p, _step_at, kaplan_meier, km_quantile
 from dossier.analyses.time_to_event import RECORD_VARIABLES
@@ -118,10 +118,17 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
     table = _table(analysis, title, present, arm_n, groups, comparisons, logrank_p, landmarks, unit, decimals, level,
                    s.reference)
     figure = _figure(analysis, title, present, fits, times, counts, unit, level)
-    return AnalysisResult(
+    result = AnalysisResult(
         id=analysis.id, type=analysis.type, title=title, population=s.population, arm=s.arm,
         datasets=("adsl", name), filters=s.where, method=Term("method_time_to_event", (("level", level),)),
         evidence=evidence, tables=(table,), figures=(figure,), warnings=tuple(notes), groups=tuple(present))
+    if not comparisons or not analysis.subgroups:
+        return result
+    sub = subgroup_outputs.outputs(analysis, trial, records, effect="hazard_ratio", arm=s.arm, arms=tuple(present),
+                                   reference=s.reference, confidence=s.confidence, title=title,
+                                   improvement=analysis.improvement, key=analysis.id, adsl=data.frame("adsl"),
+                                   dataset=name, time="AVAL", event="EVENT")
+    return sub.merged_into(result)
 
 
 # ------------------------------------------------------------------------------------------ records

@@ -123,8 +123,16 @@ def format_reference(value: Any, fmt: str | None, key: str, formatter: Formatter
     raise KeyError("refers to a table of values, not a single value; extend the path")
 
 
-def substitute(text: str, evidence: Mapping[str, Any], formatter: Formatter, source: str) -> str:
-    """Replace every live reference; RenderError names the file and line of an unknown one."""
+# Marks around a live number in the text before Markdown (private-use characters Markdown leaves alone),
+# turned into <span class="live" data-ref="id:path"> after it (`live`, used by dossier preview)
+_OPEN, _MID, _CLOSE = "\ue000", "\ue001", "\ue002"
+_MARKED = re.compile(f"{_OPEN}(\\d+){_MID}(.*?){_CLOSE}", re.DOTALL)
+
+
+def substitute(text: str, evidence: Mapping[str, Any], formatter: Formatter, source: str,
+               live: list[tuple[str, Any]] | None = None) -> str:
+    """Replace every live reference; RenderError names the file and line of an unknown one. With `live`
+    (a list), each number is marked for `mark_live` and its (reference, raw value) appended to it."""
     out_lines = []
     for number, line in enumerate(text.splitlines(), start=1):
         def replace(match: re.Match, number: int = number) -> str:
@@ -134,13 +142,27 @@ def substitute(text: str, evidence: Mapping[str, Any], formatter: Formatter, sou
                 raise RenderError(f"line {number}: {match.group(0)}: {problem}", where=source)
             try:
                 value = resolve_reference(evidence, analysis_id, path)
-                return format_reference(value, fmt, path.rsplit("/", 1)[-1], formatter)
+                shown = format_reference(value, fmt, path.rsplit("/", 1)[-1], formatter)
             except KeyError as exc:
                 raise RenderError(f"line {number}: unknown reference {match.group(0)}: {exc.args[0]}",
                                   where=source) from None
+            if live is None:
+                return shown
+            live.append((f"{analysis_id}:{path.strip()}", value))
+            return f"{_OPEN}{len(live) - 1}{_MID}{shown}{_CLOSE}"
 
         out_lines.append(REFERENCE.sub(replace, line))
     return "\n".join(out_lines)
+
+
+def mark_live(html: str, live: list[tuple[str, Any]]) -> str:
+    """The marks `substitute` put around live numbers as <span class="live" data-ref="id:path">."""
+    from markupsafe import escape
+
+    def span(match: re.Match) -> str:
+        return f'<span class="live" data-ref="{escape(live[int(match.group(1))][0])}">{match.group(2)}</span>'
+
+    return _MARKED.sub(span, html)
 
 
 def localised_path(trial_dir: Path, value: str, lang: str) -> Path:
@@ -151,8 +173,9 @@ def localised_path(trial_dir: Path, value: str, lang: str) -> Path:
 
 
 def load_text(trial_dir: Path, key: str, value: str | None, evidence: Mapping[str, Any],
-              formatter: Formatter) -> WriterText:
-    """Resolve one yaml text field (inline text or a text/*.md path) into HTML."""
+              formatter: Formatter, live: list[tuple[str, Any]] | None = None) -> WriterText:
+    """Resolve one yaml text field (inline text or a text/*.md path) into HTML. With `live` (a list), every
+    live number becomes <span class="live" data-ref="id:path"> and its (reference, raw value) is appended."""
     if value is None or not value.strip():
         return WriterText(key, None, None)
     if TEXT_FILE.match(value):
@@ -172,7 +195,11 @@ def load_text(trial_dir: Path, key: str, value: str | None, evidence: Mapping[st
 
         raw, source, where = value, f"dossier.yaml: {key}", f"{trial_dir / SPEC_FILE}: {key}"
     raw = visible(raw)  # errors name the file as every other error does: the path given on the command line
-    return WriterText(key, markdown_to_html(substitute(raw, evidence, formatter, where)), source)
+    if live is None:
+        return WriterText(key, markdown_to_html(substitute(raw, evidence, formatter, where)), source)
+    raw = re.sub(f"[{_OPEN}{_MID}{_CLOSE}]", "\ufffd", raw)  # the writer's own such characters mark nothing
+    return WriterText(key, Markup(mark_live(markdown_to_html(substitute(raw, evidence, formatter, where, live)),
+                                            live)), source)
 
 
 def text_sources(spec: TrialSpec, trial_dir) -> list[tuple[str, str]]:

@@ -255,7 +255,7 @@ class Session:
         for section in sections:
             for shown in section.tables:
                 owner, raw = raw_tables.get(shown.key, (section.id, None))
-                rows = [[json_safe(c) for c in row.cells] for row in raw.rows] if raw is not None else \
+                rows = [[_cell(c, fmt) for c in row.cells] for row in raw.rows] if raw is not None else \
                     [list(row.cells) for row in shown.rows]
                 tables[shown.anchor] = {"key": shown.key, "analysis": owner, "csv": f"tables/{shown.key}.csv",
                                         "evidence": f"analyses/{owner}", "rows": rows}
@@ -265,6 +265,13 @@ class Session:
                                         "evidence": None, "rows": [list(row.cells) for row in value.rows],
                                         "from": "datasets" if value.key == "datasets" else "dossier.yaml"}
         return json_safe({"analyses": analyses, "refs": refs, "tables": tables})
+
+
+def _cell(cell: Any, fmt) -> Any:
+    """A table cell for the pop-up: a label as the document shows it, a number cell with its raw fields."""
+    from dossier.model import Term, Text
+
+    return fmt.label(cell) if isinstance(cell, (Term, Text)) else json_safe(cell)
 
 
 def _evidence_value(evidence: dict, analysis_id: str, path: str, fallback: Any) -> Any:

@@ -114,6 +114,28 @@ def test_bad_reference_is_reported_with_file_and_line_and_clears_when_fixed(sess
     assert "fixed draft" in session.pages["briefing"].html
 
 
+def test_a_document_left_stale_by_a_problem_is_rendered_once_it_is_fixed(session):
+    """A dataset changes while a text has a bad reference: once the text is fixed, both documents show
+    the new statistics, although the fix touches a briefing text only."""
+    text = session.trial_dir / "text" / "disease.md"
+    good = text.read_text(encoding="utf-8")
+    text.write_text("[[tte:nothing|1]]\n", encoding="utf-8")
+    session.update({text})
+    adtte = session.trial_dir / "adam" / "adtte.xpt"
+    frame, _ = pyreadstat.read_xport(adtte)
+    frame = frame[frame["PARAMCD"] == "TTDE"].iloc[:200]
+    adtte.unlink()
+    frame.to_parquet(adtte.with_suffix(".parquet"))
+    session.update({adtte, adtte.with_suffix(".parquet")})
+    assert session.errors and session.recomputed == ("tte",)
+    sakigake = session.pages["sakigake"]
+    text.write_text(good, encoding="utf-8")
+    session.update({text})
+    assert session.errors == []
+    assert session.pages["sakigake"] is not sakigake
+    assert session.pages["sakigake"].sources["analyses"]["tte"]["datasets"][1]["file"] == "adtte.parquet"
+
+
 def test_invalid_yaml_is_reported_with_its_line(session):
     spec = session.trial_dir / "dossier.yaml"
     good = spec.read_text(encoding="utf-8")

@@ -79,6 +79,7 @@ class Session:
         self.keys: dict[str, str] = {}  # analysis id -> analysis_key of its result
         self.figure_digests: dict[str, str] = {}
         self.pages: dict[str, Page] = {}
+        self.due: set[str] = set(DOCUMENTS)  # documents to render at the next update without a problem
         self.errors: list[Problem] = []
         self.warnings: list[str] = []
         self.recomputed: tuple[str, ...] = ()  # the analyses the last update ran (the others were kept)
@@ -99,11 +100,14 @@ class Session:
         from dossier.render.html import template_dirs
         from dossier.spec import load_spec
 
+        if changed is None or not self._texts_only(changed):  # dossier.yaml, a template, a dataset: both
+            self.due |= set(DOCUMENTS)  # documents, and they stay due until rendered without a problem
         spec = load_spec(self.trial_dir).localised(self.lang)
         check_folders(self.trial_dir)
         self.dirs = template_dirs(self.trial_dir)
         fmt = formatter(spec, self.dirs)
         stats_changed = self._analyse(spec)
+        self.due |= set(DOCUMENTS if stats_changed else self._affected(spec, changed or set()))
         self.spec = spec
         files = self.data.files
         evidence = self._evidence(spec, files)
@@ -111,11 +115,10 @@ class Session:
         texts = self._texts(spec, evidence, fmt, live)
         self._draw(fmt, redraw=changed is None)
         warnings = self._warnings(spec)
-        affected = DOCUMENTS if stats_changed or changed is None else self._affected(spec, changed)
         pages = dict(self.pages)
-        for document in affected:
+        for document in (d for d in DOCUMENTS if d in self.due):
             pages[document] = self._render(document, spec, texts, fmt, warnings, live, evidence)
-        self.pages, self.warnings = pages, warnings
+        self.pages, self.warnings, self.due = pages, warnings, set()
 
     def _analyse(self, spec) -> bool:
         """Load the data when what the analyses read changed; run the analyses whose key changed.
@@ -200,12 +203,15 @@ class Session:
                             for w in result.warnings)
         return list(dict.fromkeys(warnings))
 
+    def _texts_only(self, changed: set[Path]) -> bool:
+        text_dir = (self.trial_dir / "text").resolve()
+        return all(p.resolve().is_relative_to(text_dir) for p in changed)
+
     def _affected(self, spec, changed: set[Path]) -> tuple[str, ...]:
         """The documents a change can affect: for writer's text files only, those whose fields name them."""
         from dossier.spec import TEXT_FILE, text_fields
 
-        text_dir = (self.trial_dir / "text").resolve()
-        if not all(p.resolve().is_relative_to(text_dir) for p in changed):
+        if not self._texts_only(changed):
             return DOCUMENTS
         names = {p.resolve() for p in changed}
         affected = set()

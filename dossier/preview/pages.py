@@ -54,7 +54,7 @@ def head_extra(generation: int) -> str:
 
 def sources_script(sources: dict) -> str:
     """The sources as JSON inside a non-executed script element ('<' escaped: no tag can close it)."""
-    text = json.dumps(sources, ensure_ascii=False, sort_keys=True, allow_nan=False)
+    text = json.dumps(sources, ensure_ascii=False, allow_nan=False)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return f'<script type="application/json" id="dossier-sources">{text}</script>'
 

@@ -10,6 +10,7 @@ standard library's ThreadingHTTPServer serves, on the loopback interface unless 
                               dossier.render.resolve_resource over the templates folders and the session's
                               figures (the renderers' gate); only style, picture and font files
     /_preview/preview.js, /_preview/preview.css, /_preview/events (server-sent events: the generation)
+    /favicon.ico              204 (no content)
 
 Anything else is 404. Requests whose Host header is not the loopback address are refused (403) unless the
 server was started with allow_remote, so a web page elsewhere cannot read the preview by DNS rebinding.
@@ -120,6 +121,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.redirect(f"/{preview.default_lang}/briefing")
         if raw == "/_preview/events":
             return self.events()
+        if raw == "/favicon.ico":  # asked for by every browser: no content rather than a 404 in its console
+            return self.send(HTTPStatus.NO_CONTENT, b"", "image/x-icon")
         parts = raw.split("/")[1:]
         decoded = [unquote(p) for p in parts]
         if any(p in ("", ".", "..") or "/" in p or "\\" in p or "\x00" in p for p in decoded):

@@ -280,3 +280,27 @@ def test_the_watcher_sees_a_file_replaced_by_a_rename(tmp_path):
     finally:
         watcher.stop()
     assert tmp_path / "a.md" in set().union(*seen)
+
+
+def test_a_bug_is_reported_on_the_page_and_the_next_save_recovers(session, monkeypatch):
+    """An exception that is not the user's (here: an analysis type that fails) becomes a problem line;
+    the update returns, so the watcher thread that called it keeps running."""
+    from dossier.analyses import registry
+
+    real = registry.get
+
+    class Broken:
+        def run(self, *args):
+            raise RuntimeError("boom")
+
+    monkeypatch.setattr(registry, "get", lambda name: Broken())
+    spec_path = session.trial_dir / "dossier.yaml"
+    spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+    spec["analyses"][1]["landmarks"] = [91]
+    spec_path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    session.update({spec_path})
+    [problem] = session.errors
+    assert problem.message.startswith("internal error: RuntimeError: boom")
+    monkeypatch.setattr(registry, "get", real)
+    session.update({spec_path})
+    assert session.errors == [] and session.recomputed == ("tte",)

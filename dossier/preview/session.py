@@ -74,6 +74,7 @@ class Session:
         self.dirs: list[Path] = []
         self.data = None
         self.data_key: tuple | None = None
+        self.checked: tuple | None = None  # (data_key, settings) of the last validation that passed
         self.data_warnings: list[str] = []
         self.results: dict[str, Any] = {}  # analysis id -> AnalysisResult
         self.keys: dict[str, str] = {}  # analysis id -> analysis_key of its result
@@ -93,6 +94,12 @@ class Session:
             self.errors = []
         except DossierError as exc:
             self.errors = list(exc.problems)
+        except OSError as exc:  # a file removed or replaced while it was read: the next save reads it again
+            self.errors = [Problem(str(exc.filename or ""), f"cannot read: {exc.strerror or exc}")]
+        except Exception as exc:  # noqa: BLE001 - a bug in dossier must not stop the preview's watcher
+            reason = " ".join(str(exc).split())[:300]
+            self.errors = [Problem("", f"internal error: {type(exc).__name__}: {reason} (a bug in dossier; "
+                                       "please report it)")]
 
     def _update(self, changed: set[Path] | None) -> None:
         from dossier.gate import check_folders
@@ -123,6 +130,7 @@ class Session:
     def _analyse(self, spec) -> bool:
         """Load the data when what the analyses read changed; run the analyses whose key changed.
         True when any result changed."""
+        from dossier.cache import settings_key
         from dossier.pipeline import _dataset_hashes, check_data, load_data
         from dossier.validate import datasets_needed, requirements, variables_to_load
 
@@ -131,10 +139,13 @@ class Session:
         data_key = (tuple(sorted(hashes.items())), repr(sorted((k, sorted(v)) for k, v in
                                                                variables_to_load(spec).items())))
         if data_key != self.data_key:
-            self.data = None
+            self.data, self.checked = None, None
             self.data = load_data(self.trial_dir, spec, needs)
-            self.data_warnings = check_data(spec, self.data, needs)
             self.data_key = data_key
+        checked = (data_key, settings_key(spec))  # validation depends on the settings as well as the data
+        if checked != self.checked:
+            self.data_warnings = check_data(spec, self.data, needs)
+            self.checked = checked
         results, keys, ran = {}, {}, []
         from dossier.analyses.registry import get
 

@@ -290,10 +290,16 @@ def test_a_bug_is_reported_on_the_page_and_the_next_save_recovers(session, monke
     real = registry.get
 
     class Broken:
+        def __init__(self, declared):
+            self.declared = declared
+
+        def __getattr__(self, name):
+            return getattr(self.declared, name)
+
         def run(self, *args):
             raise RuntimeError("boom")
 
-    monkeypatch.setattr(registry, "get", lambda name: Broken())
+    monkeypatch.setattr(registry, "get", lambda name: Broken(real(name)))
     spec_path = session.trial_dir / "dossier.yaml"
     spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
     spec["analyses"][1]["landmarks"] = [91]

@@ -310,3 +310,18 @@ def test_a_bug_is_reported_on_the_page_and_the_next_save_recovers(session, monke
     monkeypatch.setattr(registry, "get", real)
     session.update({spec_path})
     assert session.errors == [] and session.recomputed == ("tte",)
+
+
+def test_a_port_in_use_is_one_line(module_trial):
+    import socket
+
+    from dossier.errors import EnvironmentProblem
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(EnvironmentProblem) as caught:
+            start_server(module_trial, port=port)
+    [problem] = caught.value.problems
+    assert problem.where == "--port" and problem.message.startswith(f"cannot listen on 127.0.0.1:{port}: ")

@@ -109,6 +109,8 @@ class Handler(BaseHTTPRequestHandler):
         return None
 
     def do_HEAD(self) -> None:
+        if urlsplit(self.path).path == "/_preview/events":  # a stream: there are no headers of a whole body
+            return self.send(HTTPStatus.METHOD_NOT_ALLOWED, b"", "text/plain; charset=utf-8")
         self.do_GET()
 
     def do_GET(self) -> None:

@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 TRIALS := $(patsubst datasets/%/dossier.yaml,%,$(wildcard datasets/*/dossier.yaml))
 SOURCES := pyproject.toml $(shell find dossier templates -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: all setup build test check bench datasets reference-docx clean distclean lint
+.PHONY: all setup build test check preview bench datasets reference-docx clean distclean lint
 .SECONDEXPANSION:
 
 ifdef TRIAL
@@ -38,6 +38,10 @@ test: $(STAMP)
 
 check: $(STAMP)
 	$(PY) -m dossier check $(TRIAL)
+
+# the documents in a browser, rendered again whenever a file of TRIAL is saved (PORT, default 8000)
+preview: $(STAMP)
+	$(PY) -m dossier preview $(TRIAL) $(if $(PORT),--port $(PORT))
 
 bench: $(STAMP)
 	$(PY) bench/run.py

@@ -34,7 +34,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dossier.stats import mmrm  # noqa: E402
+from dossier.stats import mmrm
 
 R_SCRIPT = r"""
 suppressPackageStartupMessages(library(nlme))

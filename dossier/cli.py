@@ -47,7 +47,16 @@ def _parser() -> argparse.ArgumentParser:
                    "writer's text to check (default: the folder recorded in NEW_OUT's manifest)")
     n = sub.add_parser("new", help="write a commented starter trial folder")
     n.add_argument("trial_dir", type=Path, metavar="TRIAL_DIR")
-    for p in (b, c, v, d, n):
+    w = sub.add_parser("preview", help="serve the documents in a browser, rendered again whenever a file is saved")
+    w.add_argument("trial_dir", type=Path, metavar="TRIAL_DIR")
+    w.add_argument("--lang", choices=("en", "ja"), help="language of the first page (default: dossier.yaml's "
+                   "language); the page switches between both")
+    w.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000; 0: any free port)")
+    w.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; another than "
+                   "the loopback interface needs --allow-remote)")
+    w.add_argument("--allow-remote", action="store_true", help="allow a --host other machines can reach (anyone "
+                   "who can reach it sees the trial's unpublished results)")
+    for p in (b, c, v, d, n, w):
         p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show a traceback on errors")
     return parser
 
@@ -142,6 +151,8 @@ def _run(args: argparse.Namespace) -> int:
                                        DOCUMENTS):
                 print(f"wrote {path}", file=sys.stderr)
         return EXIT_OK
+    if args.command == "preview":
+        return _preview(args)
     if args.command == "new":
         from dossier.starter import write_starter
 
@@ -150,6 +161,26 @@ def _run(args: argparse.Namespace) -> int:
               f"{args.trial_dir / 'adam'} and run: dossier check {args.trial_dir}")
         return EXIT_OK
     return EXIT_USAGE
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from dossier.errors import UsageError
+    from dossier.preview.server import start_server, stop
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"{args.port} is not a port number (0 to 65535)", where="--port")
+    server, watcher = start_server(args.trial_dir, lang=args.lang, host=args.host, port=args.port,
+                                   allow_remote=args.allow_remote)
+    host, port = server.server_address[:2]
+    shown = f"[{host}]" if ":" in host else host
+    print(f"preview of {args.trial_dir} at http://{shown}:{port}/ (Ctrl-C to stop)", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop(server, watcher)
+    return EXIT_OK
 
 
 def _verify(out_dir: Path, trial_dir: Path | None) -> int:

@@ -129,9 +129,10 @@ def format_reference(value: Any, fmt: str | None, key: str, formatter: Formatter
 
 
 def substitute(text: str, evidence: Mapping[str, Any], formatter: Formatter, source: str,
-               live: list[str] | None = None) -> str:
+               live: list[tuple[str, Any]] | None = None) -> str:
     """Replace every live reference; RenderError names the file and line of an unknown one. With a
-    `live` list, each value is wrapped in live-number marks indexing the reference appended to it."""
+    `live` list, each value is wrapped in live-number marks indexing the (reference as written, raw value)
+    appended to it (turned into <span class="live" data-ref> by live_spans)."""
     out_lines = []
     for number, line in enumerate(text.splitlines(), start=1):
         def replace(match: re.Match, number: int = number) -> str:
@@ -144,7 +145,7 @@ def substitute(text: str, evidence: Mapping[str, Any], formatter: Formatter, sou
                 shown = format_reference(value, fmt, path.rsplit("/", 1)[-1], formatter)
                 if live is None:
                     return shown
-                live.append(match.group(0)[2:-2])
+                live.append((match.group(0)[2:-2], value))
                 return f"{LIVE_OPEN}{len(live) - 1}{LIVE_SEP}{shown}{LIVE_CLOSE}"
             except KeyError as exc:
                 raise RenderError(f"line {number}: unknown reference {match.group(0)}: {exc.args[0]}",
@@ -162,8 +163,10 @@ def localised_path(trial_dir: Path, value: str, lang: str) -> Path:
 
 
 def load_text(trial_dir: Path, key: str, value: str | None, evidence: Mapping[str, Any],
-              formatter: Formatter) -> WriterText:
-    """Resolve one yaml text field (inline text or a text/*.md path) into HTML."""
+              formatter: Formatter, live: list[tuple[str, Any]] | None = None) -> WriterText:
+    """Resolve one yaml text field (inline text or a text/*.md path) into HTML. Every live number becomes
+    <span class="live" data-ref="id:path|format"> (the reference as written); with `live` (a list), its
+    (reference, raw value) is appended to it too (dossier preview's source pop-ups)."""
     if value is None or not value.strip():
         return WriterText(key, None, None)
     if TEXT_FILE.match(value):
@@ -184,17 +187,17 @@ def load_text(trial_dir: Path, key: str, value: str | None, evidence: Mapping[st
         raw, source, where = value, f"dossier.yaml: {key}", f"{trial_dir / SPEC_FILE}: {key}"
     # errors name the file as every other error does: the path given on the command line
     raw = visible(raw).translate({ord(c): None for c in (LIVE_OPEN, LIVE_SEP, LIVE_CLOSE)})
-    live: list[str] = []
+    live = [] if live is None else live
     html = markdown_to_html(substitute(raw, evidence, formatter, where, live))
     return WriterText(key, Markup(live_spans(html, live)), source)
 
 
-def live_spans(html: str, live: list[str]) -> str:
+def live_spans(html: str, live: list[tuple[str, Any]]) -> str:
     """The live-number marks in rendered HTML as <span class="live" data-ref="reference">."""
     from markupsafe import escape
 
-    return LIVE_MARK.sub(lambda m: f'<span class="live" data-ref="{escape(live[int(m.group(1))])}">{m.group(2)}</span>',
-                         html)
+    return LIVE_MARK.sub(lambda m: f'<span class="live" data-ref="{escape(live[int(m.group(1))][0])}">{m.group(2)}'
+                                   '</span>', html)
 
 
 def text_sources(spec: TrialSpec, trial_dir) -> list[tuple[str, str]]:

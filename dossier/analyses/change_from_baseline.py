@@ -13,7 +13,7 @@ from pydantic import Field
 
 from dossier.analyses import Variables, declared_location
 from dossier.analyses.evidence import Interval, Number
-from dossier.analyses.options import AnalysisOptions, RecordOptions, setting
+from dossier.analyses.options import AnalysisOptions, EstimandOptions, RecordOptions, setting
 from dossier.analyses.registry import AnalysisType
 from dossier.formatting import Formatter, fixed, percent
 from dossier.highlights import ci_text, p_text
@@ -23,7 +23,7 @@ RECORD_VARIABLES = ("USUBJID", "PARAMCD", "AVISIT", "AVAL", "BASE", "CHG")
 WINDOW_VARIABLES = ("ADY", "AWLO", "AWHI", "DTYPE")  # read by the analysis-window check (check_records)
 
 
-class Options(RecordOptions, AnalysisOptions):
+class Options(EstimandOptions, RecordOptions, AnalysisOptions):
     type: Literal["change_from_baseline"]
     visits: tuple[str, ...] = Field(default=(), max_length=MAX_ITEMS)
     covariates: tuple[str, ...] | None = Field(default=None, max_length=MAX_ITEMS)

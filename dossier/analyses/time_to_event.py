@@ -12,7 +12,7 @@ from pydantic import Field
 
 from dossier.analyses import Variables
 from dossier.analyses.evidence import Interval, Number
-from dossier.analyses.options import AnalysisOptions, RecordOptions, setting
+from dossier.analyses.options import AnalysisOptions, EstimandOptions, RecordOptions, setting
 from dossier.analyses.registry import AnalysisType
 from dossier.formatting import Formatter, fixed
 from dossier.highlights import ci_text, p_text
@@ -21,7 +21,7 @@ from dossier.limits import MAX_ITEMS
 RECORD_VARIABLES = ("USUBJID", "PARAMCD", "AVAL", "CNSR")
 
 
-class Options(RecordOptions, AnalysisOptions):
+class Options(EstimandOptions, RecordOptions, AnalysisOptions):
     type: Literal["time_to_event"]
     landmarks: tuple[float, ...] = Field(default=(), max_length=MAX_ITEMS)
     at_risk_every: float | None = Field(default=None, gt=0)

@@ -147,6 +147,14 @@ def efficacy(analysis_id: str, title: dict[str, str], param: str, mcid: float) -
             "population": "EFFFL", "where": {"ANL01FL": "Y"}, "visits": [v.name for v in VISITS[1:]],
             "covariates": ["BASE"], "mcid": mcid, "improvement": "increase", "dose_response": "TRT01PN"}
 
+def mmrm(analysis_id: str, title: dict[str, str], param: str, mcid: float, estimand: dict) -> dict:
+    """The primary analysis: MMRM of the change at every post-baseline visit (observed records; LOCF left out)."""
+    return {"id": analysis_id, "type": "mmrm", "title": title, "dataset": "adeff", "param": param,
+            "population": "EFFFL", "where": {"ANL01FL": "Y"}, "visits": [v.name for v in VISITS[1:]],
+            "covariates": ["BASE"], "covariates_by_visit": ["BASE"], "covariance": "unstructured",
+            "fallback": ["toeplitz_heterogeneous", "ar1_heterogeneous"], "mcid": mcid,
+            "improvement": "increase", "estimand": estimand}
+
 
 SPEC = {
     "study": {
@@ -184,7 +192,30 @@ SPEC = {
         {"id": "disp", "type": "disposition",
          "title": sc.titled("Subject disposition (randomised subjects)", "被験者の内訳（無作為化された被験者）"),
          "population": "ITTFL", "arm": "TRT01P"},
-        efficacy("lvef", sc.titled("Change from baseline in LVEF (%)", "LVEF (%)のベースラインからの変化量"),
+        mmrm("lvef-mmrm", sc.titled("Change from baseline in LVEF (%): MMRM (primary analysis)",
+                                    "LVEF (%)のベースラインからの変化量：MMRM（主要解析）"), "LVEF", 5, {
+            "population": sc.titled("Adults with chronic HFrEF (NYHA class II-IV, LVEF 35% or less) despite "
+                                    "optimised therapy, dosed and with a post-baseline LVEF (EFFFL = Y)",
+                                    "最適化された治療下でも慢性HFrEF（NYHA心機能分類II～IV度、LVEF 35%以下）を有し、"
+                                    "治験製品を投与され投与後のLVEFが得られた成人患者（EFFFL = Y）"),
+            "variable": sc.titled("Change from baseline in LVEF (%) at Week 52 (echocardiography, core laboratory)",
+                                  "第52週におけるLVEF (%)のベースラインからの変化量（心エコー、中央判定）"),
+            "treatment": sc.titled("A single intracoronary infusion of DSR-101 (each dose) versus placebo, on "
+                                   "top of guideline-directed therapy",
+                                   "標準治療下でのDSR-101（各用量）単回冠動脈内投与対プラセボ"),
+            "intercurrent_events": [
+                {"event": sc.titled("Death or heart transplantation before Week 52",
+                                    "第52週までの死亡又は心臓移植"), "strategy": "hypothetical"},
+                {"event": sc.titled("Early withdrawal from the study", "試験からの早期中止"),
+                 "strategy": "hypothetical"},
+                {"event": sc.titled("Change of background heart-failure medication",
+                                    "心不全の基礎治療薬の変更"), "strategy": "treatment_policy"}],
+            "summary": sc.titled("Difference in LS mean change from baseline at Week 52 between each dose and "
+                                 "placebo (MMRM, missing at random)",
+                                 "第52週における各用量とプラセボとのベースラインからの変化量の最小二乗平均の差"
+                                 "（MMRM、ランダムな欠測を仮定）")}),
+        efficacy("lvef", sc.titled("Change from baseline in LVEF (%) (LOCF, sensitivity analysis)",
+                                   "LVEF (%)のベースラインからの変化量（LOCF、感度解析）"),
                  "LVEF", 5),
         efficacy("sixmwd", sc.titled("Change from baseline in 6-minute walk distance (m)",
                                      "6分間歩行距離 (m)のベースラインからの変化量"), "SIXMWD", 30),
@@ -204,10 +235,10 @@ SPEC = {
             {"question": "Does PMDA agree that the Phase 1/2 data support a pivotal study design with change from "
                          "baseline in LVEF at Week 52 as the primary endpoint?",
              "position": "text/q1_position.md", "rationale": "text/q1_rationale.md",
-             "evidence": ["lvef", "kccq", "sixmwd"]},
+             "evidence": ["lvef-mmrm", "lvef", "kccq", "sixmwd"]},
             {"question": "Does PMDA agree that the high dose (1e14 vg) is the appropriate dose for the pivotal study?",
              "position": "text/q2_position.md", "rationale": "text/q2_rationale.md",
-             "evidence": ["lvef", "tte-hf", "teae"]},
+             "evidence": ["lvef-mmrm", "lvef", "tte-hf", "teae"]},
             {"question": "Does PMDA agree that about 300 treated subjects followed for 12 months, with long-term "
                          "follow-up for 5 years, form an adequate safety database for an application?",
              "position": "text/q3_position.md", "rationale": "text/q3_rationale.md",
@@ -243,7 +274,7 @@ SPEC = {
         "seriousness": {"text": "text/sakigake_seriousness.md", "summary": "text/sakigake_seriousness_summary.md",
                         "analyses": ["demog"]},
         "efficacy": {"text": "text/sakigake_efficacy.md", "summary": "text/sakigake_efficacy_summary.md",
-                     "analyses": ["lvef", "tte-hf", "teae"]},
+                     "analyses": ["lvef-mmrm", "lvef", "tte-hf", "teae"]},
         "japan_first": {"text": "text/sakigake_japan_first.md", "summary": "text/sakigake_japan_first_summary.md",
                         "japan_filing": dt.date(2030, 3, 31),
                         "other_filings": [{"region": "US", "date": dt.date(2030, 9, 30),

@@ -120,6 +120,14 @@ def efficacy(analysis_id: str, title: dict[str, str], param: str, mcid: float) -
             "population": "EFFFL", "where": {"ANL01FL": "Y"}, "visits": [v.name for v in VISITS[1:]],
             "covariates": ["BASE"], "mcid": mcid, "improvement": "decrease", "dose_response": "TRT01PN"}
 
+def mmrm(analysis_id: str, title: dict[str, str], param: str, mcid: float, estimand: dict) -> dict:
+    """The primary analysis: MMRM of the change at every post-baseline visit (observed records; LOCF left out)."""
+    return {"id": analysis_id, "type": "mmrm", "title": title, "dataset": "adqs", "param": param,
+            "population": "EFFFL", "where": {"ANL01FL": "Y"}, "visits": [v.name for v in VISITS[1:]],
+            "covariates": ["BASE"], "covariates_by_visit": ["BASE"], "covariance": "unstructured",
+            "fallback": ["toeplitz_heterogeneous", "ar1_heterogeneous"], "mcid": mcid,
+            "improvement": "decrease", "estimand": estimand}
+
 
 SPEC = {
     "study": {
@@ -157,8 +165,33 @@ SPEC = {
         {"id": "disp", "type": "disposition",
          "title": sc.titled("Subject disposition (randomised subjects)", "被験者の内訳（無作為化された被験者）"),
          "population": "ITTFL", "arm": "TRT01P"},
-        efficacy("updrs3", sc.titled("Change from baseline in MDS-UPDRS Part III score (OFF medication)",
-                                     "MDS-UPDRS Part IIIスコア（OFF時）のベースラインからの変化量"), "UPDRS3OF", 3.25),
+        mmrm("updrs3-mmrm", sc.titled("Change from baseline in MDS-UPDRS Part III score (OFF medication): MMRM "
+                                      "(primary analysis)",
+                                      "MDS-UPDRS Part IIIスコア（OFF時）のベースラインからの変化量：MMRM（主要解析）"),
+             "UPDRS3OF", 3.25, {
+                 "population": sc.titled("Adults with Parkinson's disease and motor fluctuations despite optimised "
+                                         "oral therapy, operated and with a post-baseline score (EFFFL = Y)",
+                                         "最適化された経口治療下でも運動症状の日内変動を有するパーキンソン病の成人患者で、"
+                                         "手術を受け投与後のスコアが得られた患者（EFFFL = Y）"),
+                 "variable": sc.titled("Change from baseline in MDS-UPDRS Part III score in the practically "
+                                       "defined OFF state at Month 12",
+                                       "第12カ月における実用的OFF状態でのMDS-UPDRS Part IIIスコアのベースラインからの変化量"),
+                 "treatment": sc.titled("A single bilateral intraputaminal infusion (each dose) versus sham "
+                                        "surgery, on top of stable oral therapy",
+                                        "安定した経口治療下での両側被殻内単回投与（各用量）対偽手術"),
+                 "intercurrent_events": [
+                     {"event": sc.titled("Increase of levodopa-equivalent daily dose", "レボドパ換算1日用量の増量"),
+                      "strategy": "treatment_policy"},
+                     {"event": sc.titled("Early withdrawal from the study", "試験からの早期中止"),
+                      "strategy": "hypothetical"}],
+                 "summary": sc.titled("Difference in LS mean change from baseline at Month 12 between each dose and "
+                                      "sham surgery (MMRM, missing at random)",
+                                      "第12カ月における各用量と偽手術とのベースラインからの変化量の最小二乗平均の差"
+                                      "（MMRM、ランダムな欠測を仮定）")}),
+        efficacy("updrs3", sc.titled("Change from baseline in MDS-UPDRS Part III score (OFF medication) (LOCF, "
+                                     "sensitivity analysis)",
+                                     "MDS-UPDRS Part IIIスコア（OFF時）のベースラインからの変化量（LOCF、感度解析）"),
+                 "UPDRS3OF", 3.25),
         efficacy("offtime", sc.titled("Change from baseline in daily OFF time (hours)",
                                       "1日あたりのOFF時間（時間）のベースラインからの変化量"), "OFFTIME", 1),
         {"id": "tte-ledd", "type": "time_to_event",
@@ -176,13 +209,13 @@ SPEC = {
             {"question": "Does PMDA agree that change from baseline in MDS-UPDRS Part III score in the OFF-medication "
                          "state at Month 12 is an acceptable primary endpoint for the pivotal study?",
              "position": "text/q1_position.md", "rationale": "text/q1_rationale.md",
-             "evidence": ["updrs3", "offtime"]},
+             "evidence": ["updrs3-mmrm", "updrs3", "offtime"]},
             {"question": "Does PMDA agree that a sham-surgery control is acceptable for the pivotal study in Japan?",
              "position": "text/q2_position.md", "rationale": "text/q2_rationale.md",
              "evidence": ["teae", "disp"]},
             {"question": "Does PMDA agree that the high dose (3e12 vg) is the appropriate dose for the pivotal study?",
              "position": "text/q3_position.md", "rationale": "text/q3_rationale.md",
-             "evidence": ["updrs3", "offtime", "tte-ledd", "teae"]},
+             "evidence": ["updrs3-mmrm", "updrs3", "offtime", "tte-ledd", "teae"]},
         ],
         "product_overview": "text/product_overview.md",
         "disease": "text/disease.md",
@@ -213,7 +246,7 @@ SPEC = {
         "seriousness": {"text": "text/sakigake_seriousness.md", "summary": "text/sakigake_seriousness_summary.md",
                         "analyses": ["demog"]},
         "efficacy": {"text": "text/sakigake_efficacy.md", "summary": "text/sakigake_efficacy_summary.md",
-                     "analyses": ["updrs3", "offtime", "teae"]},
+                     "analyses": ["updrs3-mmrm", "updrs3", "offtime", "teae"]},
         "japan_first": {"text": "text/sakigake_japan_first.md", "summary": "text/sakigake_japan_first_summary.md",
                         "japan_filing": dt.date(2030, 6, 30),
                         "other_filings": [{"region": "US", "date": dt.date(2030, 12, 31),

@@ -8,7 +8,6 @@ import csv
 import json
 import shutil
 import typing
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -254,7 +253,6 @@ def test_built_table_shows_the_evidence_numbers(built, lang, engine_fit):
     out = built[lang]
     ev = json.loads((out / "evidence.json").read_text(encoding="utf-8"))["analyses"]["adas-mmrm"]
     rows = list(csv.reader((out / "tables" / "adas-mmrm.csv").open(encoding="utf-8")))
-    text = "\n".join(",".join(r) for r in rows)
     d = next(x for x in engine_fit.differences if x.visit == "Week 24" and x.arm == HIGH)
     m = next(x for x in engine_fit.lsmeans if x.visit == "Week 24" and x.arm == HIGH)
     week24 = rows[[r[0] for r in rows].index("Week 24"):]

@@ -19,8 +19,8 @@ import pandas as pd
 
 from dossier.analyses import common
 from dossier.analyses import stats as st
-from dossier.analyses.estimand import estimand_table
 from dossier.analyses.change_from_baseline import RECORD_VARIABLES, covariates_of
+from dossier.analyses.estimand import estimand_table
 from dossier.datasets import TrialData
 from dossier.errors import AnalysisError
 from dossier.model import (

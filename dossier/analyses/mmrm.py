@@ -43,8 +43,8 @@ class Options(EstimandOptions, RecordOptions, AnalysisOptions):
         chosen = {c.upper() for c in covariates_of(self)}
         for name in self.covariates_by_visit:
             if name.upper() not in chosen:
-                found.append(("covariates_by_visit", f"{name!r} is not among the covariates "
-                                                     f"({', '.join(sorted(chosen)) or 'none'})"))
+                listed = ", ".join(sorted(chosen)) or "none"
+                found.append(("covariates_by_visit", f"{name!r} is not among the covariates ({listed})"))
         return found + super().value_problems()
 
 

@@ -284,3 +284,21 @@ def test_figures_are_byte_reproducible(built, tmp_path):
     assert result.returncode == 0, result.stderr
     for name in ("adas-mmrm.png", "adas-mmrm.svg"):
         assert (again / "figures" / name).read_bytes() == (built["en"] / "figures" / name).read_bytes()
+
+
+def test_build_with_duplicate_records_is_one_line_naming_the_rows(tmp_path):
+    folder = tmp_path / "trial"
+    (folder / "adam").mkdir(parents=True)
+    for name in ("adsl", "adadas"):
+        for src in (PILOT / "adam").glob(f"{name}.*"):
+            shutil.copy(src, folder / "adam" / src.name)
+    import yaml
+
+    spec = trial_yaml(analysis_yaml(where={"ITTFL": "Y"}))  # observed and LOCF records at one visit
+    (folder / "dossier.yaml").write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_cli("build", str(folder), "-o", str(out))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if "more than one record" in line]
+    assert len(lines) == 1 and "adadas" in lines[0] and "rows" in lines[0] and "ANL01FL" in lines[0], result.stderr
+    assert not out.exists()

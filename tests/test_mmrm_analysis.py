@@ -8,6 +8,7 @@ import csv
 import json
 import shutil
 import typing
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -22,6 +23,7 @@ from dossier.stats import covariance
 from dossier.stats import mmrm as engine
 from tests.conftest import PILOT, glossary_entries, run_cli, terms_in
 
+REFERENCE = Path(__file__).resolve().parent / "reference"
 PLACEBO, LOW, HIGH = "Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"
 WEEKS = ["Week 8", "Week 16", "Week 24"]
 ESTIMAND = {"population": {"en": "Efficacy population", "ja": "有効性解析対象集団"},
@@ -141,6 +143,28 @@ def test_evidence_is_the_engines_fit(pilot, engine_fit):
         c = next(c for c in ev["visits"][d.visit]["comparisons"] if c["group"] == d.arm)
         assert (c["difference"], c["se"], c["df"], c["p"]) == pytest.approx((d.estimate, d.se, d.df, d.p), rel=1e-7)
         assert c["reference"] == PLACEBO
+
+
+def test_pilot_mmrm_equals_r_nlme_gls_and_emmeans(pilot):
+    """tests/reference/pilot_adas_reference.R (nlme::gls corSymm + varIdent, emmeans) on the same records, selected
+    by tests/reference/pilot_adas_data.py with plain pandas: estimates to 1e-4, SEs to 1e-4 relative."""
+    lines = (REFERENCE / "pilot_adas_reference_r.csv").read_text(encoding="utf-8").splitlines()
+    rows = list(csv.DictReader(line for line in lines if not line.startswith("#")))
+    ev = pilot.evidence
+    assert len(rows) == 16
+    for row in rows:
+        if row["kind"] == "neg2reml":
+            assert ev["model"]["reml_neg2loglik"] == pytest.approx(float(row["estimate"]), abs=1e-3)
+            continue
+        at = ev["visits"][row["visit"]]
+        if row["kind"] == "lsmean":
+            got = at["groups"][row["arm"]]
+            estimate, se = got["lsmean"], got["se"]
+        else:
+            got = next(c for c in at["comparisons"] if c["group"] == row["arm"])
+            estimate, se = got["difference"], got["se"]
+        assert estimate == pytest.approx(float(row["estimate"]), abs=1e-4), row
+        assert se == pytest.approx(float(row["se"]), rel=1e-4), row
 
 
 def test_lsmean_difference_is_difference_of_lsmeans(pilot):

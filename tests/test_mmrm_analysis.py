@@ -326,3 +326,21 @@ def test_build_with_duplicate_records_is_one_line_naming_the_rows(tmp_path):
     lines = [line for line in result.stderr.splitlines() if "more than one record" in line]
     assert len(lines) == 1 and "adadas" in lines[0] and "rows" in lines[0] and "ANL01FL" in lines[0], result.stderr
     assert not out.exists()
+
+
+def test_estimand_table_comes_first_for_every_efficacy_type():
+    for analysis, datasets in (
+            ({"id": "adas", "type": "change_from_baseline", "dataset": "adadas", "param": "ACTOT",
+              "population": "EFFFL", "arm": "TRT01P", "where": {"ITTFL": "Y", "ANL01FL": "Y"},
+              "visits": ["Week 24"], "estimand": ESTIMAND}, ("adsl", "adadas")),
+            ({"id": "derm", "type": "time_to_event", "dataset": "adtte", "param": "TTDE", "estimand": ESTIMAND},
+             ("adsl", "adtte"))):
+        spec = parse_spec(trial_yaml(analysis), PILOT).localised("ja")
+        a = spec.analyses[0]
+        result = registry.get(a.type).run(a, spec, load(PILOT, required_of(declared(a, spec))))
+        table = result.tables[0]
+        assert table.key == f"{a.id}-estimand" and len(result.tables) >= 2
+        cells = [c for row in table.rows for c in row.cells]
+        assert any(getattr(c, "value", None) == "有効性解析対象集団" for c in cells)  # the Japanese text
+        assert [c.key for c in cells if getattr(c, "key", "").startswith("strategy_")] == \
+            ["strategy_hypothetical", "strategy_treatment_policy"]

@@ -375,7 +375,9 @@ secondary endpoints.
     "q1_rationale.md": """\
 LVEF reflects the intended mechanism (improved myocardial calcium handling) and is measured objectively.
 Study DSR-HF-201 estimated the change in LVEF by dose with a dose-response test; these estimates set the
-sample size of the pivotal study.
+sample size of the pivotal study. The proposed primary analysis is the MMRM of the change in LVEF at every
+visit, with the estimand stated before it (early withdrawal handled by a hypothetical strategy); the LOCF
+analysis is a sensitivity analysis.
 """,
     "q2_position.md": "The sponsor proposes to compare the high dose with placebo in the pivotal study.\n",
     "q2_rationale.md": """\
@@ -446,7 +448,7 @@ DSR-HF-201試験では、3用量をプラセボと比較した。用量別のLVE
 申請者は、盲検下で心エコー図のコアラボラトリーが判定する第52週におけるLVEFのベースラインからの変化量を主要評価項目とし、KCCQ総合要約スコア及び6分間歩行距離を主な副次評価項目とすることを提案する。
 """,
     "q1_rationale.md": """\
-LVEFは想定する作用機序（心筋のカルシウム制御の改善）を反映し、客観的に測定できる。DSR-HF-201試験では、用量別のLVEFの変化量を推定し、用量反応性を検定した。これらの推定値に基づき検証的試験の症例数を設定する。
+LVEFは想定する作用機序（心筋のカルシウム制御の改善）を反映し、客観的に測定できる。DSR-HF-201試験では、用量別のLVEFの変化量を推定し、用量反応性を検定した。これらの推定値に基づき検証的試験の症例数を設定する。主要解析には、各来院時のLVEFの変化量の反復測定混合効果モデル（MMRM）を提案し、その推定対象を併せて示す（試験からの早期中止は仮想ストラテジーで扱う）。LOCFによる解析は感度解析とする。
 """,
     "q2_position.md": "申請者は、検証的試験において高用量とプラセボを比較することを提案する。\n",
     "q2_rationale.md": """\

@@ -348,7 +348,10 @@ OFF time as the key secondary endpoint.
     "q1_rationale.md": """\
 Part III measures the motor signs that local dopamine production is meant to improve, with a published
 minimal clinically important difference; Month 12 is after the expected time to full transgene
-expression. Study DSR-PD-201 gives the estimates by dose.
+expression. Study DSR-PD-201 gives the estimates by dose. The proposed primary analysis is the MMRM of
+the change at every visit, with the estimand stated before it (an increase of levodopa-equivalent dose
+handled by a treatment-policy strategy, early withdrawal by a hypothetical one); the LOCF analysis is a
+sensitivity analysis.
 """,
     "q2_position.md": """\
 The sponsor proposes partial-thickness burr holes without dural penetration as the sham procedure, with
@@ -425,7 +428,7 @@ DSR-PD-201試験では、2用量を偽手術と比較した。用量別の運動
 申請者は、12カ月時におけるMDS-UPDRS Part III（OFF時）のベースラインからの変化量を主要評価項目とし、患者日誌による1日のOFF時間を主な副次評価項目とすることを提案する。
 """,
     "q1_rationale.md": """\
-Part IIIは、局所のドパミン産生により改善が期待される運動症状を評価するものであり、臨床的に意味のある最小変化量が公表されている。12カ月時は、導入遺伝子の発現が十分に得られると予想される時期より後である。DSR-PD-201試験から用量別の推定値が得られている。
+Part IIIは、局所のドパミン産生により改善が期待される運動症状を評価するものであり、臨床的に意味のある最小変化量が公表されている。12カ月時は、導入遺伝子の発現が十分に得られると予想される時期より後である。DSR-PD-201試験から用量別の推定値が得られている。主要解析には、各来院時の変化量の反復測定混合効果モデル（MMRM）を提案し、その推定対象を併せて示す（レボドパ換算用量の増量は治療方針ストラテジー、試験からの早期中止は仮想ストラテジーで扱う）。LOCFによる解析は感度解析とする。
 """,
     "q2_position.md": """\
 申請者は、硬膜を穿通しない部分的な穿頭を偽手術とし、主要解析の後に偽手術群の被験者が実薬の投与を受けられる選択肢を設けることを提案する。

@@ -125,12 +125,13 @@ def _draw_km(fig, figure: Figure, labels: Callable[[Label], str], lang: str) -> 
                 right=max(figure.x_ticks) * 1.02 if figure.x_ticks else None)
     _finish_axes(ax, figure, labels)
     if risk is not None:
-        _at_risk_table(risk, figure, _at_risk_title(figure, labels, lang))
+        _at_risk_table(risk, figure, _at_risk_title(labels, lang, figure.at_risk_title))
 
 
-def _at_risk_title(figure: Figure, labels: Callable[[Label], str], lang: str) -> str:
-    if figure.at_risk_title is not None:
-        return labels(figure.at_risk_title)
+def _at_risk_title(labels: Callable[[Label], str], lang: str, title: Label | None = None) -> str:
+    """The figure's own title of the counts under the axis, else the glossary's numbers at risk."""
+    if title is not None:
+        return labels(title)
     try:
         return labels(Term("tte_at_risk"))
     except (KeyError, RenderError):
@@ -177,7 +178,7 @@ def _draw_profile(fig, figure: Figure, labels: Callable[[Label], str], lang: str
         ax.set_xlim(xs[0] - step * 0.5, xs[-1] + step * 0.5)
     _finish_axes(ax, figure, labels)
     if risk is not None:
-        _at_risk_table(risk, figure, _at_risk_title(figure, labels, lang))
+        _at_risk_table(risk, figure, _at_risk_title(labels, lang, figure.at_risk_title))
 
 
 def _finish_axes(ax, figure: Figure, labels) -> None:

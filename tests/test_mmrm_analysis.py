@@ -344,3 +344,18 @@ def test_estimand_table_comes_first_for_every_efficacy_type():
         assert any(getattr(c, "value", None) == "有効性解析対象集団" for c in cells)  # the Japanese text
         assert [c.key for c in cells if getattr(c, "key", "").startswith("strategy_")] == \
             ["strategy_hypothetical", "strategy_treatment_policy"]
+
+
+def test_missing_covariate_records_are_dropped_and_counted_in_the_footnote():
+    result = run(covariates=["BASE", "BMIBL"])  # one subject of the efficacy population has no baseline BMI
+    adsl = pd.read_sas(PILOT / "adam" / "adsl.xpt", encoding="latin-1")
+    missing = set(adsl.loc[(adsl["EFFFL"] == "Y") & adsl["BMIBL"].isna(), "USUBJID"])
+    adas = pd.read_parquet(PILOT / "adam" / "adadas.parquet")
+    expected = int((adas["USUBJID"].isin(missing) & (adas["PARAMCD"] == "ACTOT") & (adas["ITTFL"] == "Y")
+                    & (adas["ANL01FL"] == "Y") & adas["AVISIT"].isin(WEEKS) & (adas["DTYPE"].fillna("") == "")
+                    & adas["CHG"].notna()).sum())
+    assert len(missing) == 1 and expected > 0
+    assert result.evidence["dropped_missing_covariates"] == expected
+    footnote = next(f for f in result.tables[0].footnotes if f.key == "mmrm_footnote_records")
+    assert dict(footnote.params)["dropped"] == expected
+    assert any(f"{expected} record(s) with a missing covariate" in w for w in result.warnings)

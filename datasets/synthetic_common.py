@@ -44,7 +44,7 @@ LABELS = {
     "AVISIT": "Analysis Visit", "AVISITN": "Analysis Visit (N)", "ADT": "Analysis Date", "ADY": "Analysis Relative Day",
     "AVAL": "Analysis Value", "AVALC": "Analysis Value (C)", "BASE": "Baseline Value", "CHG": "Change from Baseline",
     "PCHG": "Percent Change from Baseline", "ABLFL": "Baseline Record Flag", "ANL01FL": "Analysis Flag 01",
-    "ASEQ": "Analysis Sequence Number", "STARTDT": "Time-to-Event Origin Date for Subject",
+    "DTYPE": "Derivation Type", "ASEQ": "Analysis Sequence Number", "STARTDT": "Time-to-Event Origin Date for Subject",
     "CNSR": "Censor", "EVNTDESC": "Event or Censoring Description", "CNSDTDSC": "Censor Date Description",
     "AESEQ": "Sequence Number", "AETERM": "Reported Term for the Adverse Event", "AEDECOD": "Dictionary-Derived Term",
     "AEBODSYS": "Body System or Organ Class", "ASTDT": "Analysis Start Date", "ASTDY": "Analysis Start Relative Day",
@@ -216,7 +216,7 @@ def finish_adsl(adsl: pd.DataFrame, cutoff: str) -> pd.DataFrame:
 BDS_SUBJECT = ["STUDYID", "USUBJID", "SUBJID", "SITEID", "TRT01P", "TRT01PN", "TRT01A", "TRT01AN",
                "SAFFL", "ITTFL", "EFFFL", "AGE", "SEX", "RACE", "TRTSDT"]
 BDS_RECORD = ["PARAM", "PARAMCD", "PARAMN", "AVISIT", "AVISITN", "ADT", "ADY", "AVAL", "AVALC", "BASE", "CHG",
-              "PCHG", "ABLFL", "ANL01FL"]
+              "PCHG", "ABLFL", "ANL01FL", "DTYPE"]
 
 
 def subject_vars(adsl: pd.DataFrame, columns: list[str], rows) -> pd.DataFrame:
@@ -271,9 +271,28 @@ def bds(rng: np.random.Generator, adsl: pd.DataFrame, visits: tuple[Visit, ...],
                 "AVAL": aval, "AVALC": [p.avalc[a] for a in aval] if p.avalc else "", "BASE": base, "CHG": chg,
                 "PCHG": np.where(base != 0, np.round(100 * chg / base, 4), np.nan),
                 "ABLFL": np.where(j == 0, "Y", ""), "ANL01FL": np.where(flag[i, j], "Y", "")})], axis=1))
-    out = pd.concat(parts, ignore_index=True).sort_values(["USUBJID", "PARAMN", "AVISITN", "ADT"], kind="stable")
+    out = pd.concat(parts, ignore_index=True).assign(DTYPE="")
+    left = treated[:, None] & ~(offsets <= np.nan_to_num(last, nan=-99)[:, None])  # visits after leaving the study
+    left[:, 0] = False
+    out = pd.concat([out, locf(out, adsl["USUBJID"].to_numpy()[np.nonzero(left)[0]], avisit[np.nonzero(left)[1]],
+                               avisitn[np.nonzero(left)[1]])], ignore_index=True)
+    out = out.sort_values(["USUBJID", "PARAMN", "AVISITN", "DTYPE", "ADT"], kind="stable")
     out["ASEQ"] = out.groupby("USUBJID").cumcount() + 1.0
     return out.reset_index(drop=True)
+
+
+def locf(records: pd.DataFrame, subjects: np.ndarray, avisit: np.ndarray, avisitn: np.ndarray) -> pd.DataFrame:
+    """Last observation carried forward: for each visit a subject missed after leaving the study (`subjects`,
+    `avisit`, `avisitn` aligned), a copy of their last post-baseline analysis record of each parameter with
+    that visit, DTYPE = "LOCF" and ANL01FL = Y (ADT and ADY stay those of the copied record, as in ADaM)."""
+    observed = records[(records["ANL01FL"] == "Y") & (records["ABLFL"] != "Y")]
+    latest = observed.sort_values(["USUBJID", "PARAMN", "AVISITN", "ADT"], kind="stable") \
+        .groupby(["USUBJID", "PARAMN"], sort=False).tail(1)
+    missed = pd.DataFrame({"USUBJID": subjects, "_AVISIT": avisit, "_AVISITN": avisitn})
+    copied = latest.merge(missed, on="USUBJID", how="inner")
+    copied = copied[copied["_AVISITN"] > copied["AVISITN"]]
+    copied = copied.assign(AVISIT=copied["_AVISIT"], AVISITN=copied["_AVISITN"], DTYPE="LOCF")
+    return copied[list(records.columns)].reset_index(drop=True)
 
 
 def efficacy_flag(adsl: pd.DataFrame, records: pd.DataFrame, paramcd: str) -> None:
@@ -490,6 +509,10 @@ is marked SYNTHETIC DATA. Do not edit these files by hand: change the generator 
   Data cut-off (ADSL.DCUTDT): {design.cutoff}; no date in any dataset is later.
 {model}- About 5% of visits are missed and 2% of single assessments; about 3% of assessments are repeated
   in the window, and only the record nearer the target day has ANL01FL = Y (the other is blank).
+- Subjects leave the study early (dropout depends on arm and on the latent disease severity, so it is
+  related to the outcome); each visit after leaving gets a last-observation-carried-forward record of
+  every parameter (DTYPE = LOCF, ANL01FL = Y, copying the last post-baseline analysis record), so an
+  analysis of ANL01FL = Y records is an LOCF analysis, while the MMRM models the observed records only.
 - The estimates in the documents are whatever these seeded draws give; they are not hand-set.
 
 ## ADaM conventions

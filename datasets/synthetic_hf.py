@@ -147,6 +147,14 @@ def efficacy(analysis_id: str, title: dict[str, str], param: str, mcid: float) -
             "population": "EFFFL", "where": {"ANL01FL": "Y"}, "visits": [v.name for v in VISITS[1:]],
             "covariates": ["BASE"], "mcid": mcid, "improvement": "increase", "dose_response": "TRT01PN"}
 
+def mmrm(analysis_id: str, title: dict[str, str], param: str, mcid: float, estimand: dict) -> dict:
+    """The primary analysis: MMRM of the change at every post-baseline visit (observed records; LOCF left out)."""
+    return {"id": analysis_id, "type": "mmrm", "title": title, "dataset": "adeff", "param": param,
+            "population": "EFFFL", "where": {"ANL01FL": "Y"}, "visits": [v.name for v in VISITS[1:]],
+            "covariates": ["BASE"], "covariates_by_visit": ["BASE"], "covariance": "unstructured",
+            "fallback": ["toeplitz_heterogeneous", "ar1_heterogeneous"], "mcid": mcid,
+            "improvement": "increase", "estimand": estimand}
+
 
 SPEC = {
     "study": {
@@ -186,8 +194,31 @@ SPEC = {
         {"id": "disp", "type": "disposition",
          "title": sc.titled("Subject disposition (randomised subjects)", "被験者の内訳（無作為化された被験者）"),
          "population": "ITTFL", "arm": "TRT01P"},
-        {**efficacy("lvef", sc.titled("Change from baseline in LVEF (%)", "LVEF (%)のベースラインからの変化量"),
-                    "LVEF", 5),
+        mmrm("lvef-mmrm", sc.titled("Change from baseline in LVEF (%): MMRM (primary analysis)",
+                                    "LVEF (%)のベースラインからの変化量：MMRM（主要解析）"), "LVEF", 5, {
+            "population": sc.titled("Adults with chronic HFrEF (NYHA class II-IV, LVEF 35% or less) despite "
+                                    "optimised therapy, dosed and with a post-baseline LVEF (EFFFL = Y)",
+                                    "最適化された治療下でも慢性HFrEF（NYHA心機能分類II～IV度、LVEF 35%以下）を有し、"
+                                    "治験製品を投与され投与後のLVEFが得られた成人患者（EFFFL = Y）"),
+            "variable": sc.titled("Change from baseline in LVEF (%) at Week 52 (echocardiography, core laboratory)",
+                                  "第52週におけるLVEF (%)のベースラインからの変化量（心エコー、中央判定）"),
+            "treatment": sc.titled("A single intracoronary infusion of DSR-101 (each dose) versus placebo, on "
+                                   "top of guideline-directed therapy",
+                                   "標準治療下でのDSR-101（各用量）単回冠動脈内投与対プラセボ"),
+            "intercurrent_events": [
+                {"event": sc.titled("Death or heart transplantation before Week 52",
+                                    "第52週までの死亡又は心臓移植"), "strategy": "hypothetical"},
+                {"event": sc.titled("Early withdrawal from the study", "試験からの早期中止"),
+                 "strategy": "hypothetical"},
+                {"event": sc.titled("Change of background heart-failure medication",
+                                    "心不全の基礎治療薬の変更"), "strategy": "treatment_policy"}],
+            "summary": sc.titled("Difference in LS mean change from baseline at Week 52 between each dose and "
+                                 "placebo (MMRM, missing at random)",
+                                 "第52週における各用量とプラセボとのベースラインからの変化量の最小二乗平均の差"
+                                 "（MMRM、ランダムな欠測を仮定）")}),
+        {**efficacy("lvef", sc.titled("Change from baseline in LVEF (%) (LOCF, sensitivity analysis)",
+                                     "LVEF (%)のベースラインからの変化量（LOCF、感度解析）"),
+                   "LVEF", 5),
          "primary_visit": "Week 52",
          "subgroups": [{"AGE": {"cuts": [65], "label": sc.titled("Age (years)", "年齢（歳）")}},
                        {"SEX": {"label": sc.titled("Sex", "性別"),
@@ -214,10 +245,10 @@ SPEC = {
             {"question": "Does PMDA agree that the Phase 1/2 data support a pivotal study design with change from "
                          "baseline in LVEF at Week 52 as the primary endpoint?",
              "position": "text/q1_position.md", "rationale": "text/q1_rationale.md",
-             "evidence": ["lvef", "kccq", "sixmwd"]},
+             "evidence": ["lvef-mmrm", "lvef", "kccq", "sixmwd"]},
             {"question": "Does PMDA agree that the high dose (1e14 vg) is the appropriate dose for the pivotal study?",
              "position": "text/q2_position.md", "rationale": "text/q2_rationale.md",
-             "evidence": ["lvef", "tte-hf", "teae"]},
+             "evidence": ["lvef-mmrm", "lvef", "tte-hf", "teae"]},
             {"question": "Does PMDA agree that about 300 treated subjects followed for 12 months, with long-term "
                          "follow-up for 5 years, form an adequate safety database for an application?",
              "position": "text/q3_position.md", "rationale": "text/q3_rationale.md",
@@ -262,7 +293,7 @@ SPEC = {
         "seriousness": {"text": "text/sakigake_seriousness.md", "summary": "text/sakigake_seriousness_summary.md",
                         "analyses": ["demog"]},
         "efficacy": {"text": "text/sakigake_efficacy.md", "summary": "text/sakigake_efficacy_summary.md",
-                     "analyses": ["lvef", "tte-hf", "teae"]},
+                     "analyses": ["lvef-mmrm", "lvef", "tte-hf", "teae"]},
         "japan_first": {"text": "text/sakigake_japan_first.md", "summary": "text/sakigake_japan_first_summary.md",
                         "japan_filing": dt.date(2030, 3, 31),
                         "other_filings": [{"region": "US", "date": dt.date(2030, 9, 30),
@@ -374,7 +405,9 @@ secondary endpoints.
     "q1_rationale.md": """\
 LVEF reflects the intended mechanism (improved myocardial calcium handling) and is measured objectively.
 Study DSR-HF-201 estimated the change in LVEF by dose with a dose-response test; these estimates set the
-sample size of the pivotal study.
+sample size of the pivotal study. The proposed primary analysis is the MMRM of the change in LVEF at every
+visit, with the estimand stated before it (early withdrawal handled by a hypothetical strategy); the LOCF
+analysis is a sensitivity analysis.
 """,
     "q2_position.md": "The sponsor proposes to compare the high dose with placebo in the pivotal study.\n",
     "q2_rationale.md": """\
@@ -451,7 +484,7 @@ DSR-HF-201試験では、3用量をプラセボと比較した。用量別のLVE
 申請者は、盲検下で心エコー図のコアラボラトリーが判定する第52週におけるLVEFのベースラインからの変化量を主要評価項目とし、KCCQ総合要約スコア及び6分間歩行距離を主な副次評価項目とすることを提案する。
 """,
     "q1_rationale.md": """\
-LVEFは想定する作用機序（心筋のカルシウム制御の改善）を反映し、客観的に測定できる。DSR-HF-201試験では、用量別のLVEFの変化量を推定し、用量反応性を検定した。これらの推定値に基づき検証的試験の症例数を設定する。
+LVEFは想定する作用機序（心筋のカルシウム制御の改善）を反映し、客観的に測定できる。DSR-HF-201試験では、用量別のLVEFの変化量を推定し、用量反応性を検定した。これらの推定値に基づき検証的試験の症例数を設定する。主要解析には、各来院時のLVEFの変化量の反復測定混合効果モデル（MMRM）を提案し、その推定対象を併せて示す（試験からの早期中止は仮想ストラテジーで扱う）。LOCFによる解析は感度解析とする。
 """,
     "q2_position.md": "申請者は、検証的試験において高用量とプラセボを比較することを提案する。\n",
     "q2_rationale.md": """\

@@ -120,6 +120,14 @@ def efficacy(analysis_id: str, title: dict[str, str], param: str, mcid: float) -
             "population": "EFFFL", "where": {"ANL01FL": "Y"}, "visits": [v.name for v in VISITS[1:]],
             "covariates": ["BASE"], "mcid": mcid, "improvement": "decrease", "dose_response": "TRT01PN"}
 
+def mmrm(analysis_id: str, title: dict[str, str], param: str, mcid: float, estimand: dict) -> dict:
+    """The primary analysis: MMRM of the change at every post-baseline visit (observed records; LOCF left out)."""
+    return {"id": analysis_id, "type": "mmrm", "title": title, "dataset": "adqs", "param": param,
+            "population": "EFFFL", "where": {"ANL01FL": "Y"}, "visits": [v.name for v in VISITS[1:]],
+            "covariates": ["BASE"], "covariates_by_visit": ["BASE"], "covariance": "unstructured",
+            "fallback": ["toeplitz_heterogeneous", "ar1_heterogeneous"], "mcid": mcid,
+            "improvement": "decrease", "estimand": estimand}
+
 
 SPEC = {
     "study": {
@@ -159,8 +167,33 @@ SPEC = {
         {"id": "disp", "type": "disposition",
          "title": sc.titled("Subject disposition (randomised subjects)", "被験者の内訳（無作為化された被験者）"),
          "population": "ITTFL", "arm": "TRT01P"},
-        {**efficacy("updrs3", sc.titled("Change from baseline in MDS-UPDRS Part III score (OFF medication)",
-                                        "MDS-UPDRS Part IIIスコア（OFF時）のベースラインからの変化量"), "UPDRS3OF", 3.25),
+        mmrm("updrs3-mmrm", sc.titled("Change from baseline in MDS-UPDRS Part III score (OFF medication): MMRM "
+                                      "(primary analysis)",
+                                      "MDS-UPDRS Part IIIスコア（OFF時）のベースラインからの変化量：MMRM（主要解析）"),
+             "UPDRS3OF", 3.25, {
+                 "population": sc.titled("Adults with Parkinson's disease and motor fluctuations despite optimised "
+                                         "oral therapy, operated and with a post-baseline score (EFFFL = Y)",
+                                         "最適化された経口治療下でも運動症状の日内変動を有するパーキンソン病の成人患者で、"
+                                         "手術を受け投与後のスコアが得られた患者（EFFFL = Y）"),
+                 "variable": sc.titled("Change from baseline in MDS-UPDRS Part III score in the practically "
+                                       "defined OFF state at Month 12",
+                                       "第12カ月における実用的OFF状態でのMDS-UPDRS Part IIIスコアのベースラインからの変化量"),
+                 "treatment": sc.titled("A single bilateral intraputaminal infusion (each dose) versus sham "
+                                        "surgery, on top of stable oral therapy",
+                                        "安定した経口治療下での両側被殻内単回投与（各用量）対偽手術"),
+                 "intercurrent_events": [
+                     {"event": sc.titled("Increase of levodopa-equivalent daily dose", "レボドパ換算1日用量の増量"),
+                      "strategy": "treatment_policy"},
+                     {"event": sc.titled("Early withdrawal from the study", "試験からの早期中止"),
+                      "strategy": "hypothetical"}],
+                 "summary": sc.titled("Difference in LS mean change from baseline at Month 12 between each dose and "
+                                      "sham surgery (MMRM, missing at random)",
+                                      "第12カ月における各用量と偽手術とのベースラインからの変化量の最小二乗平均の差"
+                                      "（MMRM、ランダムな欠測を仮定）")}),
+        {**efficacy("updrs3", sc.titled("Change from baseline in MDS-UPDRS Part III score (OFF medication) (LOCF, "
+                                       "sensitivity analysis)",
+                                       "MDS-UPDRS Part IIIスコア（OFF時）のベースラインからの変化量（LOCF、感度解析）"),
+                   "UPDRS3OF", 3.25),
          "primary_visit": "Month 12",
          "subgroups": [{"AGE": {"cuts": [60], "label": sc.titled("Age (years)", "年齢（歳）")}},
                        {"SEX": {"label": sc.titled("Sex", "性別"),
@@ -187,13 +220,13 @@ SPEC = {
             {"question": "Does PMDA agree that change from baseline in MDS-UPDRS Part III score in the OFF-medication "
                          "state at Month 12 is an acceptable primary endpoint for the pivotal study?",
              "position": "text/q1_position.md", "rationale": "text/q1_rationale.md",
-             "evidence": ["updrs3", "offtime"]},
+             "evidence": ["updrs3-mmrm", "updrs3", "offtime"]},
             {"question": "Does PMDA agree that a sham-surgery control is acceptable for the pivotal study in Japan?",
              "position": "text/q2_position.md", "rationale": "text/q2_rationale.md",
              "evidence": ["teae", "disp"]},
             {"question": "Does PMDA agree that the high dose (3e12 vg) is the appropriate dose for the pivotal study?",
              "position": "text/q3_position.md", "rationale": "text/q3_rationale.md",
-             "evidence": ["updrs3", "offtime", "tte-ledd", "teae"]},
+             "evidence": ["updrs3-mmrm", "updrs3", "offtime", "tte-ledd", "teae"]},
             {"question": sc.titled("Does PMDA agree that enrolling at least 50 of about 150 subjects in Japan is an "
                                    "appropriate Japanese development plan for the pivotal study, with consistency of the "
                                    "Japanese population evaluated by Method 1 of the 2007 Basic principles on global "
@@ -233,7 +266,7 @@ SPEC = {
         "seriousness": {"text": "text/sakigake_seriousness.md", "summary": "text/sakigake_seriousness_summary.md",
                         "analyses": ["demog"]},
         "efficacy": {"text": "text/sakigake_efficacy.md", "summary": "text/sakigake_efficacy_summary.md",
-                     "analyses": ["updrs3", "offtime", "teae"]},
+                     "analyses": ["updrs3-mmrm", "updrs3", "offtime", "teae"]},
         "japan_first": {"text": "text/sakigake_japan_first.md", "summary": "text/sakigake_japan_first_summary.md",
                         "japan_filing": dt.date(2030, 6, 30),
                         "other_filings": [{"region": "US", "date": dt.date(2030, 12, 31),
@@ -347,7 +380,10 @@ OFF time as the key secondary endpoint.
     "q1_rationale.md": """\
 Part III measures the motor signs that local dopamine production is meant to improve, with a published
 minimal clinically important difference; Month 12 is after the expected time to full transgene
-expression. Study DSR-PD-201 gives the estimates by dose.
+expression. Study DSR-PD-201 gives the estimates by dose. The proposed primary analysis is the MMRM of
+the change at every visit, with the estimand stated before it (an increase of levodopa-equivalent dose
+handled by a treatment-policy strategy, early withdrawal by a hypothetical one); the LOCF analysis is a
+sensitivity analysis.
 """,
     "q2_position.md": """\
 The sponsor proposes partial-thickness burr holes without dural penetration as the sham procedure, with
@@ -430,7 +466,7 @@ DSR-PD-201試験では、2用量を偽手術と比較した。用量別の運動
 申請者は、12カ月時におけるMDS-UPDRS Part III（OFF時）のベースラインからの変化量を主要評価項目とし、患者日誌による1日のOFF時間を主な副次評価項目とすることを提案する。
 """,
     "q1_rationale.md": """\
-Part IIIは、局所のドパミン産生により改善が期待される運動症状を評価するものであり、臨床的に意味のある最小変化量が公表されている。12カ月時は、導入遺伝子の発現が十分に得られると予想される時期より後である。DSR-PD-201試験から用量別の推定値が得られている。
+Part IIIは、局所のドパミン産生により改善が期待される運動症状を評価するものであり、臨床的に意味のある最小変化量が公表されている。12カ月時は、導入遺伝子の発現が十分に得られると予想される時期より後である。DSR-PD-201試験から用量別の推定値が得られている。主要解析には、各来院時の変化量の反復測定混合効果モデル（MMRM）を提案し、その推定対象を併せて示す（レボドパ換算用量の増量は治療方針ストラテジー、試験からの早期中止は仮想ストラテジーで扱う）。LOCFによる解析は感度解析とする。
 """,
     "q2_position.md": """\
 申請者は、硬膜を穿通しない部分的な穿頭を偽手術とし、主要解析の後に偽手術群の被験者が実薬の投与を受けられる選択肢を設けることを提案する。

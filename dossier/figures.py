@@ -36,7 +36,8 @@ def draw_figure(figure: Figure, out_dir: Path, labels: Callable[[Label], str], l
 
     `labels` turns Term/Text labels into display strings in the document language `lang`.
     kind "km": step curves with CI bands, censor marks and a numbers-at-risk table aligned to
-    `x_ticks`; kind "profile": means with CI error bars by visit, arms dodged, a line at 0.
+    `x_ticks`; kind "profile": means with CI error bars by visit, arms dodged, a line at 0, and with
+    `at_risk` the subjects contributing at each visit per arm in a table under the axis.
     """
     if not _KEY.match(figure.key) or ".." in figure.key:
         raise RenderError(f"figure key {figure.key!r} is not a safe file name")
@@ -71,12 +72,12 @@ def draw_figure(figure: Figure, out_dir: Path, labels: Callable[[Label], str], l
     out_dir.mkdir(parents=True, exist_ok=True)
     png, svg = out_dir / f"{figure.key}.png", out_dir / f"{figure.key}.svg"
     with matplotlib.rc_context(rc):
-        height = 11.5 if figure.kind == "km" and figure.at_risk else 9.0
+        height = (11.5 if figure.kind == "km" else 10.5 + 0.3 * len(figure.at_risk)) if figure.at_risk else 9.0
         fig = MplFigure(figsize=(WIDTH_CM / 2.54, height / 2.54), layout="constrained")
         if figure.kind == "km":
             _draw_km(fig, figure, labels, lang)
         else:
-            _draw_profile(fig, figure, labels)
+            _draw_profile(fig, figure, labels, lang)
         fig.savefig(png, format="png", dpi=DPI, metadata={"Software": None, "Title": title})
         fig.set_layout_engine("none")  # the SVG keeps the PNG's layout instead of computing it again
         fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None, "Title": title})
@@ -142,10 +143,13 @@ def _draw_km(fig, figure: Figure, labels: Callable[[Label], str], lang: str) -> 
                 right=max(figure.x_ticks) * 1.02 if figure.x_ticks else None)
     _finish_axes(ax, figure, labels)
     if risk is not None:
-        _at_risk_table(risk, figure, _at_risk_title(labels, lang))
+        _at_risk_table(risk, figure, _at_risk_title(labels, lang, figure.at_risk_title))
 
 
-def _at_risk_title(labels: Callable[[Label], str], lang: str) -> str:
+def _at_risk_title(labels: Callable[[Label], str], lang: str, title: Label | None = None) -> str:
+    """The figure's own title of the counts under the axis, else the glossary's numbers at risk."""
+    if title is not None:
+        return labels(title)
     try:
         return labels(Term("tte_at_risk"))
     except (KeyError, RenderError):
@@ -173,8 +177,13 @@ def _at_risk_table(risk, figure: Figure, title: str) -> None:
     risk.set_title(title, loc="left", fontsize=8, pad=2)
 
 
-def _draw_profile(fig, figure: Figure, labels: Callable[[Label], str]) -> None:
-    ax = fig.add_subplot(1, 1, 1)
+def _draw_profile(fig, figure: Figure, labels: Callable[[Label], str], lang: str) -> None:
+    if figure.at_risk:  # the subjects contributing at each visit, per arm, under the x axis
+        grid = fig.add_gridspec(2, 1, height_ratios=[5.0, 0.45 + 0.3 * len(figure.at_risk)])
+        ax = fig.add_subplot(grid[0])
+        risk = fig.add_subplot(grid[1], sharex=ax)
+    else:
+        ax, risk = fig.add_subplot(1, 1, 1), None
     xs = sorted({x for c in figure.curves for x in c.x} | set(figure.x_ticks))
     gaps = [b - a for a, b in itertools.pairwise(xs) if b > a]
     step = min(gaps) if gaps else 1.0
@@ -186,6 +195,8 @@ def _draw_profile(fig, figure: Figure, labels: Callable[[Label], str]) -> None:
     if xs:
         ax.set_xlim(xs[0] - step * 0.5, xs[-1] + step * 0.5)
     _finish_axes(ax, figure, labels)
+    if risk is not None:
+        _at_risk_table(risk, figure, _at_risk_title(labels, lang, figure.at_risk_title))
 
 
 def _finish_axes(ax, figure: Figure, labels) -> None:

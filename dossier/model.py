@@ -150,8 +150,9 @@ class Forest:
 
 @dataclass(frozen=True)
 class Figure:
-    """A figure to draw: `kind` is "km" (step curves + numbers at risk), "profile" (means by visit) or
-    "forest" (a forest plot of subgroup analyses: `forest`)."""
+    """A figure to draw: `kind` is "km" (step curves + numbers at risk), "profile" (means by visit, optionally
+    with the subjects contributing at each visit under the axis) or "forest" (a forest plot of subgroup
+    analyses: `forest`)."""
 
     key: str
     kind: str
@@ -161,7 +162,8 @@ class Figure:
     curves: tuple[Curve, ...]
     x_ticks: tuple[float, ...] = ()
     x_tick_labels: tuple[str, ...] = ()
-    at_risk: tuple[tuple[str, tuple[int, ...]], ...] = ()  # KM: (arm, counts at x_ticks)
+    at_risk: tuple[tuple[str, tuple[int, ...]], ...] = ()  # (arm, counts at x_ticks): KM at risk, profile n
+    at_risk_title: Label | None = None  # title of the counts under the axis (KM default: glossary tte_at_risk)
     footnotes: tuple[Label, ...] = ()
     forest: Forest | None = None
 

@@ -403,6 +403,10 @@ def _pydantic_problems(exc: ValidationError, raw: dict, where: str) -> list[Prob
             msg = f"must be one of {_type_list()}, got {err['ctx']['tag']!r}"
         elif kind == "literal_error":
             msg = f"must be one of {err['ctx']['expected']}, got {err.get('input')!r}"
+            choices = re.findall(r"'([^']*)'", str(err["ctx"]["expected"]))
+            close = difflib.get_close_matches(str(err.get("input")), choices, n=1, cutoff=0.6)
+            if close:
+                msg += f" (did you mean '{close[0]}'?)"
         elif kind == "local_text":
             msg = err["msg"]
         elif kind == "string_pattern_mismatch" and loc[-1] == "id":

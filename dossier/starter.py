@@ -51,6 +51,22 @@ analyses:                            # (required) a list; ids use a-z, 0-9, - an
   #   mcid: 5                        # responder threshold
   #   improvement: increase          # or decrease (lower is better)
   #   where: {ANL01FL: Y}
+  # - id: primary-mmrm
+  #   type: mmrm                     # mixed model for repeated measures, LS means by visit
+  #   dataset: adeff
+  #   param: MYPARAM
+  #   where: {ANL01FL: Y}            # one record per subject and visit; DTYPE (LOCF ...) records are left out
+  #   covariates: [BASE]
+  #   covariates_by_visit: [BASE]
+  #   covariance: unstructured       # fallback: [toeplitz_heterogeneous, ar1_heterogeneous]
+  #   df: satterthwaite              # or kenward_roger
+  #   estimand:                      # optional, for change_from_baseline, time_to_event and mmrm
+  #     population: Patients with ...
+  #     variable: Change from baseline in ... at Week 52
+  #     treatment: Product vs placebo
+  #     intercurrent_events:         # strategies: treatment_policy, hypothetical, composite,
+  #       - {event: Early withdrawal, strategy: hypothetical}  # while_on_treatment, principal_stratum
+  #     summary: Difference in LS means
   # - id: tte
   #   type: time_to_event
   #   dataset: adtte

@@ -391,7 +391,9 @@ def test_captions_and_cross_references_follow_the_japanese_convention(ja_built):
             assert captions[:1] == tables[:1], (name, document)
     html = (ja_built["cdisc-pilot01"] / "briefing.html").read_text(encoding="utf-8")
     first, second = re.findall(r"<strong>関連する図表：</strong>(.*?)</p>", html)
-    assert re.fullmatch(r'<a href="#table-(\d+)">表 \1</a>、<a href="#figure-(\d+)">図 \2</a>', first), first
+    # the ANCOVA (LOCF) table and figure, then the MMRM's estimand table, LS-means table and figure
+    assert re.fullmatch(r'<a href="#table-(\d+)">表 \1</a>、<a href="#figure-(\d+)">図 \2</a>'
+                        r'(、<a href="#table-(\d+)">表 \4</a>){2}、<a href="#figure-(\d+)">図 \5</a>', first), first
     assert second.count("、") == second.count("<a ") - 1, second
 
 

@@ -18,7 +18,7 @@ from dossier.analyses.options import AnalysisOptions
 from dossier.errors import SpecError
 from tests.conftest import ROOT, glossary_entries, toy_spec
 
-TYPE_NAMES = ("baseline", "change_from_baseline", "time_to_event", "adverse_events", "disposition")
+TYPE_NAMES = ("baseline", "change_from_baseline", "time_to_event", "adverse_events", "disposition", "mmrm")
 DIGESTS = ROOT / "tests" / "fixtures" / "example-outputs.sha256"
 
 
@@ -140,8 +140,9 @@ def test_spec_imports_no_statistics_stack():
     ({"id": "a", "type": "change_from_baseline", "dataset": "adqs", "param": "X", "landmarks": [1]},
      "analyses[0].landmarks: unknown key"),  # a key of another type
     ({"id": "a", "type": "baseline", "variables": ["AGE"], "dataset": "adsl"}, "analyses[0].dataset: unknown key"),
-    ({"id": "a", "type": "mmrm"}, ("analyses[0].type: must be one of 'baseline', 'change_from_baseline', "
-                                  "'time_to_event', 'adverse_events' or 'disposition', got 'mmrm'")),
+    ({"id": "a", "type": "mmrn"}, ("analyses[0].type: must be one of 'baseline', 'change_from_baseline', "
+                                  "'time_to_event', 'adverse_events', 'disposition' or 'mmrm', got 'mmrn'")),
+    ({"id": "a", "type": "mmrm"}, "analyses[0].param: required for a mmrm analysis"),
     ({"id": "a"}, "analyses[0].type: required key is missing"),
     ({"id": "a", "type": "time_to_event", "landmarks": [-1]}, ("analyses[0].param: required for a time_to_event "
                                                               "analysis")),

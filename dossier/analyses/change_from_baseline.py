@@ -13,7 +13,14 @@ from pydantic import Field
 
 from dossier.analyses import Variables, declared_location
 from dossier.analyses.evidence import JAPAN_MEANING, SUBGROUPS_MEANING, Interval, JapanConsistency, Number, Subgroup
-from dossier.analyses.options import AnalysisOptions, RecordOptions, SubgroupsOptions, setting, subgroup_needs
+from dossier.analyses.options import (
+    AnalysisOptions,
+    EstimandOptions,
+    RecordOptions,
+    SubgroupsOptions,
+    setting,
+    subgroup_needs,
+)
 from dossier.analyses.registry import AnalysisType
 from dossier.formatting import Formatter, fixed, percent
 from dossier.highlights import ci_text, p_text
@@ -23,7 +30,7 @@ RECORD_VARIABLES = ("USUBJID", "PARAMCD", "AVISIT", "AVAL", "BASE", "CHG")
 WINDOW_VARIABLES = ("ADY", "AWLO", "AWHI", "DTYPE")  # read by the analysis-window check (check_records)
 
 
-class Options(SubgroupsOptions, RecordOptions, AnalysisOptions):
+class Options(SubgroupsOptions, EstimandOptions, RecordOptions, AnalysisOptions):
     type: Literal["change_from_baseline"]
     visits: tuple[str, ...] = Field(default=(), max_length=MAX_ITEMS)
     primary_visit: str | None = None  # the visit of the subgroup analyses (default: the last analysed visit)

@@ -21,6 +21,7 @@ import pandas as pd
 from dossier.analyses import common, subgroup_outputs
 from dossier.analyses import stats as st
 from dossier.analyses.change_from_baseline import RECORD_VARIABLES, covariates_of
+from dossier.analyses.estimand import estimand_table
 from dossier.datasets import TrialData
 from dossier.errors import AnalysisError
 from dossier.model import (
@@ -111,6 +112,9 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
     if responders is not None:
         tables.append(_responders_table(analysis, param_label, visits, arms, arm_n, responders, level))
     figure = _profile(analysis, title, records, visits, arms, visit_evidence, level)
+    estimand = estimand_table(analysis)
+    if estimand is not None:
+        tables.insert(0, estimand)
     result = AnalysisResult(
         id=analysis.id, type=analysis.type, title=title, population=s.population, arm=s.arm,
         datasets=("adsl", name), filters=s.where,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
@@ -172,6 +172,35 @@ def subgroup_needs(analysis: Any, trial: Any) -> list[str]:
     if jp is not None and out:
         out += [jp.variable.upper()] + ([jp.region.upper()] if jp.region else [])
     return list(dict.fromkeys(out))
+
+
+# ICH E9(R1) section A.3.2: the strategies for addressing intercurrent events
+STRATEGIES = ("treatment_policy", "hypothetical", "composite", "while_on_treatment", "principal_stratum")
+Strategy = Literal["treatment_policy", "hypothetical", "composite", "while_on_treatment", "principal_stratum"]
+
+
+class IntercurrentEvent(_Model):
+    """One intercurrent event of an estimand and the strategy that addresses it."""
+
+    event: LocalText
+    strategy: Strategy
+
+
+class Estimand(_Model):
+    """The estimand of an efficacy analysis (ICH E9(R1) A.3): its five attributes, texts per language."""
+
+    population: LocalText
+    variable: LocalText
+    treatment: LocalText
+    intercurrent_events: tuple[IntercurrentEvent, ...] = Field(default=(), max_length=50)
+    summary: LocalText
+
+
+class EstimandOptions(_Model):
+    """Mixin: `estimand:`, the estimand an efficacy analysis estimates (optional); rendered as a table next to
+    the analysis's own (dossier.analyses.estimand)."""
+
+    estimand: Estimand | None = None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ MODULES = (
     "dossier.analyses.time_to_event",
     "dossier.analyses.adverse_events",
     "dossier.analyses.disposition",
+    "dossier.analyses.mmrm",
 )
 
 

@@ -12,7 +12,14 @@ from pydantic import Field
 
 from dossier.analyses import Variables, declared_location
 from dossier.analyses.evidence import JAPAN_MEANING, SUBGROUPS_MEANING, Interval, JapanConsistency, Number, Subgroup
-from dossier.analyses.options import AnalysisOptions, RecordOptions, SubgroupsOptions, setting, subgroup_needs
+from dossier.analyses.options import (
+    AnalysisOptions,
+    EstimandOptions,
+    RecordOptions,
+    SubgroupsOptions,
+    setting,
+    subgroup_needs,
+)
 from dossier.analyses.registry import AnalysisType
 from dossier.formatting import Formatter, fixed
 from dossier.highlights import ci_text, p_text
@@ -21,7 +28,7 @@ from dossier.limits import MAX_ITEMS
 RECORD_VARIABLES = ("USUBJID", "PARAMCD", "AVAL", "CNSR")
 
 
-class Options(SubgroupsOptions, RecordOptions, AnalysisOptions):
+class Options(SubgroupsOptions, EstimandOptions, RecordOptions, AnalysisOptions):
     type: Literal["time_to_event"]
     landmarks: tuple[float, ...] = Field(default=(), max_length=MAX_ITEMS)
     at_risk_every: float | None = Field(default=None, gt=0)

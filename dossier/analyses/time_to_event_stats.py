@@ -22,6 +22,7 @@ import pandas as pd
 
 from dossier.analyses import common, subgroup_outputs
 from dossier.analyses import stats as st
+from dossier.analyses.estimand import estimand_table
 from dossier.analyses.survival import _logrank_p, _step_at, kaplan_meier, km_quantile
 from dossier.analyses.time_to_event import RECORD_VARIABLES
 from dossier.datasets import TrialData
@@ -121,7 +122,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
     result = AnalysisResult(
         id=analysis.id, type=analysis.type, title=title, population=s.population, arm=s.arm,
         datasets=("adsl", name), filters=s.where, method=Term("method_time_to_event", (("level", level),)),
-        evidence=evidence, tables=(table,), figures=(figure,), warnings=tuple(notes), groups=tuple(present))
+        evidence=evidence, tables=_with_estimand(analysis, (table,)), figures=(figure,), warnings=tuple(notes), groups=tuple(present))
     if not comparisons or not analysis.subgroups:
         return result
     sub = subgroup_outputs.outputs(analysis, trial, records, effect="hazard_ratio", arm=s.arm, arms=tuple(present),
@@ -418,3 +419,9 @@ def _check_times(records: pd.DataFrame, name: str, tag: str, where) -> list:
             problems.append(Problem(where(name, "AVAL"), f"time must be finite; row {records.index[infinite][0] + 1} "
                                     f"holds {_value(records['AVAL'][infinite].iloc[0])} {tag}"))
     return problems
+
+
+def _with_estimand(analysis: Analysis, tables: tuple) -> tuple:
+    """The analysis's tables, its estimand's table (yaml `estimand:`) first."""
+    estimand = estimand_table(analysis)
+    return tables if estimand is None else (estimand, *tables)

@@ -20,7 +20,7 @@ from dossier.render.docx_ooxml import el
 
 SECTION_PREFIX = "dossier-text:"
 SECTION_ALIAS = "Writer text"
-FIXED_VAR, SECTIONS_VAR = "dossier-fixed", "dossier-sections"
+FIXED_VAR, SECTIONS_VAR, LIVE_VAR = "dossier-fixed", "dossier-sections", "dossier-live"
 _SPACE = re.compile(r"\s+")
 # w:settings children that follow w:docVars in the schema's order
 _AFTER_DOCVARS = ("rsids", "mathPr", "attachedSchema", "themeFontLang", "clrSchemeMapping",
@@ -88,6 +88,11 @@ def fingerprint(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
 
 
+def live_fingerprint(reference: str, shown: str) -> str:
+    """The fingerprint of a live number showing `shown`: an import tells a number typed over by it."""
+    return fingerprint(reference + "\x00" + shown)
+
+
 def toc_styles(styles_root) -> frozenset[str]:
     """Style ids of the TOC styles (named "TOC Heading", "toc 1" ...) of a styles.xml root."""
     ids = set()
@@ -103,9 +108,12 @@ def section_keys(body) -> list[str]:
 
 
 def record_marks(body, settings_root, styles_root) -> None:
-    """Store the fixed text's fingerprints and the section keys as document variables."""
+    """Store the fixed text's fingerprints, the section keys and the live numbers' fingerprints as
+    document variables."""
     fixed = " ".join(fingerprint(text) for _, text in fixed_blocks(body, toc_styles(styles_root)))
-    set_doc_vars(settings_root, {FIXED_VAR: fixed, SECTIONS_VAR: " ".join(section_keys(body))})
+    live = sorted({live_fingerprint(tag, "".join(t.text or "" for t in sdt.iter(qn("w:t"))))
+                   for sdt in body.iter(qn("w:sdt")) if (tag := sdt_tag(sdt)) and section_key(sdt) is None})
+    set_doc_vars(settings_root, {FIXED_VAR: fixed, SECTIONS_VAR: " ".join(section_keys(body)), LIVE_VAR: " ".join(live)})
 
 
 def set_doc_vars(settings_root, values: dict[str, str]) -> None:

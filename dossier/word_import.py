@@ -34,7 +34,7 @@ from dossier.docx_markdown import (
     paragraph_spans,
     read_styles,
 )
-from dossier.errors import DossierError, Problem, UsageError
+from dossier.errors import Problem, UsageError, WordImportError
 from dossier.render.docx_sections import (
     FIXED_VAR,
     LIVE_VAR,
@@ -43,8 +43,8 @@ from dossier.render.docx_sections import (
     fingerprint,
     fixed_blocks,
     live_fingerprint,
-    section_key,
     sdt_tag,
+    section_key,
     toc_styles,
 )
 
@@ -52,10 +52,6 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 CHANGES = ("ins", "del", "moveFrom", "moveTo", "rPrChange", "pPrChange", "sectPrChange", "tblPrChange",
            "trPrChange", "tcPrChange", "numberingChange", "cellIns", "cellDel", "cellMerge")
 MAX_PART = 64 * 1024 * 1024  # bytes of one XML part read from the edited DOCX
-
-
-class ImportError_(DossierError):
-    """The edited DOCX cannot be imported cleanly (each problem one line)."""
 
 
 @dataclass(frozen=True)
@@ -78,12 +74,12 @@ def _part(z: zipfile.ZipFile, name: str, where: str):
     except KeyError:
         return None
     if info.file_size > MAX_PART:
-        raise ImportError_(f"{name} is larger than {MAX_PART // (1024 * 1024)} MiB", where=where)
+        raise WordImportError(f"{name} is larger than {MAX_PART // (1024 * 1024)} MiB", where=where)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
         return etree.fromstring(z.read(name), parser)
     except etree.XMLSyntaxError as exc:
-        raise ImportError_(f"{name} is not well-formed XML ({exc})", where=where) from None
+        raise WordImportError(f"{name} is not well-formed XML ({exc})", where=where) from None
 
 
 def read_docx(path: Path):
@@ -96,10 +92,10 @@ def read_docx(path: Path):
             document = _part(z, "word/document.xml", where)
             parts = [_part(z, f"word/{n}.xml", where) for n in ("settings", "styles", "numbering", "comments")]
     except (zipfile.BadZipFile, OSError) as exc:
-        raise ImportError_(f"not a DOCX file ({exc})", where=where) from None
+        raise WordImportError(f"not a DOCX file ({exc})", where=where) from None
     body = document.find(f"{W}body") if document is not None else None
     if body is None:
-        raise ImportError_("not a DOCX file (no word/document.xml body)", where=where)
+        raise WordImportError("not a DOCX file (no word/document.xml body)", where=where)
     return body, *parts
 
 
@@ -134,7 +130,7 @@ def import_docx(trial_dir: Path, docx: Path, *, lang: str | None = None, accept_
     where = str(docx)
     marks = doc_vars(settings)
     if SECTIONS_VAR not in marks:
-        raise ImportError_("not a DOCX built by dossier (no section marks in its document variables); "
+        raise WordImportError("not a DOCX built by dossier (no section marks in its document variables); "
                            "import reads a briefing.docx or sakigake.docx from `dossier build` edited in Word",
                            where=where)
     report = ImportReport()

@@ -17,7 +17,7 @@ from pathlib import Path
 from dossier import __version__
 from dossier.atomic import staging
 from dossier.errors import DossierError, OutputError, Problem, SpecError, UsageError, environment_error
-from dossier.spec import TrialSpec, load_spec, text_fields
+from dossier.spec import SPEC_FILE, TrialSpec, load_spec, text_fields
 
 DOCUMENTS = ("briefing", "sakigake")
 Progress = Callable[[str], None]
@@ -58,7 +58,7 @@ def check(trial_dir: Path, against: Path | None = None) -> tuple[list[Problem], 
     if "adsl" not in data.frames:
         return problems, warnings
     try:
-        warnings += validate(spec, data, needs)
+        warnings += validate(spec, data, needs, trial_dir / SPEC_FILE)
     except DataError as exc:
         problems += list(exc.problems)
     if not problems:
@@ -193,7 +193,7 @@ def analyse(trial_dir: Path, spec: TrialSpec, needs, key: str, settings_digest: 
     progress("loading datasets")
     needs = needs if needs is not None else requirements(spec)
     data = load_data(trial_dir, spec, needs)
-    warnings = check_data(spec, data, needs)
+    warnings = check_data(spec, data, needs, trial_dir / SPEC_FILE)
     results = run_analyses(spec, data, progress)
     records = {name: len(frame) for name, frame in data.frames.items()}
     return Analysed(key, tuple(results), dict(data.files), tuple(arm_counts(spec, data)), records,
@@ -208,11 +208,12 @@ def load_data(trial_dir: Path, spec: TrialSpec, needs: dict[str, dict[str, set[s
     return load(trial_dir, datasets_needed(needs), variables_to_load(spec))
 
 
-def check_data(spec: TrialSpec, data, needs: dict[str, dict[str, set[str]]]) -> list[str]:
+def check_data(spec: TrialSpec, data, needs: dict[str, dict[str, set[str]]], spec_path: Path | None = None
+               ) -> list[str]:
     """Stage "validate": raises DataError with every problem; returns the loading and validation warnings."""
     from dossier.validate import validate
 
-    return list(data.warnings) + validate(spec, data, needs)
+    return list(data.warnings) + validate(spec, data, needs, spec_path)
 
 
 def run_analyses(spec: TrialSpec, data, progress: Progress) -> list:

@@ -759,14 +759,12 @@ def with_windows(rows: list[dict]) -> None:
                                        "analysis window AWLO..AWHI, e.g. row 5 (Week 4, ADY 40 not in 21..35)")),
     (edit_rows("adae", lambda rows: rows[0].update(AEDECOD="Head\x07ache")),
      "adae.csv: AEDECOD: 1 value(s) hold control characters (row 1)"),
-    (edit_yaml(lambda s: s.update(reference_arm="Comparator")),
-     "analysis 'tte': reference arm 'Comparator' is not among the arms"),
     (write_file("adam/adcm.sas7bdat", b"\x00" * 64), ("adcm.sas7bdat: unknown dataset format '.sas7bdat'; expected "
                                                       "one of .xpt, .parquet, .csv, .json; ignored")),
     (write_file("adam/adsl.csv", "\ufeff" + csv_text(tiny_tables()["adsl"])), "byte-order mark"),
     (write_file("text/disease.md", "A bell:\n\nit rings\x07.\n"),
      "text/disease.md: line 3: control character U+0007 (1 in all); the documents show each as \ufffd"),
-], ids=["all-censored", "arm-without-events", "visit-out-of-window", "control-character", "reference-arm-missing",
+], ids=["all-censored", "arm-without-events", "visit-out-of-window", "control-character",
         "stray-file", "csv-bom", "control-character-in-text"])
 def test_suspicious_but_valid_data_is_warned(tmp_path, mutate, expected):
     from dossier.pipeline import check
@@ -777,6 +775,16 @@ def test_suspicious_but_valid_data_is_warned(tmp_path, mutate, expected):
     assert problems == []
     assert any(expected in w for w in warnings), warnings
     assert all("\n" not in w for w in warnings)
+
+
+def test_a_reference_arm_not_in_the_data_is_an_error_not_a_warning(tmp_path):
+    from dossier.pipeline import check
+
+    trial = write_tiny_trial(tmp_path / "trial")
+    edit_yaml(lambda s: s.update(reference_arm="Comparator"))(trial)
+    problems, _ = check(trial)
+    (problem,) = [str(p) for p in problems if "reference_arm" in str(p)]
+    assert "'Comparator' is not an arm of TRT01A" in problem and "no arm could be compared with it" in problem
 
 
 def test_a_very_small_arm_is_warned(tmp_path):

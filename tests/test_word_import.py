@@ -126,6 +126,25 @@ def test_every_example_round_trips_without_changing_a_file(built, folder, tmp_pa
     for document in ("briefing", "sakigake"):
         result = run_cli("import", str(copy_dir), str(built[folder.name] / f"{document}.docx"))
         assert result.returncode == 0, result.stderr
+        assert "0 text file(s) written" in result.stderr
+    assert _snapshot(copy_dir) == before
+
+
+JA_EXAMPLES = [f for f in example_folders() if (f / "text" / "ja").is_dir()]
+
+
+@pytest.mark.parametrize("folder", JA_EXAMPLES, ids=lambda p: p.name)
+def test_every_example_with_japanese_texts_round_trips_in_japanese(folder, tmp_path):
+    out = tmp_path / "out"
+    result = run_cli("build", str(folder), "-o", str(out), "--lang", "ja")
+    assert result.returncode == 0, result.stderr
+    copy_dir = tmp_path / folder.name
+    shutil.copytree(folder, copy_dir)
+    before = _snapshot(copy_dir)
+    for document in ("briefing", "sakigake"):
+        result = run_cli("import", str(copy_dir), str(out / f"{document}.docx"), "--lang", "ja")
+        assert result.returncode == 0, result.stderr
+        assert "0 text file(s) written" in result.stderr
     assert _snapshot(copy_dir) == before
 
 

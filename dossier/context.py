@@ -269,10 +269,10 @@ def _row(label: str, value: str):
 def _questions(spec: TrialSpec, sections: dict[str, AnalysisSection], appendix: dict[str, AnalysisSection],
                texts: dict[str, WriterText]) -> list[dict]:
     out = []
-    for i, q in enumerate(spec.briefing.questions):
+    for i, q in enumerate(spec.briefing.questions, start=1):  # key positions count from 1 (spec.text_fields)
         refs = [ref for aid in q.evidence for part in (sections, appendix) if aid in part
                 for ref in part[aid].references()]
-        out.append({"number": i + 1, "question": q.question, "position": texts.get(f"briefing.questions[{i}].position"),
+        out.append({"number": i, "question": q.question, "position": texts.get(f"briefing.questions[{i}].position"),
                     "rationale": texts.get(f"briefing.questions[{i}].rationale"), "refs": refs,
                     "position_key": f"briefing.questions[{i}].position",
                     "rationale_key": f"briefing.questions[{i}].rationale"})

@@ -297,7 +297,8 @@ def _flag_in_yaml(spec, analysis_id: str, dataset: str, variable: str, data, yam
             continue
         keys = ("analyses", index, key) if own else (key,)
         choices = [c for c in columns if c.endswith(suffix)] if suffix else columns
-        return Problem(yaml_at(keys), f"{what} {variable!r} is not a variable of ADSL (analysis {analysis_id!r})"
+        used_by = f" (analysis {analysis_id!r})" if own else ""  # the trial's default: once for all analyses
+        return Problem(yaml_at(keys), f"{what} {variable!r} is not a variable of ADSL{used_by}"
                                       f"{did_you_mean(variable, choices)}")
     return None
 

@@ -53,3 +53,65 @@ def test_a_parameter_not_found_lists_the_closest_codes_first(make_trial):
     assert "no records with PARAMCD = 'ACTOTAL'" in line
     assert "did you mean 'ACTOT'" in line
     assert "(values: 'ACTOT'," in line
+
+
+MANY = """\
+study: {id: T-1, title: Test study}
+product: {name: TP-1}
+indication: Test indication
+population: ITT
+reference_arm: placebo
+analyses:
+  - {id: demog, type: baseline, variables: [AGE, SEX]}
+  - id: adas
+    type: change_from_baseline
+    dataset: adadas
+    param: ACTOTAL
+    population: EFFFL
+  - id: dm2
+    type: baseline
+    variables: [AGE]
+    where: {NOSUCHVAR: Y}
+briefing:
+  disease: text/disease.md
+  unmet_need: text/missing.md
+  questions:
+    - question: Is it enough?
+      evidence: [adass]
+"""
+
+
+def test_one_check_lists_every_mistake_with_positions_counted_from_one(make_trial):
+    folder = make_trial(MANY, datasets=("adsl", "adadas"),
+                        texts={"text/disease.md": "Age [[demog:variables/AGE/groups/Placebo/mean|x]] and "
+                                                  "[[demog:variables/AGE/groups/Nobody/mean|1]].\n"})
+    result = run_cli("check", str(folder))
+    assert result.returncode == 1
+    text = "\n".join(_errors(result))
+    yaml_file = folder / "dossier.yaml"
+    for expected in (
+        f"{yaml_file}: briefing.unmet_need: text file 'text/missing.md' does not exist",  # yaml
+        f"{yaml_file}: briefing.questions[1].evidence[1]: no analysis with id 'adass' (did you mean 'adas'?)",
+        "text/disease.md: line 1: [[demog:variables/AGE/groups/Placebo/mean|x]]: unknown format 'x'",  # live refs
+        f"{yaml_file}: population (line 4): population flag 'ITT' is not a variable of ADSL",  # data
+        "did you mean 'ITTFL'?",
+        f"{yaml_file}: reference_arm (line 5): 'placebo' is not an arm of TRT01A in population EFFFL",
+        "no records with PARAMCD = 'ACTOTAL' (analysis 'adas'); did you mean 'ACTOT'",
+        "adsl.xpt: NOSUCHVAR: variable is missing (needed by analysis 'dm2')",
+    ):
+        assert expected in text, (expected, text)
+    assert "Traceback" not in result.stderr
+
+
+def test_live_references_are_checked_against_the_results_when_the_data_is_valid(make_trial):
+    spec = MANY.replace("population: ITT\n", "").replace("reference_arm: placebo\n", "reference_arm: Placebo\n")
+    spec = spec.replace("ACTOTAL", "ACTOT").replace("    where: {NOSUCHVAR: Y}\n", "")
+    spec = spec.replace("    population: EFFFL\n", "    population: EFFFL\n    where: {ITTFL: Y, ANL01FL: Y}\n")
+    folder = make_trial(spec, datasets=("adsl", "adadas"),
+                        texts={"text/disease.md": "Age [[demog:variables/AGE/groups/Nobody/mean|1]].\n",
+                               "text/missing.md": "Fine.\n"})
+    result = run_cli("check", str(folder))
+    assert result.returncode == 1
+    text = "\n".join(_errors(result))
+    assert "text/disease.md: line 1: unknown reference [[demog:variables/AGE/groups/Nobody/mean|1]]" in text
+    assert "briefing.questions[1].evidence[1]: no analysis with id 'adass'" in text

@@ -83,7 +83,8 @@ def _part(z: zipfile.ZipFile, name: str, where: str):
 
 
 def read_docx(path: Path):
-    """(body, settings, styles, numbering, comments) roots of an edited DOCX; one line if it is not one."""
+    """(body, settings, styles, numbering, comments) roots of an edited DOCX and its language (core
+    properties, as the build sets them); one line if it is not a DOCX."""
     where = str(path)
     if not path.is_file():
         raise UsageError("no such file", where=where)
@@ -91,12 +92,14 @@ def read_docx(path: Path):
         with zipfile.ZipFile(path) as z:
             document = _part(z, "word/document.xml", where)
             parts = [_part(z, f"word/{n}.xml", where) for n in ("settings", "styles", "numbering", "comments")]
+            core = _part(z, "docProps/core.xml", where)
     except (zipfile.BadZipFile, OSError) as exc:
         raise WordImportError(f"not a DOCX file ({exc})", where=where) from None
     body = document.find(f"{W}body") if document is not None else None
     if body is None:
         raise WordImportError("not a DOCX file (no word/document.xml body)", where=where)
-    return body, *parts
+    language = core.findtext("{http://purl.org/dc/elements/1.1/}language") if core is not None else None
+    return body, *parts, language
 
 
 def _context(element, body) -> str:
@@ -125,9 +128,13 @@ def import_docx(trial_dir: Path, docx: Path, *, lang: str | None = None, accept_
     """Read the writer's sections of `docx` back into the trial folder; see the module docstring."""
     from dossier.spec import load_spec
 
-    spec = load_spec(trial_dir).localised(lang)
-    body, settings, styles_root, numbering, comments = read_docx(docx)
+    body, settings, styles_root, numbering, comments, language = read_docx(docx)
     where = str(docx)
+    built_in = "ja" if (language or "").lower().startswith("ja") else "en" if language else None
+    if lang is not None and built_in is not None and lang != built_in:
+        raise UsageError(f"the document was built in {built_in!r}, not {lang!r}: import it with --lang {built_in}",
+                         where=where)
+    spec = load_spec(trial_dir).localised(lang or built_in)
     marks = doc_vars(settings)
     if SECTIONS_VAR not in marks:
         raise WordImportError("not a DOCX built by dossier (no section marks in its document variables); "

@@ -323,3 +323,15 @@ def test_every_example_text_round_trips_through_blocks():
         blocks = markdown_blocks(path.read_text(encoding="utf-8-sig"))
         assert markdown_blocks(blocks_markdown(blocks)) == blocks, path
 
+
+
+def test_the_language_comes_from_the_document_and_a_wrong_lang_is_refused(trial, tmp_path):
+    folder, root = _copy_trial(trial, tmp_path)
+    before = _snapshot(folder)
+    japanese = root / "out-ja" / "briefing.docx"
+    result = run_cli("import", str(folder), str(japanese))  # dossier.yaml's language is en; the DOCX says ja
+    assert result.returncode == 0, result.stderr
+    wrong = run_cli("import", str(folder), str(japanese), "--lang", "en")
+    assert wrong.returncode == 2
+    assert "built in 'ja', not 'en': import it with --lang ja" in wrong.stderr
+    assert _snapshot(folder) == before

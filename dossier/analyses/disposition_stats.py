@@ -185,8 +185,8 @@ def _defaults_used(analysis: Analysis, trial: TrialSpec, population: str | None,
                     f"not the trial's population {trial.population.upper()}")
     if not said:
         return []
-    return [f"analysis {analysis.id!r}: {' and '.join(said)} (disposition counts randomised subjects, treated or "
-            "not; set arm: or population: in the analysis to choose others)"]
+    return [(f"analysis {analysis.id!r}: {' and '.join(said)} (disposition counts randomised subjects, treated or "
+             "not; set arm: or population: in the analysis to choose others)")]
 
 
 def _upper(column: pd.Series) -> pd.Series:

@@ -49,8 +49,8 @@ def _parser() -> argparse.ArgumentParser:
                        "trial folder's Markdown")
     i.add_argument("trial_dir", type=Path, metavar="TRIAL_DIR")
     i.add_argument("docx", type=Path, metavar="EDITED.docx")
-    i.add_argument("--lang", choices=("en", "ja"), help="the language the DOCX was built in (default: "
-                   "dossier.yaml's language): which text/<lang>/ files are written")
+    i.add_argument("--lang", choices=("en", "ja"), help="the language the DOCX was built in (default: the one "
+                   "its properties record): which text/<lang>/ files are written")
     i.add_argument("--accept-changes", action="store_true", help="take pending tracked changes as accepted")
     i.add_argument("--force", action="store_true", help="write the sections that import cleanly and list the rest")
     n = sub.add_parser("new", help="write a commented starter trial folder")

@@ -268,7 +268,8 @@ def _plan_writes(trial_dir: Path, spec, sections: list[Section], report: ImportR
     from dossier.writer_text import localised_path
 
     fields = dict(text_fields(spec))
-    writes = []
+    writes: list[tuple[Path, str]] = []
+    planned: dict[Path, tuple[str, str]] = {}  # file -> (the section that set it, its new text)
     for section in sections:
         value = fields.get(section.key)
         if section.key not in fields:
@@ -306,8 +307,15 @@ def _plan_writes(trial_dir: Path, spec, sections: list[Section], report: ImportR
             report.problems.append(Problem(str(path), f"{section.key}: the edited text has formatting Markdown "
                                                       "cannot hold exactly (the file would differ from Word)"))
             continue
+        if path in planned:  # one file shown in two sections (e.g. briefing.disease and a SAKIGAKE criterion)
+            if planned[path][1] != text:
+                report.problems.append(Problem(str(path), f"{planned[path][0]} and {section.key} show this file and "
+                                                          "were edited differently; make them the same in Word"))
+            continue
+        planned[path] = (section.key, text)
         writes.append((path, text))
-    return writes
+    return [(path, text) for path, text in writes if planned[path][1] == text and not any(
+        str(path) == p.where and "edited differently" in p.message for p in report.problems)]
 
 
 def _write_atomic(path: Path, text: str) -> None:

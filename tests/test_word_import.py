@@ -335,3 +335,71 @@ def test_the_language_comes_from_the_document_and_a_wrong_lang_is_refused(trial,
     assert wrong.returncode == 2
     assert "built in 'ja', not 'en': import it with --lang ja" in wrong.stderr
     assert _snapshot(folder) == before
+
+
+def test_done_when_the_pilot_examples_docx_edited_in_word_comes_back_and_rebuilds(built, tmp_path):
+    """Issue 18's done-when, on the CDISC pilot example as `make` builds it."""
+    pilot = tmp_path / "cdisc-pilot01"
+    shutil.copytree(PILOT, pilot)
+    document = Document(str(built["cdisc-pilot01"] / "briefing.docx"))
+    section = _section(document, "briefing.disease")
+    first, _ = section.findall(qn("w:p"))
+    texts = [t for t in first.iter(qn("w:t")) if "most common cause" in (t.text or "")]
+    texts[0].text = texts[0].text.replace("most common cause", "most frequent cause")  # a sentence changed
+    style = first.find(f"{qn('w:pPr')}/{qn('w:pStyle')}").get(qn("w:val"))
+    added = _paragraph(style, _run("Writers add "), _run("bold evidence", bold=True), _run(" here."))
+    first.addnext(added)
+    items = [_paragraph("ListBullet", _run("a bullet from Word")), _paragraph("ListBullet2", _run("nested"))]
+    added.addnext(items[0])
+    items[0].addnext(items[1])
+    ins = OxmlElement("w:ins")
+    ins.set(qn("w:id"), "902")
+    ins.set(qn("w:author"), "Reviewer")
+    ins.append(_run(" Accepted insertion."))
+    first.append(ins)  # a tracked change, taken as accepted
+    product = _section(document, "briefing.product_overview").findall(qn("w:p"))
+    assert len(product) == 2
+    product[-1].getparent().remove(product[-1])  # a paragraph deleted
+    edited = tmp_path / "edited.docx"
+    document.save(str(edited))
+
+    result = run_cli("import", str(pilot), str(edited), "--accept-changes")
+    assert result.returncode == 0, result.stderr
+    disease = (pilot / "text" / "disease.md").read_text(encoding="utf-8")
+    assert disease.startswith("Alzheimer's disease is a progressive neurodegenerative disorder and the most frequent "
+                              "cause of dementia.")
+    assert ("shorten life expectancy. Accepted insertion.\n\nWriters add **bold evidence** here.\n\n"
+            "- a bullet from Word\n  - nested\n\nThe study enrolled") in disease
+    assert "[[demog:variables/AGE/groups/Total/mean|1]] years." in disease
+    written = sorted(line.split(" ", 1)[1] for line in result.stdout.splitlines() if line.startswith("wrote "))
+    assert written == sorted(str(pilot / "text" / n) for n in ("disease.md", "product.md"))
+    product = (PILOT / "text" / "product.md").read_text(encoding="utf-8").split("\n\n")[0].strip()
+    assert (pilot / "text" / "product.md").read_text(encoding="utf-8") == product + "\n"
+    for name in ("clinical-summary.md", "q1-rationale.md", "ja/disease.md"):  # untouched
+        assert (pilot / "text" / name).read_bytes() == (PILOT / "text" / name).read_bytes()
+
+    out = tmp_path / "out"
+    rebuilt = run_cli("build", str(pilot), "-o", str(out))
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    flat = " ".join(subprocess.run(["pdftotext", str(out / "briefing.pdf"), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    for phrase in ("most frequent cause of dementia", "Accepted insertion.", "Writers add bold evidence here.",
+                   "a bullet from Word"):
+        assert phrase in flat
+    new_section = _section(Document(str(out / "briefing.docx")), "briefing.disease")
+    live = [s for s in new_section.iter(qn("w:sdt"))
+            if s.find(f"{qn('w:sdtPr')}/{qn('w:tag')}").get(qn("w:val")) == "demog:variables/AGE/groups/Total/mean|1"]
+    assert len(live) == 1 and _text(live[0]) in flat
+
+    # another copy: a live number typed over is reported, and nothing is written
+    typed = Document(str(built["cdisc-pilot01"] / "briefing.docx"))
+    control = next(_section(typed, "briefing.disease").iter(qn("w:sdt")))
+    next(control.iter(qn("w:t"))).text = "80.0"
+    typed_path = tmp_path / "typed.docx"
+    typed.save(str(typed_path))
+    again = tmp_path / "again"
+    shutil.copytree(PILOT, again)
+    refused = run_cli("import", str(again), str(typed_path))
+    assert refused.returncode == 1
+    assert "briefing.disease: the live number [[demog:variables/AGE/groups/Total/mean|1]] was typed over" in refused.stderr
+    assert (again / "text" / "disease.md").read_bytes() == (PILOT / "text" / "disease.md").read_bytes()

@@ -45,6 +45,14 @@ def _parser() -> argparse.ArgumentParser:
                    help="also write the report as JSON (full precision) to FILE")
     d.add_argument("--trial", type=Path, dest="trial_dir", metavar="TRIAL_DIR", help="the trial folder whose "
                    "writer's text to check (default: the folder recorded in NEW_OUT's manifest)")
+    i = sub.add_parser("import", help="write the writer's sections of a DOCX edited in Word back into the "
+                       "trial folder's Markdown")
+    i.add_argument("trial_dir", type=Path, metavar="TRIAL_DIR")
+    i.add_argument("docx", type=Path, metavar="EDITED.docx")
+    i.add_argument("--lang", choices=("en", "ja"), help="the language the DOCX was built in (default: the one "
+                   "its properties record): which text/<lang>/ files are written")
+    i.add_argument("--accept-changes", action="store_true", help="take pending tracked changes as accepted")
+    i.add_argument("--force", action="store_true", help="write the sections that import cleanly and list the rest")
     n = sub.add_parser("new", help="write a commented starter trial folder")
     n.add_argument("trial_dir", type=Path, metavar="TRIAL_DIR")
     w = sub.add_parser("preview", help="serve the documents in a browser, rendered again whenever a file is saved")
@@ -56,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
                    "the loopback interface needs --allow-remote)")
     w.add_argument("--allow-remote", action="store_true", help="allow a --host other machines can reach (anyone "
                    "who can reach it sees the trial's unpublished results)")
-    for p in (b, c, v, d, n, w):
+    for p in (b, c, v, d, i, n, w):
         p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show a traceback on errors")
     return parser
 
@@ -151,6 +159,28 @@ def _run(args: argparse.Namespace) -> int:
                                        DOCUMENTS):
                 print(f"wrote {path}", file=sys.stderr)
         return EXIT_OK
+    if args.command == "import":
+        from dossier.word_import import import_docx
+
+        if not args.trial_dir.is_dir():
+            from dossier.errors import UsageError
+
+            raise UsageError("not a trial folder (no such folder)", where=str(args.trial_dir))
+        report = import_docx(args.trial_dir, args.docx, lang=args.lang, accept_changes=args.accept_changes,
+                             force=args.force)
+        for line in report.comments:
+            print(line, file=sys.stderr)
+        for problem in report.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        for path in report.written:
+            print(f"wrote {args.trial_dir / path}")
+        if report.problems and not args.force:
+            print(f"{args.docx}: {len(report.problems)} problem(s); nothing written (--force writes the sections "
+                  "that import cleanly)", file=sys.stderr)
+        else:
+            print(f"{args.docx}: {len(report.written)} text file(s) written, {report.unchanged} section(s) "
+                  f"unchanged, {len(report.problems)} problem(s)", file=sys.stderr)
+        return EXIT_INVALID if report.problems else EXIT_OK
     if args.command == "preview":
         return _preview(args)
     if args.command == "new":

@@ -300,13 +300,13 @@ def _questions(spec: TrialSpec, sections: dict[str, AnalysisSection], appendix: 
 
     parts = {c.id: c for c in (consistency or {}).get("sections", ())}
     out = []
-    for i, q in enumerate(spec.briefing.questions):
+    for i, q in enumerate(spec.briefing.questions, start=1):  # key positions count from 1 (spec.text_fields)
         refs = [ref for aid in q.evidence for part in (sections, appendix) if aid in part
                 for ref in part[aid].references()]
         refs += [ref for aid in q.evidence for c in (parts.values() if aid == CONSISTENCY_ID else
                                                       [parts[aid]] if aid in parts else []) for ref in c.references()]
         refs = list(dict.fromkeys(refs))
-        out.append({"number": i + 1, "question": q.question, "position": texts.get(f"briefing.questions[{i}].position"),
+        out.append({"number": i, "question": q.question, "position": texts.get(f"briefing.questions[{i}].position"),
                     "rationale": texts.get(f"briefing.questions[{i}].rationale"), "refs": refs,
                     "position_key": f"briefing.questions[{i}].position",
                     "rationale_key": f"briefing.questions[{i}].rationale"})

@@ -51,6 +51,10 @@ class OutputError(DossierError):
     """The output folder cannot be written or verified."""
 
 
+class WordImportError(DossierError):
+    """A DOCX given to `dossier import` is not one dossier built, or cannot be read."""
+
+
 class UsageError(DossierError):
     """Wrong command-line usage."""
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from dossier import __version__
 from dossier.atomic import staging
 from dossier.errors import DossierError, OutputError, Problem, SpecError, UsageError, environment_error
-from dossier.spec import TrialSpec, load_spec, text_fields
+from dossier.spec import SPEC_FILE, TrialSpec, load_spec, text_fields
 
 DOCUMENTS = ("briefing", "sakigake")
 Progress = Callable[[str], None]
@@ -46,42 +46,61 @@ def check(trial_dir: Path, against: Path | None = None) -> tuple[list[Problem], 
 
     if not trial_dir.is_dir():
         return [Problem(str(trial_dir), "trial folder not found")], []
+    spec_problems: list[Problem] = []
     try:
         spec = load_spec(trial_dir)
     except SpecError as exc:
-        _, file_problems = discover(trial_dir)
-        return list(exc.problems) + file_problems + folder_problems(trial_dir), []
+        spec = getattr(exc, "spec", None)  # well-formed but with mistakes (a missing text file, an unknown id)
+        if spec is None:
+            _, file_problems = discover(trial_dir)
+            return list(exc.problems) + file_problems + folder_problems(trial_dir), []
+        spec_problems = list(exc.problems)
     needs = requirements(spec)
-    data, problems = load_available(trial_dir, datasets_needed(needs), variables_to_load(spec))
-    problems = reference_problems(spec, trial_dir) + problems + folder_problems(trial_dir)
+    data, load_problems = load_available(trial_dir, datasets_needed(needs), variables_to_load(spec))
+    problems = spec_problems + reference_problems(spec, trial_dir) + load_problems + folder_problems(trial_dir)
     warnings = list(data.warnings) + text_warnings(spec, trial_dir)
     if "adsl" not in data.frames:
         return problems, warnings
+    data_ok = not load_problems
     try:
-        warnings += validate(spec, data, needs)
+        warnings += validate(spec, data, needs, trial_dir / SPEC_FILE)
     except DataError as exc:
         problems += list(exc.problems)
-    if not problems:
-        warnings += _hardcoded_number_warnings(trial_dir, spec, data, against)
+        data_ok = False
+    if data_ok:  # the analyses can run: check every live reference against their results
+        evidence = _check_evidence(spec, data)
+        if evidence is not None:
+            from dossier.writer_text import unknown_reference_problems
+
+            problems += unknown_reference_problems(spec, trial_dir, evidence)
+            if not problems:
+                warnings += _hardcoded_number_warnings(trial_dir, spec, evidence, against)
     return problems, warnings
 
 
-def _hardcoded_number_warnings(trial_dir: Path, spec: TrialSpec, data, against: Path | None = None) -> list[str]:
-    """Run the analyses and report numbers in the writer's text that should be live references."""
+def _check_evidence(spec: TrialSpec, data) -> dict | None:
+    """The analyses' evidence.json entries by id, or None when an analysis cannot be computed (the build
+    reports that)."""
     from dossier.errors import AnalysisError
-    from dossier.hardcoded import hardcoded_numbers
     from dossier.outputs import evidence_document
 
     try:
         results = run_analyses(spec.localised(), data, _quiet)
     except AnalysisError:
-        return []  # the build reports analysis errors; check's job here is the writer's text
-    evidence = evidence_document({}, results, data.files, __version__, spec.confidence_level)
-    warnings = hardcoded_numbers(trial_dir, spec, evidence["analyses"])
+        return None
+    return evidence_document({}, results, data.files, __version__, spec.confidence_level)["analyses"]
+
+
+def _hardcoded_number_warnings(trial_dir: Path, spec: TrialSpec, evidence: dict, against: Path | None = None
+                               ) -> list[str]:
+    """Numbers in the writer's text that should be live references (and, with `against`, stale ones)."""
+    from dossier.hardcoded import hardcoded_numbers
+
+    warnings = hardcoded_numbers(trial_dir, spec, evidence)
     if against is not None:
         from dossier.refresh import stale_number_warnings
 
-        warnings += stale_number_warnings(trial_dir, spec, against, evidence["analyses"])
+        warnings += stale_number_warnings(trial_dir, spec, against, evidence)
     return warnings
 
 
@@ -193,7 +212,7 @@ def analyse(trial_dir: Path, spec: TrialSpec, needs, key: str, settings_digest: 
     progress("loading datasets")
     needs = needs if needs is not None else requirements(spec)
     data = load_data(trial_dir, spec, needs)
-    warnings = check_data(spec, data, needs)
+    warnings = check_data(spec, data, needs, trial_dir / SPEC_FILE)
     results = run_analyses(spec, data, progress)
     records = {name: len(frame) for name, frame in data.frames.items()}
     return Analysed(key, tuple(results), dict(data.files), tuple(arm_counts(spec, data)), records,
@@ -208,11 +227,12 @@ def load_data(trial_dir: Path, spec: TrialSpec, needs: dict[str, dict[str, set[s
     return load(trial_dir, datasets_needed(needs), variables_to_load(spec))
 
 
-def check_data(spec: TrialSpec, data, needs: dict[str, dict[str, set[str]]]) -> list[str]:
+def check_data(spec: TrialSpec, data, needs: dict[str, dict[str, set[str]]], spec_path: Path | None = None
+               ) -> list[str]:
     """Stage "validate": raises DataError with every problem; returns the loading and validation warnings."""
     from dossier.validate import validate
 
-    return list(data.warnings) + validate(spec, data, needs)
+    return list(data.warnings) + validate(spec, data, needs, spec_path)
 
 
 def run_analyses(spec: TrialSpec, data, progress: Progress) -> list:

@@ -53,6 +53,7 @@ def redline_docx(old: bytes, new: bytes, *, where: str = "") -> bytes:
     old_root, new_root = _document(old, where), _document(new, where)
     marker = _Marker(_revision_date(new), _first_free_id(new_root))
     _redline_blocks(old_root.find(w("body")), new_root.find(w("body")), marker)
+    _redline_sections(old_root.find(w("body")), new_root.find(w("body")), marker)
     _unlock_changed_controls(new_root)
     xml = etree.tostring(new_root, xml_declaration=True, encoding="UTF-8", standalone=True)
     return deterministic_zip(new, {DOCUMENT_XML: xml})
@@ -61,7 +62,11 @@ def redline_docx(old: bytes, new: bytes, *, where: str = "") -> bytes:
 def _unlock_changed_controls(root: etree._Element) -> None:
     """Drop the content lock of each content control (a live number) holding a tracked change, so
     that Word can accept or reject it; the build's own DOCX keeps every lock."""
+    from dossier.render.docx_sections import section_key
+
     for control in root.iter(w("sdt")):
+        if section_key(control) is not None:
+            continue  # a writer's section: locked against deletion only, its content stays editable
         content = control.find(w("sdtContent"))
         changed = content is not None and any(content.find(f".//{w(kind)}") is not None for kind in ("ins", "del"))
         if changed:
@@ -243,6 +248,25 @@ def _redline_blocks(old: etree._Element, new: etree._Element, mark: _Marker) -> 
         else:
             _redline_table(o, n, mark)
         anchor = n
+
+
+def _redline_sections(old: etree._Element, new: etree._Element, mark: _Marker) -> None:
+    """Track the differences inside each writer's section (a content control tagged with its key,
+    render/docx_sections.py), matched by key; a section new in NEW is marked inserted."""
+    from dossier.render.docx_sections import section_key
+
+    def sections(body):
+        return {key: sdt.find(w("sdtContent")) for sdt in body.findall(w("sdt"))
+                if (key := section_key(sdt)) is not None}
+
+    old_sections = sections(old)
+    for key, content in sections(new).items():
+        if key in old_sections:
+            _redline_blocks(old_sections[key], content, mark)
+        else:
+            for block in content:
+                if block.tag in (w("p"), w("tbl")):
+                    _mark_inserted(block, mark)
 
 
 def _redline_table(old: etree._Element, new: etree._Element, mark: _Marker) -> None:

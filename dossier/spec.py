@@ -242,9 +242,14 @@ def _read_yaml(path: Path) -> Any:
     try:
         return yaml.load(text, Loader=Loader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" line {mark.line + 1}" if mark is not None else ""
+        mark, context = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
+        line = f" on line {mark.line + 1}" if mark is not None else ""
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if mark is not None and context is not None and context.line < mark.line:
+            # PyYAML notices some mistakes lines later (a missing ':' or quote): name where the entry starts
+            what = (getattr(exc, "context", None) or "").removeprefix("while ")
+            line = f" on line {context.line + 1}"
+            reason = f"{reason} ({what} that starts on line {context.line + 1}; noticed on line {mark.line + 1})"
         raise SpecError(f"invalid YAML{line}: {reason}", where=str(path)) from None
     except ValueError as exc:  # a number the constructor cannot convert (an integer of thousands of digits)
         raise SpecError(f"invalid YAML: {str(exc).split(';')[0]}", where=str(path)) from None
@@ -289,7 +294,9 @@ def parse_spec(raw: Any, trial_dir: Path) -> TrialSpec:
         raise SpecError(problems) from None
     problems.extend(_semantic_problems(spec, trial_dir, where))
     if problems:
-        raise SpecError(problems)
+        error = SpecError(problems)
+        error.spec = spec  # well-formed: `dossier check` goes on to check the data with it
+        raise error
     return spec
 
 
@@ -325,7 +332,7 @@ def _key_path(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
         if isinstance(part, int):
-            out += f"[{part}]"
+            out += f"[{part + 1}]"  # positions count from 1, as the user reads the yaml
         else:
             out += ("." if out else "") + str(part)
     return out
@@ -374,7 +381,11 @@ def _type_list() -> str:
 def _pydantic_problems(exc: ValidationError, raw: dict, where: str) -> list[Problem]:
     problems = []
     seen = set()
-    for err in exc.errors():
+    errors = exc.errors()
+    for err in errors:
+        if err["type"] == "too_short" and any(len(e["loc"]) > len(err["loc"]) and tuple(e["loc"][:len(err["loc"])])
+                                              == tuple(err["loc"]) for e in errors):
+            continue  # a list whose items were all refused: the items' own problems say why
         tagged = tuple(err["loc"])
         loc = tuple(p for i, p in enumerate(tagged) if not _is_tag(tagged, i))
         # pydantic reports union members separately (e.g. "where.X.str"); keep the user's path only
@@ -430,9 +441,9 @@ def _semantic_problems(spec: TrialSpec, trial_dir: Path, where: str) -> list[Pro
 
     ids: dict[str, int] = {}
     for i, a in enumerate(spec.analyses):
-        key = f"analyses[{i}]"
+        key = f"analyses[{i + 1}]"
         if a.id in ids:
-            add(f"{key}.id", f"duplicate analysis id {a.id!r} (also analyses[{ids[a.id]}])")
+            add(f"{key}.id", f"duplicate analysis id {a.id!r} (also analyses[{ids[a.id] + 1}])")
         ids.setdefault(a.id, i)
         for name, msg in a.problems():
             add(f"{key}.{name}", msg)
@@ -450,10 +461,10 @@ def _semantic_problems(spec: TrialSpec, trial_dir: Path, where: str) -> list[Pro
             if ref not in known:
                 close = difflib.get_close_matches(ref, sorted(known), n=1, cutoff=0.6)
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
-                add(f"{key}[{j}]", f"no analysis with id {ref!r}{hint}")
+                add(f"{key}[{j + 1}]", f"no analysis with id {ref!r}{hint}")
 
     for i, q in enumerate(spec.briefing.questions):
-        check_refs(f"briefing.questions[{i}].evidence", q.evidence)
+        check_refs(f"briefing.questions[{i + 1}].evidence", q.evidence)
     for name in ("innovativeness", "seriousness", "efficacy", "japan_first"):
         check_refs(f"sakigake.{name}.analyses", getattr(spec.sakigake, name).analyses)
 
@@ -474,7 +485,7 @@ def text_fields(spec: TrialSpec) -> list[tuple[str, str | None]]:
     for name in ("product_overview", "disease", "current_treatment", "unmet_need", "development_history",
                  "quality_nonclinical", "clinical_summary", "development_plan"):
         fields.append((f"briefing.{name}", getattr(b, name)))
-    for i, q in enumerate(b.questions):
+    for i, q in enumerate(b.questions, start=1):  # positions count from 1, as the user reads the yaml
         fields.append((f"briefing.questions[{i}].position", q.position))
         fields.append((f"briefing.questions[{i}].rationale", q.rationale))
     for name in ("innovativeness", "seriousness", "efficacy", "japan_first"):

@@ -31,6 +31,7 @@ reference arm (`compares_arms`). This module names no type.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -44,6 +45,7 @@ from dossier.datasets import TrialData
 from dossier.errors import DataError, Problem
 from dossier.limits import MAX_ARMS
 from dossier.spec import Analysis, TrialSpec
+from dossier.yaml_lines import did_you_mean
 
 FLAG_VALUES = {"Y", "N", ""}
 MAX_LISTED = 3
@@ -190,10 +192,13 @@ def _unknown_subjects(adsl_ids: pd.Series, ids: pd.Series) -> list:
     return sorted(unknown)
 
 
-def validate(spec: TrialSpec, data: TrialData, needs: dict[str, dict[str, set[str]]]) -> list[str]:
-    """Raise DataError with every problem found; return warnings for suspicious but valid data."""
+def validate(spec: TrialSpec, data: TrialData, needs: dict[str, dict[str, set[str]]],
+             spec_path: Path | None = None) -> list[str]:
+    """Raise DataError with every problem found; return warnings for suspicious but valid data.
+    `spec_path` (the trial's dossier.yaml) lets a problem of a yaml value name its key and line."""
     problems: list[Problem] = []
     warnings: list[str] = []
+    yaml_at = _yaml_where(spec_path)
 
     def where(dataset: str, column: str | None = None) -> str:
         path = str(data.file(dataset).path) if dataset in data.files else dataset
@@ -209,8 +214,9 @@ def validate(spec: TrialSpec, data: TrialData, needs: dict[str, dict[str, set[st
             absent = sorted(variables - set(data.frame(name).columns))
             for variable in absent:
                 incomplete.add(analysis_id)
-                problems.append(Problem(where(name, variable),
-                                        f"variable is missing (needed by analysis {analysis_id!r})"))
+                problems.append(_flag_in_yaml(spec, analysis_id, name, variable, data, yaml_at)
+                                or Problem(where(name, variable),
+                                           f"variable is missing (needed by analysis {analysis_id!r})"))
     adsl = data.frames.get("adsl")
     if adsl is not None and "USUBJID" in adsl.columns:
         problems.extend(_check_adsl(spec, data, needs, where))
@@ -227,7 +233,7 @@ def validate(spec: TrialSpec, data: TrialData, needs: dict[str, dict[str, set[st
         for analysis in spec.analyses:
             if analysis.id in incomplete:
                 continue
-            p, w = _check_analysis(analysis, spec, data, where, blank_arms, populations)
+            p, w = _check_analysis(analysis, spec, data, where, blank_arms, populations, yaml_at)
             problems.extend(p)
             warnings.extend(w)
         for (flag, arm), ids in blank_arms.items():
@@ -263,6 +269,50 @@ def _check_adsl(spec, data, needs, where) -> list[Problem]:
     return problems
 
 
+def _yaml_where(spec_path: Path | None):
+    """`at(keys)` -> "dossier.yaml: key.path (line N)" with list positions counted from 1."""
+    from dossier.spec import SPEC_FILE
+    from dossier.yaml_lines import key_line
+
+    def at(keys: tuple) -> str:
+        shown = "".join(f"[{k + 1}]" if isinstance(k, int) else ("." if i else "") + k for i, k in enumerate(keys))
+        line = key_line(spec_path, keys) if spec_path is not None else None
+        return f"{spec_path or SPEC_FILE}: {shown}" + (f" (line {line})" if line else "")
+
+    return at
+
+
+def _flag_in_yaml(spec, analysis_id: str, dataset: str, variable: str, data, yaml_at) -> Problem | None:
+    """A population flag or arm variable the yaml names that ADSL lacks, pointed at the yaml key, with the
+    ADSL variables most like it first; None for another missing variable."""
+    if dataset != "adsl":
+        return None
+    index = next((i for i, a in enumerate(spec.analyses) if a.id == analysis_id), None)
+    analysis = spec.analyses[index] if index is not None else None
+    columns = _all_columns(data, "adsl")
+    for key, default, suffix, what in (("population", spec.population, "FL", "population flag"),
+                                       ("arm", spec.arm, "", "treatment variable")):
+        own = getattr(analysis, key, None) if analysis is not None else None
+        if (own or default).upper() != variable:
+            continue
+        keys = ("analyses", index, key) if own else (key,)
+        choices = [c for c in columns if c.endswith(suffix)] if suffix else columns
+        used_by = f" (analysis {analysis_id!r})" if own else ""  # the trial's default: once for all analyses
+        return Problem(yaml_at(keys), f"{what} {variable!r} is not a variable of ADSL{used_by}"
+                                      f"{did_you_mean(variable, choices)}")
+    return None
+
+
+def _all_columns(data, dataset: str) -> list[str]:
+    """Every variable of a dataset file (only the declared ones are loaded): read again, on this error path only."""
+    from dossier.datasets import read_dataset
+
+    try:
+        return list(read_dataset(data.file(dataset).path)[0].columns)
+    except (DataError, KeyError):
+        return list(data.frame(dataset).columns)
+
+
 def _flag_problem(column: pd.Series, at: str, what: str, tag: str = "") -> Problem | None:
     """A flag variable must hold Y, N or blank (text)."""
     suffix = f" {tag}" if tag else ""
@@ -278,8 +328,9 @@ def _flag_problem(column: pd.Series, at: str, what: str, tag: str = "") -> Probl
 
 
 def _check_analysis(analysis: Analysis, spec: TrialSpec, data: TrialData, where,
-                    blank_arms: dict[tuple[str, str], list[str]], populations: dict[tuple[str, str], pd.DataFrame]
-                    ) -> tuple[list[Problem], list[str]]:
+                    blank_arms: dict[tuple[str, str], list[str]], populations: dict[tuple[str, str], pd.DataFrame],
+                    yaml_at=None) -> tuple[list[Problem], list[str]]:
+    yaml_at = yaml_at or _yaml_where(None)
     problems: list[Problem] = []
     warnings: list[str] = []
     tag = f"(analysis {analysis.id!r})"
@@ -307,8 +358,10 @@ def _check_analysis(analysis: Analysis, spec: TrialSpec, data: TrialData, where,
                                     f"of {MAX_ARMS} arms an analysis compares"))  # once for all the analyses
             return problems, warnings
         if spec.reference_arm and arms and spec.reference_arm not in arms and kind.compares_arms:
-            warnings.append(f"analysis {analysis.id!r}: reference arm {spec.reference_arm!r} is not among the arms "
-                            f"of {arm} in population {flag} ({', '.join(arms)}); no comparisons")
+            problems.append(Problem(yaml_at(("reference_arm",)),
+                                    f"{spec.reference_arm!r} is not an arm of {arm} in population {flag}, so "
+                                    "no arm could be compared with it"
+                                    f"{did_you_mean(spec.reference_arm, arms)}"))
         for value in arms:
             n = int((in_pop["_ARM"] == value).sum())
             if n < SMALL_ARM:
@@ -323,8 +376,8 @@ def _check_analysis(analysis: Analysis, spec: TrialSpec, data: TrialData, where,
     readable = {c for c in frame.columns if read is not None and c in read.all or c in ("USUBJID", "PARAMCD")}
     rows = _text_is(frame["PARAMCD"], [analysis.param])  # the parameter's records (selected as late as possible)
     if not rows.any():
-        problems.append(Problem(where(name, "PARAMCD"), f"no records with PARAMCD = {analysis.param!r} {tag}; "
-                                f"values are {_examples(sorted(_texts(frame['PARAMCD'])))}"))
+        problems.append(Problem(where(name, "PARAMCD"), f"no records with PARAMCD = {analysis.param!r} {tag}"
+                                f"{did_you_mean(analysis.param, _texts(frame['PARAMCD']))}"))
         return problems, warnings
     numeric_ok = True
     for variable in ("AVAL", "CHG", "BASE", "CNSR"):

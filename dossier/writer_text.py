@@ -236,6 +236,21 @@ def reference_problems(spec: TrialSpec, trial_dir) -> list[Problem]:
     return problems
 
 
+def unknown_reference_problems(spec: TrialSpec, trial_dir, evidence: Mapping[str, Any]) -> list[Problem]:
+    """A problem, with its file and line, for every live reference that names no result of `evidence`."""
+    problems = []
+    for where, text in dict.fromkeys(text_sources(spec, trial_dir)):
+        for number, line in enumerate(text.splitlines(), start=1):
+            for match in REFERENCE.finditer(line):
+                if format_problem(match.group(3)):
+                    continue  # reported by reference_problems
+                try:
+                    resolve_reference(evidence, match.group(1), match.group(2))
+                except KeyError as exc:
+                    problems.append(Problem(where, f"line {number}: unknown reference {match.group(0)}: {exc.args[0]}"))
+    return problems
+
+
 def text_warnings(spec: TrialSpec, trial_dir) -> list[str]:
     """Control characters in the writer's text (Markdown files and inline yaml text): shown as U+FFFD."""
     warnings = []

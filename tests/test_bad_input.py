@@ -397,26 +397,26 @@ CASES = [
     Case("yaml-unknown-key", edit_yaml(lambda s: s.update(referance_arm="Placebo")), YAML,
          ("referance_arm", "unknown key", "did you mean 'reference_arm'")),
     Case("yaml-unknown-analysis-key", edit_yaml(lambda s: s["analyses"][1].update(parm="TTE")), YAML,
-         ("analyses[1].parm", "unknown key", "did you mean 'param'")),
+         ("analyses[2].parm", "unknown key", "did you mean 'param'")),
     Case("yaml-wrong-type", edit_yaml(lambda s: s.update(confidence_level="high")), YAML,
          ("confidence_level", "'high'")),
     Case("yaml-analyses-not-a-list", edit_yaml(lambda s: s.update(analyses={"demog": {"type": "baseline"}})), YAML,
          ("analyses",)),
-    Case("yaml-duplicate-analysis-id", analysis(3, id="tte"), YAML, ("analyses[3].id", "duplicate analysis id 'tte'")),
-    Case("yaml-invalid-analysis-id", analysis(0, id="Demog Table"), YAML, ("analyses[0].id", "not a valid id")),
-    Case("yaml-unknown-analysis-type", analysis(1, type="survival"), YAML, ("analyses[1].type", "must be one of")),
+    Case("yaml-duplicate-analysis-id", analysis(3, id="tte"), YAML, ("analyses[4].id", "duplicate analysis id 'tte'")),
+    Case("yaml-invalid-analysis-id", analysis(0, id="Demog Table"), YAML, ("analyses[1].id", "not a valid id")),
+    Case("yaml-unknown-analysis-type", analysis(1, type="survival"), YAML, ("analyses[2].type", "must be one of")),
     Case("yaml-required-key-missing", edit_yaml(lambda s: s["study"].pop("title")), YAML,
          ("study.title", "required key is missing")),
     Case("yaml-text-unknown-language", edit_yaml(lambda s: s["study"].update(title={"en": "Tiny", "fr": "Petite"})),
          YAML, ("study.title", "unknown language 'fr'")),
     Case("yaml-bad-date", write_yaml_text(yaml.safe_dump(TINY_SPEC, sort_keys=False).replace(
         "date: '2024-01-01'", "date: 2024-13-45")), YAML, ("date",)),
-    Case("yaml-tte-without-param", analysis(1, param=None), YAML, ("analyses[1].param", "required")),
-    Case("yaml-dataset-not-a-name", analysis(1, dataset="../../etc/passwd"), YAML, ("analyses[1].dataset",)),
+    Case("yaml-tte-without-param", analysis(1, param=None), YAML, ("analyses[2].param", "required")),
+    Case("yaml-dataset-not-a-name", analysis(1, dataset="../../etc/passwd"), YAML, ("analyses[2].dataset",)),
     Case("yaml-text-file-missing", edit_yaml(lambda s: s["briefing"].update(disease="text/nothere.md")), YAML,
          ("briefing.disease", "does not exist")),
     Case("yaml-unknown-evidence-id", edit_yaml(lambda s: s["briefing"]["questions"][0].update(evidence=["tt"])),
-         YAML, ("briefing.questions[0].evidence[0]", "no analysis with id 'tt'", "did you mean 'tte'")),
+         YAML, ("briefing.questions[1].evidence[1]", "no analysis with id 'tt'", "did you mean 'tte'")),
     Case("yaml-text-path-escapes", both(lambda t: outside_file(t),
                                         edit_yaml(lambda s: s["briefing"].update(disease="../secret.md"))),
          YAML, ("briefing.disease", "inside the trial folder")),
@@ -538,13 +538,13 @@ CASES = [
          ("AVAL", "row 4", "NaN")),
     Case("parquet-infinite-change", as_parquet("adeff", "CHG", 5, float("-inf")), "adam/adeff.parquet",
          ("CHG", "row 6", "-inf", "finite")),
-    Case("yaml-infinite-mcid", yaml_number(".inf"), YAML, ("analyses[2].mcid", "finite")),
-    Case("yaml-nan-landmark", yaml_number("[30, .nan]", "landmarks", 1), YAML, ("analyses[1].landmarks[1]", "finite")),
+    Case("yaml-infinite-mcid", yaml_number(".inf"), YAML, ("analyses[3].mcid", "finite")),
+    Case("yaml-nan-landmark", yaml_number("[30, .nan]", "landmarks", 1), YAML, ("analyses[2].landmarks[2]", "finite")),
     Case("yaml-overflow-at-risk-every", yaml_number("1.0e+400", "at_risk_every", 1), YAML,
-         ("analyses[1].at_risk_every", "finite")),
+         ("analyses[2].at_risk_every", "finite")),
     Case("yaml-nan-confidence-level", edit_yaml(lambda s: s.update(confidence_level=float("nan"))), YAML,
          ("confidence_level",)),
-    Case("yaml-nan-in-where", yaml_number("{AVISITN: .nan}", "where"), YAML, ("analyses[2].where.AVISITN", "finite")),
+    Case("yaml-nan-in-where", yaml_number("{AVISITN: .nan}", "where"), YAML, ("analyses[3].where.AVISITN", "finite")),
     Case("yaml-huge-integer", yaml_number("9" * 5000), YAML, ("invalid YAML", "digits")),
     Case("yaml-deep-nesting", deep_yaml, YAML, ("nested", "limit of 40")),
     Case("live-number-too-many-decimals", write_file("text/disease.md", "Serious.\nAge [[demog:N/Total|16]].\n"),
@@ -562,7 +562,7 @@ CASES = [
     Case("text-word-too-long", write_file("text/disease.md", "Serious.\n\n" + "x" * 200_000 + "\n"), YAML,
          ("briefing.disease", "'text/disease.md' line 3", "200,000 characters")),
     Case("yaml-too-many-landmarks", analysis(1, landmarks=list(range(0, 2000, 2))), YAML,
-         ("analyses[1].landmarks", "at most 100 items")),
+         ("analyses[2].landmarks", "at most 100 items")),
     Case("yaml-text-too-long", edit_yaml(lambda s: s["briefing"].update(unmet_need="Many words. " * 50_000)), YAML,
          ("briefing.unmet_need", "600,000 characters", "limit of 500,000")),
     Case("text-file-too-large", write_file("text/disease.md", "Serious disease. " * 40_000), YAML,
@@ -759,14 +759,12 @@ def with_windows(rows: list[dict]) -> None:
                                        "analysis window AWLO..AWHI, e.g. row 5 (Week 4, ADY 40 not in 21..35)")),
     (edit_rows("adae", lambda rows: rows[0].update(AEDECOD="Head\x07ache")),
      "adae.csv: AEDECOD: 1 value(s) hold control characters (row 1)"),
-    (edit_yaml(lambda s: s.update(reference_arm="Comparator")),
-     "analysis 'tte': reference arm 'Comparator' is not among the arms"),
     (write_file("adam/adcm.sas7bdat", b"\x00" * 64), ("adcm.sas7bdat: unknown dataset format '.sas7bdat'; expected "
                                                       "one of .xpt, .parquet, .csv, .json; ignored")),
     (write_file("adam/adsl.csv", "\ufeff" + csv_text(tiny_tables()["adsl"])), "byte-order mark"),
     (write_file("text/disease.md", "A bell:\n\nit rings\x07.\n"),
      "text/disease.md: line 3: control character U+0007 (1 in all); the documents show each as \ufffd"),
-], ids=["all-censored", "arm-without-events", "visit-out-of-window", "control-character", "reference-arm-missing",
+], ids=["all-censored", "arm-without-events", "visit-out-of-window", "control-character",
         "stray-file", "csv-bom", "control-character-in-text"])
 def test_suspicious_but_valid_data_is_warned(tmp_path, mutate, expected):
     from dossier.pipeline import check
@@ -777,6 +775,16 @@ def test_suspicious_but_valid_data_is_warned(tmp_path, mutate, expected):
     assert problems == []
     assert any(expected in w for w in warnings), warnings
     assert all("\n" not in w for w in warnings)
+
+
+def test_a_reference_arm_not_in_the_data_is_an_error_not_a_warning(tmp_path):
+    from dossier.pipeline import check
+
+    trial = write_tiny_trial(tmp_path / "trial")
+    edit_yaml(lambda s: s.update(reference_arm="Comparator"))(trial)
+    problems, _ = check(trial)
+    (problem,) = [str(p) for p in problems if "reference_arm" in str(p)]
+    assert "'Comparator' is not an arm of TRT01A" in problem and "no arm could be compared with it" in problem
 
 
 def test_a_very_small_arm_is_warned(tmp_path):

@@ -130,6 +130,7 @@ def test_new_writes_a_starter_that_check_understands(tmp_path):
 
 def test_every_command_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text()
-    for command in ("dossier build", "dossier check", "dossier verify", "dossier new", "dossier preview", "make preview", "make test", "make bench",
+    for command in ("dossier build", "dossier check", "dossier verify", "dossier new", "dossier import",
+                    "dossier preview", "make preview", "make test", "make bench",
                     "make check", "make clean"):
         assert command in readme

@@ -267,3 +267,13 @@ def test_every_term_is_in_the_glossary(pilot):
         assert entries[key]["en"] and entries[key]["ja"]
     for lang in ("en", "ja"):
         rendered(result, lang), notes(result, lang)
+
+
+def test_variables_taken_from_the_types_own_defaults_are_stated_in_the_warnings():
+    data = load(PILOT, {"adsl": set()})
+    result = run(data)  # the trial's arm is TRT01A and its population SAFFL (toy_spec defaults)
+    (said,) = [w for w in result.warnings if "planned counterpart" in w]
+    assert said.startswith("analysis 'disp': groups subjects by TRT01P, the planned counterpart of the trial's "
+                           "arm TRT01A and counts subjects with ITTFL = Y, not the trial's population SAFFL")
+    chosen = run(data, {"arm": "TRT01P", "population": "ITTFL"})
+    assert not [w for w in chosen.warnings if "planned counterpart" in w or "not the trial's population" in w]

@@ -84,7 +84,7 @@ def test_defaults():
     ({"confidence_level": 1.5}, ["confidence_level"]),
     ({"covariates_by_visit": ["AGE"]}, ["covariates_by_visit", "'AGE' is not among the covariates"]),
     ({"estimand": {**ESTIMAND, "intercurrent_events": [{"event": "death", "strategy": "hypothetcal"}]}},
-     ["estimand.intercurrent_events[0].strategy", "did you mean 'hypothetical'"]),
+     ["estimand.intercurrent_events[1].strategy", "did you mean 'hypothetical'"]),
     ({"estimand": {k: v for k, v in ESTIMAND.items() if k != "summary"}}, ["estimand.summary", "required"]),
     ({"estimand": {**ESTIMAND, "variabel": "x"}}, ["estimand.variabel", "did you mean 'variable'"]),
 ])

@@ -136,15 +136,15 @@ def test_spec_imports_no_statistics_stack():
 
 @pytest.mark.parametrize(("analysis", "expected"), [
     ({"id": "a", "type": "time_to_event", "dataset": "adtte", "param": "X", "landmark": [1]},
-     "analyses[0].landmark: unknown key (did you mean 'landmarks'?)"),
+     "analyses[1].landmark: unknown key (did you mean 'landmarks'?)"),
     ({"id": "a", "type": "change_from_baseline", "dataset": "adqs", "param": "X", "landmarks": [1]},
-     "analyses[0].landmarks: unknown key"),  # a key of another type
-    ({"id": "a", "type": "baseline", "variables": ["AGE"], "dataset": "adsl"}, "analyses[0].dataset: unknown key"),
-    ({"id": "a", "type": "mmrn"}, ("analyses[0].type: must be one of 'baseline', 'change_from_baseline', "
+     "analyses[1].landmarks: unknown key"),  # a key of another type
+    ({"id": "a", "type": "baseline", "variables": ["AGE"], "dataset": "adsl"}, "analyses[1].dataset: unknown key"),
+    ({"id": "a", "type": "mmrn"}, ("analyses[1].type: must be one of 'baseline', 'change_from_baseline', "
                                   "'time_to_event', 'adverse_events', 'disposition' or 'mmrm', got 'mmrn'")),
-    ({"id": "a", "type": "mmrm"}, "analyses[0].param: required for a mmrm analysis"),
-    ({"id": "a"}, "analyses[0].type: required key is missing"),
-    ({"id": "a", "type": "time_to_event", "landmarks": [-1]}, ("analyses[0].param: required for a time_to_event "
+    ({"id": "a", "type": "mmrm"}, "analyses[1].param: required for a mmrm analysis"),
+    ({"id": "a"}, "analyses[1].type: required key is missing"),
+    ({"id": "a", "type": "time_to_event", "landmarks": [-1]}, ("analyses[1].param: required for a time_to_event "
                                                               "analysis")),
 ])
 def test_options_are_per_type_with_key_paths(analysis, expected):

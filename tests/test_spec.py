@@ -47,8 +47,8 @@ def test_all_problems_reported_at_once_with_key_paths():
     joined = "\n".join(msgs)
     assert "study.title: required key is missing" in joined
     assert "languge: unknown key (did you mean 'language'?)" in joined
-    assert "analyses[1].id" in joined
-    assert "analyses[2].type" in joined
+    assert "analyses[2].id" in joined
+    assert "analyses[3].type" in joined
     assert len(msgs) >= 4
 
 
@@ -59,10 +59,10 @@ def test_semantic_checks_duplicate_ids_required_keys_and_references(tmp_path):
     raw["briefing"] = {"questions": [{"question": "Q?", "evidence": ["demogg"]}], "disease": "text/missing.md",
                        "unmet_need": "../outside.md"}
     joined = "\n".join(problems_of(raw, tmp_path))
-    assert "analyses[1].id: duplicate analysis id 'demog'" in joined
-    assert "analyses[2].dataset: required" in joined
-    assert "analyses[2].param: required" in joined
-    assert "briefing.questions[0].evidence[0]: no analysis with id 'demogg' (did you mean 'demog'?)" in joined
+    assert "analyses[2].id: duplicate analysis id 'demog'" in joined
+    assert "analyses[3].dataset: required" in joined
+    assert "analyses[3].param: required" in joined
+    assert "briefing.questions[1].evidence[1]: no analysis with id 'demogg' (did you mean 'demog'?)" in joined
     assert "briefing.disease: text file 'text/missing.md' does not exist" in joined
     assert "briefing.unmet_need" in joined and "inside the trial folder" in joined
 
@@ -71,7 +71,7 @@ def test_yaml_syntax_error_names_the_line(tmp_path):
     (tmp_path / "dossier.yaml").write_text("study: {id: X\nproduct: [", encoding="utf-8")
     with pytest.raises(SpecError) as info:
         load_spec(tmp_path)
-    assert "invalid YAML line" in str(info.value)
+    assert "invalid YAML on line" in str(info.value)
 
 
 def test_missing_yaml(tmp_path):
@@ -179,8 +179,8 @@ def test_bad_per_language_texts_deep_in_lists_name_their_key_path():
     raw["briefing"]["questions"][0]["question"] = {"de": "Frage"}
     raw["sakigake"]["attachments"][1] = {"en": 3}
     joined = "\n".join(problems_of(raw))
-    assert "briefing.questions[0].question: unknown language 'de'" in joined
-    assert "sakigake.attachments[1]: the en text must be a string, got 3" in joined
+    assert "briefing.questions[1].question: unknown language 'de'" in joined
+    assert "sakigake.attachments[2]: the en text must be a string, got 3" in joined
 
 
 def test_writer_text_per_language_is_checked_for_every_language(tmp_path):

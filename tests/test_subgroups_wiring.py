@@ -71,13 +71,13 @@ def built(tmp_path_factory):
 
 
 @pytest.mark.parametrize(("change", "expected"), [
-    ({"subgroups": [{"AGE": [75, 65]}]}, ("analyses[0].subgroups[0].AGE: the cut points [75.0, 65.0] must be numbers "
+    ({"subgroups": [{"AGE": [75, 65]}]}, ("analyses[1].subgroups[1].AGE: the cut points [75.0, 65.0] must be numbers "
                                          "in strictly increasing order (e.g. [65, 75])")),
-    ({"subgroups": ["SEX", "sex"]}, "analyses[0].subgroups[1]: sex is given twice"),
-    ({"subgroups": [3]}, ("analyses[0].subgroups[0]: a subgroup is a variable name (SEX), {VARIABLE: [cut, ...]} "
+    ({"subgroups": ["SEX", "sex"]}, "analyses[1].subgroups[2]: sex is given twice"),
+    ({"subgroups": [3]}, ("analyses[1].subgroups[1]: a subgroup is a variable name (SEX), {VARIABLE: [cut, ...]} "
                          "(AGE: [65, 75]) or {VARIABLE: {cuts: [...], label: ..., levels: {...}}}, got 3")),
-    ({"subgroups": [{"AGE": {"cut": [65]}}]}, "analyses[0].subgroups[0].cut: unknown key (did you mean 'cuts'?)"),
-    ({"primary_visit": "Month 6"}, "analyses[0].primary_visit: unknown key"),  # not a time_to_event key
+    ({"subgroups": [{"AGE": {"cut": [65]}}]}, "analyses[1].subgroups[1].cut: unknown key (did you mean 'cuts'?)"),
+    ({"primary_visit": "Month 6"}, "analyses[1].primary_visit: unknown key"),  # not a time_to_event key
 ])
 def test_subgroups_key_problems_have_key_paths(change, expected):
     with pytest.raises(SpecError) as caught:
@@ -104,7 +104,7 @@ def test_japanese_population_problems(japan, analysis, expected):
 def test_change_from_baseline_primary_visit_must_be_a_visit():
     with pytest.raises(SpecError) as caught:
         toy_spec({**CFB, "primary_visit": "Month 9"})
-    assert any(str(p).endswith("analyses[0].primary_visit: 'Month 9' is not one of the analysis's visits")
+    assert any(str(p).endswith("analyses[1].primary_visit: 'Month 9' is not one of the analysis's visits")
                for p in caught.value.problems)
 
 

@@ -59,7 +59,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
     flags, reason_var = _variables(analysis, data, adsl)
     chosen = adsl_subjects(analysis, data, population, arm, s.reference, s.where, apply_where=True)
     subjects, arms = chosen.subjects, chosen.arms
-    warnings = list(chosen.warnings)
+    warnings = list(chosen.warnings) + _defaults_used(analysis, trial, population, arm)
     show_total = len(arms) >= 2
     groups = arms + ((TOTAL,) if show_total else ())
 
@@ -173,6 +173,20 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
         evidence={"N": n_by_group, "rows": rows, "reasons": reasons},
         tables=(table,), warnings=tuple(warnings), groups=arms,
     )
+
+
+def _defaults_used(analysis: Analysis, trial: TrialSpec, population: str | None, arm: str) -> list[str]:
+    """A sentence for each variable taken from this type's own default where it differs from the yaml's."""
+    said = []
+    if not analysis.arm and arm != trial.arm.upper():
+        said.append(f"groups subjects by {arm}, the planned counterpart of the trial's arm {trial.arm.upper()}")
+    if not analysis.population and population != trial.population.upper():
+        said.append(f"counts {'subjects with ' + population + ' = Y' if population else 'every ADSL subject'}, "
+                    f"not the trial's population {trial.population.upper()}")
+    if not said:
+        return []
+    return [(f"analysis {analysis.id!r}: {' and '.join(said)} (disposition counts randomised subjects, treated or "
+             "not; set arm: or population: in the analysis to choose others)")]
 
 
 def _upper(column: pd.Series) -> pd.Series:

@@ -154,7 +154,7 @@ class SubgroupsOptions(_Model):
     def value_problems(self) -> list[tuple[str, str]]:
         found = []
         seen: set[str] = set()
-        for i, s in enumerate(self.subgroups):
+        for i, s in enumerate(self.subgroups, start=1):  # positions count from 1, as in every message
             if s.variable.upper() in seen:
                 found.append((f"subgroups[{i}]", f"{s.variable} is given twice"))
             seen.add(s.variable.upper())

@@ -45,6 +45,7 @@ from dossier.render.docx_ooxml import (
     run,
     set_core_properties,
 )
+from dossier.render.docx_sections import record_marks, section_control
 from dossier.render.docx_tables import build_table
 from dossier.render.pagination import PaginationUnavailable, bookmark_pages_all
 from dossier.zipfiles import deterministic_zip
@@ -144,6 +145,7 @@ def _compose_document(job: DocxJob) -> _Composed:
         raise RenderError(f"cannot open reference document {reference}: {exc}") from exc
     writer = _Writer(document, list(job.resource_dirs), job.lang)
     writer.write(parse_html(job.html))
+    record_marks(document.element.body, document.settings.element, document.styles.element)
     set_core_properties(document, title=xml_safe(job.title), when=job.date, language=LANGUAGES.get(job.lang, job.lang))
     return _Composed(job, document, writer.toc_pages, _package(document))
 
@@ -418,6 +420,8 @@ class _Writer:
                 self.page_break = True
         elif tag == "div" and not classes:
             self._container(node)
+        elif tag == "div" and classes == {"writer-text"} and node.attrs.get("data-key"):
+            self._section(node)
         elif tag == "div" and classes == {"page-break"}:
             self.page_break = True
         elif tag == "div" and classes in ({"table-block"}, {"table-block", "landscape"}):
@@ -452,6 +456,21 @@ class _Writer:
         else:
             detail = f' class="{node.attrs["class"]}"' if classes else ""
             raise RenderError(f"unsupported element <{tag}{detail}> in document HTML")
+
+    def _section(self, node: Node) -> None:
+        """A writer's section: its paragraphs inside a content control tagged with its key."""
+        self._sync_orientation()
+        mark = el("w:bookmarkEnd")  # a placeholder: the paragraphs written after it are the section's
+        self.sect.addprevious(mark)
+        self._container(node)
+        sdt, content = section_control(node.attrs["data-key"], self.next_live)
+        self.next_live += 1
+        for element in list(mark.itersiblings()):
+            if element is self.sect:
+                break
+            content.append(element)
+        mark.addprevious(sdt)
+        mark.getparent().remove(mark)
 
     def _cell(self, node: Node, style: str, align: str | None, indent: int, bold: bool) -> list:
         blocks = [c for c in node.elements() if c.tag not in INLINE]

@@ -120,8 +120,8 @@ def test_the_sum_method_and_the_threshold_warning(make_trial):
     # 50 per 100,000 x 124,000,000 = 62,000: not below 50,000
     entry, warnings = numbers({"prevalence_per_100000": 50, "population": 124_000_000, "population_year": 2024})
     assert entry["estimate"] == 62_000 and entry["below_threshold"] is False
-    assert warnings == ["dossier.yaml: orphan.patients: the estimated number of patients in Japan (62,000) is not "
-                        "below the threshold of 50,000 for orphan designation (PMD Act Article 77-2(1))"]
+    assert warnings == [("dossier.yaml: orphan.patients: the estimated number of patients in Japan (62,000) is not "
+                        "below the threshold of 50,000 for orphan designation (PMD Act Article 77-2(1))")]
     # 49,999.5 is below 50,000 (the check uses the unrounded estimate)
     entry, warnings = numbers({"sources": [{"source": "A", "patients": 49_999.5}]})
     assert entry["below_threshold"] is True and warnings == []
@@ -194,19 +194,19 @@ def test_no_orphan_section_no_orphan_document(make_trial):
     ({"patients": {"prevalence_per_100000": 1, "population": 10, "population_year": 2024}},
      "orphan.target_disease: required key is missing"),
     ({"target_disease": "X"}, "orphan.patients: required key is missing"),
-    ({"target_disease": "X", "patients": {}}, "orphan.patients: give prevalence_per_100000 with population and "
-                                              "population_year, or sources with the patients each counts"),
+    ({"target_disease": "X", "patients": {}}, ("orphan.patients: give prevalence_per_100000 with population and "
+                                              "population_year, or sources with the patients each counts")),
     ({"target_disease": "X", "patients": {"prevalence_per_100000": 2}},
      "orphan.patients.population: required with prevalence_per_100000 (the population of Japan)"),
     ({"target_disease": "X", "patients": {"prevalence_per_100000": 2, "population": 100}},
      "orphan.patients.population_year: required with population (the year of the population figure)"),
     ({"target_disease": "X", "patients": {"prevalence_per_100000": 2, "population": 100, "population_year": 2024,
                                           "sources": [{"source": "A", "patients": 3}]}},
-     "orphan.patients.sources[0].patients: give either prevalence_per_100000 or a number of patients per source, "
-     "not both"),
+     ("orphan.patients.sources[0].patients: give either prevalence_per_100000 or a number of patients per source, "
+     "not both")),
     ({"target_disease": "X", "patients": {"sources": [{"source": "A", "patients": 3}, {"source": "B"}]}},
-     "orphan.patients.sources[1].patients: required: the estimate is the sum of the patients the sources count "
-     "(or give prevalence_per_100000 and population)"),
+     ("orphan.patients.sources[1].patients: required: the estimate is the sum of the patients the sources count "
+     "(or give prevalence_per_100000 and population)")),
     ({"target_disease": "X", "patients": {"prevalence_per_100000": -1, "population": 100, "population_year": 2024}},
      "orphan.patients.prevalence_per_100000: input should be greater than 0, got -1"),
     ({"target_disease": "X", "patients": {"sources": [{"source": "A", "patients": float("nan")}]}},
@@ -218,8 +218,8 @@ def test_no_orphan_section_no_orphan_document(make_trial):
      "orphan.pateints: unknown key (did you mean 'patients'?)"),
     ({"target_disease": "X", "patients": {"designated_intractable_disease": "No. 1",
                                           "sources": [{"source": "A", "patients": 3}]}},
-     "orphan.patients.population: required with designated_intractable_disease (the threshold is about 0.1% of "
-     "the population)"),
+     ("orphan.patients.population: required with designated_intractable_disease (the threshold is about 0.1% of "
+     "the population)")),
 ])
 def test_bad_orphan_keys_one_line_each(make_trial, orphan, expected):
     from dossier.spec import parse_spec
@@ -252,8 +252,8 @@ def test_reserved_analysis_id(make_trial):
     with pytest.raises(SpecError) as caught:
         parse_spec(spec, make_trial())
     assert [str(p).split(": ", 1)[1] for p in caught.value.problems] == [
-        "analyses[0].id: 'documents' is reserved: live references [[documents:...]] read the numbers the documents "
-        "compute; choose another id"]
+        ("analyses[0].id: 'documents' is reserved: live references [[documents:...]] read the numbers the documents "
+        "compute; choose another id")]
 
 
 def test_check_reports_a_bad_orphan_key_with_exit_1(make_trial):

@@ -341,3 +341,40 @@ def test_a_document_type_declared_here_builds_without_pipeline_changes(make_tria
     with pytest.raises(SpecError) as caught:
         parse_spec(spec, folder)
     assert [str(p).split(": ", 1)[1] for p in caught.value.problems] == ["letter: unknown key"]
+
+
+def test_the_examples_build_the_orphan_draft(built):
+    """The synthetic examples (SYNTHETIC, invented prevalence) write the orphan draft with every declared section;
+    cdisc-pilot01 (no `orphan:` section) does not."""
+    from dossier.documents.registry import get
+
+    declared = [anchor for anchor, _ in get("orphan").sections]
+    for name in ("hf-aav-synthetic", "pd-aav-synthetic"):
+        out = built[name]
+        for suffix in ("html", "pdf", "docx"):
+            assert (out / f"orphan.{suffix}").stat().st_size > 0, (name, suffix)
+        html = (out / "orphan.html").read_text(encoding="utf-8")
+        assert [a for a, _ in headings(html)][:len(declared)] == declared, name
+        assert "Text not provided" not in html, name
+        assert "INVENTED" in html and 'data-synthetic="true"' in html, name
+        patients = json.loads((out / "evidence.json").read_text(encoding="utf-8"))["documents"]["orphan"]["patients"]
+        assert patients["below_threshold"] is True, name
+    # by hand: 25 per 100,000 x 123,802,000 = 30,950.5; 6,200 + 15,800 = 22,000
+    hf = json.loads((built["hf-aav-synthetic"] / "evidence.json").read_text(encoding="utf-8"))
+    assert hf["documents"]["orphan"]["patients"]["estimate"] == 30_950.5
+    pd_ = json.loads((built["pd-aav-synthetic"] / "evidence.json").read_text(encoding="utf-8"))
+    assert pd_["documents"]["orphan"]["patients"]["estimate"] == 22_000
+    assert not list(built["cdisc-pilot01"].glob("orphan.*"))
+    assert "documents" not in json.loads((built["cdisc-pilot01"] / "evidence.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("example", ["hf-aav-synthetic", "pd-aav-synthetic"])
+def test_the_examples_orphan_draft_in_japanese(example):
+    from tests.conftest import DATASETS
+
+    html, ctx, _ = render(DATASETS / example, "ja")
+    assert ctx["title"] == "希少疾病用再生医療等製品指定申請書（案）"
+    assert "当該再生医療等製品を使用する理論的根拠" in html
+    assert "架空" in html  # the invented figures are marked in Japanese too
+    assert ctx["missing_texts"] == [] or all(not k.startswith("orphan.") for k in ctx["missing_texts"])
+    assert "基準である50,000人を下回る。" in html

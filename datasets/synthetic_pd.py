@@ -457,12 +457,13 @@ disabling despite optimised oral therapy and device-aided therapy (synthetic exa
 its size are invented).
 """,
     "orphan_patients.md": """\
-The number of patients in Japan is the sum of two INVENTED survey figures, one for patients under 65 and
-one for patients aged 65 and over (the age groups do not overlap), giving about
-[[documents:orphan/patients/estimate|0]] patients. A real application would use published surveys.
+The number of patients in Japan is the sum of two INVENTED survey figures, one for younger and one for
+older patients (the age groups do not overlap), giving about [[documents:orphan/patients/estimate|0]]
+patients. A real application would use published surveys.
 """,
     "orphan_patients_summary.md": "The estimate, about [[documents:orphan/patients/estimate|0]] patients, is "
-                                  "below 50,000 (synthetic example).\n",
+                                  "below the threshold of [[documents:orphan/patients/threshold|0]] (synthetic "
+                                  "example).\n",
     "orphan_need.md": """\
 For these patients, further adjustment of oral and device-aided therapy no longer controls OFF periods, and
 no approved treatment restores dopamine production in the putamen.

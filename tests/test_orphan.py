@@ -378,3 +378,21 @@ def test_the_examples_orphan_draft_in_japanese(example):
     assert "架空" in html  # the invented figures are marked in Japanese too
     assert ctx["missing_texts"] == [] or all(not k.startswith("orphan.") for k in ctx["missing_texts"])
     assert "基準である50,000人を下回る。" in html
+
+
+def test_diff_reports_a_changed_patient_estimate(tmp_path):
+    from dossier.diff import compare, report_lines
+
+    for name, estimate in (("old", 3100.0), ("new", 3224.0)):
+        (tmp_path / name).mkdir()
+        evidence = {"analyses": {}, "documents": {"orphan": {"patients": {"estimate": estimate, "threshold": 50000}}}}
+        (tmp_path / name / "evidence.json").write_text(json.dumps(evidence), encoding="utf-8")
+    lines = report_lines(compare(tmp_path / "old", tmp_path / "new"))
+    assert lines == ["documents: orphan/patients/estimate: 3100.0 -> 3224.0",
+                     "section affected: documents: the numbers the orphan document computes (and every live "
+                     "reference [[documents:orphan/...]])"]
+    (tmp_path / "new" / "evidence.json").write_text(json.dumps({"analyses": {}, "documents": {"orphan": 3}}))
+    from dossier.errors import OutputError
+
+    with pytest.raises(OutputError):
+        compare(tmp_path / "old", tmp_path / "new")

@@ -389,8 +389,8 @@ def test_diff_reports_a_changed_patient_estimate(tmp_path):
         (tmp_path / name / "evidence.json").write_text(json.dumps(evidence), encoding="utf-8")
     lines = report_lines(compare(tmp_path / "old", tmp_path / "new"))
     assert lines == ["documents: orphan/patients/estimate: 3100.0 -> 3224.0",
-                     "section affected: documents: the numbers the orphan document computes (and every live "
-                     "reference [[documents:orphan/...]])"]
+                     ("section affected: documents: the numbers the orphan document computes (and every live "
+                     "reference [[documents:orphan/...]])")]
     (tmp_path / "new" / "evidence.json").write_text(json.dumps({"analyses": {}, "documents": {"orphan": 3}}))
     from dossier.errors import OutputError
 

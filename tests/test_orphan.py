@@ -137,7 +137,7 @@ def test_the_sum_method_in_the_document(make_trial):
     html, ctx, _ = render(make_trial(orphan_spec({"target_disease": "X", "patients": {"sources": [
         {"source": "Registry A", "patients": 1200, "year": 2020}, {"source": "Survey B", "patients": 850.5}]}})), "ja")
     cells = {row.cells[0]: row.cells[1] for row in ctx["patients_table"].rows}
-    assert cells["Registry A（2020年）"] == "1,200"
+    assert cells["Registry A (2020年)"] == "1,200"
     assert cells["Survey B"] == "850.5"
     assert cells["推定対象者数"] == "2,051"  # 2,050.5 rounded half away from zero
     assert "本邦における推定対象者数は2,051人であり、基準である50,000人を下回る。" in html

@@ -216,7 +216,7 @@ def parse_spec(raw: Any, trial_dir: Path) -> TrialSpec:
         raise SpecError(f"must be a mapping of keys (study, product, indication, analyses ...), got {kind}", where=where)
     if isinstance(raw.get("analyses"), list) and len(raw["analyses"]) > MAX_ANALYSES:
         raise SpecError(f"analyses: {len(raw['analyses'])} analyses, more than the limit of {MAX_ANALYSES}", where=where)
-    problems: list[Problem] = list(_long_words(raw, where))
+    problems: list[Problem] = list(_long_words(raw, where)) + _empty_sections(raw, where)
     try:
         spec = TrialSpec.model_validate(raw)
     except ValidationError as exc:
@@ -226,6 +226,15 @@ def parse_spec(raw: Any, trial_dir: Path) -> TrialSpec:
     if problems:
         raise SpecError(problems)
     return spec
+
+
+def _empty_sections(raw: dict, where: str) -> list[Problem]:
+    """`orphan:` with nothing under it would silently build no document: a problem naming the key."""
+    from dossier.documents.registry import types
+
+    return [Problem(f"{where}: {name}", "empty: give the document's keys (see the README), or remove the key")
+            for name, document in types().items()
+            if document.section is not None and not document.always and name in raw and raw[name] is None]
 
 
 def _too_long(token: re.Match) -> str:

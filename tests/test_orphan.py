@@ -231,11 +231,21 @@ def test_bad_orphan_keys_one_line_each(make_trial, orphan, expected):
     assert len(shown) == 1, shown
 
 
-def test_bad_product_type_and_reserved_id(make_trial):
+def test_an_empty_orphan_section_is_a_problem(make_trial):
+    from dossier.spec import parse_spec
+
+    spec = copy.deepcopy(MINIMAL_SPEC)
+    spec["orphan"] = None
+    with pytest.raises(SpecError) as caught:
+        parse_spec(spec, make_trial())
+    assert [str(p).split(": ", 1)[1] for p in caught.value.problems] == [
+        "orphan: empty: give the document's keys (see the README), or remove the key"]
+
+
+def test_bad_product_type(make_trial):
     from dossier.spec import parse_spec
 
     spec = orphan_spec(product_type="vaccine")
-    spec["analyses"][0]["id"] = "documents"
     with pytest.raises(SpecError) as caught:
         parse_spec(spec, make_trial())
     shown = [str(p) for p in caught.value.problems]

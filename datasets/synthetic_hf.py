@@ -444,6 +444,11 @@ SPEC["orphan"] = {
     "target_disease": {"en": "Advanced heart failure with reduced ejection fraction in patients ineligible for a "
                              "ventricular assist device or heart transplantation (synthetic example)",
                        "ja": "補助人工心臓及び心臓移植の適応とならない左室駆出率の低下した重症心不全（合成データによる例示）"},
+    "indication": {"en": "Improvement of cardiac function and symptoms in advanced heart failure with reduced ejection "
+                         "fraction in patients ineligible for a ventricular assist device or heart transplantation "
+                         "(synthetic example)",
+                   "ja": "補助人工心臓及び心臓移植の適応とならない左室駆出率の低下した重症心不全における心機能及び症状の改善"
+                         "（合成データによる例示）"},
     "disease": "text/orphan_disease.md",
     "patients": {
         "prevalence_per_100000": 25.0,

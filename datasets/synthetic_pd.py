@@ -422,6 +422,10 @@ SPEC["orphan"] = {
                              "device-aided therapy (synthetic example)",
                        "ja": "至適な経口療法及びデバイス補助療法に抵抗性の、日常生活に支障をきたす運動症状の日内変動を伴う"
                              "パーキンソン病（合成データによる例示）"},
+    "indication": {"en": "Improvement of motor fluctuations in Parkinson's disease refractory to optimised oral and "
+                         "device-aided therapy (synthetic example)",
+                   "ja": "至適な経口療法及びデバイス補助療法に抵抗性のパーキンソン病における運動症状の日内変動の改善"
+                         "（合成データによる例示）"},
     "disease": "text/orphan_disease.md",
     "patients": {
         "sources": [

@@ -222,12 +222,13 @@ def stages_mode(trial_dir: Path, out_dir: Path, timer: StageTimer) -> None:
         records = {name: len(frame) for name, frame in data.frames.items()}
         facts = pipeline.document_facts(spec, data.files, pipeline.arm_counts(spec, data), records, warnings)
         documents, tables = [], {}
-        for document in pipeline.DOCUMENTS:
+        for kind in pipeline.documents(spec):
+            document = kind.name
             html, ctx = pipeline.render_html(document, spec, results, texts, fmt, facts, dirs)
             (out_dir / f"{document}.html").write_text(html, encoding="utf-8")
             documents.append((document, html, ctx["title"]))
-            if document == "briefing":
-                tables = {t.key: t for t in ctx["all_tables"]}
+            if kind.exports_tables:
+                tables.update({t.key: t for t in ctx["all_tables"]})
     resources = [*dirs, out_dir]
     with timer("pdf"):
         from dossier.render.pdf import write_pdf

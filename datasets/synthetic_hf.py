@@ -503,6 +503,95 @@ LVEFは想定する作用機序（心筋のカルシウム制御の改善）を�
 }.items()}
 
 
+# ------------------------------------------------------------------------------------------------ orphan draft
+# The `orphan:` section (dossier's orphan designation application draft). SYNTHETIC: the target population and
+# its prevalence are INVENTED for the example; only the population of Japan is a published figure.
+SPEC["product"]["type"] = "regenerative_medicine"
+SPEC["orphan"] = {
+    "version": "0.1 (synthetic example)",
+    "development_stage": "Phase 1/2 completed (52-week data); pivotal study in planning",
+    "target_disease": {"en": "Advanced heart failure with reduced ejection fraction in patients ineligible for a "
+                             "ventricular assist device or heart transplantation (synthetic example)",
+                       "ja": "補助人工心臓及び心臓移植の適応とならない左室駆出率の低下した重症心不全（合成データによる例示）"},
+    "indication": {"en": "Improvement of cardiac function and symptoms in advanced heart failure with reduced ejection "
+                         "fraction in patients ineligible for a ventricular assist device or heart transplantation "
+                         "(synthetic example)",
+                   "ja": "補助人工心臓及び心臓移植の適応とならない左室駆出率の低下した重症心不全における心機能及び症状の改善"
+                         "（合成データによる例示）"},
+    "disease": "text/orphan_disease.md",
+    "patients": {
+        "prevalence_per_100000": 25.0,
+        "prevalence_source": {"en": "INVENTED for this synthetic example (no survey exists behind it)",
+                              "ja": "本合成データ例のための架空の値（根拠となる調査は存在しない）"},
+        "population": 123_802_000,
+        "population_year": 2024,
+        "population_source": {"en": "Statistics Bureau of Japan, Population Estimates, 1 October 2024 (total "
+                                    "population)", "ja": "総務省統計局 人口推計（2024年10月1日現在、総人口）"},
+        "note": {"en": "SYNTHETIC: the prevalence is invented; the estimate illustrates the calculation only.",
+                 "ja": "合成データ：有病率は架空の値であり、推計は計算方法の例示にすぎない。"},
+        "text": "text/orphan_patients.md",
+        "summary": "text/orphan_patients_summary.md",
+    },
+    "medical_need": {"text": "text/orphan_need.md", "summary": "text/orphan_need_summary.md", "analyses": ["demog"]},
+    "development": {"text": "text/orphan_development.md", "plan": "text/orphan_plan.md",
+                    "summary": "text/orphan_development_summary.md", "analyses": ["lvef", "tte-hf", "teae"]},
+    "schedule": [
+        {"milestone": {"en": "Orphan designation application", "ja": "希少疾病用再生医療等製品指定申請"}, "date": "2027 Q1",
+         "region": "Japan"},
+        {"milestone": {"en": "Pivotal study start", "ja": "検証的試験開始"}, "date": "2027 Q3",
+         "region": "Japan and US"},
+        {"milestone": {"en": "Application", "ja": "承認申請"}, "date": "2030 Q1", "region": "Japan"},
+    ],
+    "references": ["Synthetic reference 1: an invented epidemiological survey of advanced heart failure (synthetic)",
+                   "Synthetic reference 2: Study DSR-HF-201 clinical study report (synthetic)"],
+    "attachments": ["Study DSR-HF-201 clinical study report synopsis (synthetic)",
+                    "Estimate of the number of patients in Japan (synthetic)"],
+}
+TEXTS.update({name: NOTE + body for name, body in {
+    "orphan_disease.md": """\
+The target population is the subset of patients with heart failure with reduced ejection fraction whose
+disease has progressed despite optimised therapy and who cannot receive a ventricular assist device or a
+heart transplant (synthetic example: this population and its size are invented).
+""",
+    "orphan_patients.md": """\
+The number of patients in Japan is estimated as an invented prevalence of
+[[documents:orphan/patients/prevalence_per_100000|1]] per 100,000 multiplied by the total population of Japan
+on 1 October 2024, giving about [[documents:orphan/patients/estimate|0]] patients.
+The prevalence is INVENTED for this synthetic example; a real application would use several independent
+sources (for example MHLW research-grant surveys and registries).
+""",
+    "orphan_patients_summary.md": "The estimate, about [[documents:orphan/patients/estimate|0]] patients, is "
+                                  "below the threshold of [[documents:orphan/patients/threshold|0]] (synthetic "
+                                  "example).\n",
+    "orphan_need.md": """\
+No approved treatment corrects the abnormal calcium handling of the failing heart muscle, and patients who
+cannot receive a ventricular assist device or a transplant have no further option beyond medical therapy.
+""",
+    "orphan_need_summary.md": "A serious, life-threatening disease without an appropriate alternative treatment "
+                              "(synthetic example).\n",
+    "orphan_development.md": """\
+SERCA2a expression is reduced in the failing heart; restoring it by AAV1 gene transfer improved contraction
+in nonclinical models (synthetic example). Study DSR-HF-201 gives the data so far, shown below.
+""",
+    "orphan_plan.md": """\
+A pivotal randomised study in Japan and the United States is planned, followed by an application in Japan
+first. The schedule is below.
+""",
+    "orphan_development_summary.md": "A theoretical rationale and a feasible development plan support the "
+                                     "development (synthetic example).\n",
+}.items()})
+TEXTS_JA.update({name: NOTE_JA + body for name, body in {
+    "orphan_disease.md": "対象は、左室駆出率の低下した心不全のうち、至適な治療にもかかわらず進行し、補助人工心臓及び心臓移植の適応とならない患者である（合成データによる例示：この集団及びその規模は架空である）。\n",
+    "orphan_patients.md": "本邦の対象者数は、架空の有病率（人口10万人当たり[[documents:orphan/patients/prevalence_per_100000|1]]人）に2024年10月1日現在の本邦の総人口を乗じて推計し、約[[documents:orphan/patients/estimate|0]]人とした。有病率は本合成データ例のための架空の値である。実際の申請では、複数の独立した資料（厚生労働科学研究の調査、登録研究等）を用いることが望ましい。\n",
+    "orphan_patients_summary.md": "推定対象者数は約[[documents:orphan/patients/estimate|0]]人であり、基準である[[documents:orphan/patients/threshold|0]]人を下回る（合成データによる例示）。\n",
+    "orphan_need.md": "心不全の心筋におけるカルシウム動態の異常を是正する承認された治療法はなく、補助人工心臓及び心臓移植の適応とならない患者には薬物療法以外の選択肢がない。\n",
+    "orphan_need_summary.md": "生命を脅かす重篤な疾病であり、代替する適切な治療法がない（合成データによる例示）。\n",
+    "orphan_development.md": "心不全の心筋ではSERCA2aの発現が低下しており、AAV1による遺伝子導入でその発現を回復させると、非臨床モデルで心収縮が改善した（合成データによる例示）。これまでに得られているデータはDSR-HF-201試験のとおりである。\n",
+    "orphan_plan.md": "日本及び米国で無作為化検証的試験を実施し、その後、日本で最初に承認申請を行う計画である。スケジュールを以下に示す。\n",
+    "orphan_development_summary.md": "理論的根拠があり、開発計画は実施可能である（合成データによる例示）。\n",
+}.items()})
+
+
 def readme(seed: int, datasets: dict) -> str:
     model = f"""\
 - Single intracoronary infusion on TRTSDT; visits at Baseline and Weeks 4, 12, 26 and 52 (windows

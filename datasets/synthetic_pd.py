@@ -485,6 +485,92 @@ Part IIIは、局所のドパミン産生により改善が期待される運動
 }.items()}
 
 
+# ------------------------------------------------------------------------------------------------ orphan draft
+# The `orphan:` section (dossier's orphan designation application draft). SYNTHETIC: the target population and
+# the patient numbers of both sources are INVENTED for the example (the estimate is their sum).
+SPEC["product"]["type"] = "regenerative_medicine"
+SPEC["orphan"] = {
+    "version": "0.1 (synthetic example)",
+    "development_stage": "Phase 1/2 completed (18-month data); pivotal study in planning",
+    "target_disease": {"en": "Parkinson's disease with disabling motor fluctuations refractory to optimised oral and "
+                             "device-aided therapy (synthetic example)",
+                       "ja": "至適な経口療法及びデバイス補助療法に抵抗性の、日常生活に支障をきたす運動症状の日内変動を伴う"
+                             "パーキンソン病（合成データによる例示）"},
+    "indication": {"en": "Improvement of motor fluctuations in Parkinson's disease refractory to optimised oral and "
+                         "device-aided therapy (synthetic example)",
+                   "ja": "至適な経口療法及びデバイス補助療法に抵抗性のパーキンソン病における運動症状の日内変動の改善"
+                         "（合成データによる例示）"},
+    "disease": "text/orphan_disease.md",
+    "patients": {
+        "sources": [
+            {"source": {"en": "INVENTED survey A, patients aged under 65 (synthetic)",
+                        "ja": "架空の調査A、65歳未満の患者（合成データ）"}, "patients": 6_200, "year": 2024},
+            {"source": {"en": "INVENTED survey B, patients aged 65 and over (synthetic)",
+                        "ja": "架空の調査B、65歳以上の患者（合成データ）"}, "patients": 15_800, "year": 2024},
+        ],
+        "note": {"en": "SYNTHETIC: both patient numbers are invented; the estimate illustrates the calculation only.",
+                 "ja": "合成データ：いずれの患者数も架空の値であり、推計は計算方法の例示にすぎない。"},
+        "text": "text/orphan_patients.md",
+        "summary": "text/orphan_patients_summary.md",
+    },
+    "medical_need": {"text": "text/orphan_need.md", "summary": "text/orphan_need_summary.md", "analyses": ["demog"]},
+    "development": {"text": "text/orphan_development.md", "plan": "text/orphan_plan.md",
+                    "summary": "text/orphan_development_summary.md", "analyses": ["updrs3", "offtime", "teae"]},
+    "schedule": [
+        {"milestone": {"en": "Orphan designation application", "ja": "希少疾病用再生医療等製品指定申請"}, "date": "2027 Q2",
+         "region": "Japan"},
+        {"milestone": {"en": "Pivotal study start", "ja": "検証的試験開始"}, "date": "2027 Q4",
+         "region": "Japan and US"},
+        {"milestone": {"en": "Application", "ja": "承認申請"}, "date": "2030 Q3", "region": "Japan"},
+    ],
+    "references": ["Synthetic reference 1: invented survey A of Parkinson's disease in Japan (synthetic)",
+                   "Synthetic reference 2: invented survey B of Parkinson's disease in Japan (synthetic)"],
+    "attachments": ["Study DSR-PD-201 clinical study report synopsis (synthetic)",
+                    "Estimate of the number of patients in Japan (synthetic)"],
+}
+TEXTS.update({name: NOTE + body for name, body in {
+    "orphan_disease.md": """\
+The target population is the subset of patients with Parkinson's disease whose motor fluctuations remain
+disabling despite optimised oral therapy and device-aided therapy (synthetic example: this population and
+its size are invented).
+""",
+    "orphan_patients.md": """\
+The number of patients in Japan is the sum of two INVENTED survey figures, one for younger and one for
+older patients (the age groups do not overlap), giving about [[documents:orphan/patients/estimate|0]]
+patients. A real application would use published surveys.
+""",
+    "orphan_patients_summary.md": "The estimate, about [[documents:orphan/patients/estimate|0]] patients, is "
+                                  "below the threshold of [[documents:orphan/patients/threshold|0]] (synthetic "
+                                  "example).\n",
+    "orphan_need.md": """\
+For these patients, further adjustment of oral and device-aided therapy no longer controls OFF periods, and
+no approved treatment restores dopamine production in the putamen.
+""",
+    "orphan_need_summary.md": "A serious, progressive disease without an appropriate alternative treatment "
+                              "(synthetic example).\n",
+    "orphan_development.md": """\
+AADC activity in the putamen falls as the disease progresses; AAV2-mediated AADC expression restores local
+conversion of levodopa to dopamine (synthetic example). Study DSR-PD-201 gives the data so far, shown below.
+""",
+    "orphan_plan.md": """\
+A pivotal sham-surgery-controlled study in Japan and the United States is planned, followed by an
+application in Japan first. The schedule is below.
+""",
+    "orphan_development_summary.md": "A theoretical rationale and a feasible development plan support the "
+                                     "development (synthetic example).\n",
+}.items()})
+TEXTS_JA.update({name: NOTE_JA + body for name, body in {
+    "orphan_disease.md": "対象は、パーキンソン病のうち、至適な経口療法及びデバイス補助療法にもかかわらず運動症状の日内変動により日常生活に支障をきたす患者である（合成データによる例示：この集団及びその規模は架空である）。\n",
+    "orphan_patients.md": "本邦の対象者数は、65歳未満の患者及び65歳以上の患者に関する2つの架空の調査の患者数（年齢区分は重複しない）の合計として推計し、約[[documents:orphan/patients/estimate|0]]人とした。実際の申請では、公表された調査を用いる。\n",
+    "orphan_patients_summary.md": "推定対象者数は約[[documents:orphan/patients/estimate|0]]人であり、基準である[[documents:orphan/patients/threshold|0]]人を下回る（合成データによる例示）。\n",
+    "orphan_need.md": "これらの患者では、経口療法及びデバイス補助療法の調整によってもOFF時間を管理できず、被殻におけるドパミン産生を回復させる承認された治療法はない。\n",
+    "orphan_need_summary.md": "進行性の重篤な疾病であり、代替する適切な治療法がない（合成データによる例示）。\n",
+    "orphan_development.md": "被殻のAADC活性は病期の進行とともに低下する。AAV2によるAADCの発現は、被殻におけるレボドパからドパミンへの変換を回復させる（合成データによる例示）。これまでに得られているデータはDSR-PD-201試験のとおりである。\n",
+    "orphan_plan.md": "日本及び米国で偽手術対照の検証的試験を実施し、その後、日本で最初に承認申請を行う計画である。スケジュールを以下に示す。\n",
+    "orphan_development_summary.md": "理論的根拠があり、開発計画は実施可能である（合成データによる例示）。\n",
+}.items()})
+
+
 def readme(seed: int, datasets: dict) -> str:
     model = f"""\
 - Single bilateral intraputaminal surgery on TRTSDT (sham: partial burr holes); visits at Baseline and

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dossier.analyses.registry import CRITERIA, SECTIONS, types
+from dossier.analyses.registry import types
 from dossier.formatting import Formatter
 from dossier.model import AnalysisResult, Figure, Table, Text
 from dossier.spec import TrialSpec
@@ -162,17 +162,14 @@ def ordered_ids(results: list[AnalysisResult]) -> list[str]:
     return [r.id for r in sorted(results, key=lambda r: order[r.type].order)]  # stable: yaml order within a type
 
 
-@dataclass(frozen=True)
-class Field:
-    label: str
-    value: str
-
-
 def build_context(document: str, spec: TrialSpec, results: list[AnalysisResult], texts: dict[str, WriterText],
                   fmt: Formatter, facts: dict[str, Any]) -> dict[str, Any]:
-    """The Jinja context of `document` ("briefing" or "sakigake")."""
+    """The Jinja context of `document` (a name of dossier.documents.registry): what every document has, and
+    what its type's `context` adds."""
+    from dossier.documents.registry import get
+
+    kind = get(document)
     numbering = Numbering()
-    files = facts["files"]
     missing_texts: list[str] = []
 
     def text(key: str) -> WriterText:
@@ -187,53 +184,14 @@ def build_context(document: str, spec: TrialSpec, results: list[AnalysisResult],
         "missing_texts": missing_texts, "arms": facts["arms"], "warnings": facts["warnings"],
         "datasets": facts["datasets"], "version": facts["version"], "confidence": round(spec.confidence_level * 100),
     }
-    title = fmt.term("briefing_title" if document == "briefing" else "sakigake_title")
+    title = kind.title(spec, fmt)
     ctx["title"] = title
     ctx["header"] = fmt.term("running_header", title=title, study=spec.study.id)
     ctx["synthetic_mark"] = fmt.term("synthetic_data")
     ctx["page_footer"] = fmt.term("page_of_pages", page="{page}", pages="{pages}")  # the renderers fill these in
-    if document == "briefing":
-        b = spec.briefing
-        ctx["regulatory_table"] = _listing("regulatory-status", "regulatory_status_title",
-                                           ("region", "designation", "date", "status"),
-                                           [(d.region, d.designation, fmt.date(d.date), d.status) for d in
-                                            b.regulatory_status], fmt, numbering)
-        ctx["design_table"] = _design_table(spec, facts, fmt, numbering)
-        ids = ordered_ids(results)
-        sections = analysis_sections(results, ids, numbering, fmt, files)
-        ctx["consistency"] = _consistency(spec, results, ids, numbering, fmt, files)
-        ctx["timeline_table"] = _listing("timeline", "timeline_title", ("milestone", "date", "region"),
-                                         [(m.milestone, m.date, m.region) for m in b.timeline], fmt, numbering)
-        # numbered in order of appearance: the full evidence tables follow section 8 as Appendix A
-        appendix = analysis_sections(results, ids, numbering, fmt, files, pick=appendix_tables, complete=False)
-        appendix = {i: s for i, s in appendix.items() if s.tables}
-        ctx.update(sections=sections, appendix_sections=appendix,
-                   clinical_sections=[(s, [sections[i] for i in ids if types()[sections[i].type].section == s.key])
-                                      for s in SECTIONS],
-                   questions=_questions(spec, sections, appendix, texts, ctx["consistency"]),
-                   all_tables=[t for s in [*sections.values(), *appendix.values()] for t in s.tables] +
-                   [t for c in (ctx["consistency"] or {}).get("sections", ()) for t in c.tables])
-    else:
-        from dossier.highlights import key_results
-
-        chosen = _sakigake_ids(spec, results)
-        by_id = {r.id: r for r in results}
-        ctx["key_results"] = {i: key_results(by_id[i], fmt, ctx["confidence"]) for i in chosen}
-        sections = analysis_sections(results, chosen, numbering, fmt, files)
-        ctx.update(sections=sections, field_rows=[(f.label, f.value) for f in _sakigake_fields(spec, fmt)],
-                   criteria_analyses={name: [sections[i] for i in getattr(spec.sakigake, name).analyses or
-                                             _default_criterion_ids(name, results) if i in sections]
-                                      for name in CRITERIA})
-        jf = spec.sakigake.japan_first
-        filings = ([(fmt.term("japan"), fmt.date(jf.japan_filing), None)] if jf.japan_filing else []) + [
-            (f.region, fmt.date(f.date), f.note) for f in jf.other_filings]
-        ctx["filings_table"] = _listing("filings", "filings_title", ("region", "planned_filing", "note"), filings,
-                                        fmt, numbering)
-        ctx["schedule_table"] = _listing("schedule", "sec_schedule", ("milestone", "date", "region"),
-                                         [(m.milestone, m.date, m.region) for m in spec.sakigake.schedule], fmt,
-                                         numbering)
-    ctx["datasets_table"] = _listing("datasets", "datasets_title", ("dataset", "file", "records", "sha256"),
-                                     facts["datasets"], fmt, numbering, wide=True)
+    ctx.update(kind.context(ctx, spec, results, texts, fmt, facts, numbering))
+    ctx["datasets_table"] = listing("datasets", "datasets_title", ("dataset", "file", "records", "sha256"),
+                                    facts["datasets"], fmt, numbering, wide=True)
     ctx["methods"] = _methods(results, fmt)
     jp = spec.japanese_population
     ctx["consistency_method"] = fmt.term("method_consistency", threshold=jp.threshold) \
@@ -241,7 +199,7 @@ def build_context(document: str, spec: TrialSpec, results: list[AnalysisResult],
     return ctx
 
 
-def _consistency(spec: TrialSpec, results: list[AnalysisResult], ids: list[str], numbering: Numbering,
+def consistency_section(spec: TrialSpec, results: list[AnalysisResult], ids: list[str], numbering: Numbering,
                  fmt: Formatter, files: dict[str, Any]) -> dict[str, Any] | None:
     """The briefing's section "Consistency of the Japanese population with the overall population": the
     consistency tables of each analysis with subgroups (numbered after the clinical sections' tables)."""
@@ -262,8 +220,8 @@ def _consistency(spec: TrialSpec, results: list[AnalysisResult], ids: list[str],
     return {"intro": fmt.term("jc_intro", variable=jp.variable, value=jp.value, region=region), "sections": parts}
 
 
-def _listing(key: str, title: str, columns: tuple[str, ...], rows: list[tuple], fmt: Formatter,
-             numbering: Numbering, wide: bool = False) -> RenderedTable | None:
+def listing(key: str, title: str, columns: tuple[str, ...], rows: list[tuple], fmt: Formatter,
+            numbering: Numbering, wide: bool = False) -> RenderedTable | None:
     """A numbered table of yaml or provenance facts (None when there are no rows)."""
     if not rows:
         return None
@@ -274,65 +232,16 @@ def _listing(key: str, title: str, columns: tuple[str, ...], rows: list[tuple], 
     return render_table(table, numbering.table(), fmt)
 
 
-def _design_table(spec: TrialSpec, facts: dict[str, Any], fmt: Formatter, numbering: Numbering) -> RenderedTable:
-    s = spec.study
-    arms = fmt.term("list_separator_outer").join(fmt.term("arm_n", arm=arm, n=n) for arm, n in facts["arms"])
-    rows = [("study_id", s.id), ("phase", s.phase), ("design", s.design), ("arms_and_n", arms),
-            ("duration", s.duration), ("primary_endpoint", s.primary_endpoint)]
-    table = Table(key="study-design", title=Text(fmt.term("study_design_title")),
-                  columns=(Text(fmt.term("item")), Text(fmt.term("description"))),
-                  rows=tuple(_row(fmt.term(k), v or fmt.term("not_stated")) for k, v in rows),
-                  footnotes=(Text(fmt.term("design_footnote", population=facts["population"])),))
-    return render_table(table, numbering.table(), fmt)
-
-
-def _row(label: str, value: str):
+def row(label: str, value: str):
+    """A two-cell row (label, value) of a facts table."""
     from dossier.model import Row
 
     return Row((Text(label), Text(value)))
 
 
-def _questions(spec: TrialSpec, sections: dict[str, AnalysisSection], appendix: dict[str, AnalysisSection],
-               texts: dict[str, WriterText], consistency: dict[str, Any] | None = None) -> list[dict]:
-    """The consultation questions with their cross-references: an analysis id cites its tables and figures
-    (and its Japanese consistency tables); `japanese_population` cites the whole consistency section."""
-    from dossier.spec import CONSISTENCY_ID
-
-    parts = {c.id: c for c in (consistency or {}).get("sections", ())}
-    out = []
-    for i, q in enumerate(spec.briefing.questions, start=1):  # key positions count from 1 (spec.text_fields)
-        refs = [ref for aid in q.evidence for part in (sections, appendix) if aid in part
-                for ref in part[aid].references()]
-        refs += [ref for aid in q.evidence for c in (parts.values() if aid == CONSISTENCY_ID else
-                                                      [parts[aid]] if aid in parts else []) for ref in c.references()]
-        refs = list(dict.fromkeys(refs))
-        out.append({"number": i, "question": q.question, "position": texts.get(f"briefing.questions[{i}].position"),
-                    "rationale": texts.get(f"briefing.questions[{i}].rationale"), "refs": refs,
-                    "position_key": f"briefing.questions[{i}].position",
-                    "rationale_key": f"briefing.questions[{i}].rationale"})
-    return out
-
-
-def _default_criterion_ids(name: str, results: list[AnalysisResult]) -> list[str]:
-    """The analyses a criterion shows when the yaml names none: those whose type supports it by default."""
+def default_criterion_ids(name: str, results: list[AnalysisResult]) -> list[str]:
+    """The analyses a SAKIGAKE criterion shows when the yaml names none: those whose type supports it by default."""
     return [r.id for r in results if types()[r.type].sakigake_default == name]
-
-
-def _sakigake_ids(spec: TrialSpec, results: list[AnalysisResult]) -> list[str]:
-    chosen: list[str] = []
-    for name in ("seriousness", "efficacy"):
-        ids = getattr(spec.sakigake, name).analyses or tuple(_default_criterion_ids(name, results))
-        chosen.extend(i for i in ids if i not in chosen)
-    return chosen
-
-
-def _sakigake_fields(spec: TrialSpec, fmt: Formatter) -> list[Field]:
-    p = spec.product
-    not_stated = fmt.term("not_stated")
-    values = [("applicant", spec.study.sponsor), ("product_name", p.name), ("generic_name", p.generic_name or p.code),
-              ("modality", p.modality), ("proposed_indication", spec.indication), ("dose_administration", p.dose),
-              ("development_stage", spec.sakigake.development_stage)]
-    return [Field(fmt.term(k), v or not_stated) for k, v in values]
 
 
 def _methods(results: list[AnalysisResult], fmt: Formatter) -> list[dict]:

@@ -2,7 +2,7 @@
 
 Compares two builds' evidence.json statistic by statistic (full precision; a relative change
 below 1e-12 is floating-point noise and ignored) and their tables/*.csv, and names the document
-sections that show each changed analysis.
+sections that show each changed analysis; and the numbers the documents compute (evidence.json `documents`).
 """
 
 from __future__ import annotations
@@ -85,6 +85,9 @@ def _load(out_dir: Path) -> dict[str, Any]:
             and all(isinstance(meta, dict) for meta in entry.get("datasets", {}).values())
             for entry in analyses.values()):
         raise OutputError("evidence.json is damaged (not the JSON dossier wrote)", where=str(path))
+    if not isinstance(evidence.get("documents", {}), dict) or not all(
+            isinstance(entry, dict) for entry in evidence.get("documents", {}).values()):
+        raise OutputError("evidence.json is damaged (not the JSON dossier wrote)", where=str(path))
     return evidence
 
 
@@ -105,10 +108,22 @@ def compare(old_dir: Path, new_dir: Path) -> Diff:
                 changes.append(Change(analysis_id, path, va, vb))
     tables = _changed_tables(old_dir / "tables", new_dir / "tables")
     changed_ids = {c.analysis for c in changes}
-    sections = tuple(f"{aid}: {new_analyses.get(aid, old_analyses.get(aid, {})).get('type', '?')} analysis "
-                     f"(briefing section 6 and any question or SAKIGAKE criterion citing it)"
-                     for aid in sorted(changed_ids))
-    return Diff(tuple(changes), tables, tuple(sorted(datasets)), sections)
+    sections = [f"{aid}: {new_analyses.get(aid, old_analyses.get(aid, {})).get('type', '?')} analysis "
+                f"(briefing section 6 and any question or SAKIGAKE criterion citing it)"
+                for aid in sorted(changed_ids)]
+    # the numbers the documents compute (evidence.json `documents`, e.g. the orphan patient estimate)
+    old_documents, new_documents = old.get("documents", {}), new.get("documents", {})
+    for name in sorted(set(old_documents) | set(new_documents)):
+        fa, fb = (_flat(entry.get(name, {}), directory, f"documents/{name}")
+                  for entry, directory in ((old_documents, old_dir), (new_documents, new_dir)))
+        changed = [path for path in sorted(set(fa) | set(fb))
+                   if not _same(fa.get(path, "(absent)"), fb.get(path, "(absent)"))]
+        changes += [Change("documents", f"{name}/{path}", fa.get(path, "(absent)"), fb.get(path, "(absent)"))
+                    for path in changed]
+        if changed:
+            sections.append(f"documents: the numbers the {name} document computes (and every live reference "
+                            f"[[documents:{name}/...]])")
+    return Diff(tuple(changes), tables, tuple(sorted(datasets)), tuple(sections))
 
 
 def _flat(entry: dict[str, Any], out_dir: Path, analysis_id: str) -> dict[str, Any]:

@@ -47,6 +47,25 @@ def fixed(value: float | None, decimals: int, missing: str = "NE") -> str:
     return f"{rounded:f}"
 
 
+def grouped(value: float | None, decimals: int = 0, missing: str = "NE") -> str:
+    """`value` as `fixed` gives it, its integer digits grouped by thousands with commas (12,345.6)."""
+    text = fixed(value, decimals, missing)
+    if text == missing:
+        return text
+    sign, digits = ("-", text[1:]) if text.startswith("-") else ("", text)
+    whole, _, fraction = digits.partition(".")
+    return sign + f"{int(whole):,}" + (f".{fraction}" if fraction else "")
+
+
+def decimals_of(value: float, most: int = 6) -> int:
+    """How many decimals `value` is written with (as the shortest repr of the double gives it), at most `most`."""
+    text = repr(float(value))
+    if "e" in text or "." not in text:
+        return 0
+    fraction = text.split(".")[1].rstrip("0")
+    return min(len(fraction), most)
+
+
 def percent(n: int, denominator: int | None) -> str:
     if not denominator:
         return "NE"

@@ -39,8 +39,9 @@ def _json_safe(value: Any) -> Any:
 
 
 def evidence_document(study: dict[str, str], results: Iterable[AnalysisResult], files: dict[str, Any],
-                      version: str, confidence: float) -> dict[str, Any]:
-    """The evidence.json document: every statistic at full precision with its provenance."""
+                      version: str, confidence: float, documents: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The evidence.json document: every statistic at full precision with its provenance, and `documents`:
+    the numbers the documents compute (dossier.documents.registry.evidence), when there are any."""
     analyses = {}
     for r in results:
         entry: dict[str, Any] = {
@@ -55,8 +56,11 @@ def evidence_document(study: dict[str, str], results: Iterable[AnalysisResult], 
         }
         entry.update(r.evidence)
         analyses[r.id] = entry
-    return {"study": study, "dossier_version": version, "confidence_level": confidence,
-            "analyses": _json_safe(analyses)}
+    document = {"study": study, "dossier_version": version, "confidence_level": confidence,
+                "analyses": _json_safe(analyses)}
+    if documents:
+        document["documents"] = _json_safe(documents)
+    return document
 
 
 def write_json(document: Any, path: Path) -> None:

@@ -19,7 +19,6 @@ from dossier.atomic import staging
 from dossier.errors import DossierError, OutputError, Problem, SpecError, UsageError, environment_error
 from dossier.spec import SPEC_FILE, TrialSpec, load_spec, text_fields
 
-DOCUMENTS = ("briefing", "sakigake")
 Progress = Callable[[str], None]
 
 
@@ -58,7 +57,7 @@ def check(trial_dir: Path, against: Path | None = None) -> tuple[list[Problem], 
     needs = requirements(spec)
     data, load_problems = load_available(trial_dir, datasets_needed(needs), variables_to_load(spec))
     problems = spec_problems + reference_problems(spec, trial_dir) + load_problems + folder_problems(trial_dir)
-    warnings = list(data.warnings) + text_warnings(spec, trial_dir)
+    warnings = list(data.warnings) + text_warnings(spec, trial_dir) + document_warnings(spec)
     if "adsl" not in data.frames:
         return problems, warnings
     data_ok = not load_problems
@@ -88,7 +87,8 @@ def _check_evidence(spec: TrialSpec, data) -> dict | None:
         results = run_analyses(spec.localised(), data, _quiet)
     except AnalysisError:
         return None
-    return evidence_document({}, results, data.files, __version__, spec.confidence_level)["analyses"]
+    return live_values(evidence_document({}, results, data.files, __version__, spec.confidence_level,
+                                          _numbers(spec)))
 
 
 def _hardcoded_number_warnings(trial_dir: Path, spec: TrialSpec, evidence: dict, against: Path | None = None
@@ -154,7 +154,7 @@ def _build(spec: TrialSpec, trial_dir: Path, out_dir: Path, progress: Progress, 
         analysed = analyse(trial_dir, spec, needs, key, settings_digest, progress)
     else:
         progress("data and analyses unchanged: reusing the computed statistics")
-    warnings = list(analysed.warnings) + text_warnings(spec, trial_dir)
+    warnings = list(analysed.warnings) + text_warnings(spec, trial_dir) + document_warnings(spec)
     for result in analysed.results:
         warnings.extend(w if w.startswith("analysis ") else f"analysis {result.id!r}: {w}" for w in result.warnings)
     warnings = list(dict.fromkeys(warnings))  # validation and an analysis may word a warning the same: once
@@ -185,7 +185,7 @@ def _write(spec: TrialSpec, analysed, trial_dir: Path, out_dir: Path, warnings: 
             raise
         from dossier.audit import typed_in_text, write_audit
 
-        write_audit(stage, DOCUMENTS, typed_in_text(trial_dir, spec))
+        write_audit(stage, tuple(kind.name for kind in documents(spec)), typed_in_text(trial_dir, spec))
         progress("writing manifest")
         from dossier.manifest import write_manifest
         from dossier.render.html import template_dirs
@@ -277,7 +277,7 @@ def settings(spec: TrialSpec) -> dict:
 
 def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings: list[str],
                progress: Progress, previous: Path | None = None, workers=None) -> list[str]:
-    """Write evidence.json, tables, figures and both documents into `stage`; return new warnings.
+    """Write evidence.json, tables, figures and the documents into `stage`; return new warnings.
     Figures and documents whose inputs are unchanged are copied from the `previous` build; the
     others are drawn and written by `workers` (dossier.workers; None: in this process)."""
     from dossier.render.html import template_dirs
@@ -305,21 +305,22 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
     if facts["date"] is None:
         new_warnings.append("dossier.yaml: date is not set and SOURCE_DATE_EPOCH is unset: the documents are undated")
     all_tables = {}
-    documents = []
-    for document in DOCUMENTS:  # while the figures are drawn
+    rendered = []
+    for kind in documents(spec):  # while the figures are drawn
+        document = kind.name
         progress(f"rendering {document}")
         html, ctx = render_html(document, spec, results, texts, fmt, facts, dirs)
         for key in ctx["missing_texts"]:
             new_warnings.append(f"text not provided: {key} ({document})")
-        if document == "briefing":
+        if kind.exports_tables:
             for table in ctx["all_tables"]:
-                all_tables[table.key] = table
+                all_tables.setdefault(table.key, table)
         (stage / f"{document}.html").write_text(html, encoding="utf-8")
-        documents.append((document, html, ctx["title"]))
+        rendered.append((document, html, ctx["title"]))
     for future in drawing:
         future.result()
     resources = digest(folder_digest(dirs), *(p.read_bytes() for p in sorted(figures_dir.iterdir())))
-    jobs = [(document, html, title) for document, html, title in documents
+    jobs = [(document, html, title) for document, html, title in rendered
             if not reuse.take(digest("document", html, title, spec.language, facts["date"], resources, engine_id()),
                               [f"{document}.pdf", f"{document}.docx"])]
     progress("writing PDF and DOCX")
@@ -329,6 +330,36 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
         new_warnings += future.result()
     reuse.save()
     return new_warnings
+
+
+def documents(spec: TrialSpec) -> list:
+    """The documents a build of `spec` writes (dossier.documents.registry): briefing and sakigake always,
+    any other when dossier.yaml has its section."""
+    from dossier.documents.registry import built
+
+    return built(spec)
+
+
+def document_warnings(spec: TrialSpec) -> list[str]:
+    """The documents' own checks of their yaml (e.g. the orphan patient estimate against its threshold)."""
+    from dossier.documents.registry import warnings
+
+    return warnings(spec)
+
+
+def _numbers(spec: TrialSpec) -> dict:
+    from dossier.documents.registry import evidence
+
+    return evidence(spec)
+
+
+def live_values(evidence: dict) -> dict:
+    """What live references `[[id:path]]` read: each analysis by its id, and `documents` (the numbers the
+    documents compute, evidence.json `documents`) when there are any."""
+    values = dict(evidence["analyses"])
+    if "documents" in evidence:
+        values["documents"] = evidence["documents"]
+    return values
 
 
 def formatter(spec: TrialSpec, dirs: list[Path]):
@@ -344,7 +375,7 @@ def write_evidence(spec: TrialSpec, results: list, files: dict, stage: Path) -> 
     from dossier.outputs import evidence_document, write_json
 
     evidence = evidence_document({"id": spec.study.id, "title": spec.study.title}, results, files, __version__,
-                                 spec.confidence_level)
+                                 spec.confidence_level, _numbers(spec))
     write_json(evidence, stage / "evidence.json")
     return evidence
 
@@ -353,7 +384,8 @@ def writer_texts(spec: TrialSpec, trial_dir: Path, evidence: dict, fmt) -> dict:
     """The writer's text of every text field, Markdown rendered and live references filled in."""
     from dossier.writer_text import load_text
 
-    return {key: load_text(trial_dir, key, value, evidence["analyses"], fmt) for key, value in text_fields(spec)}
+    values = live_values(evidence)
+    return {key: load_text(trial_dir, key, value, values, fmt) for key, value in text_fields(spec)}
 
 
 def document_facts(spec: TrialSpec, files: dict, arms, records: dict[str, int], warnings: list[str]) -> dict:
@@ -369,10 +401,11 @@ def render_html(document: str, spec: TrialSpec, results: list, texts: dict, fmt,
                 dirs: list[Path]) -> tuple[str, dict]:
     """Stage "html": the document context (dossier.context) and the document's HTML from its template."""
     from dossier.context import build_context
+    from dossier.documents.registry import get
     from dossier.render.html import render_document
 
     ctx = build_context(document, spec, results, texts, fmt, facts)
-    return render_document(document, ctx, dirs), ctx
+    return render_document(document, ctx, dirs, get(document).template), ctx
 
 
 def write_tables(tables: dict, stage: Path) -> None:

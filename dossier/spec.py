@@ -6,9 +6,9 @@ import datetime as dt
 import difflib
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, create_model
 
 from dossier.analyses import registry
 from dossier.errors import Problem, SpecError
@@ -46,6 +46,8 @@ class Product(_Model):
     modality: LocalText | None = None
     mechanism: LocalText | None = None
     dose: LocalText | None = None  # dose and administration
+    # the product's category under the PMD Act: the documents' words for it (dossier.documents.product_types)
+    type: Literal["drug", "regenerative_medicine", "device"] = "drug"
 
 
 # One analysis of `analyses:`: the options model of its `type` (each type's module under dossier/analyses/
@@ -53,71 +55,6 @@ class Product(_Model):
 Analysis = registry.analysis_union()
 
 
-class Question(_Model):
-    question: LocalText
-    position: LocalText | None = None
-    rationale: LocalText | None = None
-    evidence: tuple[str, ...] = ()  # analysis ids supporting the position
-
-
-class Designation(_Model):
-    region: LocalText
-    designation: LocalText
-    date: dt.date | None = None
-    status: LocalText | None = None
-
-
-class Milestone(_Model):
-    milestone: LocalText
-    date: LocalText | None = None  # free text ("Q3 2027"), so it may differ per language
-    region: LocalText | None = None
-
-
-class Briefing(_Model):
-    consultation_category: LocalText | None = None
-    version: str | None = None
-    questions: tuple[Question, ...] = ()
-    product_overview: LocalText | None = None
-    disease: LocalText | None = None
-    current_treatment: LocalText | None = None
-    unmet_need: LocalText | None = None
-    development_history: LocalText | None = None
-    regulatory_status: tuple[Designation, ...] = ()
-    quality_nonclinical: LocalText | None = None
-    clinical_summary: LocalText | None = None
-    development_plan: LocalText | None = None
-    timeline: tuple[Milestone, ...] = ()
-
-
-class Criterion(_Model):
-    text: LocalText | None = None
-    summary: LocalText | None = None
-    analyses: tuple[str, ...] = ()
-
-
-class Filing(_Model):
-    region: LocalText
-    date: dt.date | None = None
-    note: LocalText | None = None
-
-
-class JapanFirst(Criterion):
-    japan_filing: dt.date | None = None
-    other_filings: tuple[Filing, ...] = ()
-
-
-class Sakigake(_Model):
-    version: str | None = None
-    development_stage: LocalText | None = None
-    innovativeness: Criterion = Criterion()
-    seriousness: Criterion = Criterion()
-    efficacy: Criterion = Criterion()
-    japan_first: JapanFirst = JapanFirst()
-    schedule: tuple[Milestone, ...] = ()
-    attachments: tuple[LocalText, ...] = ()
-
-
-# the id a consultation question's `evidence` gives to cite the Japanese consistency section
 CONSISTENCY_ID = "japanese_population"
 
 
@@ -142,8 +79,9 @@ class JapanesePopulation(_Model):
         return found
 
 
-class TrialSpec(_Model):
-    """The validated content of dossier.yaml."""
+class _TrialSpec(_Model):
+    """The validated content of dossier.yaml: the keys every trial has; TrialSpec adds one key per document
+    type with a yaml section (dossier.documents.registry: `briefing`, `sakigake`, `orphan`, ...)."""
 
     study: Study
     product: Product
@@ -157,18 +95,42 @@ class TrialSpec(_Model):
     date: dt.date | None = None  # document date; else SOURCE_DATE_EPOCH; else undated (never the clock)
     analyses: tuple[Analysis, ...] = Field(min_length=1)
     japanese_population: JapanesePopulation | None = None
-    briefing: Briefing = Briefing()
-    sakigake: Sakigake = Sakigake()
 
     def analysis(self, analysis_id: str) -> Analysis:
         return next(a for a in self.analyses if a.id == analysis_id)
 
-    def localised(self, lang: str | None = None) -> TrialSpec:
+    def localised(self, lang: str | None = None) -> _TrialSpec:
         """This spec in document language `lang` (default: its own), with every per-language text
         (`{en: ..., ja: ...}`) resolved to the text of that language (falling back to English,
         then to the first language given)."""
         lang = lang or self.language
         return _resolve(self, lang).model_copy(update={"language": lang})
+
+
+def _document_fields() -> dict[str, Any]:
+    """One yaml key per document type with a section model: its defaults when the document is always built
+    (briefing, sakigake), else absent (None) until the yaml gives it (orphan)."""
+    from dossier.documents.registry import types
+
+    fields: dict[str, Any] = {}
+    for document in types().values():
+        if document.section is None:
+            continue
+        if document.always:
+            fields[document.name] = (document.section, document.section())
+        else:
+            fields[document.name] = (Optional[document.section], None)  # noqa: UP045 (a runtime union)
+    return fields
+
+
+def rebuild() -> None:
+    """Make TrialSpec again from the document registry (after dossier.documents.registry.registered())."""
+    global TrialSpec
+    TrialSpec = create_model("TrialSpec", __base__=_TrialSpec, __module__=__name__, **_document_fields())
+
+
+TrialSpec: Any = None
+rebuild()
 
 
 def _resolve(value: Any, lang: str) -> Any:
@@ -286,7 +248,7 @@ def parse_spec(raw: Any, trial_dir: Path) -> TrialSpec:
         raise SpecError(f"must be a mapping of keys (study, product, indication, analyses ...), got {kind}", where=where)
     if isinstance(raw.get("analyses"), list) and len(raw["analyses"]) > MAX_ANALYSES:
         raise SpecError(f"analyses: {len(raw['analyses'])} analyses, more than the limit of {MAX_ANALYSES}", where=where)
-    problems: list[Problem] = list(_long_words(raw, where))
+    problems: list[Problem] = list(_long_words(raw, where)) + _empty_sections(raw, where)
     try:
         spec = TrialSpec.model_validate(raw)
     except ValidationError as exc:
@@ -298,6 +260,15 @@ def parse_spec(raw: Any, trial_dir: Path) -> TrialSpec:
         error.spec = spec  # well-formed: `dossier check` goes on to check the data with it
         raise error
     return spec
+
+
+def _empty_sections(raw: dict, where: str) -> list[Problem]:
+    """`orphan:` with nothing under it would silently build no document: a problem naming the key."""
+    from dossier.documents.registry import types
+
+    return [Problem(f"{where}: {name}", "empty: give the document's keys (see the README), or remove the key")
+            for name, document in types().items()
+            if document.section is not None and not document.always and name in raw and raw[name] is None]
 
 
 def _too_long(token: re.Match) -> str:
@@ -463,10 +434,19 @@ def _semantic_problems(spec: TrialSpec, trial_dir: Path, where: str) -> list[Pro
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
                 add(f"{key}[{j + 1}]", f"no analysis with id {ref!r}{hint}")
 
-    for i, q in enumerate(spec.briefing.questions):
-        check_refs(f"briefing.questions[{i + 1}].evidence", q.evidence)
-    for name in ("innovativeness", "seriousness", "efficacy", "japan_first"):
-        check_refs(f"sakigake.{name}.analyses", getattr(spec.sakigake, name).analyses)
+    from dossier.documents.registry import types as documents
+
+    if "documents" in known:
+        add(f"analyses[{ids['documents']}].id", "'documents' is reserved: live references [[documents:...]] read "
+            "the numbers the documents compute; choose another id")
+    for document in documents().values():
+        section = document.of(spec)
+        if section is None:
+            continue
+        for key, refs in document.analysis_refs(section):
+            check_refs(f"{document.name}.{key}", refs)
+        for key, msg in document.problems(section, spec):
+            add(f"{document.name}.{key}", msg)
 
     for key, value in text_fields(spec):
         if value is not None and TEXT_FILE.match(value):
@@ -480,18 +460,13 @@ def text_fields(spec: TrialSpec) -> list[tuple[str, str | None]]:
     """Every writer's-text field with its key path: inline text, or a path to a Markdown file. A text
     given per language appears once per language, its key path ending in the language
     (`briefing.disease.ja`); a localised spec has one text per field."""
+    from dossier.documents.registry import types as documents
+
     fields: list[tuple[str, Any]] = []
-    b = spec.briefing
-    for name in ("product_overview", "disease", "current_treatment", "unmet_need", "development_history",
-                 "quality_nonclinical", "clinical_summary", "development_plan"):
-        fields.append((f"briefing.{name}", getattr(b, name)))
-    for i, q in enumerate(b.questions, start=1):  # positions count from 1, as the user reads the yaml
-        fields.append((f"briefing.questions[{i}].position", q.position))
-        fields.append((f"briefing.questions[{i}].rationale", q.rationale))
-    for name in ("innovativeness", "seriousness", "efficacy", "japan_first"):
-        c = getattr(spec.sakigake, name)
-        fields.append((f"sakigake.{name}.text", c.text))
-        fields.append((f"sakigake.{name}.summary", c.summary))
+    for document in documents().values():
+        section = document.of(spec)
+        if section is not None:
+            fields.extend((f"{document.name}.{key}", value) for key, value in document.text_fields(section))
     out: list[tuple[str, str | None]] = []
     for key, value in fields:
         if isinstance(value, PerLanguage):

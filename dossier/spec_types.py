@@ -57,3 +57,11 @@ def _local_text(value: Any) -> str | PerLanguage:
 # Text shown in the documents as the writer wrote it: one string, or one per language
 # (`{en: ..., ja: ...}`); TrialSpec.localised() picks the document language's.
 LocalText = Annotated[str | PerLanguage, PlainValidator(_local_text)]
+
+
+class Milestone(_Model):
+    """A dated step of a development plan (the documents' schedule and timeline tables)."""
+
+    milestone: LocalText
+    date: LocalText | None = None  # free text ("Q3 2027"), so it may differ per language
+    region: LocalText | None = None

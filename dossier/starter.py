@@ -9,7 +9,7 @@ from pathlib import Path
 from dossier.errors import OutputError
 
 STARTER_YAML = """\
-# dossier.yaml: one trial folder -> PMDA consultation briefing + SAKIGAKE designation draft.
+# dossier.yaml: one trial folder -> PMDA consultation briefing + SAKIGAKE designation draft (+ orphan draft).
 # Keys marked (required) must be present; everything else is optional. See the README for every key.
 # A text shown in the documents may be given once per language: {en: ..., ja: ...} (as `indication` below).
 study:                               # (required)
@@ -27,6 +27,7 @@ product:                             # (required)
   modality: Gene therapy (AAV vector)
   mechanism: Describe the mechanism of action in one sentence.
   dose: Single intravenous infusion, 1e13 vg/kg
+  type: drug                         # drug, regenerative_medicine or device (the documents' words for it)
 indication: {en: My disease, ja: 対象疾患名}   # (required)
 language: en                         # en or ja
 population: SAFFL                    # default analysis population (an ADSL flag = "Y")
@@ -100,6 +101,22 @@ sakigake:
   japan_first: {text: null, summary: null, japan_filing: null, other_filings: []}
   schedule: []
   attachments: []
+# orphan:                            # the orphan designation application draft (built only with this key)
+#   target_disease: My disease       # (required)
+#   disease: null                    # writer's text: the disease and the proposed indication
+#   patients:                        # (required) criterion 1: the estimate of patients in Japan
+#     prevalence_per_100000: 2.5     # x population / 100,000; or `sources` with `patients` each (their sum)
+#     prevalence_source: null
+#     population: 123802000          # population of Japan and its year (check the current estimate)
+#     population_year: 2024
+#     population_source: Statistics Bureau of Japan, Population Estimates
+#     text: null                     # method and sources; quote the estimate as [[documents:orphan/patients/estimate|0]]
+#     summary: null
+#   medical_need: {text: null, summary: null, analyses: [demog]}
+#   development: {text: null, plan: null, summary: null, analyses: []}
+#   schedule: []
+#   references: []
+#   attachments: []
 """
 
 TEXTS = {

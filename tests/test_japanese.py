@@ -284,8 +284,8 @@ def test_ja_glossary_follows_one_style():
     next to Japanese (except a numbered label such as 表 1); full-width parentheses in sentences,
     half-width ones (like the numbers beside them) in table and figure labels; ASCII hyphens."""
     _, ja = _glossaries()
-    # titles and headings: 先駆的医薬品指定申請書（案）, the cover subtitle, the methods headings
-    headings = {"sakigake_title", "criterion_japan_first", "cover_product_code", "method_heading"}
+    # titles and headings: 先駆的医薬品指定申請書（案）, 希少疾病用医薬品指定申請書（案）, the cover subtitle, the methods headings
+    headings = {"sakigake_title", "orphan_title", "criterion_japan_first", "cover_product_code", "method_heading"}
     numbered = re.compile(r"(表|図|付録|相談事項|指定要件) (\{\w+\}|[0-9A-Z])")
     notation = re.compile(r" ?n(/N)? \(%\)")  # the cell format n (%) quoted as it is shown
     for key, value in ja.items():

@@ -98,14 +98,14 @@ def keep_together(cell: str) -> str:
     return cell
 
 
-def render_document(name: str, context: dict[str, Any], dirs: list[Path]) -> str:
-    """Render `<name>.html.j2` and insert the table of contents."""
+def render_document(name: str, context: dict[str, Any], dirs: list[Path], template: str | None = None) -> str:
+    """Render `template` (default `<name>.html.j2`) and insert the table of contents."""
     from jinja2 import TemplateError, TemplateNotFound
     from jinja2.exceptions import SecurityError
 
     env = environment(dirs)
     try:
-        html = env.get_template(f"{name}.html.j2").render(**context)
+        html = env.get_template(template or f"{name}.html.j2").render(**context)
     except TemplateNotFound as exc:
         raise RenderError(f"template {exc.name!r} not found in {', '.join(map(str, dirs))}") from None
     except SecurityError as exc:

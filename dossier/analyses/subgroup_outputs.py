@@ -92,8 +92,8 @@ def outputs(analysis, trial, frame: pd.DataFrame, *, effect: str, arm: str, arms
     shown = replace(full, subgroups=tuple(s for s in full.subgroups if s.variable in {x.variable for x in specs}))
     level = st.level_percent(confidence)
     groups = [a for a in full.arms if a != reference]
-    table = _subgroup_table(analysis, shown, effect, title, key, level)
     suffixes = _suffixes(groups)
+    tables = tuple(_subgroup_table(analysis, shown, effect, title, key, level, g, suffixes[g]) for g in groups)
     figures = tuple(_forest(analysis, shown, effect, title, key, level, g, suffixes[g]) for g in groups)
     notes = list(full.warnings)
     japan, consistency = None, ()
@@ -109,7 +109,7 @@ def outputs(analysis, trial, frame: pd.DataFrame, *, effect: str, arm: str, arms
         japan = entries[0] if len(entries) == 1 else entries
         consistency = tuple(t for c, planning in found
                             for t in _consistency_tables(c, planning, effect, title, key, level, suffixes[c.group]))
-    return SubgroupOutputs(shown.to_evidence(), japan, (table,), figures, consistency, tuple(notes))
+    return SubgroupOutputs(shown.to_evidence(), japan, tables, figures, consistency, tuple(notes))
 
 
 def _planning(c: cs.Consistency, planned: tuple[int, ...], total: int | None, name: str,
@@ -165,27 +165,28 @@ def _count_cells(level: sg.SubgroupLevel, arms: tuple[str, ...]) -> tuple:
 # ------------------------------------------------------------------------------------------ table and figure
 
 
-def _subgroup_table(analysis, result: sg.SubgroupAnalysis, effect: str, title, key: str, level: int) -> Table:
+def _subgroup_table(analysis, result: sg.SubgroupAnalysis, effect: str, title, key: str, level: int, group: str,
+                    suffix: str) -> Table:
+    """The subgroup table of one comparison (`group` vs the reference): one table per comparison, like the forest
+    plots, so that a trial with several active arms keeps a table that fits the page."""
     estimate_key, _, count_key, decimals = EFFECTS[effect]
-    groups = [a for a in result.arms if a != result.reference]
+    arms = tuple(a for a in result.arms if a in (group, result.reference))
     columns = (Term("sg_subgroup"),
-               *(Term("sg_arm_count", (("arm", Text(a)), ("count", Term(count_key)))) for a in result.arms),
-               *(Term("sg_estimate_vs", (("estimate", Term(estimate_key, (("level", level),))), ("group", Text(g)),
-                                         ("reference", Text(result.reference)))) for g in groups),
-               *(Term("sg_p_interaction_vs", (("group", Text(g)), ("reference", Text(result.reference))))
-                 for g in groups))
+               *(Term("sg_arm_count", (("arm", Text(a)), ("count", Term(count_key)))) for a in arms),
+               Term(estimate_key, (("level", level),)), Term("sg_p_interaction_column"))
 
     def level_row(label, lv: sg.SubgroupLevel, indent: int) -> Row:
-        return Row((label, *_count_cells(lv, result.arms), *(_effect_cell(lv.effect(g), decimals) for g in groups),
-                    *([None] * len(groups))), level=indent)
+        return Row((label, *_count_cells(lv, arms), _effect_cell(lv.effect(group), decimals), None), level=indent)
 
     rows = [level_row(Term("sg_overall"), result.overall, 0)]
     for s in result.subgroups:
         p = {i.group: i.p for i in s.interactions}
-        rows.append(Row((variable_label(analysis, s.variable), *([None] * len(result.arms)), *([None] * len(groups)),
-                         *(PValue(p.get(g)) for g in groups)), emphasis=True))
+        rows.append(Row((variable_label(analysis, s.variable), *([None] * len(arms)), None, PValue(p.get(group))),
+                        emphasis=True))
         rows += [level_row(level_label(analysis, s, lv), lv, 1) for lv in s.levels]
-    return Table(key=f"{key}-subgroups", title=Term("sg_table_title", (("title", title),)), columns=columns,
+    title_term = Term("sg_table_title", (("title", title),)) if not suffix else \
+        Term("sg_table_title_vs", (("title", title), ("group", Text(group)), ("reference", Text(result.reference))))
+    return Table(key=f"{key}-subgroups{suffix}", title=title_term, columns=columns,
                  rows=tuple(rows), footnotes=(Term(f"sg_footnote_{effect}"), Term("sg_footnote_ne")))
 
 

@@ -119,3 +119,9 @@ def _refresh() -> None:
     spec = sys.modules.get("dossier.spec")
     if spec is not None:
         spec.rebuild()
+
+
+def always() -> tuple[str, ...]:
+    """The documents every build writes, in registry order (those the preview serves and `diff --docx`
+    redlines; a document built only when its yaml section exists is not among them yet)."""
+    return tuple(d.name for d in types().values() if d.always)

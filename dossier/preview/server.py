@@ -27,10 +27,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from dossier.documents.registry import always
 from dossier.errors import UsageError
-from dossier.pipeline import DOCUMENTS
 from dossier.preview import pages
 from dossier.preview.session import Session
+
+DOCUMENTS = always()  # the documents the preview serves (dossier.documents.registry)
 
 STATIC = Path(__file__).resolve().parent
 STATIC_FILES = {"preview.js": "text/javascript; charset=utf-8", "preview.css": "text/css; charset=utf-8"}

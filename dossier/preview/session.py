@@ -22,8 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dossier.documents.registry import always
 from dossier.errors import DossierError, Problem
-from dossier.pipeline import DOCUMENTS
+
+DOCUMENTS = always()  # the documents the preview serves (dossier.documents.registry)
 
 
 @dataclass(frozen=True)

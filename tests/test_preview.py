@@ -142,7 +142,7 @@ def test_invalid_yaml_is_reported_with_its_line(session):
     spec.write_text(good + "briefing: [unclosed\n", encoding="utf-8")
     session.update({spec})
     [problem] = session.errors
-    assert Path(problem.where) == spec and "invalid YAML line" in problem.message
+    assert Path(problem.where) == spec and "invalid YAML on line" in problem.message
     spec.write_text(good, encoding="utf-8")
     session.update({spec})
     assert session.errors == []

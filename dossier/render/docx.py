@@ -460,7 +460,7 @@ class _Writer:
     def _section(self, node: Node) -> None:
         """A writer's section: its paragraphs inside a content control tagged with its key."""
         self._sync_orientation()
-        mark = el("w:bookmarkEnd")  # a placeholder: the paragraphs written after it are the section's
+        mark = el("w:bookmarkEnd")  # a temporary marker (removed below): the paragraphs written after it are the section's
         self.sect.addprevious(mark)
         self._container(node)
         sdt, content = section_control(node.attrs["data-key"], self.next_live)

@@ -140,33 +140,16 @@ def write_audit(out_dir: Path, documents: tuple[str, ...], typed: list[tuple[str
 
 def _write_xlsx(rows: list[list[str]], path: Path) -> None:
     """One sheet "numbers", every cell a string (never a formula), header bold; reproducible bytes."""
-    import zipfile
-
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
-    from dossier.outputs import text_cell
-    from dossier.zipfiles import deterministic_zip
+    from dossier.outputs import save_workbook, write_text_rows
 
     wb = Workbook()
     ws = wb.active
     ws.title = "numbers"
-    for r, row in enumerate(rows, start=1):
-        for c, value in enumerate(row, start=1):
-            cell = ws.cell(row=r, column=c)
-            cell.value = text_cell(value)
-            cell.data_type = "s"
-            if r == 1:
-                cell.font = Font(bold=True)
+    write_text_rows(ws, rows, bold_first=True)
     ws.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    wb.properties.creator = "dossier"
-    wb.save(buffer)
-    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as package:
-        core = package.read("docProps/core.xml")
-    core = re.sub(rb"<dcterms:(created|modified)([^>]*)>[^<]*</dcterms:\1>",
-                  rb"<dcterms:\1\2>2000-01-01T00:00:00Z</dcterms:\1>", core)
-    path.write_bytes(deterministic_zip(buffer.getvalue(), {"docProps/core.xml": core}))
+    save_workbook(wb, path)
 
 
 def typed_in_text(trial_dir: Path, spec) -> list[tuple[str, int, str]]:

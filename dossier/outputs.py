@@ -116,8 +116,6 @@ def _sheet_name(key: str, used: set[str]) -> str:
 
 def write_xlsx(tables: list[RenderedTable], path: Path) -> None:
     """One sheet per table; every cell is written as a string (never a formula)."""
-    import datetime as dt
-
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -129,18 +127,29 @@ def write_xlsx(tables: list[RenderedTable], path: Path) -> None:
         ws.append([text_cell(table.caption)])
         ws.cell(row=1, column=1).font = Font(bold=True)
         body = table_rows(table)
-        for r, row in enumerate(body, start=2):
-            for c, value in enumerate(row, start=1):
-                cell = ws.cell(row=r, column=c)
-                cell.value = text_cell(value)
-                cell.data_type = "s"
-                if r == 2:
-                    cell.font = Font(bold=True)
-        for i, note in enumerate(table.footnotes, start=len(body) + 2):
-            cell = ws.cell(row=i, column=1)
-            cell.value = text_cell(note)
-            cell.data_type = "s"
+        write_text_rows(ws, body, first_row=2, bold_first=True)
+        write_text_rows(ws, [[note] for note in table.footnotes], first_row=len(body) + 2)
         ws.column_dimensions["A"].width = 48
+    save_workbook(wb, path)
+
+
+def write_text_rows(ws, rows: list[list[str]], first_row: int = 1, bold_first: bool = False) -> None:
+    """Write rows from first_row on, every cell a string (never a formula); the first row bold on request."""
+    from openpyxl.styles import Font
+
+    for r, row in enumerate(rows, start=first_row):
+        for c, value in enumerate(row, start=1):
+            cell = ws.cell(row=r, column=c)
+            cell.value = text_cell(value)
+            cell.data_type = "s"
+            if bold_first and r == first_row:
+                cell.font = Font(bold=True)
+
+
+def save_workbook(wb, path: Path) -> None:
+    """Save with reproducible bytes: fixed core properties and a deterministic zip."""
+    import datetime as dt
+
     fixed = dt.datetime(2000, 1, 1)
     wb.properties.created = fixed
     wb.properties.modified = fixed

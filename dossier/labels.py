@@ -291,7 +291,7 @@ class Terms:
         given = self.catalogue.variable_label(var, self.lang)
         if given:
             return given
-        named = dataset_label if dataset_label and dataset_label.upper() != var else ""
+        named = dataset_label if dataset_label and dataset_label != var else ""
         if named and foreign(named, self.lang) is None:
             return named
         built = built_in().variables.get(var, {}).get(self.lang)

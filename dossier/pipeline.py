@@ -187,7 +187,6 @@ def _write(spec: TrialSpec, analysed, trial_dir: Path, out_dir: Path, warnings: 
            workers, computed: bool, use_cache: bool = True) -> BuildReport:
     """Render everything into a staging folder that replaces OUT_DIR when all succeeded."""
     from dossier.cache import store
-
     from dossier.translation import write_warnings
 
     shown: list = []

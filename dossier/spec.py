@@ -107,7 +107,7 @@ class _TrialSpec(_Model):
     # draft: fallbacks and warnings are shown in review/ and the draft appendix; final: each is an error
     status: Literal["draft", "final"] = "draft"
     labels: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=32)],
-                 VariableLabels] = {}
+                 VariableLabels] = Field(default_factory=dict)
     meddra_ja: str | None = None  # a CSV in the trial folder: MedDRA terms en -> ja (columns level, en, ja)
 
     def analysis(self, analysis_id: str) -> Analysis:

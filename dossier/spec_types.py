@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, PlainValidator, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator
 from pydantic_core import PydanticCustomError
 
 
@@ -84,7 +84,7 @@ class VariableLabels(_Model):
     variable (its row label) and its values in each language (dossier.labels)."""
 
     label: Translations | None = None
-    values: dict[str, Translations] = {}
+    values: dict[str, Translations] = Field(default_factory=dict)
 
     @field_validator("values", mode="before")
     @classmethod

@@ -45,7 +45,6 @@ def yaml_texts(spec: Any, trial_dir: Path, lang: str) -> list[Shown]:
     text without `lang`, a text given once in the other language. `spec`: the TrialSpec as loaded (a
     localised one reads the texts as given from its source)."""
     from dossier.documents.registry import types
-
     from dossier.spec import TEXT_FILE
 
     source = getattr(spec, "_source", None) or spec

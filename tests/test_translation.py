@@ -207,3 +207,20 @@ def test_variable_label_order_and_bare_name_reported():
     assert [r.language for r in en.shown.values()] == ["variable name"]
     assert Terms("ja").value("Placebo", None) == "Placebo"  # no variable: a literal, never reported
     assert Text("x").variable is None
+
+
+def test_preview_warnings_page_lists_the_translation_report(make_trial, tmp_path):
+    from dossier.preview import pages
+    from dossier.preview.session import Session
+
+    folder = make_trial(english_only(), texts={"text/disease.md": "The disease <b>is</b> rare."})
+    session = Session(folder, "ja", tmp_path / "figures")
+    session.update()
+    assert not session.errors, session.errors
+    found = {(r.kind, r.source, r.text) for r in session.translation}
+    assert ("data value", "TRT01A", "Placebo") in found and ("text file", "text/disease.md",
+                                                            "The disease <b>is</b> rare.") in found
+    html = pages.message_page(lang="ja", current="warnings", generation=1, title="Warnings", problems=[],
+                              warnings=session.warnings, trial_dir=folder, translation=session.translation)
+    assert "Translation report" in html and "review/translation.ja.csv" in html and "<td>Placebo</td>" in html
+    assert "<b>is</b>" not in html and "&lt;b&gt;is&lt;/b&gt;" in html

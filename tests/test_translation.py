@@ -112,32 +112,24 @@ def test_bad_labels_shape_is_one_line_exit_1(make_trial, labels, message):
     assert len(errors) == 1 and message in errors[0], result.stderr
 
 
-def test_final_document_has_no_warning_text_and_draft_keeps_them_in_its_appendix(make_trial):
+def test_final_document_has_no_warning_text_and_draft_keeps_them_in_its_appendix(make_trial, monkeypatch):
+    from dossier import pipeline
     from tests.test_orphan import render
 
-    marker = "analysis 'demog': WARNING-TEXT-XYZ"
+    marker = "analysis demog: WARNING-TEXT-XYZ"
+    original = pipeline.run_analyses
+    monkeypatch.setattr(pipeline, "run_analyses", lambda *args, **kwargs: [
+        dataclasses.replace(r, warnings=(marker,)) for r in original(*args, **kwargs)])
+    monkeypatch.setattr(pipeline, "document_warnings", lambda spec: [marker])  # the build's list of warnings
 
     def html_of(status: str) -> str:
-        from dossier import analyses  # noqa: F401
-
         folder = make_trial(english_only(status=status), name=status, texts={"text/disease.md": "x"})
-        import dossier.pipeline as pipeline
-
-        original = pipeline.run_analyses
-
-        def with_warning(*args, **kwargs):
-            return [dataclasses.replace(r, warnings=(marker,)) for r in original(*args, **kwargs)]
-
-        pipeline.run_analyses = with_warning
-        try:
-            html, _, _ = render(folder, "ja", "briefing")
-        finally:
-            pipeline.run_analyses = original
-        return html
+        return render(folder, "ja", "briefing")[0]
 
     draft = html_of("draft")
     body, _, appendix = draft.partition('id="appendix-warnings"')
-    assert marker not in body and "notice\">analysis" not in body
+    assert marker not in body and 'class="notice">analysis' not in body
+    assert marker in appendix and "（ドラフトのみ）" in appendix
     assert "ドラフト (DRAFT)" in draft  # every page's running header
     final = html_of("final")
     assert marker not in final and "appendix-warnings" not in final and "DRAFT" not in final

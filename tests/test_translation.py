@@ -216,3 +216,14 @@ def test_preview_warnings_page_lists_the_translation_report(make_trial, tmp_path
                               warnings=session.warnings, trial_dir=folder, translation=session.translation)
     assert "Translation report" in html and "review/translation.ja.csv" in html and "<td>Placebo</td>" in html
     assert "<b>is</b>" not in html and "&lt;b&gt;is&lt;/b&gt;" in html
+
+
+def test_final_makes_the_orphan_patient_estimate_warning_an_error(make_trial, tmp_path):
+    from tests.test_orphan import orphan_spec
+
+    spec = orphan_spec(status="final")
+    spec["orphan"]["patients"]["prevalence_per_100000"] = 100.0  # 124,000 patients: not below 50,000
+    result = run_cli("build", str(make_trial(spec)), "-o", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert any("orphan" in line and "not below the threshold" in line for line in result.stderr.splitlines())
+    assert not (tmp_path / "out").exists()

@@ -407,6 +407,10 @@ def _pydantic_problems(exc: ValidationError, raw: dict, where: str) -> list[Prob
                 msg += f" (did you mean '{close[0]}'?)"
         elif kind == "local_text":
             msg = err["msg"]
+        elif loc and loc[-1] == "[key]":  # a mapping's key (labels: a variable name)
+            loc = loc[:-1]
+            key = _key_path(loc)
+            msg = f"{str(loc[-1])!r} is not a variable name (letters, digits and _, starting with a letter)"
         elif kind == "string_pattern_mismatch" and loc[-1] == "id":
             msg = f"{err.get('input')!r} is not a valid id (use lower-case letters, digits, '-' and '_')"
         else:

@@ -103,6 +103,7 @@ def test_labels_override_built_ins_and_translate_arms(make_trial, tmp_path):
     ({"SEX": {"value": {}}}, "labels.SEX.value: unknown key"),
     ({"SEX": {"values": {"F": {"de": "Frau"}}}}, "labels.SEX.values.F: unknown language 'de'"),
     ({"SEX": "Gender"}, "labels.SEX: "),
+    ({"1SEX": {"label": {"en": "Sex"}}}, "labels.1SEX: '1SEX' is not a variable name"),
 ])
 def test_bad_labels_shape_is_one_line_exit_1(make_trial, labels, message):
     folder = make_trial(english_only(labels=labels), texts={"text/disease.md": "x"})
@@ -227,3 +228,19 @@ def test_final_makes_the_orphan_patient_estimate_warning_an_error(make_trial, tm
     assert result.returncode == 1
     assert any("orphan" in line and "not below the threshold" in line for line in result.stderr.splitlines())
     assert not (tmp_path / "out").exists()
+
+
+def test_figures_show_arms_and_visits_through_the_labels():
+    from dossier.figures import _shown
+    from dossier.formatting import Formatter
+    from dossier.model import Curve, Figure, Term
+
+    catalogue = Catalogue(values={"TRT01A": {"PLACEBO": {"ja": "プラセボ"}}})
+    fmt = Formatter({}, "ja", Terms("ja", catalogue, {"Placebo": "TRT01A", "Drug X": "TRT01A"}))
+    figure = Figure(key="f", kind="profile", title=Term("t"), x_label=Term("x"), y_label=Term("y"),
+                    curves=(Curve("Placebo", (1.0,), (0.5,)), Curve("Drug X", (1.0,), (0.4,))),
+                    x_ticks=(1.0,), x_tick_labels=("Week 8",), at_risk=(("Placebo", (3,)), ("Drug X", (4,))))
+    shown = _shown(figure, fmt.label)
+    assert [c.label for c in shown.curves] == ["プラセボ", "Drug X"]
+    assert [a for a, _ in shown.at_risk] == ["プラセボ", "Drug X"] and shown.x_tick_labels == ("第8週",)
+    assert [(r.source, r.text) for r in fmt.terms.shown.values()] == [("TRT01A", "Drug X")]

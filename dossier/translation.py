@@ -81,6 +81,9 @@ def yaml_texts(spec: Any, trial_dir: Path, lang: str) -> list[Shown]:
                 where = key if i is None else f"{key}[{i}]"
                 if isinstance(item, BaseModel):
                     walk(where, item)
+                elif isinstance(item, dict) and not isinstance(item, PerLanguage) and _is_text_field(field):
+                    for name_in, text in item.items():  # e.g. subgroups' level labels: value -> text
+                        check(f"{where}.{name_in}", text)
                 elif _is_text_field(field):
                     check(where, item)
 

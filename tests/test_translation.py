@@ -244,3 +244,23 @@ def test_figures_show_arms_and_visits_through_the_labels():
     assert [c.label for c in shown.curves] == ["プラセボ", "Drug X"]
     assert [a for a, _ in shown.at_risk] == ["プラセボ", "Drug X"] and shown.x_tick_labels == ("第8週",)
     assert [(r.source, r.text) for r in fmt.terms.shown.values()] == [("TRT01A", "Drug X")]
+
+
+def test_yaml_report_reaches_nested_texts_and_per_language_fallbacks(tmp_path):
+    from dossier.spec import parse_spec
+    from dossier.translation import yaml_texts
+
+    spec = english_only(indication={"en": "Rare disease", "ja": "希少疾患"}, study={"id": "T-1", "title": {"en": "Only en"}})
+    spec["analyses"].append({"id": "tte", "type": "time_to_event", "dataset": "adtte", "param": "TTDE",
+                             "subgroups": [{"SEX": {"label": {"ja": "性別"}, "levels": {"F": "Women", "M": "男性"}}}]})
+    (tmp_path / "text").mkdir()
+    (tmp_path / "text" / "disease.md").write_text("本疾患は希少である。", encoding="utf-8")
+    parsed = parse_spec(spec, tmp_path)
+    found = {(r.section, r.text, r.language) for r in yaml_texts(parsed.localised("ja"), tmp_path, "ja")}
+    assert ("analyses[2].subgroups[1].levels.F", "Women", "en") in found
+    assert ("study.title", "Only en", "en") in found
+    assert not any(section.startswith("indication") or section.endswith("levels.M") for section, _, _ in found)
+    en = {(r.section, r.text, r.language) for r in yaml_texts(parsed, tmp_path, "en")}
+    assert ("analyses[2].subgroups[1].label", "性別", "ja") in en
+    assert ("analyses[2].subgroups[1].levels.M", "男性", "ja") in en
+    assert ("briefing.disease", "本疾患は希少である。", "ja") in en  # the text file is Japanese

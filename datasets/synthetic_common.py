@@ -538,7 +538,85 @@ def folder_files(trial: dict) -> dict[str, bytes]:
         files[f"text/{name}"] = text.encode()
     for name, text in texts_ja.items():
         files[f"text/ja/{name}"] = text.encode()
+    if trial.get("meddra"):
+        files["meddra_ja.csv"] = meddra_csv(trial["meddra"])
     return files
+
+
+def bilingual(value, japanese: dict[str, str]):
+    """`value` (a dossier.yaml mapping) with every text that `japanese` translates given in both languages
+    ({en: text, ja: japanese[text]}), and every quarter date "2027 Q3" as `quarter` gives it."""
+    import re
+
+    if isinstance(value, dict):
+        if set(value) <= {"en", "ja"} and value:
+            return value  # already per language
+        return {k: bilingual(v, japanese) for k, v in value.items()}
+    if isinstance(value, list):
+        return [bilingual(v, japanese) for v in value]
+    if isinstance(value, str):
+        if value in japanese:
+            return {"en": value, "ja": japanese[value]}
+        match = re.fullmatch(r"(\d{4}) Q([1-4])", value)
+        if match:
+            return quarter(int(match.group(1)), int(match.group(2)))
+    return value
+
+
+def quarter(year: int, q: int) -> dict[str, str]:
+    """A schedule date given as a quarter, in both document languages."""
+    return {"en": f"{year} Q{q}", "ja": f"{year}年第{q}四半期"}
+
+
+# The examples' own Japanese for the MedDRA terms their generators use (dossier.yaml `meddra_ja:`). These are
+# translations written for the synthetic examples, NOT MedDRA/J (licensed by JMO, never bundled).
+MEDDRA_SOC_JA = {
+    "Cardiac disorders": "心臓障害",
+    "Gastrointestinal disorders": "胃腸障害",
+    "General disorders and administration site conditions": "一般・全身障害および投与部位の状態",
+    "Infections and infestations": "感染症および寄生虫症",
+    "Injury, poisoning and procedural complications": "傷害、中毒および処置合併症",
+    "Investigations": "臨床検査",
+    "Metabolism and nutrition disorders": "代謝および栄養障害",
+    "Musculoskeletal and connective tissue disorders": "筋骨格系および結合組織障害",
+    "Nervous system disorders": "神経系障害",
+    "Psychiatric disorders": "精神障害",
+    "Renal and urinary disorders": "腎および尿路障害",
+    "Respiratory, thoracic and mediastinal disorders": "呼吸器、胸郭および縦隔障害",
+    "Vascular disorders": "血管障害",
+}
+MEDDRA_PT_JA = {
+    "Acute kidney injury": "急性腎障害", "Angina pectoris": "狭心症", "Anxiety": "不安",
+    "Atrial fibrillation": "心房細動", "Back pain": "背部痛", "Cardiac arrest": "心停止", "Cardiac failure": "心不全",
+    "Catheter site haematoma": "カテーテル留置部位血腫", "Constipation": "便秘", "Cough": "咳嗽",
+    "Diarrhoea": "下痢", "Dizziness": "浮動性めまい", "Dyskinesia": "ジスキネジア", "Dyspnoea": "呼吸困難",
+    "Fall": "転倒", "Fatigue": "疲労", "Haemorrhage intracranial": "頭蓋内出血", "Hallucination": "幻覚",
+    "Headache": "頭痛", "Hyperkalaemia": "高カリウム血症", "Hypokalaemia": "低カリウム血症", "Hypotension": "低血圧",
+    "Insomnia": "不眠症", "Nasopharyngitis": "鼻咽頭炎", "Nausea": "悪心", "Non-cardiac chest pain": "非心臓性胸痛",
+    "Oedema peripheral": "末梢性浮腫", "Orthostatic hypotension": "起立性低血圧", "Pneumonia": "肺炎",
+    "Procedural pain": "処置による疼痛", "Pyrexia": "発熱", "Sepsis": "敗血症", "Somnolence": "傾眠",
+    "Sudden cardiac death": "心臓突然死", "Troponin increased": "トロポニン増加", "Urinary tract infection": "尿路感染",
+    "Ventricular tachycardia": "心室性頻脈",
+}
+
+
+def meddra_terms(pairs) -> list[tuple[str, str, str]]:
+    """(level, en, ja) of the SOCs and PTs in `pairs` ((soc, pt) ...), sorted: the trial's meddra_ja.csv rows."""
+    socs = {soc for soc, _ in pairs}
+    pts = {pt for _, pt in pairs}
+    return [("SOC", soc, MEDDRA_SOC_JA[soc]) for soc in sorted(socs)] + \
+        [("PT", pt, MEDDRA_PT_JA[pt]) for pt in sorted(pts)]
+
+
+def meddra_csv(rows: list[tuple[str, str, str]]) -> bytes:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(("level", "en", "ja"))
+    writer.writerows(rows)
+    return buffer.getvalue().encode()
 
 
 def titled(en: str, ja: str) -> dict[str, str]:

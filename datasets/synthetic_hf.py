@@ -135,7 +135,8 @@ def build(seed: int = SEED) -> dict:
         "adae": (adae, "Adverse Events Analysis Dataset"),
     }
     return {"folder": FOLDER, "seed": seed, "datasets": datasets, "spec": SPEC, "texts": TEXTS,
-            "texts_ja": TEXTS_JA, "readme": readme(seed, datasets)}
+            "texts_ja": TEXTS_JA, "readme": readme(seed, datasets),
+            "meddra": sc.meddra_terms([(t.soc, t.pt) for t in CATALOGUE] + [(soc, pt) for soc, pt, *_ in FATAL])}
 
 
 # ------------------------------------------------------------------------------------------------ dossier.yaml
@@ -159,26 +160,37 @@ def mmrm(analysis_id: str, title: dict[str, str], param: str, mcid: float, estim
 SPEC = {
     "study": {
         "id": DESIGN.study,
-        "title": "A randomised, double-blind, placebo-controlled, dose-ranging Phase 1/2 study of a single "
-                 "intracoronary infusion of DSR-101 in patients with advanced heart failure with reduced ejection "
-                 "fraction (synthetic example)",
+        "title": sc.titled("A randomised, double-blind, placebo-controlled, dose-ranging Phase 1/2 study of a "
+                           "single intracoronary infusion of DSR-101 in patients with advanced heart failure with "
+                           "reduced ejection fraction (synthetic example)",
+                           "左室駆出率の低下した重症心不全患者を対象としたDSR-101単回冠動脈内投与の無作為化二重盲検"
+                           "プラセボ対照用量設定第I/II相試験（合成データによる例示）"),
         "phase": "1/2",
-        "design": "Randomised 1:1:1:1, double-blind, placebo-controlled, parallel-group dose ranging; single "
-                  "antegrade intracoronary infusion; multicentre (Japan and United States)",
-        "sponsor": "Example Sponsor (synthetic)",
-        "duration": "52 weeks",
-        "primary_endpoint": "Change from baseline in left ventricular ejection fraction (LVEF) at Week 52",
+        "design": sc.titled("Randomised 1:1:1:1, double-blind, placebo-controlled, parallel-group dose ranging; "
+                            "single antegrade intracoronary infusion; multicentre (Japan and United States)",
+                            "無作為化（1:1:1:1）、二重盲検、プラセボ対照、並行群間用量設定；単回順行性冠動脈内投与；"
+                            "多施設共同（日本及び米国）"),
+        "sponsor": sc.titled("Example Sponsor (synthetic)", "例示用治験依頼者（合成データ）"),
+        "duration": sc.titled("52 weeks", "52週間"),
+        "primary_endpoint": sc.titled("Change from baseline in left ventricular ejection fraction (LVEF) at Week 52",
+                                      "第52週における左室駆出率（LVEF）のベースラインからの変化量"),
     },
     "product": {
-        "name": "DSR-101 (synthetic)", "code": "DSR-101",
-        "generic_name": "AAV1-mediated SERCA2a gene transfer (synthetic example)",
-        "modality": "Gene therapy (AAV vector)",
-        "mechanism": "AAV1 vector delivering the SERCA2a (ATP2A2) gene to cardiomyocytes to restore "
-                     "sarcoplasmic-reticulum calcium uptake",
-        "dose": "Single antegrade intracoronary infusion of 1e13, 3e13 or 1e14 vector genomes over about 10 minutes",
+        "name": sc.titled("DSR-101 (synthetic)", "DSR-101（合成データ）"), "code": "DSR-101",
+        "generic_name": sc.titled("AAV1-mediated SERCA2a gene transfer (synthetic example)",
+                                  "AAV1ベクターによるSERCA2a遺伝子導入（合成データによる例示）"),
+        "modality": sc.titled("Gene therapy (AAV vector)", "遺伝子治療（AAVベクター）"),
+        "mechanism": sc.titled("AAV1 vector delivering the SERCA2a (ATP2A2) gene to cardiomyocytes to restore "
+                               "sarcoplasmic-reticulum calcium uptake",
+                               "SERCA2a（ATP2A2）遺伝子を心筋細胞に導入し、筋小胞体へのカルシウム取り込みを回復させる"
+                               "AAV1ベクター"),
+        "dose": sc.titled("Single antegrade intracoronary infusion of 1e13, 3e13 or 1e14 vector genomes over about "
+                          "10 minutes", "1e13、3e13又は1e14ベクターゲノムを約10分かけて単回順行性冠動脈内投与"),
     },
-    "indication": "Chronic heart failure with reduced ejection fraction (NYHA class II-IV) despite optimised "
-                  "guideline-directed therapy (synthetic example)",
+    "indication": sc.titled("Chronic heart failure with reduced ejection fraction (NYHA class II-IV) despite "
+                            "optimised guideline-directed therapy (synthetic example)",
+                            "最適化された標準治療下でも持続する左室駆出率の低下した慢性心不全（NYHA心機能分類II～IV度）"
+                            "（合成データによる例示）"),
     "language": "en",
     "synthetic": True,
     "date": dt.date(2026, 11, 21),
@@ -238,19 +250,27 @@ SPEC = {
          "title": sc.titled("Treatment-emergent adverse events", "治験薬投与後に発現した有害事象"), "dataset": "adae"},
     ],
     "briefing": {
-        "consultation_category": "Consultation on the pivotal clinical trial of a regenerative medical product "
-                                 "(synthetic example)",
+        "consultation_category": sc.titled("Consultation on the pivotal clinical trial of a regenerative medical "
+                                           "product (synthetic example)",
+                                           "再生医療等製品の検証的試験に関する相談（合成データによる例示）"),
         "version": "0.1 (synthetic example)",
         "questions": [
-            {"question": "Does PMDA agree that the Phase 1/2 data support a pivotal study design with change from "
-                         "baseline in LVEF at Week 52 as the primary endpoint?",
+            {"question": sc.titled("Does PMDA agree that the Phase 1/2 data support a pivotal study design with "
+                                   "change from baseline in LVEF at Week 52 as the primary endpoint?",
+                                   "第I/II相試験のデータは、第52週におけるLVEFのベースラインからの変化量を主要評価項目と"
+                                   "する検証的試験デザインを支持するとの考えに、機構は同意するか。"),
              "position": "text/q1_position.md", "rationale": "text/q1_rationale.md",
              "evidence": ["lvef-mmrm", "lvef", "kccq", "sixmwd"]},
-            {"question": "Does PMDA agree that the high dose (1e14 vg) is the appropriate dose for the pivotal study?",
+            {"question": sc.titled("Does PMDA agree that the high dose (1e14 vg) is the appropriate dose for the "
+                                   "pivotal study?",
+                                   "高用量（1e14 vg）が検証的試験の用量として適切であるとの考えに、機構は同意するか。"),
              "position": "text/q2_position.md", "rationale": "text/q2_rationale.md",
              "evidence": ["lvef-mmrm", "lvef", "tte-hf", "teae"]},
-            {"question": "Does PMDA agree that about 300 treated subjects followed for 12 months, with long-term "
-                         "follow-up for 5 years, form an adequate safety database for an application?",
+            {"question": sc.titled("Does PMDA agree that about 300 treated subjects followed for 12 months, with "
+                                   "long-term follow-up for 5 years, form an adequate safety database for an "
+                                   "application?",
+                                   "約300例の投与例を12カ月間観察し、5年間の長期追跡調査を行うことは、承認申請のための"
+                                   "安全性データベースとして十分であるとの考えに、機構は同意するか。"),
              "position": "text/q3_position.md", "rationale": "text/q3_rationale.md",
              "evidence": ["teae"]},
             {"question": sc.titled("Does PMDA agree that enrolling about 100 of about 300 subjects in Japan is an "
@@ -269,25 +289,34 @@ SPEC = {
         "unmet_need": "text/unmet_need.md",
         "development_history": "text/development_history.md",
         "regulatory_status": [
-            {"region": "US", "designation": "Fast Track (synthetic example)", "date": dt.date(2025, 3, 14),
-             "status": "Granted"},
-            {"region": "EU", "designation": "PRIME (synthetic example)", "status": "Application planned"},
-            {"region": "Japan", "designation": "SAKIGAKE designation (synthetic example)",
-             "status": "Application in preparation"},
+            {"region": sc.titled("US", "米国"), "designation": sc.titled("Fast Track (synthetic example)",
+                                                                          "ファストトラック（合成データによる例示）"),
+             "date": dt.date(2025, 3, 14), "status": sc.titled("Granted", "指定済み")},
+            {"region": sc.titled("EU", "欧州連合"), "designation": sc.titled("PRIME (synthetic example)",
+                                                                        "PRIME（合成データによる例示）"),
+             "status": sc.titled("Application planned", "申請予定")},
+            {"region": sc.titled("Japan", "日本"),
+             "designation": sc.titled("SAKIGAKE designation (synthetic example)", "先駆的医薬品等指定（合成データによる例示）"),
+             "status": sc.titled("Application in preparation", "申請準備中")},
         ],
         "quality_nonclinical": "text/quality_nonclinical.md",
         # clinical_summary is deliberately left unset: the documents show the "text not provided" notice
         "development_plan": "text/development_plan.md",
         "timeline": [
-            {"milestone": "Phase 1/2 study DSR-HF-201: data cut-off", "date": "2025-10", "region": "Global"},
-            {"milestone": "PMDA consultation on the pivotal study", "date": "2027 Q1", "region": "Japan"},
-            {"milestone": "Pivotal study first subject dosed", "date": "2027 Q3", "region": "Japan and US"},
-            {"milestone": "Application (Japan)", "date": "2030 Q1", "region": "Japan"},
+            {"milestone": sc.titled("Phase 1/2 study DSR-HF-201: data cut-off", "第I/II相試験DSR-HF-201：データカットオフ"),
+             "date": "2025-10", "region": sc.titled("Global", "全世界")},
+            {"milestone": sc.titled("PMDA consultation on the pivotal study", "検証的試験に関する機構への相談"),
+             "date": sc.quarter(2027, 1), "region": sc.titled("Japan", "日本")},
+            {"milestone": sc.titled("Pivotal study first subject dosed", "検証的試験の最初の被験者への投与"),
+             "date": sc.quarter(2027, 3), "region": sc.titled("Japan and US", "日本及び米国")},
+            {"milestone": sc.titled("Application (Japan)", "承認申請（日本）"), "date": sc.quarter(2030, 1),
+             "region": sc.titled("Japan", "日本")},
         ],
     },
     "sakigake": {
         "version": "0.1 (synthetic example)",
-        "development_stage": "Phase 1/2 completed (52-week data); pivotal study in planning",
+        "development_stage": sc.titled("Phase 1/2 completed (52-week data); pivotal study in planning",
+                                       "第I/II相試験完了（52週データ）、検証的試験を計画中"),
         "innovativeness": {"text": "text/sakigake_innovativeness.md",
                            "summary": "text/sakigake_innovativeness_summary.md"},
         "seriousness": {"text": "text/sakigake_seriousness.md", "summary": "text/sakigake_seriousness_summary.md",
@@ -296,15 +325,20 @@ SPEC = {
                      "analyses": ["lvef-mmrm", "lvef", "tte-hf", "teae"]},
         "japan_first": {"text": "text/sakigake_japan_first.md", "summary": "text/sakigake_japan_first_summary.md",
                         "japan_filing": dt.date(2030, 3, 31),
-                        "other_filings": [{"region": "US", "date": dt.date(2030, 9, 30),
-                                           "note": "Biologics License Application (planned)"}]},
+                        "other_filings": [{"region": sc.titled("US", "米国"), "date": dt.date(2030, 9, 30),
+                                           "note": sc.titled("Biologics License Application (planned)",
+                                                             "生物製剤承認申請（BLA、予定）")}]},
         "schedule": [
-            {"milestone": "Pivotal study start", "date": "2027 Q3", "region": "Japan and US"},
-            {"milestone": "Pivotal study 52-week readout", "date": "2029 Q3"},
-            {"milestone": "Application", "date": "2030 Q1", "region": "Japan"},
+            {"milestone": sc.titled("Pivotal study start", "検証的試験開始"), "date": sc.quarter(2027, 3),
+             "region": sc.titled("Japan and US", "日本及び米国")},
+            {"milestone": sc.titled("Pivotal study 52-week readout", "検証的試験の52週データ取得"),
+             "date": sc.quarter(2029, 3)},
+            {"milestone": sc.titled("Application", "承認申請"), "date": sc.quarter(2030, 1),
+             "region": sc.titled("Japan", "日本")},
         ],
-        "attachments": ["Study DSR-HF-201 clinical study report synopsis (synthetic)",
-                        "Nonclinical summary of DSR-101 (synthetic)"],
+        "attachments": [sc.titled("Study DSR-HF-201 clinical study report synopsis (synthetic)",
+                                  "DSR-HF-201試験 治験総括報告書の概要（合成データ）"),
+                        sc.titled("Nonclinical summary of DSR-101 (synthetic)", "DSR-101の非臨床試験の概要（合成データ）")],
     },
 }
 
@@ -507,9 +541,22 @@ LVEFは想定する作用機序（心筋のカルシウム制御の改善）を�
 # The `orphan:` section (dossier's orphan designation application draft). SYNTHETIC: the target population and
 # its prevalence are INVENTED for the example; only the population of Japan is a published figure.
 SPEC["product"]["type"] = "regenerative_medicine"
+ARMS_JA = {"Placebo": "プラセボ", "Low dose (1e13 vg)": "低用量（1e13 vg）", "Mid dose (3e13 vg)": "中用量（3e13 vg）",
+           "High dose (1e14 vg)": "高用量（1e14 vg）"}
+SPEC["labels"] = {
+    **{arm: {"values": {name: {"ja": ja} for name, ja in ARMS_JA.items()}} for arm in ("TRT01A", "TRT01P")},
+    "HFETIOL": {"label": sc.titled("Heart-failure aetiology", "心不全の病因"),
+                "values": {"Ischaemic": sc.titled("Ischaemic", "虚血性"),
+                           "Non-ischaemic": sc.titled("Non-ischaemic", "非虚血性")}},
+    "NYHABL": {"label": sc.titled("Baseline NYHA class", "ベースライン時のNYHA心機能分類"),
+               "values": {name: sc.titled(name, f"{name.split()[1]}度") for name in NYHA_CLASS.values()}},
+    "BLLVEF": {"label": sc.titled("Baseline LVEF (%)", "ベースライン時のLVEF（%）")},
+}
+SPEC["meddra_ja"] = "meddra_ja.csv"  # the example's own translations of its MedDRA terms (not MedDRA/J)
 SPEC["orphan"] = {
     "version": "0.1 (synthetic example)",
-    "development_stage": "Phase 1/2 completed (52-week data); pivotal study in planning",
+    "development_stage": sc.titled("Phase 1/2 completed (52-week data); pivotal study in planning",
+                                       "第I/II相試験完了（52週データ）、検証的試験を計画中"),
     "target_disease": {"en": "Advanced heart failure with reduced ejection fraction in patients ineligible for a "
                              "ventricular assist device or heart transplantation (synthetic example)",
                        "ja": "補助人工心臓及び心臓移植の適応とならない左室駆出率の低下した重症心不全（合成データによる例示）"},
@@ -536,16 +583,21 @@ SPEC["orphan"] = {
     "development": {"text": "text/orphan_development.md", "plan": "text/orphan_plan.md",
                     "summary": "text/orphan_development_summary.md", "analyses": ["lvef", "tte-hf", "teae"]},
     "schedule": [
-        {"milestone": {"en": "Orphan designation application", "ja": "希少疾病用再生医療等製品指定申請"}, "date": "2027 Q1",
-         "region": "Japan"},
-        {"milestone": {"en": "Pivotal study start", "ja": "検証的試験開始"}, "date": "2027 Q3",
-         "region": "Japan and US"},
-        {"milestone": {"en": "Application", "ja": "承認申請"}, "date": "2030 Q1", "region": "Japan"},
+        {"milestone": {"en": "Orphan designation application", "ja": "希少疾病用再生医療等製品指定申請"}, "date": sc.quarter(2027, 1),
+         "region": sc.titled("Japan", "日本")},
+        {"milestone": {"en": "Pivotal study start", "ja": "検証的試験開始"}, "date": sc.quarter(2027, 3),
+         "region": sc.titled("Japan and US", "日本及び米国")},
+        {"milestone": {"en": "Application", "ja": "承認申請"}, "date": sc.quarter(2030, 1),
+         "region": sc.titled("Japan", "日本")},
     ],
-    "references": ["Synthetic reference 1: an invented epidemiological survey of advanced heart failure (synthetic)",
-                   "Synthetic reference 2: Study DSR-HF-201 clinical study report (synthetic)"],
-    "attachments": ["Study DSR-HF-201 clinical study report synopsis (synthetic)",
-                    "Estimate of the number of patients in Japan (synthetic)"],
+    "references": [sc.titled("Synthetic reference 1: an invented epidemiological survey of advanced heart failure "
+                             "(synthetic)", "合成文献1：重症心不全に関する架空の疫学調査（合成データ）"),
+                   sc.titled("Synthetic reference 2: Study DSR-HF-201 clinical study report (synthetic)",
+                             "合成文献2：DSR-HF-201試験 治験総括報告書（合成データ）")],
+    "attachments": [sc.titled("Study DSR-HF-201 clinical study report synopsis (synthetic)",
+                              "DSR-HF-201試験 治験総括報告書の概要（合成データ）"),
+                    sc.titled("Estimate of the number of patients in Japan (synthetic)",
+                              "本邦における患者数の推計（合成データ）")],
 }
 TEXTS.update({name: NOTE + body for name, body in {
     "orphan_disease.md": """\

@@ -107,8 +107,9 @@ def build(seed: int = SEED) -> dict:
         "adtte": (adtte, "Time-to-Event Analysis Dataset"),
         "adae": (adae, "Adverse Events Analysis Dataset"),
     }
-    return {"folder": FOLDER, "seed": seed, "datasets": datasets, "spec": SPEC, "texts": TEXTS,
-            "texts_ja": TEXTS_JA, "readme": readme(seed, datasets)}
+    return {"folder": FOLDER, "seed": seed, "datasets": datasets, "spec": sc.bilingual(SPEC, SPEC_JA), "texts": TEXTS,
+            "texts_ja": TEXTS_JA, "readme": readme(seed, datasets),
+            "meddra": sc.meddra_terms([(t.soc, t.pt) for t in CATALOGUE] + [(soc, pt) for soc, pt, *_ in FATAL])}
 
 
 # ------------------------------------------------------------------------------------------------ dossier.yaml
@@ -590,3 +591,74 @@ OFF time is the mean daily OFF time of the three diary days before the visit. AD
 Month 18 visit (END OF STUDY), at the last contact of subjects who left early, or at death.
 """
     return sc.readme(DESIGN, "DSR-202", seed, datasets, model, conventions)
+
+
+# ------------------------------------------------------------------------------------------------ Japanese
+# The Japanese of every yaml text given above in English only (sc.bilingual makes them {en, ja}), the labels of
+# the data values and variables the documents show, and the example's own MedDRA translations (meddra_ja.csv).
+SPEC_JA = {
+    "A randomised, double-blind, sham-surgery-controlled Phase 1/2 study of bilateral intraputaminal DSR-202 in "
+    "patients with Parkinson's disease and motor fluctuations (synthetic example)":
+        "運動症状の日内変動を伴うパーキンソン病患者を対象としたDSR-202両側被殻内投与の無作為化二重盲検偽手術対照"
+        "第I/II相試験（合成データによる例示）",
+    "Randomised 1:1:1, double-blind, sham-surgery-controlled, two dose levels; single bilateral MRI-guided "
+    "intraputaminal infusion; multicentre (Japan and United States)":
+        "無作為化（1:1:1）、二重盲検、偽手術対照、2用量；MRIガイド下の両側被殻内単回投与；多施設共同（日本及び米国）",
+    "Example Sponsor (synthetic)": "例示用治験依頼者（合成データ）",
+    "18 months": "18カ月間",
+    "Change from baseline in MDS-UPDRS Part III score (OFF medication) at Month 12":
+        "第12カ月におけるMDS-UPDRS Part IIIスコア（OFF時）のベースラインからの変化量",
+    "DSR-202 (synthetic)": "DSR-202（合成データ）",
+    "AAV2-mediated AADC gene transfer to the putamen (synthetic example)":
+        "AAV2ベクターによる被殻へのAADC遺伝子導入（合成データによる例示）",
+    "Gene therapy (AAV vector)": "遺伝子治療（AAVベクター）",
+    "AAV2 vector expressing aromatic L-amino acid decarboxylase (AADC) in putaminal neurons, restoring local "
+    "conversion of levodopa to dopamine":
+        "被殻の神経細胞に芳香族L-アミノ酸脱炭酸酵素（AADC）を発現させ、レボドパからドパミンへの局所での変換を"
+        "回復させるAAV2ベクター",
+    "Single bilateral intraputaminal infusion of 7.5e11 or 3e12 vector genomes (total) under intraoperative MRI "
+    "guidance": "術中MRIガイド下で7.5e11又は3e12ベクターゲノム（総量）を両側被殻内に単回投与",
+    "Parkinson's disease with motor fluctuations inadequately controlled by optimised oral therapy (synthetic "
+    "example)": "最適化された経口治療で十分にコントロールされない運動症状の日内変動を伴うパーキンソン病（合成データによる例示）",
+    "Consultation on the pivotal clinical trial of a regenerative medical product (synthetic example)":
+        "再生医療等製品の検証的試験に関する相談（合成データによる例示）",
+    "Does PMDA agree that change from baseline in MDS-UPDRS Part III score in the OFF-medication state at Month 12 "
+    "is an acceptable primary endpoint for the pivotal study?":
+        "第12カ月におけるOFF時のMDS-UPDRS Part IIIスコアのベースラインからの変化量は、検証的試験の主要評価項目として"
+        "受け入れ可能であるとの考えに、機構は同意するか。",
+    "Does PMDA agree that a sham-surgery control is acceptable for the pivotal study in Japan?":
+        "日本における検証的試験で偽手術対照を用いることは受け入れ可能であるとの考えに、機構は同意するか。",
+    "Does PMDA agree that the high dose (3e12 vg) is the appropriate dose for the pivotal study?":
+        "高用量（3e12 vg）が検証的試験の用量として適切であるとの考えに、機構は同意するか。",
+    "US": "米国", "Japan": "日本", "Global": "全世界", "Japan and US": "日本及び米国",
+    "Regenerative Medicine Advanced Therapy (synthetic example)": "RMAT指定（合成データによる例示）",
+    "SAKIGAKE designation (synthetic example)": "先駆的医薬品等指定（合成データによる例示）",
+    "Granted": "指定済み", "Application in preparation": "申請準備中",
+    "Phase 1/2 study DSR-PD-201: data cut-off": "第I/II相試験DSR-PD-201：データカットオフ",
+    "PMDA consultation on the pivotal study": "検証的試験に関する機構への相談",
+    "Pivotal study first subject treated": "検証的試験の最初の被験者への投与",
+    "Application (Japan)": "承認申請（日本）",
+    "Phase 1/2 completed (18-month data); pivotal study in planning": "第I/II相試験完了（18カ月データ）、検証的試験を計画中",
+    "Biologics License Application (planned)": "生物製剤承認申請（BLA、予定）",
+    "Pivotal study start": "検証的試験開始",
+    "Pivotal study Month-12 readout": "検証的試験の第12カ月データ取得",
+    "Application": "承認申請",
+    "Study DSR-PD-201 clinical study report synopsis (synthetic)": "DSR-PD-201試験 治験総括報告書の概要（合成データ）",
+    "Nonclinical summary of DSR-202 (synthetic)": "DSR-202の非臨床試験の概要（合成データ）",
+    "Synthetic reference 1: invented survey A of Parkinson's disease in Japan (synthetic)":
+        "合成文献1：本邦のパーキンソン病に関する架空の調査A（合成データ）",
+    "Synthetic reference 2: invented survey B of Parkinson's disease in Japan (synthetic)":
+        "合成文献2：本邦のパーキンソン病に関する架空の調査B（合成データ）",
+    "Estimate of the number of patients in Japan (synthetic)": "本邦における患者数の推計（合成データ）",
+}
+ARMS_JA = {"Sham surgery": "偽手術", "Low dose (7.5e11 vg)": "低用量（7.5e11 vg）", "High dose (3e12 vg)": "高用量（3e12 vg）"}
+SPEC["labels"] = {
+    **{arm: {"values": {name: {"ja": ja} for name, ja in ARMS_JA.items()}} for arm in ("TRT01A", "TRT01P")},
+    "HYBL": {"label": sc.titled("Baseline Hoehn and Yahr stage (OFF)", "ベースライン時のHoehn-Yahr重症度（OFF時）"),
+             "values": {stage: sc.titled(stage, f"ステージ{stage.split()[1]}") for stage in HY_STAGES}},
+    "DURDIS": {"label": sc.titled("Duration of disease (years)", "罹病期間（年）")},
+    "LEDDBL": {"label": sc.titled("Baseline levodopa-equivalent daily dose (mg)", "ベースライン時のレボドパ換算1日用量（mg）")},
+    "BLUPDRS3": {"label": sc.titled("Baseline MDS-UPDRS Part III (OFF)", "ベースライン時のMDS-UPDRS Part III（OFF時）")},
+    "BLOFFTM": {"label": sc.titled("Baseline daily OFF time (h)", "ベースライン時の1日あたりのOFF時間（時間）")},
+}
+SPEC["meddra_ja"] = "meddra_ja.csv"  # the example's own translations of its MedDRA terms (not MedDRA/J)

@@ -23,6 +23,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("-o", "--out", type=Path, dest="out_dir", metavar="OUT_DIR",
                    help="output folder (default: out/<trial-folder-name>)")
     b.add_argument("--lang", choices=("en", "ja"), help="document language (default: dossier.yaml's language)")
+    b.add_argument("--final", action="store_true", help="build the final documents (as dossier.yaml's status: "
+                   "final): any text in another language, missing writer's text or warning is an error")
     b.add_argument("--no-cache", action="store_true", help="recompute the statistics and render every figure and "
                    "document again (nothing of the previous build is reused)")
     c = sub.add_parser("check", help="validate a trial folder and list every problem")
@@ -115,9 +117,12 @@ def _run(args: argparse.Namespace) -> int:
 
         out_dir = args.out_dir or Path("out") / args.trial_dir.resolve().name
         report = build(args.trial_dir, out_dir, lang=args.lang, progress=_progress(sys.stderr.isatty()),
-                       use_cache=not args.no_cache)
+                       use_cache=not args.no_cache, final=args.final)
+        from dossier.translation import summary
+
         for warning in report.warnings:
             print(f"warning: {warning}", file=sys.stderr)
+        print(summary(report.language, report.fallbacks), file=sys.stderr)
         statistics = "statistics computed" if report.computed else "statistics reused from cache"
         print(f"built {args.trial_dir} -> {report.out_dir} ({len(report.outputs)} files, {statistics}, "
               f"{len(report.warnings)} warning(s))")

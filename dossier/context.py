@@ -144,10 +144,14 @@ def analysis_sections(results: list[AnalysisResult], ids: list[str], numbering: 
     sections: dict[str, AnalysisSection] = {}
     for analysis_id in ids:
         result = by_id[analysis_id]
+        if fmt.terms is not None:
+            fmt.terms.place(fmt.terms.document, analysis_id)  # the translation report's section column
         note = provenance_note(result, files, fmt)
         tables = tuple(render_table(t, numbering.table(), fmt, (note,)) for t in pick(result))
         figures = tuple(render_figure(f, numbering.figure(), fmt, (note,)) for f in result.figures) \
             if complete else ()
+        if fmt.terms is not None:
+            fmt.terms.place(fmt.terms.document)
         sections[analysis_id] = AnalysisSection(
             id=result.id, type=result.type, title=fmt.label(result.title), anchor=f"analysis-{result.id}",
             tables=tables, figures=figures, method=fmt.label(result.method),
@@ -187,6 +191,9 @@ def build_context(document: str, spec: TrialSpec, results: list[AnalysisResult],
     title = kind.title(spec, fmt)
     ctx["title"] = title
     ctx["header"] = fmt.term("running_header", title=title, study=spec.study.id)
+    ctx["draft"] = spec.status != "final"
+    if ctx["draft"]:  # every page of a draft says so in its running header
+        ctx["header"] = fmt.term("draft_header", header=ctx["header"])
     ctx["synthetic_mark"] = fmt.term("synthetic_data")
     ctx["page_footer"] = fmt.term("page_of_pages", page="{page}", pages="{pages}")  # the renderers fill these in
     ctx.update(kind.context(ctx, spec, results, texts, fmt, facts, numbering))

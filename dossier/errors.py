@@ -47,6 +47,10 @@ class RenderError(DossierError):
     """A template or writer's text cannot be rendered."""
 
 
+class FinalError(DossierError):
+    """`status: final` (or `build --final`) and the documents would show a fallback or a warning."""
+
+
 class OutputError(DossierError):
     """The output folder cannot be written or verified."""
 

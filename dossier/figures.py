@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dossier.errors import RenderError
-from dossier.model import Curve, Figure, Label, Term
+from dossier.model import Curve, Figure, Label, Term, Text
 
 WIDTH_CM = 16.0
 DPI = 200
@@ -45,6 +45,7 @@ def draw_figure(figure: Figure, out_dir: Path, labels: Callable[[Label], str], l
         raise RenderError(f"unknown figure kind {figure.kind!r} for figure {figure.key!r}")
     if figure.kind == "forest":
         return _draw_forest(figure, Path(out_dir), labels, lang)
+    figure = _shown(figure, labels)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -154,6 +155,17 @@ def _at_risk_title(labels: Callable[[Label], str], lang: str, title: Label | Non
         return labels(Term("tte_at_risk"))
     except (KeyError, RenderError):
         return AT_RISK.get(lang, AT_RISK["en"])
+
+
+def _shown(figure: Figure, labels: Callable[[Label], str]) -> Figure:
+    """`figure` with its arm names (legend, counts under the axis) and visit ticks as the document shows
+    them (the trial's labels in the document language: dossier.labels)."""
+    import dataclasses
+
+    return dataclasses.replace(
+        figure, curves=tuple(dataclasses.replace(c, label=labels(Text(c.label))) for c in figure.curves),
+        at_risk=tuple((labels(Text(arm)), counts) for arm, counts in figure.at_risk),
+        x_tick_labels=tuple(labels(Text(tick, "AVISIT")) for tick in figure.x_tick_labels))
 
 
 def _at_risk_table(risk, figure: Figure, title: str) -> None:

@@ -86,10 +86,13 @@ def pvalue(p: float | None, missing: str = "NE") -> str:
 class Formatter:
     """Formats labels and cells for one document language using its glossary."""
 
-    def __init__(self, glossary: Mapping[str, str], lang: str) -> None:
+    def __init__(self, glossary: Mapping[str, str], lang: str, terms: Any = None) -> None:
+        """`terms`: a dossier.labels.Terms that shows data values and variable labels in `lang` (None: as
+        they are in the data)."""
         self.glossary = glossary
         self.lang = lang
         self.ne = glossary.get("not_estimable", "NE")
+        self.terms = terms
 
     def term(self, key: str, /, **params: Any) -> str:
         return self.label(Term(key, tuple(params.items())))
@@ -100,7 +103,11 @@ class Formatter:
         if isinstance(label, str):
             return label
         if isinstance(label, Text):
-            return label.value
+            if self.terms is None:
+                return label.value
+            if label.role == "label" and label.variable:
+                return self.terms.label(label.variable, label.value)
+            return self.terms.value(label.value, label.variable)
         try:
             template = self.glossary[label.key]
         except KeyError:
@@ -122,6 +129,8 @@ class Formatter:
             return str(value)
         if isinstance(value, float):
             return fixed(value, 0) if value.is_integer() else repr(value)
+        if isinstance(value, str) and self.terms is not None and value in self.terms.arms:
+            return self.terms.value(value, None)  # an arm named in a sentence (key results)
         return str(value)
 
     def cell(self, cell: Cell) -> str:

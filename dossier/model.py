@@ -29,9 +29,14 @@ class Term:
 
 @dataclass(frozen=True)
 class Text:
-    """A literal value from the data or the yaml (arm name, MedDRA term). Never translated."""
+    """A literal value from the data or the yaml (arm name, MedDRA term), shown as it is unless `variable`
+    names the data variable it came from: then the formatting layer shows it through the trial's labels
+    (dossier.translation: yaml `labels:`, the built-in CDISC terms, a MedDRA mapping file) in the document
+    language. `role` "label": `value` is the variable's label from the dataset (or its bare name)."""
 
     value: str
+    variable: str | None = None
+    role: str = "value"  # "value" (a data value of `variable`) or "label" (the label of `variable`)
 
 
 Label = Term | Text

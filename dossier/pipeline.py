@@ -28,6 +28,8 @@ class BuildReport:
     outputs: tuple[str, ...]
     warnings: tuple[str, ...]
     computed: bool  # False when the statistics came from the cache (nothing but text or templates changed)
+    language: str = "en"
+    fallbacks: int = 0  # rows of review/translation.<language>.csv (texts shown in another language)
 
 
 def _quiet(_: str) -> None:
@@ -105,8 +107,10 @@ def _hardcoded_number_warnings(trial_dir: Path, spec: TrialSpec, evidence: dict,
 
 
 def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Progress = _quiet,
-          use_cache: bool = True) -> BuildReport:
-    """Validate, analyse and render `trial_dir` into `out_dir` (atomically)."""
+          use_cache: bool = True, final: bool = False) -> BuildReport:
+    """Validate, analyse and render `trial_dir` into `out_dir` (atomically). `final` (or dossier.yaml's
+    `status: final`): a text shown in another language, a missing writer's text or a warning is a FinalError
+    and nothing is written."""
     if not trial_dir.is_dir():
         raise SpecError("trial folder not found", where=str(trial_dir))
     source_date_epoch()  # a malformed value stops the build before any work (reproducible-builds.org)
@@ -128,8 +132,17 @@ def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Pro
         threading.Thread(target=libreoffice_version, name="dossier-libreoffice-version", daemon=True).start()
         progress("reading dossier.yaml")
         spec = load_spec(trial_dir).localised(lang)
+        if final:
+            spec = _final(spec)
         check_folders(trial_dir)  # templates/ and text/: no link leaves its folder (dossier.gate)
         return _build(spec, trial_dir, out_dir, progress, use_cache, workers)
+
+
+def _final(spec: TrialSpec) -> TrialSpec:
+    source = spec._source
+    out = spec.model_copy(update={"status": "final"})
+    out._source = source
+    return out
 
 
 def _build(spec: TrialSpec, trial_dir: Path, out_dir: Path, progress: Progress, use_cache: bool,
@@ -174,15 +187,20 @@ def _write(spec: TrialSpec, analysed, trial_dir: Path, out_dir: Path, warnings: 
            workers, computed: bool, use_cache: bool = True) -> BuildReport:
     """Render everything into a staging folder that replaces OUT_DIR when all succeeded."""
     from dossier.cache import store
+    from dossier.translation import write_warnings
 
+    shown: list = []
     with staging(out_dir) as stage:
         try:
             store(stage, analysed)
-            warnings.extend(render_all(spec, analysed, trial_dir, stage, warnings, progress,
-                                       previous=out_dir if use_cache else None, workers=workers))
+            rendered = render_all(spec, analysed, trial_dir, stage, warnings, progress,
+                                  previous=out_dir if use_cache else None, workers=workers, shown=shown)
+            final_check(spec, [], rendered)  # the PDF and DOCX writers' own warnings
+            warnings.extend(rendered)
         except BaseException:
             workers.close(kill=True)  # before the staging folder they write into is removed
             raise
+        write_warnings(stage, spec.language, list(dict.fromkeys(warnings)))
         from dossier.audit import typed_in_text, write_audit
 
         write_audit(stage, tuple(kind.name for kind in documents(spec)), typed_in_text(trial_dir, spec))
@@ -193,7 +211,19 @@ def _write(spec: TrialSpec, analysed, trial_dir: Path, out_dir: Path, warnings: 
         write_manifest(stage, trial_dir, template_dirs(trial_dir), settings(spec), spec.language)
         outputs = tuple(sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*")
                                if p.is_file() and not p.relative_to(stage).as_posix().startswith(".")))
-    return BuildReport(out_dir, outputs, tuple(dict.fromkeys(warnings)), computed)
+    return BuildReport(out_dir, outputs, tuple(dict.fromkeys(warnings)), computed, spec.language, len(shown))
+
+
+def final_check(spec: TrialSpec, shown: list, warnings: list[str]) -> None:
+    """In `status: final`, a FinalError with one line per fallback and per warning (nothing is written)."""
+    if spec.status != "final":
+        return
+    from dossier.errors import FinalError
+    from dossier.translation import final_problems
+
+    problems = final_problems(spec.language, shown, list(dict.fromkeys(warnings)))
+    if problems:
+        raise FinalError(problems)
 
 
 def _dataset_hashes(trial_dir: Path, wanted) -> dict[str, str]:
@@ -276,10 +306,12 @@ def settings(spec: TrialSpec) -> dict:
 
 
 def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings: list[str],
-               progress: Progress, previous: Path | None = None, workers=None) -> list[str]:
-    """Write evidence.json, tables, figures and the documents into `stage`; return new warnings.
-    Figures and documents whose inputs are unchanged are copied from the `previous` build; the
-    others are drawn and written by `workers` (dossier.workers; None: in this process)."""
+               progress: Progress, previous: Path | None = None, workers=None, shown: list | None = None
+               ) -> list[str]:
+    """Write evidence.json, tables, figures, the documents and review/translation.<lang>.csv into `stage`;
+    return new warnings. Figures and documents whose inputs are unchanged are copied from the `previous`
+    build; the others are drawn and written by `workers` (dossier.workers; None: in this process).
+    `shown` (a list) receives the translation report's rows."""
     from dossier.render.html import template_dirs
     from dossier.render.pagination import engine_id
     from dossier.reuse import Reuse, digest, folder_digest
@@ -287,8 +319,8 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
 
     workers = workers or Workers(1)
     dirs = template_dirs(trial_dir)
-    fmt = formatter(spec, dirs)
     results = list(analysed.results)
+    fmt = formatter(spec, dirs, trial_dir, results, analysed.arms)
     evidence = write_evidence(spec, results, analysed.files, stage)
     texts = writer_texts(spec, trial_dir, evidence, fmt)
     progress("drawing figures")
@@ -298,7 +330,7 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
     glossary = sorted(fmt.glossary.items())
     drawing = [workers.submit(_draw_figure, figure, figures_dir, fmt)
                for figure in (f for r in results for f in r.figures)
-               if not reuse.take(digest("figure", figure, fmt.lang, glossary),
+               if not reuse.take(digest("figure", figure, fmt.lang, glossary, fmt.terms.digest()),
                                  [f"figures/{figure.key}.png", f"figures/{figure.key}.svg"])]
     facts = document_facts(spec, analysed.files, analysed.arms, analysed.records, warnings)
     new_warnings: list[str] = []
@@ -309,6 +341,7 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
     for kind in documents(spec):  # while the figures are drawn
         document = kind.name
         progress(f"rendering {document}")
+        fmt.terms.place(document)
         html, ctx = render_html(document, spec, results, texts, fmt, facts, dirs)
         for key in ctx["missing_texts"]:
             new_warnings.append(f"text not provided: {key} ({document})")
@@ -317,6 +350,13 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
                 all_tables.setdefault(table.key, table)
         (stage / f"{document}.html").write_text(html, encoding="utf-8")
         rendered.append((document, html, ctx["title"]))
+    from dossier.translation import ordered, write_report, yaml_texts
+
+    found = ordered([*yaml_texts(spec, trial_dir, spec.language), *fmt.terms.shown.values()])
+    final_check(spec, found, warnings + new_warnings)  # before the PDF and DOCX are written
+    write_report(stage, spec.language, found)
+    if shown is not None:
+        shown.extend(found)
     for future in drawing:
         future.result()
     resources = digest(folder_digest(dirs), *(p.read_bytes() for p in sorted(figures_dir.iterdir())))
@@ -362,12 +402,18 @@ def live_values(evidence: dict) -> dict:
     return values
 
 
-def formatter(spec: TrialSpec, dirs: list[Path]):
-    """The documents' Formatter: the glossary of the document language (the trial's overrides first)."""
+def formatter(spec: TrialSpec, dirs: list[Path], trial_dir: Path | None = None, results=(), arms=()):
+    """The documents' Formatter: the glossary of the document language (the trial's overrides first), and
+    the trial's labels of data values and variables (dossier.labels; the MedDRA mapping file of
+    `trial_dir`, the arm values of `results` and `arms`, the trial's (arm, subjects))."""
     from dossier.formatting import Formatter
     from dossier.glossary import load_glossary
+    from dossier.labels import Terms, catalogue
 
-    return Formatter(load_glossary(spec.language, dirs), spec.language)
+    arm_values = {value: spec.arm for value, _ in arms}
+    arm_values.update({value: result.arm for result in results for value in result.groups})
+    return Formatter(load_glossary(spec.language, dirs), spec.language,
+                     Terms(spec.language, catalogue(spec, trial_dir), arm_values))
 
 
 def write_evidence(spec: TrialSpec, results: list, files: dict, stage: Path) -> dict:

@@ -6,9 +6,9 @@ import datetime as dt
 import difflib
 import re
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
-from pydantic import BaseModel, Field, ValidationError, create_model
+from pydantic import BaseModel, Field, PrivateAttr, StringConstraints, ValidationError, create_model
 
 from dossier.analyses import registry
 from dossier.errors import Problem, SpecError
@@ -20,7 +20,15 @@ from dossier.limits import (
     MAX_YAML_DEPTH,
     long_token,
 )
-from dossier.spec_types import LANGUAGES, LocalText, PerLanguage, ScalarValue, _kind, _Model  # noqa: F401 (re-exported)
+from dossier.spec_types import (  # noqa: F401 (re-exported)
+    LANGUAGES,
+    LocalText,
+    PerLanguage,
+    ScalarValue,
+    VariableLabels,
+    _kind,
+    _Model,
+)
 
 SPEC_FILE = "dossier.yaml"
 UNION_MEMBER = re.compile(r"(constrained-)?str|int|float|list\[.*\]")  # pydantic's names of a union's members
@@ -95,6 +103,12 @@ class _TrialSpec(_Model):
     date: dt.date | None = None  # document date; else SOURCE_DATE_EPOCH; else undated (never the clock)
     analyses: tuple[Analysis, ...] = Field(min_length=1)
     japanese_population: JapanesePopulation | None = None
+    _source: Any = PrivateAttr(default=None)  # localised(): the spec with every language's text
+    # draft: fallbacks and warnings are shown in review/ and the draft appendix; final: each is an error
+    status: Literal["draft", "final"] = "draft"
+    labels: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=32)],
+                 VariableLabels] = Field(default_factory=dict)
+    meddra_ja: str | None = None  # a CSV in the trial folder: MedDRA terms en -> ja (columns level, en, ja)
 
     def analysis(self, analysis_id: str) -> Analysis:
         return next(a for a in self.analyses if a.id == analysis_id)
@@ -104,7 +118,9 @@ class _TrialSpec(_Model):
         (`{en: ..., ja: ...}`) resolved to the text of that language (falling back to English,
         then to the first language given)."""
         lang = lang or self.language
-        return _resolve(self, lang).model_copy(update={"language": lang})
+        out = _resolve(self, lang).model_copy(update={"language": lang})
+        out._source = getattr(self, "_source", None) or self  # the texts as given (dossier.translation reads them)
+        return out
 
 
 def _document_fields() -> dict[str, Any]:
@@ -391,6 +407,10 @@ def _pydantic_problems(exc: ValidationError, raw: dict, where: str) -> list[Prob
                 msg += f" (did you mean '{close[0]}'?)"
         elif kind == "local_text":
             msg = err["msg"]
+        elif loc and loc[-1] == "[key]":  # a mapping's key (labels: a variable name)
+            loc = loc[:-1]
+            key = _key_path(loc)
+            msg = f"{str(loc[-1])!r} is not a variable name (letters, digits and _, starting with a letter)"
         elif kind == "string_pattern_mismatch" and loc[-1] == "id":
             msg = f"{err.get('input')!r} is not a valid id (use lower-case letters, digits, '-' and '_')"
         else:
@@ -453,6 +473,13 @@ def _semantic_problems(spec: TrialSpec, trial_dir: Path, where: str) -> list[Pro
             problem = check_text_path(trial_dir, value)
             if problem:
                 add(key, problem)
+    if spec.meddra_ja:
+        from dossier.labels import read_meddra
+
+        try:
+            read_meddra(trial_dir, spec.meddra_ja)
+        except SpecError as exc:
+            problems.extend(exc.problems)
     return problems
 
 

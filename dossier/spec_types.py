@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, PlainValidator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator
 from pydantic_core import PydanticCustomError
 
 
@@ -65,3 +65,32 @@ class Milestone(_Model):
     milestone: LocalText
     date: LocalText | None = None  # free text ("Q3 2027"), so it may differ per language
     region: LocalText | None = None
+
+
+def _translations(value: Any) -> PerLanguage:
+    """Validate a label given per language: a mapping of language code to text ({en: ..., ja: ...})."""
+    if not isinstance(value, dict):
+        raise PydanticCustomError("local_text", "must be a mapping of language to text ({en: ..., ja: ...}), "
+                                                "got {kind}", {"kind": _kind(value)})
+    return _local_text(value)
+
+
+# A label given once per language: `{en: ..., ja: ...}` (at least one language).
+Translations = Annotated[PerLanguage, PlainValidator(_translations)]
+
+
+class VariableLabels(_Model):
+    """`labels: {VARIABLE: {label: {en, ja}, values: {VALUE: {en, ja}}}}`: how the documents show a data
+    variable (its row label) and its values in each language (dossier.labels)."""
+
+    label: Translations | None = None
+    values: dict[str, Translations] = Field(default_factory=dict)
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _value_keys(cls, value: Any) -> Any:
+        """A code written as a yaml number (`1: {en: ...}`) is the text of that code."""
+        if isinstance(value, dict):
+            return {(str(k) if isinstance(k, (int, float)) and not isinstance(k, bool) else k): v
+                    for k, v in value.items()}
+        return value

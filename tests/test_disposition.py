@@ -206,7 +206,7 @@ def test_toy_explicit_population_arm_and_reason_variable():
     assert ev["rows"]["COMP24FL"] == {"Drug": 1, "Placebo": 1, "Total": 2}
     assert ev["reasons"] == {"ADVERSE EVENT": {"Drug": 1, "Placebo": 0, "Total": 1}}
     assert ["Completed week 24", "1 (33.3%)", "1 (50.0%)", "2 (40.0%)"] in rendered(result)
-    assert result.tables[0].rows[2].cells[0] == Text("Completed week 24")
+    assert result.tables[0].rows[2].cells[0] == Text("Completed week 24", "COMP24FL", "label")
 
 
 def test_toy_trial_arm_other_than_trtxxa_is_used_as_is():

@@ -282,18 +282,18 @@ def _soc_pt(events: pd.DataFrame, counter: _Counter, groups: tuple[str, ...], n_
     rows: list[Row] = []
     for soc, soc_counts in socs.iterrows():
         counts = {g: int(soc_counts[g]) for g in groups}
-        rows.append(Row((_label(soc), *count_cells(counts, groups, n_by_group)), emphasis=True))
+        rows.append(Row((_label(soc, "AEBODSYS"), *count_cells(counts, groups, n_by_group)), emphasis=True))
         entry = {"soc": soc, "counts": counts, "terms": []}
         for (_, term), term_counts in by_soc[soc].iterrows():
             tc = {g: int(term_counts[g]) for g in groups}
-            rows.append(Row((_label(term), *count_cells(tc, groups, n_by_group)), level=1))
+            rows.append(Row((_label(term, "AEDECOD"), *count_cells(tc, groups, n_by_group)), level=1))
             entry["terms"].append({"term": term, "counts": tc})
         evidence.append(entry)
     return evidence, rows
 
 
-def _label(value: str) -> Label:
-    return Text(value) if value != "" else Term("ae_not_coded")
+def _label(value: str, variable: str) -> Label:
+    return Text(value, variable) if value != "" else Term("ae_not_coded")
 
 
 def check_dataset(c) -> list:

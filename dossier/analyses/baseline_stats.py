@@ -127,7 +127,7 @@ def _numeric(subjects: pd.DataFrame, name: str, label: str, arms: tuple[str, ...
         return Row((Term(key), *(make(stats[g]) for g in groups)), level=1)
 
     rows = [
-        Row((Text(label), *([None] * len(groups))), emphasis=True),
+        Row((Text(label, name, "label"), *([None] * len(groups))), emphasis=True),
         row("baseline_n", lambda x: Count(x["n"])),
         row("baseline_mean_sd", lambda x: MeanSD(x["mean"], x["sd"], d + 1)),
         row("baseline_median", lambda x: Number(x["median"], d + 1)),
@@ -169,9 +169,9 @@ def _categorical(subjects: pd.DataFrame, name: str, label: str, arms: tuple[str,
             "missing": int(counts.at["", g])}
         for g in groups
     }
-    rows = [Row((Text(label), *([None] * len(groups))), emphasis=True)]
+    rows = [Row((Text(label, name, "label"), *([None] * len(groups))), emphasis=True)]
     for lv in levels:
-        rows.append(Row((Text(lv), *(Count(int(counts.at[lv, g]), int(n_by_group[g])) for g in groups)), level=1))
+        rows.append(Row((Text(lv, name), *(Count(int(counts.at[lv, g]), int(n_by_group[g])) for g in groups)), level=1))
     if counts.loc[""].sum() > 0:
         rows.append(Row((Term("baseline_missing"),
                          *(Count(int(counts.at["", g]), int(n_by_group[g])) for g in groups)), level=1))

@@ -369,7 +369,7 @@ def _main_table(analysis: Analysis, title, visits, arms, arm_n, evidence, d: int
     for visit in visits:
         groups = evidence[visit]["groups"]
         g = [groups[a] for a in arms]
-        rows.append(Row((Text(visit), *([None] * k)), emphasis=True))
+        rows.append(Row((Text(visit, "AVISIT"), *([None] * k)), emphasis=True))
         rows.append(Row((Term("cfb_n"), *(Count(x["n"]) for x in g)), level=1))
         rows.append(Row((Term("cfb_baseline_mean_sd"),
                          *(MeanSD(x["baseline_mean"], x["baseline_sd"], d + 1) for x in g)), level=1))
@@ -427,7 +427,7 @@ def _responders_table(analysis: Analysis, param_label: str, visits, arms, arm_n,
     k = len(arms)
     for visit in visits:
         per_arm = [responders[visit][a] for a in arms]
-        rows.append(Row((Text(visit), *([None] * k)), emphasis=True))
+        rows.append(Row((Text(visit, "AVISIT"), *([None] * k)), emphasis=True))
         rows.append(Row((Term("cfb_responders_n"), *(Fraction(x["n"], x["N"]) for x in per_arm)), level=1))
         rows.append(Row((Term("cfb_responders_ci", (("level", level),)),
                          *(Range(None if x["ci"][0] is None else 100 * x["ci"][0],

@@ -97,7 +97,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
         omitted.append(("disposition_treated", "SAFFL"))
     for flag in flags:
         rows[flag] = counts(_upper(subjects[flag]) == "Y")
-        labels[flag] = Text(data.label("adsl", flag))
+        labels[flag] = Text(data.label("adsl", flag), flag, "label")
 
     # completed / discontinued / ongoing
     status = _status(subjects, reason_var)
@@ -158,7 +158,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
         table_rows.append(Row((labels[key], *cells)))
         if key == "discontinued":
             for value, per_group in reasons.items():
-                label = Text(value) if value else Term("disposition_reason_missing")
+                label = Text(value, reason_var) if value else Term("disposition_reason_missing")
                 table_rows.append(Row((label, *(Count(per_group[g], denominators[g]) for g in groups)), level=1))
 
     title: Label = Text(analysis.title) if analysis.title else Term("disposition_title")

@@ -186,7 +186,7 @@ def _main_table(analysis: Analysis, title, fit: engine.MmrmResult, arms, arm_n, 
     reference = arms[0]
     for visit, at in visits.items():
         g = [at["groups"][a] for a in arms]
-        rows.append(Row((Text(visit), *([None] * k)), emphasis=True))
+        rows.append(Row((Text(visit, "AVISIT"), *([None] * k)), emphasis=True))
         rows.append(Row((Term("mmrm_n"), *(Count(x["n"]) for x in g)), level=1))
         rows.append(Row((Term("mmrm_lsmean_se"), *(MeanSD(x["lsmean"], x["se"], d) for x in g)), level=1))
         rows.append(Row((Term("mmrm_lsmean_ci", (("level", level),)), *(Range(*x["ci"], d) for x in g)), level=1))
@@ -223,7 +223,7 @@ def _responders_table(analysis: Analysis, param_label: str, visits, arms, arm_n,
     k = len(arms)
     for visit in visits:
         per_arm = [responders[visit][a] for a in arms]
-        rows.append(Row((Text(visit), *([None] * k)), emphasis=True))
+        rows.append(Row((Text(visit, "AVISIT"), *([None] * k)), emphasis=True))
         rows.append(Row((Term("mmrm_responders_n"), *(Fraction(x["n"], x["N"]) for x in per_arm)), level=1))
         rows.append(Row((Term("mmrm_responders_ci", (("level", level),)),
                          *(Range(None if x["ci"][0] is None else 100 * x["ci"][0],

@@ -108,7 +108,8 @@ def outputs(analysis, trial, frame: pd.DataFrame, *, effect: str, arm: str, arms
                     "planning": [p.to_evidence() for p in planning]} for c, planning in found]
         japan = entries[0] if len(entries) == 1 else entries
         consistency = tuple(t for c, planning in found
-                            for t in _consistency_tables(c, planning, effect, title, key, level, suffixes[c.group]))
+                            for t in _consistency_tables(c, planning, effect, title, key, level, suffixes[c.group],
+                                                       jp.region or "REGION"))
     return SubgroupOutputs(shown.to_evidence(), japan, tables, figures, consistency, tuple(notes))
 
 
@@ -129,7 +130,7 @@ def _planning(c: cs.Consistency, planned: tuple[int, ...], total: int | None, na
 
 def variable_label(analysis, variable: str) -> Text:
     entry = next((s for s in analysis.subgroups if s.variable.upper() == variable), None)
-    return Text(str(entry.label)) if entry is not None and entry.label else Text(variable)
+    return Text(str(entry.label)) if entry is not None and entry.label else Text(variable, variable, "label")
 
 
 def level_label(analysis, result: sg.SubgroupResult, level: sg.SubgroupLevel):
@@ -140,7 +141,7 @@ def level_label(analysis, result: sg.SubgroupResult, level: sg.SubgroupLevel):
     if given:
         return Text(str(given))
     if result.cuts is None:
-        return Text(level.key)
+        return Text(level.key, result.variable)
     low = None if level.low is None else sg._num(level.low)
     high = None if level.high is None else sg._num(level.high)
     if low is None:
@@ -226,7 +227,7 @@ def _direction(value: bool | None):
 
 
 def _consistency_tables(c: cs.Consistency, planning, effect: str, title, key: str, level: int,
-                        suffix: str) -> tuple[Table, Table]:
+                        suffix: str, region: str) -> tuple[Table, Table]:
     estimate_key, _, _, decimals = EFFECTS[effect]
     arms = (c.group, c.reference)
     params = (("title", title), ("group", Text(c.group)), ("reference", Text(c.reference)))
@@ -239,7 +240,7 @@ def _consistency_tables(c: cs.Consistency, planning, effect: str, title, key: st
     rows = [row(Term("jc_overall"), c.overall, None), row(Term("jc_japanese"), c.japan, None)]
     if c.regions:
         rows.append(Row((Term("jc_regions"), None, None, None, None), emphasis=True))
-        rows += [row(Text(r.region), r.effect, _direction(r.same_direction), 1) for r in c.regions]
+        rows += [row(Text(r.region, region), r.effect, _direction(r.same_direction), 1) for r in c.regions]
     columns = (Term("jc_population"), *(Term("sg_arm_count", (("arm", Text(a)), ("count", Term("sg_n")))) for a in arms),
                Term(estimate_key, (("level", level),)), Term("jc_same_direction"))
     effects = Table(key=f"{key}-japan{suffix}", title=Term("jc_table_title", params), columns=columns,

@@ -75,10 +75,12 @@ def document_page(html: str, *, lang: str, document: str, generation: int, probl
 
 
 def message_page(*, lang: str, current: str, generation: int, title: str, problems: list[Problem],
-                 warnings: list[str], trial_dir: Path) -> str:
-    """A page of the preview itself: the warnings page, or a document that could not be rendered yet."""
+                 warnings: list[str], trial_dir: Path, translation: list = ()) -> str:
+    """A page of the preview itself: the warnings page (with the translation report a build would write:
+    dossier.translation), or a document that could not be rendered yet."""
     items = "".join(f"<li>{escape(w)}</li>" for w in warnings)
     listing = f"<ul>{items}</ul>" if warnings else "<p>The build raised no warnings.</p>"
+    listing += translation_block(lang, translation)
     if current != "warnings":
         listing = ""
     return ("<!DOCTYPE html>\n"
@@ -86,3 +88,16 @@ def message_page(*, lang: str, current: str, generation: int, title: str, proble
             f'<link rel="stylesheet" href="print.css">{head_extra(generation)}</head>'
             f'<body class="preview-warnings" data-header="{escape(title)}">{bar(lang, current, len(warnings))}'
             f"{problems_block(problems, trial_dir)}<h1>{escape(title)}</h1>{listing}</body></html>")
+
+
+def translation_block(lang: str, rows: list) -> str:
+    """The translation report (review/translation.<lang>.csv of a build) as a table."""
+    from dossier.translation import REPORT_COLUMNS, summary
+
+    heading = f"<h2>Translation report</h2><p>{escape(summary(lang, len(rows)))}</p>"
+    if not rows:
+        return heading
+    head = "".join(f"<th>{escape(c)}</th>" for c in REPORT_COLUMNS)
+    body = "".join("<tr>" + "".join(f"<td>{escape(getattr(r, c))}</td>" for c in REPORT_COLUMNS) + "</tr>"
+                   for r in rows)
+    return f'{heading}<table class="data translation"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'

@@ -147,10 +147,12 @@ class Handler(BaseHTTPRequestHandler):
             generation = preview.generation
             page = session.pages.get(name)
             problems, warnings = list(session.errors), list(session.warnings)
+            translation = list(session.translation)
         if page is None:
             title = pages.LABELS[name] + (" (not rendered: see the problems above)" if name != "warnings" else "")
             html = pages.message_page(lang=lang, current=name, generation=generation, title=title,
-                                      problems=problems, warnings=warnings, trial_dir=preview.trial_dir)
+                                      problems=problems, warnings=warnings, trial_dir=preview.trial_dir,
+                                      translation=translation)
         else:
             html = pages.document_page(page.html, lang=lang, document=name, generation=generation,
                                        problems=problems, warnings=len(warnings), sources=page.sources,

@@ -86,6 +86,8 @@ class Session:
         self.errors: list[Problem] = []
         self.warnings: list[str] = []
         self.recomputed: tuple[str, ...] = ()  # the analyses the last update ran (the others were kept)
+        self.shown: dict[str, list] = {}  # document -> texts it shows in another language (dossier.labels)
+        self.translation: list = []  # the translation report's rows (dossier.translation), as a build writes them
 
     # ------------------------------------------------------------------------------------ updating
 
@@ -114,8 +116,10 @@ class Session:
         spec = load_spec(self.trial_dir).localised(self.lang)
         check_folders(self.trial_dir)
         self.dirs = template_dirs(self.trial_dir)
-        fmt = formatter(spec, self.dirs)
         stats_changed = self._analyse(spec)
+        from dossier.pipeline import arm_counts
+
+        fmt = formatter(spec, self.dirs, self.trial_dir, list(self.results.values()), arm_counts(spec, self.data))
         self.due |= set(DOCUMENTS if stats_changed else self._affected(spec, changed or set()))
         self.spec = spec
         files = self.data.files
@@ -124,10 +128,16 @@ class Session:
         texts = self._texts(spec, evidence, fmt, live)
         self._draw(fmt, redraw=changed is None)
         warnings = self._warnings(spec)
-        pages = dict(self.pages)
+        pages, shown = dict(self.pages), dict(self.shown)
         for document in (d for d in DOCUMENTS if d in self.due):
+            fmt.terms.place(document)
             pages[document] = self._render(document, spec, texts, fmt, warnings, live, evidence)
-        self.pages, self.warnings, self.due = pages, warnings, set()
+            shown[document] = [r for r in fmt.terms.shown.values() if r.document == document]
+        from dossier.translation import ordered, yaml_texts
+
+        self.translation = ordered([*yaml_texts(spec, self.trial_dir, spec.language),
+                                    *(r for rows in shown.values() for r in rows)])
+        self.pages, self.shown, self.warnings, self.due = pages, shown, warnings, set()
 
     def _analyse(self, spec) -> bool:
         """Load the data when what the analyses read changed; run the analyses whose key changed.
@@ -202,7 +212,7 @@ class Session:
         figures_dir = self.stage / "figures"
         for result in self.results.values():
             for figure in result.figures:
-                key = digest("figure", figure, fmt.lang, glossary)
+                key = digest("figure", figure, fmt.lang, glossary, fmt.terms.digest())
                 if redraw or self.figure_digests.get(figure.key) != key:
                     _draw_figure(figure, figures_dir, fmt)
                     self.figure_digests[figure.key] = key

@@ -6,11 +6,12 @@ import datetime as dt
 import difflib
 import re
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
-from pydantic import BaseModel, Field, ValidationError, create_model
+from pydantic import BaseModel, Field, StringConstraints, ValidationError, create_model
 
 from dossier.analyses import registry
+from dossier.documents.matter import Applicant, ClinicalStudy, Reference
 from dossier.errors import Problem, SpecError
 from dossier.limits import (
     MAX_ANALYSES,
@@ -56,6 +57,8 @@ Analysis = registry.analysis_union()
 
 
 CONSISTENCY_ID = "japanese_population"
+# an abbreviation of `abbreviations:`: letters, digits and - + ( ) / . without spaces
+Abbreviation = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9()/.+\-]*$", max_length=24)]
 
 
 class JapanesePopulation(_Model):
@@ -95,6 +98,11 @@ class _TrialSpec(_Model):
     date: dt.date | None = None  # document date; else SOURCE_DATE_EPOCH; else undated (never the clock)
     analyses: tuple[Analysis, ...] = Field(min_length=1)
     japanese_population: JapanesePopulation | None = None
+    # front and back matter of every document (dossier.documents.matter)
+    applicant: Applicant | None = None
+    abbreviations: dict[Abbreviation, LocalText | None] = {}  # additions and overrides (None: leave one out)
+    references: tuple[Reference, ...] = ()
+    studies: tuple[ClinicalStudy, ...] = ()
 
     def analysis(self, analysis_id: str) -> Analysis:
         return next(a for a in self.analyses if a.id == analysis_id)
@@ -448,6 +456,9 @@ def _semantic_problems(spec: TrialSpec, trial_dir: Path, where: str) -> list[Pro
         for key, msg in document.problems(section, spec):
             add(f"{document.name}.{key}", msg)
 
+    from dossier.documents.matter import spec_problems as matter_problems
+
+    problems.extend(matter_problems(spec, trial_dir, where))
     for key, value in text_fields(spec):
         if value is not None and TEXT_FILE.match(value):
             problem = check_text_path(trial_dir, value)

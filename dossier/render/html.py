@@ -114,7 +114,30 @@ def render_document(name: str, context: dict[str, Any], dirs: list[Path], templa
         line = getattr(exc, "lineno", None)
         where = f"{getattr(exc, 'filename', None) or name + '.html.j2'}" + (f" line {line}" if line else "")
         raise RenderError(f"template error: {exc.message}", where=where) from None
+    if "finish" in context:  # the document's front and back matter (dossier.documents.matter.finish)
+        html = context["finish"](html)
+    html = unnumber_lone_headings(html)
     return insert_toc(break_long_runs(visible(html)))  # control characters: visible, and valid XML for DOCX
+
+
+NUMBERED = re.compile(r'(<h([2-4]) id="[^"]+">)(\d+(?:\.\d+)+) ')
+
+
+def unnumber_lone_headings(html: str) -> str:
+    """`html` without the number of a subheading that is its parent's only numbered one: "6.2" followed by a
+    lone "6.2.1" reads as a numbering mistake, so the lone one keeps its title and loses its number (the
+    templates number headings in their text; a subsection with one analysis is the usual case)."""
+    numbers = [m.group(3) for m in NUMBERED.finditer(html)]
+    siblings: dict[str, int] = {}
+    for number in numbers:
+        parent = number.rsplit(".", 1)[0]
+        siblings[parent] = siblings.get(parent, 0) + 1
+
+    def strip(match: re.Match) -> str:
+        parent = match.group(3).rsplit(".", 1)[0]
+        return match.group(1) if siblings[parent] == 1 else match.group(0)
+
+    return NUMBERED.sub(strip, html)
 
 
 def break_long_runs(html: str) -> str:

@@ -38,10 +38,10 @@ def check(trial_dir: Path, against: Path | None = None) -> tuple[list[Problem], 
     """Validate without building: (every problem found, warnings). With `against` (an earlier
     build's OUT_DIR), also warn about typed numbers that matched that build and no longer match."""
     from dossier.datasets import discover, load_available
+    from dossier.documents.matter import uncited_warnings
     from dossier.errors import DataError
     from dossier.gate import folder_problems
     from dossier.validate import datasets_needed, requirements, validate, variables_to_load
-    from dossier.documents.matter import uncited_warnings
     from dossier.writer_text import reference_problems, text_warnings
 
     if not trial_dir.is_dir():

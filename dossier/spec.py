@@ -100,7 +100,7 @@ class _TrialSpec(_Model):
     japanese_population: JapanesePopulation | None = None
     # front and back matter of every document (dossier.documents.matter)
     applicant: Applicant | None = None
-    abbreviations: dict[Abbreviation, LocalText | None] = {}  # additions and overrides (None: leave one out)
+    abbreviations: dict[Abbreviation, LocalText | None] = Field(default_factory=dict)  # additions and overrides (None: leave one out)
     references: tuple[Reference, ...] = ()
     studies: tuple[ClinicalStudy, ...] = ()
 

@@ -186,7 +186,7 @@ def test_references_are_numbered_in_order_of_first_citation(make_trial):
                              briefing={"disease": "text/disease.md", "unmet_need": "Still open [@alpha]."},
                              sakigake={"innovativeness": {"text": "Only alpha here [@alpha]."}}),
                         texts={"text/disease.md": "First gamma [@gamma], then beta and gamma [@beta; @gamma].\n"})
-    html, _, warnings = render(folder, "en", "briefing")
+    html, _, _ = render(folder, "en", "briefing")
     text = text_of(html)
     assert "First gamma [1], then beta and gamma [2, 1]." in text
     assert "Still open [3]." in text

@@ -70,9 +70,8 @@ def title(spec, fmt) -> str:
 
 def context(ctx: dict[str, Any], spec, results: list, texts: dict, fmt, facts: dict, numbering) -> dict[str, Any]:
     from dossier.analyses.registry import SECTIONS, types
-    from dossier.context import analysis_sections, appendix_tables, consistency_section, listing, ordered_ids
-
     from dossier.consultation import official_name
+    from dossier.context import analysis_sections, appendix_tables, consistency_section, listing, ordered_ids
     from dossier.documents.matter import studies_table
 
     b = spec.briefing

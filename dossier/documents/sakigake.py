@@ -63,9 +63,8 @@ def title(spec, fmt) -> str:
 def context(ctx: dict[str, Any], spec, results: list, texts: dict, fmt, facts: dict, numbering) -> dict[str, Any]:
     from dossier.analyses.registry import CRITERIA as DEFAULTS
     from dossier.context import analysis_sections, default_criterion_ids, listing
-    from dossier.highlights import key_results
-
     from dossier.documents.matter import studies_table
+    from dossier.highlights import key_results
 
     chosen = _sakigake_ids(spec, results)
     by_id = {r.id: r for r in results}

@@ -26,8 +26,9 @@ def spec(**top) -> dict:
     return raw
 
 
-def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", htmllib.unescape(re.sub(r"<[^>]+>", " ", html)))
+def text_of(html: str, tag: str = "") -> str:
+    """The visible text of `html`, each tag replaced by `tag` (a space keeps table cells apart)."""
+    return re.sub(r"\s+", " ", htmllib.unescape(re.sub(r"<[^>]+>", tag, html)))
 
 
 def headings(html: str, level: str = "1-3") -> list[tuple[str, str]]:
@@ -161,7 +162,7 @@ def test_the_list_of_abbreviations_holds_only_those_the_document_uses(make_trial
         assert "AAV" not in abbreviations  # left out by `AAV: null`
         assert ("ZZQ", zzq) in rows
         assert "SAE" not in abbreviations and "ANCOVA" not in abbreviations  # not in this document's text
-        body = text_of(html.replace(block, ""))
+        body = text_of(html.replace(block, ""), " ")
         for abbreviation in abbreviations:
             assert re.search(rf"(?<![A-Za-z0-9_-]){re.escape(abbreviation)}(?![A-Za-z0-9_-])", body), abbreviation
     en, _, _ = render(folder, "en", "briefing")
@@ -318,3 +319,33 @@ def test_documents_have_no_lone_numbered_subheading_and_sakigake_is_numbered(mak
     # the baseline subsection of the briefing holds one analysis: its heading has no number of its own
     briefing, _, _ = render(make_trial(spec(), name="third"), "en", "briefing")
     assert heading(briefing, "analysis-demog") == "Demographic and baseline characteristics"
+
+
+def test_citations_survive_an_edit_in_word_and_import(make_trial, tmp_path):
+    """A citation is a locked content control in the DOCX (like a live number): `dossier import` writes it back
+    as the `[@key]` the writer typed, and a section Word did not change stays untouched."""
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    from tests.test_word_import import _run, _section, _snapshot, _text
+
+    folder = make_trial(spec(references=REFERENCES[:3], date="2024-05-01", briefing={"disease": "text/disease.md"}),
+                        texts={"text/disease.md": "First gamma [@gamma], then beta and gamma [@beta; @gamma].\n"})
+    out = tmp_path / "out"
+    result = run_cli("build", str(folder), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    before = _snapshot(folder)
+    unchanged = run_cli("import", str(folder), str(out / "briefing.docx"))
+    assert unchanged.returncode == 0 and "0 text file(s) written" in unchanged.stderr, unchanged.stderr
+    assert _snapshot(folder) == before
+    document = Document(str(out / "briefing.docx"))
+    tags = [t.get(qn("w:val")) for t in document.element.body.iter(qn("w:tag"))]
+    assert "@gamma" in tags and "@beta; @gamma" in tags
+    paragraph = next(p for p in _section(document, "briefing.disease").findall(qn("w:p")) if "First" in _text(p))
+    assert "First gamma [1], then beta and gamma [2, 1]." in _text(paragraph)
+    paragraph.append(_run(" Edited in Word."))
+    document.save(str(tmp_path / "edited.docx"))
+    edited = run_cli("import", str(folder), str(tmp_path / "edited.docx"))
+    assert edited.returncode == 0, edited.stderr
+    assert (folder / "text" / "disease.md").read_text(encoding="utf-8") == \
+        "First gamma [@gamma], then beta and gamma [@beta; @gamma]. Edited in Word.\n"

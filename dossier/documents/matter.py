@@ -163,6 +163,8 @@ def finish(html: str, ctx: dict[str, Any]) -> str:
 
 
 def _number_citations(html: str, ctx: dict[str, Any]) -> str:
+    from markupsafe import escape
+
     spec, t = ctx["spec"], ctx["t"]
     known = {r.key: r for r in spec.references}
     order: dict[str, int] = {}
@@ -173,7 +175,10 @@ def _number_citations(html: str, ctx: dict[str, Any]) -> str:
             if key not in known:  # dossier.spec reports it with its file and line before any build
                 raise RenderError(f"[@{key}]: no reference with key {key!r} in references:", where="dossier.yaml")
             numbers.append(order.setdefault(key, len(order) + 1))
-        return t("citation", numbers=t("citation_separator").join(str(n) for n in dict.fromkeys(numbers)))
+        shown = t("citation", numbers=t("citation_separator").join(str(n) for n in dict.fromkeys(numbers)))
+        # a live span like a live number: a locked content control in the DOCX, which `dossier import` turns back
+        # into the citation as written (data-ref "@a; @b" -> "[@a; @b]")
+        return f'<span class="live" data-ref="{escape(match.group(0)[1:-1])}">{escape(shown)}</span>'
 
     pieces = _TAG_OR_TEXT.split(html)
     for i in range(0, len(pieces), 2):  # text between tags (a citation never spans a tag)
@@ -181,8 +186,6 @@ def _number_citations(html: str, ctx: dict[str, Any]) -> str:
     html = "".join(pieces)
     if REFERENCES_MARK not in html:
         return html
-    from markupsafe import escape
-
     entries = []
     for key, n in order.items():
         ref = known[key]

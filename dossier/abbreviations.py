@@ -24,7 +24,6 @@ BUILT_IN: dict[str, tuple[str, str]] = {
     "BMI": ("body mass index", "体格指数"),
     "CDISC": ("Clinical Data Interchange Standards Consortium", "CDISC（臨床データ交換標準コンソーシアム）"),
     "CI": ("confidence interval", "信頼区間"),
-    "CS": ("compound symmetry", "複合対称"),
     "CTCAE": ("Common Terminology Criteria for Adverse Events", "有害事象共通用語規準"),
     "DOI": ("digital object identifier", "デジタルオブジェクト識別子"),
     "eCTD": ("electronic Common Technical Document", "電子化コモン・テクニカル・ドキュメント"),
@@ -35,7 +34,6 @@ BUILT_IN: dict[str, tuple[str, str]] = {
             "医薬品規制調和国際会議"),
     "ITT": ("intention to treat", "治療企図"),
     "KCCQ": ("Kansas City Cardiomyopathy Questionnaire", "カンザスシティ心筋症質問票"),
-    "KR": ("Kenward-Roger", "Kenward-Roger法"),
     "LOCF": ("last observation carried forward", "最終観測値による補完"),
     "LS": ("least squares", "最小二乗"),
     "LVEF": ("left ventricular ejection fraction", "左室駆出率"),
@@ -58,7 +56,6 @@ BUILT_IN: dict[str, tuple[str, str]] = {
     "SHA-256": ("Secure Hash Algorithm, 256-bit", "セキュアハッシュアルゴリズム（256ビット）"),
     "SOC": ("system organ class", "器官別大分類"),
     "TEAE": ("treatment-emergent adverse event", "治験薬投与後に発現した有害事象"),
-    "UN": ("unstructured", "無構造"),
     "vg": ("vector genomes", "ベクターゲノム"),
 }
 

@@ -287,10 +287,13 @@ def test_a_lone_subheading_loses_its_number():
 
     html = ('<h1 id="a">6. Clinical</h1><h2 id="b">6.1 Design</h2><h2 id="c">6.2 Disposition</h2>'
             '<h3 id="d">6.2.1 Subject disposition</h3><h2 id="e">6.3 Efficacy</h2><h3 id="f">6.3.1 One</h3>'
-            '<h3 id="g">6.3.2 Two</h3><h1 id="h">7. Plan</h1><h2 id="i">7.1 Only one</h2>')
+            '<h3 id="g">6.3.2 Two</h3><h1 id="h">7. Plan</h1><h2 id="i">7.1 Only one</h2>'
+            '<h1 id="j">8. Positions</h1><h2 id="k">8.1 Question 1</h2><h3 id="l">8.1.1 Position</h3>'
+            '<h3 id="m">8.1.2 Rationale</h3>')
     assert headings(unnumber_lone_headings(html)) == [
         ("a", "6. Clinical"), ("b", "6.1 Design"), ("c", "6.2 Disposition"), ("d", "Subject disposition"),
-        ("e", "6.3 Efficacy"), ("f", "6.3.1 One"), ("g", "6.3.2 Two"), ("h", "7. Plan"), ("i", "Only one")]
+        ("e", "6.3 Efficacy"), ("f", "6.3.1 One"), ("g", "6.3.2 Two"), ("h", "7. Plan"), ("i", "Only one"),
+        ("j", "8. Positions"), ("k", "Question 1"), ("l", "8.1 Position"), ("m", "8.2 Rationale")]
 
 
 def test_documents_have_no_lone_numbered_subheading_and_sakigake_is_numbered(make_trial):

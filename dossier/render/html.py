@@ -125,19 +125,27 @@ NUMBERED = re.compile(r'(<h([2-4]) id="[^"]+">)(\d+(?:\.\d+)+) ')
 
 def unnumber_lone_headings(html: str) -> str:
     """`html` without the number of a subheading that is its parent's only numbered one: "6.2" followed by a
-    lone "6.2.1" reads as a numbering mistake, so the lone one keeps its title and loses its number (the
-    templates number headings in their text; a subsection with one analysis is the usual case)."""
+    lone "6.2.1" reads as a numbering mistake, so the lone one keeps its title and loses its number, and the
+    numbers below it skip its level ("7. Positions", a lone "7.1 Question 1" -> "Question 1", its "7.1.1" and
+    "7.1.2" -> "7.1" and "7.2"). The templates number headings in their text; a subsection with one analysis is
+    the usual case."""
     numbers = [m.group(3) for m in NUMBERED.finditer(html)]
-    siblings: dict[str, int] = {}
+    children: dict[str, int] = {}
     for number in numbers:
         parent = number.rsplit(".", 1)[0]
-        siblings[parent] = siblings.get(parent, 0) + 1
+        children[parent] = children.get(parent, 0) + 1
+    lone = {n for n in numbers if children[n.rsplit(".", 1)[0]] == 1}
 
-    def strip(match: re.Match) -> str:
-        parent = match.group(3).rsplit(".", 1)[0]
-        return match.group(1) if siblings[parent] == 1 else match.group(0)
+    def renumber(match: re.Match) -> str:
+        number = match.group(3)
+        if number in lone:
+            return match.group(1)
+        parts = number.split(".")
+        kept = [part for depth, part in enumerate(parts, start=1)
+                if depth == 1 or depth == len(parts) or ".".join(parts[:depth]) not in lone]
+        return f"{match.group(1)}{'.'.join(kept)} "
 
-    return NUMBERED.sub(strip, html)
+    return NUMBERED.sub(renumber, html)
 
 
 def break_long_runs(html: str) -> str:

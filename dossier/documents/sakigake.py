@@ -108,7 +108,8 @@ def _fields(spec, fmt) -> list[tuple[str, str]]:
     words = product_types.words(p.type, fmt)
     applicant = spec.applicant.name if spec.applicant is not None else spec.study.sponsor
     values = [("orphan_designation", fmt.term("sakigake_designation_basis", designation=words["sakigake"])),
-              ("product_category", words["category"]), ("applicant", applicant), ("product_name", p.name), ("generic_name", p.generic_name or p.code),
+              ("product_category", words["category"]), ("applicant", applicant), ("product_name", p.name),
+              ("generic_name", p.generic_name or p.code),
               ("modality", p.modality), ("proposed_indication", spec.indication), ("dose_administration", p.dose),
               ("development_stage", spec.sakigake.development_stage)]
     return [(fmt.term(k), v or not_stated) for k, v in values]

@@ -250,9 +250,8 @@ SPEC = {
          "title": sc.titled("Treatment-emergent adverse events", "治験薬投与後に発現した有害事象"), "dataset": "adae"},
     ],
     "briefing": {
-        "consultation_category": sc.titled("Consultation on the pivotal clinical trial of a regenerative medical "
-                                           "product (synthetic example)",
-                                           "再生医療等製品の検証的試験に関する相談（合成データによる例示）"),
+        # PMDA's category for regenerative medical products (dossier.consultation): 再生医療等製品第Ⅱ相試験終了後相談
+        "consultation_category": "end_of_phase2",
         "version": "0.1 (synthetic example)",
         "questions": [
             {"question": sc.titled("Does PMDA agree that the Phase 1/2 data support a pivotal study design with "
@@ -642,6 +641,48 @@ TEXTS_JA.update({name: NOTE_JA + body for name, body in {
     "orphan_plan.md": "日本及び米国で無作為化検証的試験を実施し、その後、日本で最初に承認申請を行う計画である。スケジュールを以下に示す。\n",
     "orphan_development_summary.md": "理論的根拠があり、開発計画は実施可能である（合成データによる例示）。\n",
 }.items()})
+
+
+# ------------------------------------------------------------------------------------- front and back matter
+# the applicant, the programme's studies, references cited as [@key] and abbreviations (dossier/documents/matter.py);
+# every fact here is invented (SYNTHETIC)
+SPEC["applicant"] = {
+    "name": {"en": "Example Sponsor K.K. (synthetic)", "ja": "例示スポンサー株式会社（架空）"},
+    "address": {"en": "1-1 Example-cho, Chiyoda-ku, Tokyo (synthetic)", "ja": "東京都千代田区例示町1-1（架空）"},
+    "contact": {"en": "Regulatory Affairs, Taro Example (synthetic)", "ja": "薬事部　例示太郎（架空）"},
+    "phone": "+81-3-0000-0000", "email": "regulatory@example.com",
+}
+SPEC["studies"] = [
+    {"id": "DSR-HF-201", "phase": "1/2", "design": {"en": "Randomised, double-blind, placebo-controlled dose ranging (three doses)", "ja": "無作為化、二重盲検、プラセボ対照、用量設定（3用量）"},
+     "population": {"en": "Heart failure with reduced ejection fraction, NYHA class III-IV", "ja": "左室駆出率が低下した心不全（NYHA心機能分類III～IV度）"}, "region": {"en": "Japan, US", "ja": "日本、米国"},
+     "n": sum(n for _, n in DESIGN.arms), "status": {"en": "Completed (synthetic)", "ja": "終了（架空）"}},
+    {"id": "DSR-HF-301", "phase": "3", "design": {"en": "Randomised, double-blind, placebo-controlled; high dose (1e14 vg) vs placebo", "ja": "無作為化、二重盲検、プラセボ対照；高用量（1e14 vg）とプラセボの比較"},
+     "population": {"en": "Heart failure with reduced ejection fraction, NYHA class III-IV", "ja": "左室駆出率が低下した心不全（NYHA心機能分類III～IV度）"}, "region": {"en": "Japan, US", "ja": "日本、米国"},
+     "n": {"en": "about 300 (planned)", "ja": "約300例（計画）"}, "status": {"en": "Planned (synthetic)", "ja": "計画中（架空）"}},
+]
+SPEC["references"] = [
+    {"key": "survey", "citation": {"en": "Example Research Group. An invented survey of advanced heart failure in Japan. "
+                                   "Synthetic Journal. 2024;1:1-10 (synthetic).",
+                                   "ja": "例示研究班．本邦における重症心不全の架空の調査．架空誌．2024;1:1-10（架空）．"}},
+    {"key": "csr", "citation": {"en": "Example Sponsor. Study DSR-HF-201 clinical study report (synthetic). 2025.",
+                                "ja": "例示スポンサー．DSR-HF-201試験 治験総括報告書（架空）．2025．"}},
+    {"key": "mhlw-2007", "citation": {"en": "MHLW. Basic principles on global clinical trials (Notification "
+                                      "No. 0928010, 28 September 2007).",
+                                      "ja": "厚生労働省．国際共同治験に関する基本的考え方について（平成19年9月28日 "
+                                      "薬食審査発第0928010号）．"}},
+]
+SPEC["abbreviations"] = {"SERCA2a": {"en": "sarco/endoplasmic reticulum Ca2+-ATPase 2a", "ja": "筋小胞体Ca2+-ATPase 2a"}}
+SPEC["briefing"]["attachments"] = [
+    {"en": "Study DSR-HF-201 clinical study report synopsis (synthetic)", "ja": "DSR-HF-201試験 治験総括報告書の概要（架空）"},
+    {"en": "Protocol synopsis of the planned pivotal study (synthetic)", "ja": "計画中の検証的試験の治験実施計画書の概要（架空）"},
+]
+# the writers' texts cite the references (numbered [1], [2] ... in order of first citation in each document)
+TEXTS["disease.md"] += "The number of patients in Japan is taken from an invented survey [@survey].\n"
+TEXTS_JA["disease.md"] += "\n本邦の患者数は架空の調査による[@survey]。\n"
+TEXTS["development_history.md"] += ("\nThe Phase 1/2 results are reported in full in the clinical study report [@csr]; the "
+                                    "Japanese development follows the 2007 basic principles [@mhlw-2007].\n")
+TEXTS_JA["development_history.md"] += ("\n第1/2相試験の成績は治験総括報告書に示した[@csr]。日本の開発は2007年の基本的考え方に"
+                                       "従う[@mhlw-2007]。\n")
 
 
 def readme(seed: int, datasets: dict) -> str:

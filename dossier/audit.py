@@ -88,6 +88,8 @@ def _document_rows(document: str, html: str, evidence: dict[str, Any], tables: d
             analysis = tables.get(caption[number.end():] if number else caption)
             header, group = [], ""
         elif match.group("ref") is not None:
+            if match.group("ref").startswith("@"):
+                continue  # a citation [@key] (dossier.documents.matter), not a number
             rows.append(_live_row(document, section, html_lib.unescape(match.group("ref")),
                                   _text(match.group("live")), evidence))
         elif match.group("table_end") is not None:

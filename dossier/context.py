@@ -71,7 +71,9 @@ def caption(label: str, title: str, fmt: Formatter) -> str:
     return fmt.term("caption", label=label, title=title)
 
 
-def render_table(table: Table, number: int, fmt: Formatter, extra_notes: tuple[str, ...] = ()) -> RenderedTable:
+def render_table(table: Table, number: int, fmt: Formatter, extra_notes: tuple[str, ...] = (),
+                 wide: bool | None = None) -> RenderedTable:
+    """`table` as text, numbered; on a landscape page when `wide` (default: when marked wide or over 6 columns)."""
     label = fmt.term("table_n", n=number)
     rows = tuple(RenderedRow(tuple(fmt.cell(c) for c in row.cells), row.level, row.emphasis) for row in table.rows)
     return RenderedTable(
@@ -79,7 +81,7 @@ def render_table(table: Table, number: int, fmt: Formatter, extra_notes: tuple[s
         caption=caption(label, fmt.label(table.title), fmt),
         columns=tuple(fmt.label(c) for c in table.columns), rows=rows,
         footnotes=tuple(fmt.label(f) for f in table.footnotes) + extra_notes,
-        wide=table.wide or len(table.columns) > 6,
+        wide=(table.wide or len(table.columns) > 6) if wide is None else wide,
     )
 
 
@@ -188,6 +190,12 @@ def build_context(document: str, spec: TrialSpec, results: list[AnalysisResult],
         "missing_texts": missing_texts, "arms": facts["arms"], "warnings": facts["warnings"],
         "datasets": facts["datasets"], "version": facts["version"], "confidence": round(spec.confidence_level * 100),
     }
+    from functools import partial
+
+    from dossier.documents.matter import applicant_rows, finish
+
+    ctx["applicant_rows"] = applicant_rows(spec, fmt)
+    ctx["finish"] = partial(finish, ctx=ctx)  # citations, references and abbreviations, after the template ran
     title = kind.title(spec, fmt)
     ctx["title"] = title
     ctx["header"] = fmt.term("running_header", title=title, study=spec.study.id)
@@ -229,14 +237,15 @@ def consistency_section(spec: TrialSpec, results: list[AnalysisResult], ids: lis
 
 def listing(key: str, title: str, columns: tuple[str, ...], rows: list[tuple], fmt: Formatter,
             numbering: Numbering, wide: bool = False) -> RenderedTable | None:
-    """A numbered table of yaml or provenance facts (None when there are no rows)."""
+    """A numbered table of yaml or provenance facts (None when there are no rows), on a landscape page only when
+    `wide` (its columns are short texts that wrap: the table of studies keeps its 7 columns in portrait)."""
     if not rows:
         return None
     from dossier.model import Row
 
     table = Table(key=key, title=Text(fmt.term(title)), columns=tuple(Text(fmt.term(c)) for c in columns),
                   rows=tuple(Row(tuple(Text("" if v is None else str(v)) for v in row)) for row in rows), wide=wide)
-    return render_table(table, numbering.table(), fmt)
+    return render_table(table, numbering.table(), fmt, wide=wide)
 
 
 def row(label: str, value: str):

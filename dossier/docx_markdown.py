@@ -101,9 +101,11 @@ _LINE_START = re.compile(r"^(\s*)([-+#>]|\d+[.)])")
 
 
 def _escape(text: str) -> str:
-    """Markdown-escaped text; a live reference typed as `[[analysis:path]]` stays one."""
+    """Markdown-escaped text; a live reference typed as `[[analysis:path]]` and a citation `[@key]` stay one."""
+    from dossier.documents.matter import CITATION
+
     out, last = [], 0
-    for match in REFERENCE.finditer(text):
+    for match in re.finditer(f"{REFERENCE.pattern}|{CITATION.pattern}", text):
         out.append(_ESCAPE.sub(r"\\\1", text[last:match.start()]))
         out.append(match.group(0))
         last = match.end()

@@ -40,6 +40,7 @@ def check(trial_dir: Path, against: Path | None = None) -> tuple[list[Problem], 
     """Validate without building: (every problem found, warnings). With `against` (an earlier
     build's OUT_DIR), also warn about typed numbers that matched that build and no longer match."""
     from dossier.datasets import discover, load_available
+    from dossier.documents.matter import uncited_warnings
     from dossier.errors import DataError
     from dossier.gate import folder_problems
     from dossier.validate import datasets_needed, requirements, validate, variables_to_load
@@ -59,7 +60,8 @@ def check(trial_dir: Path, against: Path | None = None) -> tuple[list[Problem], 
     needs = requirements(spec)
     data, load_problems = load_available(trial_dir, datasets_needed(needs), variables_to_load(spec))
     problems = spec_problems + reference_problems(spec, trial_dir) + load_problems + folder_problems(trial_dir)
-    warnings = list(data.warnings) + text_warnings(spec, trial_dir) + document_warnings(spec)
+    warnings = list(data.warnings) + text_warnings(spec, trial_dir) + document_warnings(spec) + \
+        uncited_warnings(spec, trial_dir)
     if "adsl" not in data.frames:
         return problems, warnings
     data_ok = not load_problems
@@ -167,7 +169,10 @@ def _build(spec: TrialSpec, trial_dir: Path, out_dir: Path, progress: Progress, 
         analysed = analyse(trial_dir, spec, needs, key, settings_digest, progress)
     else:
         progress("data and analyses unchanged: reusing the computed statistics")
-    warnings = list(analysed.warnings) + text_warnings(spec, trial_dir) + document_warnings(spec)
+    from dossier.documents.matter import uncited_warnings
+
+    warnings = list(analysed.warnings) + text_warnings(spec, trial_dir) + document_warnings(spec) + \
+        uncited_warnings(spec, trial_dir)
     for result in analysed.results:
         warnings.extend(w if w.startswith("analysis ") else f"analysis {result.id!r}: {w}" for w in result.warnings)
     warnings = list(dict.fromkeys(warnings))  # validation and an analysis may word a warning the same: once

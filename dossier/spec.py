@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import BaseModel, Field, PrivateAttr, StringConstraints, ValidationError, create_model
 
 from dossier.analyses import registry
+from dossier.documents.matter import Applicant, ClinicalStudy, Reference
 from dossier.errors import Problem, SpecError
 from dossier.limits import (
     MAX_ANALYSES,
@@ -64,6 +65,8 @@ Analysis = registry.analysis_union()
 
 
 CONSISTENCY_ID = "japanese_population"
+# an abbreviation of `abbreviations:`: letters, digits and - + ( ) / . without spaces
+Abbreviation = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9()/.+\-]*$", max_length=24)]
 
 
 class JapanesePopulation(_Model):
@@ -109,6 +112,11 @@ class _TrialSpec(_Model):
     labels: dict[Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=32)],
                  VariableLabels] = Field(default_factory=dict)
     meddra_ja: str | None = None  # a CSV in the trial folder: MedDRA terms en -> ja (columns level, en, ja)
+    # front and back matter of every document (dossier.documents.matter)
+    applicant: Applicant | None = None
+    abbreviations: dict[Abbreviation, LocalText | None] = Field(default_factory=dict)  # additions and overrides (None: leave one out)
+    references: tuple[Reference, ...] = ()
+    studies: tuple[ClinicalStudy, ...] = ()
 
     def analysis(self, analysis_id: str) -> Analysis:
         return next(a for a in self.analyses if a.id == analysis_id)
@@ -468,6 +476,9 @@ def _semantic_problems(spec: TrialSpec, trial_dir: Path, where: str) -> list[Pro
         for key, msg in document.problems(section, spec):
             add(f"{document.name}.{key}", msg)
 
+    from dossier.documents.matter import spec_problems as matter_problems
+
+    problems.extend(matter_problems(spec, trial_dir, where))
     for key, value in text_fields(spec):
         if value is not None and TEXT_FILE.match(value):
             problem = check_text_path(trial_dir, value)

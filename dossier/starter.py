@@ -76,7 +76,9 @@ analyses:                            # (required) a list; ids use a-z, 0-9, - an
   - id: teae
     type: adverse_events
 briefing:
-  consultation_category: null        # e.g. "Pre-application consultation for regenerative medical products"
+  # a PMDA consultation category for the product's type: its id, official Japanese name or English name
+  # (README "Consultation categories"), e.g. end_of_phase2 (drugs: 医薬品第Ⅱ相試験終了後相談), pre_application
+  consultation_category: end_of_phase2
   version: "0.1"
   questions:
     - question: Does PMDA agree that ...?
@@ -93,6 +95,7 @@ briefing:
   clinical_summary: null
   development_plan: null
   timeline: []                       # - {milestone: Phase 3 start, date: 2027 Q2, region: Japan}
+  attachments: []                    # - Protocol synopsis of the pivotal study
 sakigake:
   development_stage: Phase 1/2 completed
   innovativeness: {text: null, summary: null}
@@ -117,6 +120,19 @@ sakigake:
 #   schedule: []
 #   references: []
 #   attachments: []
+# Front and back matter of every document (README "Front and back matter")
+applicant:                           # printed on the covers; else study.sponsor
+  name: {en: My Company K.K., ja: 株式会社マイカンパニー}
+  address: null
+  contact: null                      # the contact person
+  phone: null
+  email: null
+studies:                             # the table of the programme's clinical studies
+  - {id: MY-STUDY-101, phase: "1/2", design: "Randomised, double-blind, placebo-controlled",
+     population: Adults with my disease, region: Japan, n: 120, status: Ongoing}
+references: []                       # - {key: smith2020, citation: "Smith J. Title. Journal. 2020;1:1-10.", doi: 10.1000/xyz}
+                                     # cite in any text as [@smith2020] or [@smith2020; @jones2021]
+abbreviations: {}                    # additions and overrides of the packaged list, e.g. {MY-101: {en: ..., ja: ...}}
 """
 
 TEXTS = {

@@ -184,11 +184,13 @@ def _section(sdt, key: str, styles, recorded_live: set[str], problems: list[Prob
         if tag is None or section_key(control) is not None:
             return None
         shown = "".join(t.text or "" for t in control.iter(f"{W}t") if not _in_deleted(t, control))
+        # a citation [@key] is a live span too (dossier.documents.matter): its tag is "@key" or "@a; @b"
+        written, what = (f"[{tag}]", "citation") if tag.startswith("@") else (f"[[{tag}]]", "live number")
         if live_fingerprint(tag, shown) not in recorded_live:
-            problems.append(Problem(where, f"{key}: the live number [[{tag}]] was typed over (it shows "
-                                           f"{shown!r}); it stays [[{tag}]]: to change the text, delete the "
-                                           "number and type the new text outside it"))
-        return f"[[{tag}]]"
+            problems.append(Problem(where, f"{key}: the {what} {written} was typed over (it shows "
+                                           f"{shown!r}); it stays {written}: to change the text, delete the "
+                                           f"{what.split()[-1]} and type the new text outside it"))
+        return written
 
     blocks: list[Block] = []
     carry: list[Span] = []  # the text of a paragraph whose mark was deleted joins the next paragraph

@@ -30,12 +30,13 @@ MARKING = "SYNTHETIC DATA"
 JAPANESE = r"[\u3040-\u30ff\u3400-\u9fff\uff01-\uff5e]"  # kana, kanji, full-width forms
 
 BRIEFING_HEADINGS = ["目次", "1. 相談事項一覧", "2. 開発品の概要", "3. 対象疾患", "4. 開発の経緯",
-                     "5. 品質及び非臨床試験成績の概要", "6. 臨床試験成績の概要", "6.1 試験デザイン",
+                     "5. 品質及び非臨床試験成績の概要", "6. 臨床試験成績の概要", "6.1 臨床試験一覧", "6.2 試験デザイン",
                      "7. 相談事項及び申請者の見解", "8. 今後の開発計画", "相談事項 1", "申請者の見解",
                      "付録 A", "付録 B", "付録 C"]
-SAKIGAKE_HEADINGS = ["目次", "申請者及び対象品目", "指定要件 1：治療薬の画期性", "指定要件 2：対象疾患の重篤性",
-                     "指定要件 3：対象疾患に係る極めて高い有効性", "指定要件 4：世界に先駆けて日本で早期開発・申請する意思",
-                     "指定要件への該当性", "開発スケジュール", "添付資料一覧"]
+# criterion 1 reads 治療薬の画期性 for the pilot's drug, 治療法の画期性 for the AAV examples (test_front_matter.py)
+SAKIGAKE_HEADINGS = ["目次", "1. 申請者及び対象品目", "2. 指定要件 1：治療", "3. 指定要件 2：対象疾患の重篤性",
+                     "4. 指定要件 3：対象疾患に係る極めて高い有効性", "5. 指定要件 4：世界に先駆けて日本で早期開発・申請する意思",
+                     "指定要件への該当性", "6. 臨床試験一覧", "7. 開発スケジュール", "8. 参考文献", "9. 添付資料一覧"]
 # English fixed phrases that must not appear in a Japanese document (besides the check of every glossary entry)
 ENGLISH_PHRASES = ["Text not provided", "Supporting evidence", "Contents", "Page 1 of", "Table 1", "Figure 1",
                    "Appendix A", "Question 1", "Sponsor's position", "Number at risk", "Mean (SD)", "Median",
@@ -144,7 +145,7 @@ def test_writer_text_is_the_japanese_text(ja_text):
 
 def test_analysis_titles_are_japanese(ja_text):
     briefing = flat(ja_text[("cdisc-pilot01", "briefing")])
-    assert re.search(r"表 ?3 +人口統計学的特性及びベースライン特性（ITT集団）", briefing)
+    assert re.search(r"表 ?4 +人口統計学的特性及びベースライン特性（ITT集団）", briefing)  # after 臨床試験一覧, 試験デザイン
     assert "初回の皮膚関連事象の発現までの期間（安全性解析対象集団）" in briefing
     assert "Demographic and baseline characteristics" not in briefing
 
@@ -244,7 +245,8 @@ def test_docx_sets_east_asian_font_and_japanese_language(ja_built):
             assert any('w:eastAsia="ja-JP"' in tag for tag in langs), f"{name}/{document}.docx"
             assert "<dc:language>ja-JP</dc:language>" in docx_part(docx, "docProps/core.xml")
             assert DATE_JA in body
-            assert ("相談事項一覧" if document == "briefing" else "指定要件 1：治療薬の画期性") in body
+            criterion = "治療薬の画期性" if name == "cdisc-pilot01" else "治療法の画期性"  # drug / regenerative
+            assert ("相談事項一覧" if document == "briefing" else f"指定要件 1：{criterion}") in body
 
 
 def test_docx_latin_text_keeps_a_latin_language(ja_built):
@@ -416,7 +418,7 @@ def test_yaml_texts_given_per_language_are_shown_in_japanese(ja_built):
     briefing = re.sub(r"\s+", " ", html_text(ja_built["cdisc-pilot01"] / "briefing.html"))
     sakigake = re.sub(r"\s+", " ", html_text(ja_built["cdisc-pilot01"] / "sakigake.html"))
     for text in ("軽度及び中等度のアルツハイマー型認知症", "ムスカリン受容体（M1/M4）作動薬", "26週間（主要解析は第24週）",
-                 "第2相", "受け入れ可能か。", "デモンストレーション用（CDISCの公開パイロットデータ）"):
+                 "第2相", "受け入れ可能か。", "医薬品第Ⅱ相試験終了後相談"):
         assert text in briefing, text
     for text in ("第2相試験終了", "CDISC Pilot 01のADaMデータセット及びdefine.xml（CDISC）", "キサノメリン"):
         assert text in sakigake, text

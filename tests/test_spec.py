@@ -110,7 +110,7 @@ def per_language_spec() -> dict:
     raw["study"]["title"] = {"en": "Test study", "ja": "試験"}
     raw["product"]["generic_name"] = {"en": "testamab"}  # English only: the Japanese build falls back to it
     raw["indication"] = {"en": "Test indication", "ja": "試験の適応"}
-    raw["briefing"] = {"consultation_category": "Plain text in every language",
+    raw["briefing"] = {"consultation_category": "pre_application",
                        "questions": [{"question": {"en": "Is it acceptable?", "ja": "受け入れ可能か。"}}],
                        "regulatory_status": [{"region": {"en": "USA", "ja": "米国"}, "designation": "RMAT",
                                               "status": {"en": "Granted", "ja": "指定済み"}}],
@@ -137,7 +137,8 @@ def test_yaml_texts_may_be_given_per_language_and_a_build_uses_its_language():
     assert ja.sakigake.attachments == ("治験実施計画書", "evidence.json")
     assert (ja.analyses[0].title, en.analyses[0].title) == ("人口統計学的特性", "Demographics")
     # a text given once is shown in every language; a missing language falls back to English
-    assert ja.briefing.consultation_category == en.briefing.consultation_category == "Plain text in every language"
+    assert ja.sakigake.attachments[1] == en.sakigake.attachments[1] == "evidence.json"
+    assert ja.briefing.consultation_category == en.briefing.consultation_category == "pre_application"
     assert ja.product.generic_name == "testamab"
     # the localised spec holds text only: what the documents, evidence.json and manifest.json see
     def per_language(value):

@@ -24,7 +24,8 @@ class Designation(_Model):
 
 
 class Briefing(_Model):
-    consultation_category: LocalText | None = None
+    # a PMDA consultation category of the product's type (dossier.consultation): its id, Japanese or English name
+    consultation_category: str | None = None
     version: str | None = None
     questions: tuple[Question, ...] = ()
     product_overview: LocalText | None = None
@@ -37,6 +38,7 @@ class Briefing(_Model):
     clinical_summary: LocalText | None = None
     development_plan: LocalText | None = None
     timeline: tuple[Milestone, ...] = ()
+    attachments: tuple[LocalText, ...] = ()
 
 
 TEXTS = ("product_overview", "disease", "current_treatment", "unmet_need", "development_history",
@@ -54,21 +56,33 @@ def analysis_refs(b: Briefing) -> list[tuple[str, tuple[str, ...]]]:
     return [(f"questions[{i}].evidence", q.evidence) for i, q in enumerate(b.questions, start=1)]
 
 
+def problems(b: Briefing, spec) -> list[tuple[str, str]]:
+    """The consultation category must be one of PMDA's for the product's type (with a did-you-mean)."""
+    from dossier.consultation import problem
+
+    found = problem(b.consultation_category, spec.product.type) if b.consultation_category else None
+    return [("consultation_category", found)] if found else []
+
+
 def title(spec, fmt) -> str:
     return fmt.term("briefing_title")
 
 
 def context(ctx: dict[str, Any], spec, results: list, texts: dict, fmt, facts: dict, numbering) -> dict[str, Any]:
     from dossier.analyses.registry import SECTIONS, types
+    from dossier.consultation import official_name
     from dossier.context import analysis_sections, appendix_tables, consistency_section, listing, ordered_ids
+    from dossier.documents.matter import studies_table
 
     b = spec.briefing
     files = facts["files"]
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"consultation_category": official_name(b.consultation_category, spec.product.type,
+                                                                  fmt.lang) if b.consultation_category else None}
     out["regulatory_table"] = listing("regulatory-status", "regulatory_status_title",
                                       ("region", "designation", "date", "status"),
                                       [(d.region, d.designation, fmt.date(d.date), d.status) for d in
                                        b.regulatory_status], fmt, numbering)
+    out["studies_table"] = studies_table(spec, fmt, numbering)
     out["design_table"] = _design_table(spec, facts, fmt, numbering)
     ids = ordered_ids(results)
     sections = analysis_sections(results, ids, numbering, fmt, files)
@@ -126,7 +140,8 @@ DOCUMENT = DocumentType(
     name="briefing", template="briefing.html.j2", title=title, context=context, section=Briefing, always=True,
     sections=(("sec-questions", "sec_questions"), ("sec-product", "sec_product"), ("sec-disease", "sec_disease"),
               ("sec-history", "sec_history"), ("sec-quality", "sec_quality_nonclinical"),
-              ("sec-clinical", "sec_clinical"), ("sec-positions", "sec_positions"), ("sec-plan", "sec_plan")),
-    text_fields=text_fields, analysis_refs=analysis_refs, exports_tables=True,
+              ("sec-clinical", "sec_clinical"), ("sec-positions", "sec_positions"), ("sec-plan", "sec_plan"),
+              ("sec-references", "sec_references"), ("sec-attachments", "sec_attachments")),
+    text_fields=text_fields, analysis_refs=analysis_refs, problems=problems, exports_tables=True,
     glossary_keys=("briefing_title",),
 )

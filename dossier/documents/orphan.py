@@ -64,7 +64,7 @@ class Orphan(_Model):
     medical_need: Criterion = Criterion()
     development: Development = Development()
     schedule: tuple[Milestone, ...] = ()
-    references: tuple[LocalText, ...] = ()
+    references: tuple[LocalText, ...] = ()  # listed after the top-level references the draft cites ([@key])
     attachments: tuple[LocalText, ...] = ()
 
 
@@ -176,10 +176,13 @@ def context(ctx: dict[str, Any], spec, results: list, texts: dict, fmt, facts: d
     not_stated = fmt.term("not_stated")
     p = spec.product
     out["field_rows"] = [(fmt.term(k), v or not_stated) for k, v in [
-        ("orphan_designation", words["orphan"]), ("applicant", spec.study.sponsor), ("product_name", p.name),
+        ("orphan_designation", words["orphan"]),
+        ("applicant", spec.applicant.name if spec.applicant is not None else spec.study.sponsor),
+        ("product_name", p.name),
         ("generic_name", p.generic_name or p.code), ("product_category", words["category"]),
         ("modality", p.modality), ("mechanism", p.mechanism), ("dose_administration", p.dose),
         ("development_stage", o.development_stage)]]
+    out["extra_references"] = o.references  # listed after the references cited as [@key]
     out["disease_rows"] = [(fmt.term("target_disease"), o.target_disease),
                            (fmt.term("proposed_indication"), o.indication or spec.indication)]
     if o.patients.designated_intractable_disease:

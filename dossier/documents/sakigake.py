@@ -1,11 +1,15 @@
 """The SAKIGAKE designation application draft (templates/sakigake.html.j2): yaml section `sakigake:`, always
-built."""
+built. The product's `type` chooses the designation applied for under PMD Act Article 77-2(2) (先駆的医薬品 /
+先駆的再生医療等製品 / 先駆的医療機器), the wording of criterion 1 (治療薬の画期性 for a drug, 治療法の画期性 for a
+regenerative medical product) and the investigational product's name (治験薬 / 治験製品 / 治験機器): the words
+come from dossier.documents.product_types."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from dossier.documents import product_types
 from dossier.documents.registry import DocumentType
 from dossier.spec_types import LocalText, Milestone, _Model
 
@@ -53,17 +57,24 @@ def analysis_refs(s: Sakigake) -> list[tuple[str, tuple[str, ...]]]:
 
 
 def title(spec, fmt) -> str:
-    return fmt.term("sakigake_title")
+    return fmt.term("sakigake_title", designation=product_types.words(spec.product.type, fmt)["sakigake"])
 
 
 def context(ctx: dict[str, Any], spec, results: list, texts: dict, fmt, facts: dict, numbering) -> dict[str, Any]:
     from dossier.analyses.registry import CRITERIA as DEFAULTS
     from dossier.context import analysis_sections, default_criterion_ids, listing
+    from dossier.documents.matter import studies_table
     from dossier.highlights import key_results
 
     chosen = _sakigake_ids(spec, results)
     by_id = {r.id: r for r in results}
-    out: dict[str, Any] = {"key_results": {i: key_results(by_id[i], fmt, ctx["confidence"]) for i in chosen}}
+    kind = spec.product.type
+    out: dict[str, Any] = {"key_results": {i: key_results(by_id[i], fmt, ctx["confidence"]) for i in chosen},
+                           "product_words": product_types.words(kind, fmt),
+                           "criterion_innovativeness": fmt.term(f"criterion_innovativeness_{kind}"),
+                           "requirement_innovativeness": fmt.term(f"sakigake_requirement_innovativeness_{kind}"),
+                           "legal_basis": fmt.term("sakigake_legal_basis",
+                                                   designation=product_types.words(kind, fmt)["sakigake"])}
     sections = analysis_sections(results, chosen, numbering, fmt, facts["files"])
     out.update(sections=sections, field_rows=_fields(spec, fmt),
                criteria_analyses={name: [sections[i] for i in getattr(spec.sakigake, name).analyses or
@@ -74,6 +85,7 @@ def context(ctx: dict[str, Any], spec, results: list, texts: dict, fmt, facts: d
         (f.region, fmt.date(f.date), f.note) for f in jf.other_filings]
     out["filings_table"] = listing("filings", "filings_title", ("region", "planned_filing", "note"), filings,
                                    fmt, numbering)
+    out["studies_table"] = studies_table(spec, fmt, numbering)
     out["schedule_table"] = listing("schedule", "sec_schedule", ("milestone", "date", "region"),
                                     [(m.milestone, m.date, m.region) for m in spec.sakigake.schedule], fmt,
                                     numbering)
@@ -93,7 +105,11 @@ def _sakigake_ids(spec, results: list) -> list[str]:
 def _fields(spec, fmt) -> list[tuple[str, str]]:
     p = spec.product
     not_stated = fmt.term("not_stated")
-    values = [("applicant", spec.study.sponsor), ("product_name", p.name), ("generic_name", p.generic_name or p.code),
+    words = product_types.words(p.type, fmt)
+    applicant = spec.applicant.name if spec.applicant is not None else spec.study.sponsor
+    values = [("orphan_designation", fmt.term("sakigake_designation_basis", designation=words["sakigake"])),
+              ("product_category", words["category"]), ("applicant", applicant), ("product_name", p.name),
+              ("generic_name", p.generic_name or p.code),
               ("modality", p.modality), ("proposed_indication", spec.indication), ("dose_administration", p.dose),
               ("development_stage", spec.sakigake.development_stage)]
     return [(fmt.term(k), v or not_stated) for k, v in values]
@@ -101,9 +117,14 @@ def _fields(spec, fmt) -> list[tuple[str, str]]:
 
 DOCUMENT = DocumentType(
     name="sakigake", template="sakigake.html.j2", title=title, context=context, section=Sakigake, always=True,
-    sections=(("sec-applicant", "sakigake_applicant"), ("criterion-1", "criterion_innovativeness"),
+    sections=(("sec-applicant", "sakigake_applicant"), ("criterion-1", "criterion_innovativeness_drug"),
               ("criterion-2", "criterion_seriousness"), ("criterion-3", "criterion_efficacy"),
-              ("criterion-4", "criterion_japan_first"), ("sec-schedule", "sec_schedule"),
+              ("criterion-4", "criterion_japan_first"), ("sec-studies", "studies_title"),
+              ("sec-schedule", "sec_schedule"), ("sec-references", "sec_references"),
               ("sec-attachments", "sec_attachments")),
-    text_fields=text_fields, analysis_refs=analysis_refs, glossary_keys=("sakigake_title",),
+    text_fields=text_fields, analysis_refs=analysis_refs,
+    glossary_keys=("sakigake_title", "sakigake_legal_basis", "sakigake_designation_basis",
+                   *(f"criterion_innovativeness_{kind}" for kind in product_types.PRODUCT_TYPES),
+                   *(f"sakigake_requirement_innovativeness_{kind}" for kind in product_types.PRODUCT_TYPES),
+                   *product_types.glossary_keys()),
 )

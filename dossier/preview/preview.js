@@ -60,6 +60,7 @@
     var dl = document.createElement("dl");
     if (target.matches("span.live")) {
       var ref = target.getAttribute("data-ref") || "";
+      if (ref.charAt(0) === "@") return null;  // a citation [@key], not a live number
       var found = sources.refs[ref];
       var id = found ? found.analysis : ref.split(":")[0];
       add(dl, "evidence", code("evidence.json: " + (found ? found.path : "analyses/" + ref.replace(":", "/"))));

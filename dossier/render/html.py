@@ -114,7 +114,38 @@ def render_document(name: str, context: dict[str, Any], dirs: list[Path], templa
         line = getattr(exc, "lineno", None)
         where = f"{getattr(exc, 'filename', None) or name + '.html.j2'}" + (f" line {line}" if line else "")
         raise RenderError(f"template error: {exc.message}", where=where) from None
+    if "finish" in context:  # the document's front and back matter (dossier.documents.matter.finish)
+        html = context["finish"](html)
+    html = unnumber_lone_headings(html)
     return insert_toc(break_long_runs(visible(html)))  # control characters: visible, and valid XML for DOCX
+
+
+NUMBERED = re.compile(r'(<h([2-4]) id="[^"]+">)(\d+(?:\.\d+)+) ')
+
+
+def unnumber_lone_headings(html: str) -> str:
+    """`html` without the number of a subheading that is its parent's only numbered one: "6.2" followed by a
+    lone "6.2.1" reads as a numbering mistake, so the lone one keeps its title and loses its number, and the
+    numbers below it skip its level ("7. Positions", a lone "7.1 Question 1" -> "Question 1", its "7.1.1" and
+    "7.1.2" -> "7.1" and "7.2"). The templates number headings in their text; a subsection with one analysis is
+    the usual case."""
+    numbers = [m.group(3) for m in NUMBERED.finditer(html)]
+    children: dict[str, int] = {}
+    for number in numbers:
+        parent = number.rsplit(".", 1)[0]
+        children[parent] = children.get(parent, 0) + 1
+    lone = {n for n in numbers if children[n.rsplit(".", 1)[0]] == 1}
+
+    def renumber(match: re.Match) -> str:
+        number = match.group(3)
+        if number in lone:
+            return match.group(1)
+        parts = number.split(".")
+        kept = [part for depth, part in enumerate(parts, start=1)
+                if depth == 1 or depth == len(parts) or ".".join(parts[:depth]) not in lone]
+        return f"{match.group(1)}{'.'.join(kept)} "
+
+    return NUMBERED.sub(renumber, html)
 
 
 def break_long_runs(html: str) -> str:

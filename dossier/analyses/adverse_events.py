@@ -49,8 +49,8 @@ def exposure_problems(exposure: Exposure | None, key: str = "exposure") -> list[
     if exposure.variable and (exposure.start or exposure.end):
         return [(key, "give either variable (days) or start and end (dates), not both")]
     if not exposure.variable and not (exposure.start and exposure.end):
-        return [(key, "give variable (an ADSL variable in days, e.g. TRTDURD) or both start and end (ADSL dates, "
-                      "e.g. TRTSDT and TRTEDT)")]
+        return [(key, ("give variable (an ADSL variable in days, e.g. TRTDURD) or both start and end (ADSL dates, "
+                      "e.g. TRTSDT and TRTEDT)"))]
     return []
 
 

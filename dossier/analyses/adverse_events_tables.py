@@ -29,7 +29,6 @@ from dossier.analyses.adverse_events_stats import (
     related_footnote,
     soc_pt,
     sort_footnote,
-    value_is,
 )
 from dossier.analyses.baseline_stats import MAX_PORTRAIT_COLUMNS, TOTAL, count_cells
 from dossier.analyses.exposure_stats import DAYS_PER_YEAR, checked_days, poisson_interval, subject_days

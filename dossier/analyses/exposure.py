@@ -6,6 +6,7 @@ Declaration (options, documents, evidence, key results); the summary is in dossi
 
 from __future__ import annotations
 
+import itertools
 from typing import Annotated, Literal, NotRequired, TypedDict
 
 from pydantic import Field
@@ -40,14 +41,14 @@ class Options(DatasetOptions, AnalysisOptions):
         if dates and (self.variable or self.param):
             found.append(("start", "give either start and end (dates) or variable / param, not both"))
         elif dates and not (self.start and self.end):
-            found.append(("end" if self.start else "start", "start and end are given together (days = end - start "
-                                                            "+ 1)"))
+            found.append(("end" if self.start else "start", ("start and end are given together (days = end - start "
+                                                            "+ 1)")))
         elif not dates and not self.variable and not self.param:
-            found.append(("variable", "required for an exposure analysis (an ADSL variable such as TRTDURD, or "
-                                      "param: for a BDS exposure dataset such as ADEX), or give start and end"))
+            found.append(("variable", ("required for an exposure analysis (an ADSL variable such as TRTDURD, or "
+                                      "param: for a BDS exposure dataset such as ADEX), or give start and end")))
         if self.param and self.dataset_name == "adsl":
-            found.append(("dataset", "param: selects records of a BDS exposure dataset (e.g. dataset: adex); ADSL "
-                                     "has one row per subject"))
+            found.append(("dataset", ("param: selects records of a BDS exposure dataset (e.g. dataset: adex); ADSL "
+                                     "has one row per subject")))
         if (self.start or self.end) and self.dataset_name != "adsl":
             found.append(("dataset", "start and end are ADSL dates (leave dataset unset)"))
         return found + super().required_problems()
@@ -55,9 +56,9 @@ class Options(DatasetOptions, AnalysisOptions):
     def value_problems(self) -> list[tuple[str, str]]:
         found = []
         cuts = self.categories or ()
-        if any(b <= a for a, b in zip(cuts, cuts[1:])):
-            found.append(("categories", f"the cut points {list(cuts)} must be numbers in strictly increasing order "
-                                        "(e.g. [30, 90, 180])"))
+        if any(b <= a for a, b in itertools.pairwise(cuts)):
+            found.append(("categories", (f"the cut points {list(cuts)} must be numbers in strictly increasing order "
+                                        "(e.g. [30, 90, 180])")))
         return found + super().value_problems()
 
     @property

@@ -9,6 +9,8 @@ or from a BDS exposure dataset (`param`: one record per subject of PARAMCD = par
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
@@ -204,7 +206,7 @@ def _categories(analysis: Analysis, frame: pd.DataFrame, arms, groups, n_by_grou
     known = ~np.isnan(values)
     codes = np.searchsorted(np.asarray(cuts), np.where(known, values, 0.0), side="right")
     bounds = [None, *cuts, None]
-    keys = [f"<{_num(cuts[0])}"] + [f"{_num(a)}-<{_num(b)}" for a, b in zip(cuts, cuts[1:])] + [f">={_num(cuts[-1])}"]
+    keys = [f"<{_num(cuts[0])}"] + [f"{_num(a)}-<{_num(b)}" for a, b in itertools.pairwise(cuts)] + [f">={_num(cuts[-1])}"]
     rows: list[Row] = [Row((Term("exposure_categories"), *([None] * len(groups))), emphasis=True)]
     evidence: dict[str, dict[str, int]] = {}
     arm_values = frame[ARM].to_numpy()

@@ -33,14 +33,14 @@ from dossier.analyses.adverse_events_stats import (
 from dossier.analyses.baseline_stats import MAX_PORTRAIT_COLUMNS, TOTAL, count_cells
 from dossier.analyses.exposure_stats import DAYS_PER_YEAR, checked_days, poisson_interval, subject_days
 from dossier.analyses.stats import level_percent
-from dossier.model import Count, Estimate, Label, Row, Table, Term, Text
+from dossier.model import Count, Estimate, Label, Number, Row, Table, Term, Text
 
 NOT_RECORDED = "NOT RECORDED"  # the severity level of subjects whose events all have a blank or unknown one
 # the SOC/PT tables of a subset of events: option -> (overview key, glossary stem, variables defining it)
 SUBSETS = {"relationship": ("related", "related", ("AEREL",)), "serious": ("serious", "serious", ("AESER",)),
            "discontinuation": ("discontinued", "discontinued", ("AEACN",)),
            "fatal": ("fatal", "fatal", ("AEOUT", "AESDTH"))}
-RATE_DECIMALS = 2
+RATE_DECIMALS = 1
 
 
 @dataclass(frozen=True)
@@ -352,7 +352,9 @@ def _exposure_adjusted(c: Context, out: Extra) -> None:
                        np.isin(decod, [t.strip().upper() for t in terms])))
     for term in out.evidence.get("frequent", {}).get("terms", []):
         chosen.append((f"pt: {term['term']}", Text(term["term"]), decod == term["term"].upper()))
-    rows, evidence_rows = [], {}
+    rows = [Row((Term("ae_eair_years"), *(cell for arm in c.arms for cell in (Number(years[arm], 1), None))),
+                emphasis=True)]
+    evidence_rows = {}
     for key, row_label, mask in chosen:
         values = rates(mask)
         evidence_rows[key] = values
@@ -364,7 +366,7 @@ def _exposure_adjusted(c: Context, out: Extra) -> None:
     percent = level_percent(level)
     columns: list[Label] = [Term("ae_category")]
     for arm in c.arms:
-        columns += [Term("ae_eair_n", (("arm", Text(arm)), ("years", f"{years[arm]:.1f}"))),
+        columns += [Term("ae_eair_n", (("arm", Text(arm)),)),
                     Term("ae_eair_rate", (("arm", Text(arm)), ("level", percent)))]
     out.tables.append(Table(
         key=f"{a.id}-exposure-adjusted", title=_title(c, "ae_title_eair"), columns=tuple(columns), rows=tuple(rows),

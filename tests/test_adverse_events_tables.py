@@ -450,3 +450,46 @@ def test_yaml_errors_name_their_key(options, message):
     with pytest.raises(SpecError) as caught:
         make_spec({"id": "ae", "type": "adverse_events", **options})
     assert any(message in str(p) for p in caught.value.problems), [str(p) for p in caught.value.problems]
+
+
+# --------------------------------------------------------------------------- through the command line
+
+
+def tiny_trial(folder: Path, options: dict, change=None) -> Path:
+    from tests.test_bad_input import TINY_SPEC, tiny_tables, write_tiny_trial
+
+    spec = {**TINY_SPEC, "analyses": [{"id": "teae", "type": "adverse_events", **options}]}
+    spec["briefing"] = {**TINY_SPEC["briefing"], "questions": []}
+    tables = tiny_tables()
+    for i, row in enumerate(tables["adsl"]):
+        row["TRTDURD"] = 30 + i
+    if change:
+        change(tables)
+    return write_tiny_trial(folder, spec, tables)
+
+
+def test_cli_a_missing_variable_of_a_requested_table_is_one_line(tmp_path):
+    from tests.test_bad_input import run_dossier
+
+    trial = tiny_trial(tmp_path / "trial", {"severity": "AETOXGR"})
+    result = run_dossier("check", str(trial))
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = [line for line in result.stderr.splitlines() if "AETOXGR" in line]
+    assert len(lines) == 1 and "adae" in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_a_negative_exposure_stops_the_build_in_one_line(tmp_path):
+    from tests.test_bad_input import run_dossier
+
+    def negative(tables):
+        tables["adsl"][3]["TRTDURD"] = -5
+
+    trial = tiny_trial(tmp_path / "trial", {"exposure_adjusted": True}, negative)
+    out = tmp_path / "out"
+    result = run_dossier("build", str(trial), "-o", str(out))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    (line,) = [x for x in result.stderr.splitlines() if "negative exposure" in x]
+    assert "analysis 'teae'" in line and "first USUBJID 'S-04' with -5 days" in line
+    assert not out.exists()

@@ -130,9 +130,12 @@ def _severity(c: Context, out: Extra) -> None:
     levels = tuple(_grade_text(v) for v in (a.severity_levels or SEVERITY_LEVELS[variable]))
     rank_of = {level: i for i, level in enumerate(levels)}
     column = c.events[variable]
-    texts = common.text_map(column, lambda t: "" if t == "nan" else _grade_text(t)) \
-        if pd.api.types.is_numeric_dtype(column) else common.text_map(_text(column), _grade_text)
-    rank = texts.map(lambda t: rank_of.get(t, -1)).to_numpy(dtype=np.int64)
+    if not pd.api.types.is_numeric_dtype(column):
+        column = _text(column)
+    codes, uniques = pd.factorize(column)  # each distinct value graded once
+    graded = np.array(["" if pd.isna(u) else _grade_text(str(u)) for u in uniques] + [""], dtype=object)
+    texts = pd.Series(graded[codes], index=column.index)  # code -1 (missing) -> ""
+    rank = np.array([rank_of.get(t, -1) for t in graded], dtype=np.int64)[codes]
     unknown = texts[(rank < 0) & (texts != "")].value_counts()
     if len(unknown):
         listed = ", ".join(f"{v!r} ({n} record(s))" for v, n in sorted(unknown.items()))
@@ -146,6 +149,7 @@ def _severity(c: Context, out: Extra) -> None:
     socs, terms_of = _soc_order(c)
     soc_code = pd.Index(socs).get_indexer(c.events["AEBODSYS"])
     pairs = [(s, t) for s in socs for t in terms_of[s]]
+    pair_position = {pair: j for j, pair in enumerate(pairs)}
     pair_index = pd.MultiIndex.from_tuples(pairs) if pairs else pd.MultiIndex.from_tuples([], names=[0, 1])
     pair_code = pair_index.get_indexer(pd.MultiIndex.from_arrays([c.events["AEBODSYS"], c.events["AEDECOD"]]))
     anyone = _worst(c.counter, np.zeros(len(rank), dtype=np.int64), rank, 1, levels)[0]
@@ -172,7 +176,7 @@ def _severity(c: Context, out: Extra) -> None:
         rows += level_rows(by_soc[i], 1)
         entry = {"soc": soc, "levels": {v: by_soc[i][v] for v in shown}, "terms": []}
         for term in terms_of[soc]:
-            j = pairs.index((soc, term))
+            j = pair_position[(soc, term)]
             term_counts = {g: sum(by_pair[j][v].get(g, 0) for v in list(levels) + [NOT_RECORDED]) for g in c.groups}
             rows.append(Row((label(term), *count_cells(term_counts, c.groups, c.n_by_group)), level=1))
             rows += level_rows(by_pair[j], 2)

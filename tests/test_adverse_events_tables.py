@@ -493,3 +493,19 @@ def test_cli_a_negative_exposure_stops_the_build_in_one_line(tmp_path):
     (line,) = [x for x in result.stderr.splitlines() if "negative exposure" in x]
     assert "analysis 'teae'" in line and "first USUBJID 'S-04' with -5 days" in line
     assert not out.exists()
+
+
+@pytest.mark.parametrize("dense", [True, False])
+def test_worst_rank_per_pair_both_ways(dense, monkeypatch):
+    """The highest rank per (key, subject) pair, by flags (dense) or by sorting, against a plain loop."""
+    from dossier.analyses import adverse_events_tables as tables
+
+    if not dense:
+        monkeypatch.setattr(tables, "DENSE_PAIRS", 0)
+    rng = np.random.default_rng(7)
+    pair, rank = rng.integers(0, 60, 2000), rng.integers(-1, 4, 2000)
+    highest: dict[int, int] = {}
+    for p, r in zip(pair.tolist(), rank.tolist()):
+        highest[p] = max(highest.get(p, -1), r)
+    pairs, ranks = tables._max_by(pair, rank, 60, 4)
+    assert dict(zip(pairs.tolist(), ranks.tolist())) == highest

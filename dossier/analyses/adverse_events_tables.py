@@ -21,6 +21,7 @@ import pandas as pd
 from dossier.analyses import common
 from dossier.analyses.adverse_events import SEVERITY_LEVELS
 from dossier.analyses.adverse_events_stats import (
+    DENSE_PAIRS,
     SUBJECT,
     _Counter,
     _text,
@@ -192,6 +193,22 @@ def _severity(c: Context, out: Extra) -> None:
                                 "any": {v: anyone[v] for v in shown}, "soc": evidence_socs}
 
 
+def _max_by(pair: np.ndarray, rank: np.ndarray, n_pairs: int, n_levels: int) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct pairs, the highest rank of each): one flag per possible (pair, rank) when they fit
+    (DENSE_PAIRS), else a sort."""
+    width = n_levels + 1  # ranks -1 .. n_levels - 1
+    if n_pairs * width <= DENSE_PAIRS:
+        seen = np.zeros(n_pairs * width, dtype=bool)
+        seen[pair * width + rank + 1] = True
+        flags = seen.reshape(n_pairs, width)
+        present = np.flatnonzero(flags.any(axis=1))
+        highest = width - 1 - np.argmax(flags[present, ::-1], axis=1)
+        return present, highest - 1
+    order = np.lexsort((rank, pair))
+    last = np.r_[pair[order][1:] != pair[order][:-1], True]
+    return pair[order][last], rank[order][last]
+
+
 def _worst(counter: _Counter, key: np.ndarray, rank: np.ndarray, n_keys: int, levels: tuple[str, ...]
            ) -> list[dict[str, dict[str, int]]]:
     """Per key (0 .. n_keys-1; records with key -1 ignored): level -> arm (and Total) -> subjects whose worst
@@ -202,8 +219,7 @@ def _worst(counter: _Counter, key: np.ndarray, rank: np.ndarray, n_keys: int, le
     keep = key >= 0
     if n_keys and keep.any():
         pair = key[keep].astype(np.int64) * counter.n_subjects + counter.subject[keep]
-        worst = pd.Series(rank[keep]).groupby(pair).max()
-        pairs, ranks = worst.index.to_numpy(), worst.to_numpy()
+        pairs, ranks = _max_by(pair, rank[keep], n_keys * counter.n_subjects, n_levels)
         k, subject = pairs // counter.n_subjects, pairs % counter.n_subjects
         slot = np.where(ranks < 0, n_levels, ranks)  # NOT_RECORDED last
         cube = np.bincount((k * (n_levels + 1) + slot) * n_arms + counter.arm_of[subject],
@@ -336,9 +352,10 @@ def _exposure_adjusted(c: Context, out: Extra) -> None:
     def rates(mask: np.ndarray) -> dict[str, dict[str, Any]]:
         has = np.zeros(len(arm_of), dtype=bool)
         has[record_subject[mask]] = True
+        per_arm = np.bincount(arm_of[np.flatnonzero(has & usable)], minlength=len(c.arms))
         result = {}
         for j, arm in enumerate(c.arms):
-            n = int((has & usable & (arm_of == j)).sum())
+            n = int(per_arm[j])
             if years[arm] > 0:
                 low, high = poisson_interval(n, years[arm], level)
                 result[arm] = {"n": n, "rate": 100.0 * n / years[arm], "ci": [100.0 * low, 100.0 * high]}

@@ -75,6 +75,15 @@ analyses:                            # (required) a list; ids use a-z, 0-9, - an
   #   landmarks: [180, 365]
   - id: teae
     type: adverse_events
+    # severity: AESEV                  # optional tables (README): worst severity or toxicity grade (AETOXGR),
+    # relationship: true               # related, serious, fatal and discontinuation events by SOC and PT,
+    # serious: true                    # special-interest PTs, frequent PTs and exposure-adjusted rates
+    # frequent: 5
+    # exposure_adjusted: true
+  # - id: exposure
+  #   type: exposure
+  #   variable: TRTDURD                # or dataset: adex + param: ..., or start: TRTSDT + end: TRTEDT
+  #   categories: [28, 84, 168]
 briefing:
   consultation_category: null        # e.g. "Pre-application consultation for regenerative medical products"
   version: "0.1"

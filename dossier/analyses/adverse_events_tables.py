@@ -391,7 +391,7 @@ def _exposure_adjusted(c: Context, out: Extra) -> None:
                     Term("ae_eair_rate", (("arm", Text(arm)), ("level", percent)))]
     out.tables.append(Table(
         key=f"{a.id}-exposure-adjusted", title=_title(c, "ae_title_eair"), columns=tuple(columns), rows=tuple(rows),
-        footnotes=(Term("ae_footnote_eair", (("exposure", source), ("level", percent))),),
+        footnotes=(Term("ae_footnote_eair", (("definition", source), ("level", percent))),),
         wide=2 * len(c.arms) > MAX_PORTRAIT_COLUMNS))
     out.evidence["exposure_adjusted"] = {"definition": source, "subject_years": years, "subjects": subjects,
                                          "rows": evidence_rows}

@@ -367,6 +367,8 @@ def test_toy_own_severity_scale_and_toxicity_grades():
     g = graded.evidence["severity"]
     assert g["levels"] == ["1", "2", "3", "4", "5"]
     assert g["any"]["3"] == {"P": 1, "D": 0, "Total": 1} and g["any"]["2"] == {"P": 0, "D": 1, "Total": 1}
+    three = run(toy(GRADED), {"severity": "AETOXGR", "severity_levels": [1, 2, 3]}).evidence["severity"]
+    assert three["levels"] == ["1", "2", "3"] and three["any"]["3"] == {"P": 1, "D": 0, "Total": 1}
 
 
 def test_toy_relationship_list_and_unknown_values():

@@ -66,7 +66,7 @@ def exposure_variables(exposure: Exposure | None) -> tuple[list[str], list[str]]
 class Options(DatasetOptions, AnalysisOptions):
     type: Literal["adverse_events"]
     severity: Literal["AESEV", "AETOXGR"] | None = None  # table by maximum severity / toxicity grade
-    severity_levels: tuple[str, ...] | None = Field(default=None, min_length=1, max_length=20)
+    severity_levels: tuple[str | int, ...] | None = Field(default=None, min_length=1, max_length=20)
     relationship: bool = False  # table of related events
     related: tuple[str, ...] = Field(default=RELATED, min_length=1, max_length=50)
     serious: bool = False
@@ -89,7 +89,7 @@ class Options(DatasetOptions, AnalysisOptions):
             found.append(("exposure", "only used by exposure_adjusted: true (set it, or remove exposure)"))
         if self.severity_levels is not None and self.severity is None:
             found.append(("severity_levels", "only used with severity: AESEV or AETOXGR"))
-        if self.severity_levels is not None and len({v.upper() for v in self.severity_levels}) < len(
+        if self.severity_levels is not None and len({str(v).upper() for v in self.severity_levels}) < len(
                 self.severity_levels):
             found.append(("severity_levels", "a level is given twice"))
         if isinstance(self.special_interest, dict):

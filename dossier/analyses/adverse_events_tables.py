@@ -128,7 +128,7 @@ def _severity(c: Context, out: Extra) -> None:
     a, variable = c.analysis, c.analysis.severity
     if _left_out(c, out, "severity", (variable,)):
         return
-    levels = tuple(_grade_text(v) for v in (a.severity_levels or SEVERITY_LEVELS[variable]))
+    levels = tuple(_grade_text(str(v)) for v in (a.severity_levels or SEVERITY_LEVELS[variable]))
     rank_of = {level: i for i, level in enumerate(levels)}
     column = c.events[variable]
     if not pd.api.types.is_numeric_dtype(column):

@@ -78,7 +78,7 @@ def test_pilot_table_in_both_languages(pilot):
     assert [row[0] for row in en[-5:]] == ["Categories, n (%)", "<30", "30 to <90", "90 to <180", "≥180"]
     (ja_table,) = run(data, PILOT_OPTIONS, lang="ja").tables
     ja = table_text(ja_table, "ja")
-    assert ja[1][0].endswith("（日）") and ja[-1][0] == "180以上"
+    assert ja[1][0].endswith(" (日)") and ja[-1][0] == "180以上"
     entries = glossary_entries()
     assert terms_of(result) <= set(entries)
 

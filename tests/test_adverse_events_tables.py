@@ -511,3 +511,38 @@ def test_worst_rank_per_pair_both_ways(dense, monkeypatch):
         highest[p] = max(highest.get(p, -1), r)
     pairs, ranks = tables._max_by(pair, rank, 60, 4)
     assert dict(zip(pairs.tolist(), ranks.tolist())) == highest
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_cli_tiny_trial_builds_every_safety_table(tmp_path, lang):
+    """Every optional table and the exposure type through `dossier build`: numbered tables in the documents,
+    CSV files, evidence of the declared shape, in both languages."""
+    import json
+
+    from dossier.analyses import evidence, registry
+    from tests.test_bad_input import TINY_SPEC, run_dossier, tiny_tables, write_tiny_trial
+
+    tables = tiny_tables()
+    for i, row in enumerate(tables["adsl"]):
+        row["TRTDURD"] = 30 + 10 * i
+    for i, row in enumerate(tables["adae"]):
+        row.update(AESEV=("MILD", "MODERATE", "SEVERE")[i % 3], AEREL=("POSSIBLE", "NONE")[i % 2],
+                   AEACN=("DRUG WITHDRAWN", "DOSE NOT CHANGED")[i % 2], AEOUT="RECOVERED/RESOLVED", AESDTH="N")
+    spec = {**TINY_SPEC, "analyses": [
+        {"id": "exposure", "type": "exposure", "variable": "TRTDURD", "categories": [60, 120]},
+        {"id": "teae", "type": "adverse_events", **EVERYTHING, "discontinuation": True,
+         "special_interest": {"Neuro": ["Headache"]}}]}
+    spec["briefing"] = {**TINY_SPEC["briefing"], "questions": [{"question": "Safety?", "evidence": ["teae"]}]}
+    trial = write_tiny_trial(tmp_path / "trial", spec, tables)
+    out = tmp_path / "out"
+    result = run_dossier("build", str(trial), "-o", str(out), "--lang", lang)
+    assert result.returncode == 0, result.stderr
+    names = {p.name for p in (out / "tables").glob("*.csv")}
+    assert {"exposure.csv", "teae-severity.csv", "teae-related.csv", "teae-serious.csv", "teae-discontinued.csv",
+            "teae-fatal.csv", "teae-aesi.csv", "teae-frequent.csv", "teae-exposure-adjusted.csv"} <= names
+    entries = json.loads((out / "evidence.json").read_text(encoding="utf-8"))["analyses"]
+    for entry in entries.values():
+        body = {k: v for k, v in entry.items() if k not in evidence.COMMON_KEYS}
+        assert evidence.problems(body, registry.get(entry["type"]).evidence) == []
+    html = (out / "briefing.html").read_text(encoding="utf-8")
+    assert ("Exposure-adjusted incidence rates" if lang == "en" else "曝露期間で調整した発現率") in html

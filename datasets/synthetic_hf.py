@@ -246,8 +246,15 @@ SPEC = {
         {"id": "tte-hf", "type": "time_to_event",
          "title": sc.titled("Time to heart-failure hospitalisation or death", "心不全による入院又は死亡までの期間"),
          "dataset": "adtte", "param": "TTHFD", "landmarks": [180, 365], "at_risk_every": 60},
+        {"id": "follow-up", "type": "exposure",
+         "title": sc.titled("Duration of follow-up after the single administration",
+                            "単回投与後の追跡期間"),
+         "start": "TRTSDT", "end": "EOSDT", "categories": [180, 365]},
         {"id": "teae", "type": "adverse_events",
-         "title": sc.titled("Treatment-emergent adverse events", "治験薬投与後に発現した有害事象"), "dataset": "adae"},
+         "title": sc.titled("Treatment-emergent adverse events", "治験薬投与後に発現した有害事象"), "dataset": "adae",
+         "severity": "AESEV", "relationship": True, "serious": True, "fatal": True,
+         "special_interest": {"Inflammatory reactions after administration": ["Pyrexia", "Troponin increased"]}, "frequent": 10,
+         "exposure_adjusted": True, "exposure": {"start": "TRTSDT", "end": "EOSDT"}},  # one administration: follow-up
     ],
     "briefing": {
         # PMDA's category for regenerative medical products (dossier.consultation): 再生医療等製品第Ⅱ相試験終了後相談

@@ -75,6 +75,15 @@ analyses:                            # (required) a list; ids use a-z, 0-9, - an
   #   landmarks: [180, 365]
   - id: teae
     type: adverse_events
+    # severity: AESEV                  # optional tables (README): worst severity or toxicity grade (AETOXGR),
+    # relationship: true               # related, serious, fatal and discontinuation events by SOC and PT,
+    # serious: true                    # special-interest PTs, frequent PTs and exposure-adjusted rates
+    # frequent: 5
+    # exposure_adjusted: true
+  # - id: exposure
+  #   type: exposure
+  #   variable: TRTDURD                # or dataset: adex + param: ..., or start: TRTSDT + end: TRTEDT
+  #   categories: [28, 84, 168]
 briefing:
   # a PMDA consultation category for the product's type: its id, official Japanese name or English name
   # (README "Consultation categories"), e.g. end_of_phase2 (drugs: 医薬品第Ⅱ相試験終了後相談), pre_application

@@ -278,7 +278,7 @@ def test_every_term_is_in_the_glossary(pilot):
     for lang in ("en", "ja"):
         for table in result.tables:
             rendered(table, lang)
-    assert "REMOTE" in entries["method_adverse_events"]["en"] and "REMOTE" in entries["method_adverse_events"]["ja"]
+    assert "PROBABLE" in entries["method_adverse_events"]["en"] and "PROBABLE" in entries["method_adverse_events"]["ja"]
 
 
 # --------------------------------------------------------------------------- property: brute force

@@ -1,10 +1,13 @@
 """Treatment-emergent adverse events (ADAE, TRTEMFL = "Y"): an overview table and a table of
-subjects by MedDRA system organ class (AEBODSYS) and preferred term (AEDECOD).
+subjects by MedDRA system organ class (AEBODSYS) and preferred term (AEDECOD), and the optional tables
+of dossier.analyses.adverse_events_tables.
 
 Denominators are the population subjects of each arm (ADSL); the arm comes from ADSL (merged on
 USUBJID), not from ADAE's TRTA. A subject is counted once per row however many events they had.
 Optional variables (AEREL, AESER, AESEV, AEACN, AEOUT/AESDTH) are used when present; a row whose
 variable is absent, or blank on every record of the dataset, is left out with a footnote.
+SOCs and PTs are sorted by descending frequency in the active arms (every arm but the reference arm; every
+arm when there is no reference arm or only one arm), ties alphabetically (`sort: alphabetical`: by name only).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from dossier.analyses import common
-from dossier.analyses.adverse_events import NEEDED, OPTIONAL
+from dossier.analyses.adverse_events import NEEDED, NOT_RELATED, OPTIONAL, RELATED
 from dossier.analyses.baseline_stats import (
     ARM,
     MAX_PORTRAIT_COLUMNS,
@@ -26,15 +29,12 @@ from dossier.analyses.baseline_stats import (
     frame_of,
     need,
 )
+from dossier.analyses.stats import level_percent
 from dossier.datasets import TrialData
 from dossier.model import AnalysisResult, Label, Row, Table, Term, Text
 from dossier.spec import Analysis, TrialSpec
 
 DEFAULT_DATASET = "adae"
-
-# AEREL values meaning "not related" (compared upper case, stripped); anything else that is not
-# blank counts as related. REMOTE is the "unlikely" step of the NONE/REMOTE/POSSIBLE/PROBABLE scale.
-NOT_RELATED = frozenset({"NONE", "NOT RELATED", "UNRELATED", "UNLIKELY", "UNLIKELY RELATED", "REMOTE", "N", "NO"})
 
 # overview row key -> (glossary key, variables that can define it, name in warnings)
 OVERVIEW = {
@@ -69,7 +69,9 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
         warnings.append(f"analysis {analysis.id!r}: {uncoded} treatment-emergent record(s) of dataset {name} have a "
                         "blank AEBODSYS or AEDECOD; shown as 'not coded'")
     arm_of = pd.Index(arms).get_indexer(chosen.subjects[ARM])  # subject position -> arm position
-    counter = _Counter(events[SUBJECT].to_numpy(), arm_of, arms, show_total=len(arms) >= 2)
+    counter = _Counter(events[SUBJECT].to_numpy(), arm_of, arms, show_total=len(arms) >= 2,
+                       sort_arms=None if analysis.sort == "alphabetical" else active_arms(arms, s.reference))
+    related_values = frozenset(v.strip().upper() for v in analysis.related)
 
     show_total = counter.show_total
     groups = arms + ((TOTAL,) if show_total else ())
@@ -82,12 +84,9 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
         if variables and not usable.intersection(variables):
             omitted.append((term, " / ".join(variables), what))
             continue
-        overview[key] = counter.subjects(_overview_mask(key, events, usable).to_numpy())
+        overview[key] = counter.subjects(overview_mask(key, events, usable, analysis).to_numpy())
         if key == "related" and "AEREL" in usable:
-            blank = int(value_is(events["AEREL"], _blank).sum())
-            if blank:
-                warnings.append(f"analysis {analysis.id!r}: {blank} treatment-emergent record(s) of dataset {name} "
-                                "have a blank AEREL; counted as not related")
+            warnings += relationship_warnings(analysis, events, related_values)
     for _, variables, what in omitted:
         warnings.append(f"analysis {analysis.id!r}: row '{what}' left out: {variables} not in dataset {name} "
                         "or blank on every record")
@@ -97,7 +96,10 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
                                   for t, v, _ in omitted]
     notes_overview: list[Label] = [Term("ae_footnote_percent")]
     if "related" in overview:
-        notes_overview.append(Term("ae_footnote_related"))
+        notes_overview.append(related_footnote(analysis))
+    if "discontinued" in overview:
+        notes_overview.append(Term("ae_footnote_discontinued", (("actions", ", ".join(
+            v.upper() for v in analysis.discontinuation_actions)),)))
     if "fatal" in overview:
         notes_overview.append(Term("ae_footnote_fatal"))
     wide = len(groups) > MAX_PORTRAIT_COLUMNS
@@ -113,22 +115,74 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
     )
 
     # ---- SOC / PT
-    soc_evidence, soc_rows = _soc_pt(events, counter, groups, n_by_group)
+    soc_evidence, soc_rows = soc_pt(events, counter, groups, n_by_group)
     any_row = Row((Term("ae_any"), *count_cells(overview["any"], groups, n_by_group)), emphasis=True)
     soc_table = Table(
         key=f"{analysis.id}-soc-pt",
         title=_title("ae_title_soc_pt", analysis),
         columns=(Term("ae_soc_pt"), *columns),
         rows=(any_row, *soc_rows),
-        footnotes=(Term("ae_footnote_percent"), Term("ae_footnote_soc_pt")),
+        footnotes=(Term("ae_footnote_percent"), Term("ae_footnote_soc_pt"), sort_footnote(analysis, counter)),
         wide=wide,
     )
     evidence = {"N": {g: int(n_by_group[g]) for g in groups}, "overview": overview, "soc": soc_evidence}
+    from dossier.analyses import adverse_events_tables
+
+    context = adverse_events_tables.Context(
+        analysis=analysis, trial=trial, data=data, name=name, events=events, ae=ae, usable=usable,
+        counter=counter, groups=groups, n_by_group=n_by_group, subjects=chosen.subjects, arms=arms,
+        overview=overview, related_values=related_values, columns=columns, wide=wide)
+    extra = adverse_events_tables.optional_tables(context)
     return AnalysisResult(
         id=analysis.id, type="adverse_events", title=base_title, population=s.population, arm=s.arm,
-        datasets=(name, "adsl"), filters=s.where, method=Term("method_adverse_events"), evidence=evidence,
-        tables=(overview_table, soc_table), warnings=tuple(warnings), groups=arms,
+        datasets=(name, "adsl"), filters=s.where, method=method(analysis, s.confidence),
+        evidence={**evidence, **extra.evidence},
+        tables=(overview_table, soc_table, *extra.tables), warnings=tuple(warnings + extra.warnings), groups=arms,
     )
+
+
+def method(analysis: Analysis, confidence: float) -> Term:
+    """The method text, with the sentences on the optional tables when one is asked for."""
+    optional = (analysis.severity or analysis.relationship or analysis.serious or analysis.discontinuation
+                or analysis.fatal or analysis.special_interest is not None or analysis.frequent is not None
+                or analysis.exposure_adjusted)
+    extra = Term("method_ae_optional", (("level", level_percent(confidence)),)) if optional else Text("")
+    return Term("method_adverse_events", (("optional", extra),))
+
+
+def active_arms(arms: tuple[str, ...], reference: str | None) -> tuple[str, ...]:
+    """The arms whose frequencies order the SOCs and PTs: every arm but the reference arm; every arm when
+    the reference arm is not one of them or is the only one."""
+    active = tuple(a for a in arms if a != reference)
+    return active if active and len(active) < len(arms) else arms
+
+
+def sort_footnote(analysis: Analysis, counter: _Counter) -> Term:
+    if counter.sort_arms is None:
+        return Term("ae_footnote_sort_alphabetical")
+    if len(counter.sort_arms) == len(counter.arms):
+        return Term("ae_footnote_sort_all")
+    return Term("ae_footnote_sort_active", (("arms", ", ".join(counter.sort_arms)),))
+
+
+def related_footnote(analysis: Analysis) -> Term:
+    return Term("ae_footnote_related", (("values", ", ".join(v.upper() for v in analysis.related)),))
+
+
+def relationship_warnings(analysis: Analysis, events: pd.DataFrame, related_values: frozenset[str]) -> list[str]:
+    """A line for blank AEREL values and one for values neither in `related` nor known as not related."""
+    out = []
+    blank = int(value_is(events["AEREL"], _blank).sum())
+    if blank:
+        out.append(f"analysis {analysis.id!r}: {blank} treatment-emergent record(s) of dataset "
+                   f"{analysis.dataset_name} have a blank AEREL; counted as not related")
+    known = related_values | set(NOT_RELATED)
+    unknown = sorted(v for v in common.text_set(_text(events["AEREL"])) if v and v.upper() not in known)
+    if unknown:
+        out.append(f"analysis {analysis.id!r}: AEREL value(s) {', '.join(repr(v) for v in unknown)} of dataset "
+                   f"{analysis.dataset_name} are neither in 'related' nor a known not-related value; counted as not "
+                   "related (list them under related: to count them as related)")
+    return out
 
 
 def _title(key: str, analysis: Analysis) -> Term:
@@ -167,22 +221,24 @@ def _text(column: pd.Series) -> pd.Series:
                      index=column.index)
 
 
-def related(aerel: pd.Series) -> pd.Series:
-    """True where the causality is related: not blank and not one of NOT_RELATED."""
-    return value_is(aerel, lambda x: x != "" and x not in NOT_RELATED)
+def related(aerel: pd.Series, values: frozenset[str] = frozenset(RELATED)) -> pd.Series:
+    """True where the causality (upper case, stripped) is one of `values` (default: adverse_events.RELATED)."""
+    return value_is(aerel, lambda x: x in values)
 
 
-def _overview_mask(key: str, records: pd.DataFrame, usable: set[str]) -> pd.Series:
+def overview_mask(key: str, records: pd.DataFrame, usable: set[str], analysis: Analysis) -> pd.Series:
+    """The records of an overview category (any, related, serious, severe, discontinued, fatal)."""
     if key == "any":
         return pd.Series(True, index=records.index)
     if key == "related":
-        return related(records["AEREL"])
+        return related(records["AEREL"], frozenset(v.strip().upper() for v in analysis.related))
     if key == "serious":
         return value_is(records["AESER"], lambda x: x == "Y")
     if key == "severe":
         return value_is(records["AESEV"], lambda x: x == "SEVERE")
     if key == "discontinued":
-        return value_is(records["AEACN"], lambda x: x == "DRUG WITHDRAWN")
+        actions = frozenset(v.strip().upper() for v in analysis.discontinuation_actions)
+        return value_is(records["AEACN"], lambda x: x in actions)
     mask = pd.Series(False, index=records.index)  # fatal
     if "AEOUT" in usable:
         mask |= value_is(records["AEOUT"], lambda x: x == "FATAL")
@@ -212,12 +268,18 @@ def _events(ae: pd.DataFrame, adsl: pd.DataFrame, subjects: pd.DataFrame, where,
 class _Counter:
     """Distinct-subject counts by arm (and in total) over integer-coded records."""
 
-    def __init__(self, subject: np.ndarray, arm_of: np.ndarray, arms: tuple[str, ...], show_total: bool) -> None:
+    def __init__(self, subject: np.ndarray, arm_of: np.ndarray, arms: tuple[str, ...], show_total: bool,
+                 sort_arms: tuple[str, ...] | None = None) -> None:
         self.subject = subject.astype(np.int64)
         self.arm_of = arm_of
         self.arms = arms
         self.show_total = show_total
         self.n_subjects = max(len(arm_of), 1)
+        self.sort_arms = sort_arms  # the arms whose total orders rows (None: alphabetical)
+
+    def restricted(self, mask: np.ndarray) -> _Counter:
+        """The counter of the records where `mask` is True."""
+        return _Counter(self.subject[mask], self.arm_of, self.arms, self.show_total, self.sort_arms)
 
     def subjects(self, mask: np.ndarray) -> dict[str, int]:
         """Distinct subjects among the records where `mask` is True."""
@@ -246,17 +308,22 @@ class _Counter:
 
 
 def _counts_frame(counter: _Counter, key: np.ndarray, index: pd.Index) -> pd.DataFrame:
-    """Distinct subjects per key (rows named by `index`) and arm, with "__sort__" = the total."""
+    """Distinct subjects per key (rows named by `index`) and arm, with "__sort__" = the total of the sort arms
+    (0 when sorting alphabetically)."""
     matrix, totals = counter.by_key(key, len(index))
     table = pd.DataFrame(matrix, index=index, columns=list(counter.arms))
     if counter.show_total:
         table[TOTAL] = totals
-    table["__sort__"] = totals
+    if counter.sort_arms is None:
+        table["__sort__"] = 0
+    else:
+        table["__sort__"] = matrix[:, [counter.arms.index(a) for a in counter.sort_arms]].sum(axis=1)
     return table
 
 
 def _ordered(table: pd.DataFrame, level: str) -> pd.DataFrame:
-    """Descending frequency, then alphabetically (case-insensitive), blank ("not coded") last."""
+    """Descending frequency (the sort arms' total), then alphabetically (case-insensitive), blank ("not coded")
+    last."""
     names = table.index.get_level_values(level).to_series(index=table.index)
     keyed = table.assign(__blank__=(names == "").to_numpy(), __fold__=names.str.casefold().to_numpy(),
                          __name__=names.to_numpy())
@@ -265,8 +332,10 @@ def _ordered(table: pd.DataFrame, level: str) -> pd.DataFrame:
     return keyed.drop(columns=["__blank__", "__fold__", "__name__"])
 
 
-def _soc_pt(events: pd.DataFrame, counter: _Counter, groups: tuple[str, ...], n_by_group: dict[str, int]
-            ) -> tuple[list[dict], list[Row]]:
+def soc_pt(events: pd.DataFrame, counter: _Counter, groups: tuple[str, ...], n_by_group: dict[str, int]
+           ) -> tuple[list[dict], list[Row]]:
+    """Evidence (SystemOrganClass entries) and rows of subjects by SOC and PT of `events` (counted by `counter`,
+    built on the same records)."""
     if events.empty:
         return [], []
     soc_code, soc_names = pd.factorize(events["AEBODSYS"])
@@ -282,17 +351,17 @@ def _soc_pt(events: pd.DataFrame, counter: _Counter, groups: tuple[str, ...], n_
     rows: list[Row] = []
     for soc, soc_counts in socs.iterrows():
         counts = {g: int(soc_counts[g]) for g in groups}
-        rows.append(Row((_label(soc, "AEBODSYS"), *count_cells(counts, groups, n_by_group)), emphasis=True))
+        rows.append(Row((label(soc, "AEBODSYS"), *count_cells(counts, groups, n_by_group)), emphasis=True))
         entry = {"soc": soc, "counts": counts, "terms": []}
         for (_, term), term_counts in by_soc[soc].iterrows():
             tc = {g: int(term_counts[g]) for g in groups}
-            rows.append(Row((_label(term, "AEDECOD"), *count_cells(tc, groups, n_by_group)), level=1))
+            rows.append(Row((label(term, "AEDECOD"), *count_cells(tc, groups, n_by_group)), level=1))
             entry["terms"].append({"term": term, "counts": tc})
         evidence.append(entry)
     return evidence, rows
 
 
-def _label(value: str, variable: str) -> Label:
+def label(value: str, variable: str) -> Label:
     return Text(value, variable) if value != "" else Term("ae_not_coded")
 
 

@@ -26,6 +26,7 @@ MODULES = (
     "dossier.analyses.adverse_events",
     "dossier.analyses.disposition",
     "dossier.analyses.mmrm",
+    "dossier.analyses.exposure",
 )
 
 

@@ -26,6 +26,9 @@ MODULES = (
     "dossier.analyses.adverse_events",
     "dossier.analyses.disposition",
     "dossier.analyses.mmrm",
+    "dossier.analyses.laboratory",
+    "dossier.analyses.vital_signs",
+    "dossier.analyses.by_visit",
 )
 
 

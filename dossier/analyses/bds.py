@@ -125,6 +125,7 @@ def select(analysis, trial, data, read=(), numeric=("AVAL",)) -> Records:
     arm_of = common.as_str(subjects.drop_duplicates("USUBJID")[s.arm]).to_numpy()
     records[ARM] = arm_of[position[rows]]
     records["PARAMCD"] = common.as_str(records["PARAMCD"]).to_numpy()
+    records["USUBJID"] = common.as_str(records["USUBJID"]).to_numpy()  # plain text: groupings see only present subjects
     if pd.api.types.is_numeric_dtype(records["AVISIT"]):
         records["AVISIT"] = records["AVISIT"].map(visit_text)
     else:
@@ -321,3 +322,25 @@ def threshold_rows(found: list[dict], labels: dict[str, str], arms) -> list[Row]
         for t in (t for t in found if t["param"] == param):
             rows.append(Row((Text(t["criterion"]), *(Count(t["counts"][a], t["N"][a]) for a in arms)), level=1))
     return rows
+
+
+# ------------------------------------------------------------------------------------------ checks (dossier.validate)
+
+
+def check_dataset(c) -> list:
+    """Every parameter of `params` and of `thresholds` has records in the dataset (with did-you-mean)."""
+    from dossier.errors import Problem
+    from dossier.validate import _texts
+    from dossier.yaml_lines import did_you_mean
+
+    if "PARAMCD" not in c.frame.columns:
+        return []
+    known = _texts(c.frame["PARAMCD"]) - {""}
+    problems = []
+    named = [("params", p) for p in c.analysis.param_codes()]
+    named += [(f"thresholds.{p}", p.upper()) for p in getattr(c.analysis, "thresholds", {})]
+    for key, param in named:
+        if param not in known:
+            problems.append(Problem(c.where(c.name, "PARAMCD"), f"no records with PARAMCD = {param!r}, named by "
+                                    f"dossier.yaml {key} {c.tag}{did_you_mean(param, known)}"))
+    return list(dict.fromkeys(problems))

@@ -188,3 +188,6 @@ def _last_positive(rows: pd.DataFrame, arms) -> dict:
                   "min": f(days.min()) if days.size else None, "max": f(days.max()) if days.size else None,
                   "still_positive": int(last_sample[ids].sum())}
     return out
+
+
+check_dataset = bds.check_dataset  # the parameters named in params and thresholds exist (dossier.validate)

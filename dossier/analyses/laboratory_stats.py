@@ -195,3 +195,6 @@ def _hys_law(frame: pd.DataFrame, records) -> tuple[dict | None, str]:
     frame_of = pd.DataFrame({"USUBJID": peaks.index, bds.ARM: arm_of.reindex(peaks.index).to_numpy()})
     return {"counts": bds.per_arm(frame_of[hit.to_numpy()], records.arms),
             "N": bds.per_arm(frame_of[evaluable.to_numpy()], records.arms)}, ""
+
+
+check_dataset = bds.check_dataset  # the parameters named in params and thresholds exist (dossier.validate)

@@ -51,3 +51,6 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
     return AnalysisResult(id=analysis.id, type=analysis.type, title=title, population=s.population, arm=s.arm,
                           datasets=("adsl", records.dataset), filters=s.where, method=Term("method_vital_signs"),
                           evidence=evidence, tables=tuple(tables), warnings=tuple(notes), groups=records.arms)
+
+
+check_dataset = bds.check_dataset  # the parameters named in params and thresholds exist (dossier.validate)

@@ -344,3 +344,43 @@ def check_dataset(c) -> list:
             problems.append(Problem(c.where(c.name, "PARAMCD"), f"no records with PARAMCD = {param!r}, named by "
                                     f"dossier.yaml {key} {c.tag}{did_you_mean(param, known)}"))
     return list(dict.fromkeys(problems))
+
+
+# ------------------------------------------------------------------------------------------ responders (change_from_baseline, mmrm)
+
+MCID_TOLERANCE = 1e-9  # CHG computed as AVAL - BASE in floating point (e.g. 4.999999999 for 5)
+
+
+def responders(records: pd.DataFrame, visits, arms, arm: str, mcid: float, improvement: str, level: float) -> dict:
+    """Observed responders by visit and arm among the records with a CHG (CHG >= mcid, or <= -mcid for
+    "decrease"), with exact Clopper-Pearson CIs: {visit: {arm: {n, N, rate, ci}}}."""
+    analysed = records[records["CHG"].notna()]
+    tol = MCID_TOLERANCE * max(1.0, abs(mcid))
+    hit = analysed["CHG"] >= mcid - tol if improvement == "increase" else analysed["CHG"] <= -mcid + tol
+    counts = analysed.assign(_R=hit.astype(int), _V=common.as_str(analysed["AVISIT"]),
+                             _A=common.as_str(analysed[arm])).groupby(["_V", "_A"])["_R"].agg(["sum", "size"])
+    out: dict[str, dict] = {}
+    for visit in visits:
+        per_arm = {}
+        for a in arms:
+            k, n = (int(counts.loc[(visit, a), "sum"]), int(counts.loc[(visit, a), "size"])) \
+                if (visit, a) in counts.index else (0, 0)
+            lo, hi = st.clopper_pearson(k, n, level)
+            per_arm[a] = {"n": k, "N": n, "rate": k / n if n else None, "ci": [lo, hi]}
+        out[visit] = per_arm
+    return out
+
+
+def responder_rows(visits, arms, responders: dict, level, prefix: str) -> tuple[Row, ...]:
+    """Per visit: n/N (%) and the CI in percent (glossary <prefix>_responders_n, <prefix>_responders_ci)."""
+    from dossier.model import Fraction
+
+    rows: list[Row] = []
+    for visit in visits:
+        per_arm = [responders[visit][a] for a in arms]
+        rows.append(Row((Text(visit), *([None] * len(arms))), emphasis=True))
+        rows.append(Row((Term(f"{prefix}_responders_n"), *(Fraction(x["n"], x["N"]) for x in per_arm)), level=1))
+        rows.append(Row((Term(f"{prefix}_responders_ci", (("level", level),)),
+                         *(Range(None if x["ci"][0] is None else 100 * x["ci"][0],
+                                 None if x["ci"][1] is None else 100 * x["ci"][1], 1) for x in per_arm)), level=1))
+    return tuple(rows)

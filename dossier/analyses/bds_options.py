@@ -108,14 +108,14 @@ class ThresholdsOptions(_Model):
             if params and param.upper() not in params:
                 from dossier.yaml_lines import did_you_mean
 
-                found.append((f"thresholds.{param}", f"{param!r} is not one of the analysis's params"
-                              f"{did_you_mean(param.upper(), params)}"))
+                found.append((f"thresholds.{param}", (f"{param!r} is not one of the analysis's params"
+                              f"{did_you_mean(param.upper(), params)}")))
             if isinstance(body, HighLow):
                 if body.high is None and body.low is None:
                     found.append((f"thresholds.{param}", "give high, low or both, e.g. {high: 160, low: 90}"))
                 continue
             for text in [body] if isinstance(body, str) else body:
                 if parse_threshold(param, text) is None:
-                    found.append((f"thresholds.{param}", f"{text!r} is not a threshold: write e.g. '> 3 x ULN', "
-                                  "'>= 160' or '< 0.5 x LLN'"))
+                    found.append((f"thresholds.{param}", (f"{text!r} is not a threshold: write e.g. '> 3 x ULN', "
+                                  "'>= 160' or '< 0.5 x LLN'")))
         return found + super().value_problems()  # type: ignore[misc]

@@ -34,8 +34,8 @@ class Options(ThresholdsOptions, ParamsOptions, AnalysisOptions):
         if self.hys_law and self.params:
             missing = [p for p in HYS_LAW if p not in self.param_codes()]
             if missing:
-                found.append(("hys_law", f"needs the parameters {', '.join(HYS_LAW)} among params (missing: "
-                              f"{', '.join(missing)})"))
+                found.append(("hys_law", (f"needs the parameters {', '.join(HYS_LAW)} among params (missing: "
+                              f"{', '.join(missing)})")))
         return found + super().value_problems()
 
 

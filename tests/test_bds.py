@@ -14,7 +14,7 @@ from dossier.analyses import by_visit_stats, declared, laboratory_stats, require
 from dossier.datasets import TrialData, load
 from dossier.errors import AnalysisError, SpecError
 from dossier.spec import parse_spec
-from tests.conftest import PILOT, run_cli, table_text
+from tests.conftest import PILOT, glossary_entries, run_cli, table_text, terms_of
 
 PLACEBO, LOW, HIGH = "Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"
 ARMS = (PLACEBO, LOW, HIGH)
@@ -307,3 +307,49 @@ def test_several_records_per_visit_ask_for_a_filter():
     spec, a, data = _toy({"type": "vital_signs", "dataset": "adxx"}, frame)
     with pytest.raises(AnalysisError, match=r"more than one record per subject, parameter and visit .*\{ATPTN"):
         vital_signs_stats.run(a, spec, data)
+
+
+# ------------------------------------------------------------------------------------------ synthetic gene-therapy data
+
+
+@pytest.mark.parametrize("folder", ["hf-aav-synthetic", "pd-aav-synthetic"])
+def test_synthetic_immunogenicity_and_shedding_datasets_follow_their_conventions(folder):
+    adam = PILOT.parent / folder / "adam"
+    adsl = pd.read_parquet(adam / "adsl.parquet")
+    placebo = set(adsl.loc[adsl.TRT01AN == 0, "USUBJID"])
+    men = set(adsl.loc[adsl.SEX == "M", "USUBJID"])
+    dosed = set(adsl.loc[adsl.SAFFL == "Y", "USUBJID"])
+    for name in ("adis", "adsh"):
+        frame = pd.read_parquet(adam / f"{name}.parquet")
+        assert not frame.duplicated(["USUBJID", "PARAMCD", "AVISIT"]).any()
+        assert set(frame.USUBJID) <= dosed
+        baseline = frame[frame.ABLFL == "Y"]
+        assert (baseline.AVISITN == 0).all() and (baseline.ADY <= 1).all()
+    adis = pd.read_parquet(adam / "adis.parquet")
+    assert set(adis.PARAMCD) == {"NABAAV"}
+    assert ((adis.AVAL >= 5) == (adis.AVALC == "POSITIVE")).all()
+    assert set(np.log2(adis.loc[adis.AVAL >= 5, "AVAL"] / 5)) <= set(range(20))  # two-fold dilutions from 1:5
+    adsh = pd.read_parquet(adam / "adsh.parquet")
+    assert set(adsh.PARAMCD) == {"SHBLOOD", "SHSALIVA", "SHURINE", "SHSTOOL", "SHSEMEN"}
+    assert ((adsh.AVAL >= 50) == (adsh.AVALC == "POSITIVE")).all()
+    assert set(adsh.loc[adsh.PARAMCD == "SHSEMEN", "USUBJID"]) <= men
+    assert not adsh.loc[adsh.USUBJID.isin(placebo) | (adsh.ABLFL == "Y"), "AVALC"].eq("POSITIVE").any()
+    assert adsh.loc[~adsh.USUBJID.isin(placebo), "AVALC"].eq("POSITIVE").any()
+
+
+def test_every_label_of_the_tables_is_in_both_glossaries(pilot_labs):
+    P, N = "POSITIVE", "NEGATIVE"
+    rows = [("S0", "T", "Baseline", 0, -1, 2.5, N), ("S0", "T", "Week 4", 4, 29, 640, P)]
+    results = [pilot_labs]
+    for summary in ("arithmetic", "geometric", "positive"):
+        spec, a, data = _toy({"type": "by_visit", "dataset": "adxx", "summary": summary, "seroconversion": True,
+                              "last_positive": True}, _bds(rows))
+        results.append(by_visit_stats.run(a, spec, data))
+    spec, a, data = _toy({"type": "vital_signs", "dataset": "adxx", "thresholds": {"T": {"high": 100}}}, _bds(rows))
+    results.append(vital_signs_stats.run(a, spec, data))
+    glossary = glossary_entries()
+    for result in results:
+        for key in terms_of(result) | {result.method.key}:
+            assert glossary.get(key, {}).get("en") and glossary[key].get("ja"), key
+        for table in result.tables:
+            table_text(table, "ja")  # every label fills in Japanese

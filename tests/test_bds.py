@@ -353,3 +353,16 @@ def test_every_label_of_the_tables_is_in_both_glossaries(pilot_labs):
             assert glossary.get(key, {}).get("en") and glossary[key].get("ja"), key
         for table in result.tables:
             table_text(table, "ja")  # every label fills in Japanese
+
+
+def test_text_in_aval_is_one_line_at_check_naming_file_and_row(make_trial):
+    folder = make_trial({"study": {"id": "T-1", "title": "T"}, "product": {"name": "P"}, "indication": "I",
+                         "population": "SAFFL", "arm": "TRT01A",
+                         "analyses": [{"id": "vs", "type": "vital_signs", "dataset": "advs"}]}, datasets=("adsl",))
+    subject = pd.read_sas(PILOT / "adam" / "adsl.xpt", format="xport", encoding="latin-1")["USUBJID"].iloc[0]
+    (folder / "adam" / "advs.csv").write_text(f"USUBJID,PARAMCD,AVISIT,AVISITN,AVAL\n{subject},SYSBP,Baseline,0,120\n"
+                                              f"{subject},SYSBP,Week 2,2,<90\n", encoding="utf-8")
+    done = run_cli("check", str(folder))
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert any(line.endswith("advs.csv: AVAL: must be numeric for a continuous summary; row 2 holds '<90' "
+                             "(analysis 'vs')") for line in done.stderr.splitlines()), done.stderr

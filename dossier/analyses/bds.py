@@ -328,7 +328,8 @@ def threshold_rows(found: list[dict], labels: dict[str, str], arms) -> list[Row]
 
 
 def check_dataset(c) -> list:
-    """Every parameter of `params` and of `thresholds` has records in the dataset (with did-you-mean)."""
+    """Every parameter of `params` and of `thresholds` has records in the dataset (with did-you-mean); AVAL is
+    numeric for a continuous summary."""
     from dossier.errors import Problem
     from dossier.validate import _texts
     from dossier.yaml_lines import did_you_mean
@@ -343,6 +344,13 @@ def check_dataset(c) -> list:
         if param not in known:
             problems.append(Problem(c.where(c.name, "PARAMCD"), f"no records with PARAMCD = {param!r}, named by "
                                     f"dossier.yaml {key} {c.tag}{did_you_mean(param, known)}"))
+    if "AVAL" in c.frame.columns and getattr(c.analysis, "summary", "arithmetic") != "positive" \
+            and not pd.api.types.is_numeric_dtype(c.frame["AVAL"]):
+        text = common.as_str(c.frame["AVAL"])
+        bad = text.index[(pd.to_numeric(text, errors="coerce").isna() & (text != "")).to_numpy()]
+        if len(bad):
+            problems.append(Problem(c.where(c.name, "AVAL"), f"must be numeric for a continuous summary; row "
+                                    f"{bad[0] + 1} holds {text[bad[0]]!r} {c.tag}"))
     return list(dict.fromkeys(problems))
 
 

@@ -154,14 +154,12 @@ def _shift(frame, param, arms, base_var, post_var, read, worst, base_cats, post_
     worst_of = pd.Series(post[on_post].to_numpy(), index=rows.loc[on_post, "USUBJID"].to_numpy()).groupby(level=0) \
         .agg(worst)
     arm_of = rows.drop_duplicates("USUBJID").set_index("USUBJID")[bds.ARM]
-    both = subject_base.index.intersection(worst_of.index)
+    both = pd.DataFrame({"base": subject_base, "worst": worst_of}).dropna()  # subjects with values at both times
+    tally = both.assign(arm=arm_of.reindex(both.index).to_numpy()).groupby(["arm", "base", "worst"]).size()
     out = {}
     for a in arms:
-        ids = [i for i in both if arm_of[i] == a]
-        counts = {b: {w: 0 for w in post_cats} for b in base_cats}
-        for i in ids:
-            counts[subject_base[i]][worst_of[i]] += 1
-        out[a] = {"N": len(ids), "counts": counts}
+        counts = {b: {w: int(tally.get((a, b, w), 0)) for w in post_cats} for b in base_cats}
+        out[a] = {"N": sum(sum(row.values()) for row in counts.values()), "counts": counts}
     return out, note
 
 

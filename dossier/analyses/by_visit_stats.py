@@ -141,11 +141,16 @@ def _visit_rows(visits, order, arms, summary, d, pct) -> list[Row]:
             rows.append(Row((Term("bv_positive_n"), *(Fraction(x["positive"], x["n"]) for x in g)), level=1))
             rows.append(Row((Term("bv_ci", (("level", pct),)), *(_percent_range(x["ci"]) for x in g)), level=1))
             continue
-        rows += bds.summary_rows("value", g, d)
-        if summary == "geometric":
-            rows.append(Row((Term("bv_geometric_mean"), *(Number(x["geometric_mean"], d + 1) for x in g)), level=1))
-            rows.append(Row((Term("bv_ci", (("level", pct),)), *(Range(*x["geometric_ci"], d + 1) for x in g)),
-                            level=1))
+        if summary == "arithmetic":
+            rows += bds.summary_rows("value", g, d)
+            continue
+        # titres: the geometric mean and its CI in place of the arithmetic mean (SD), which skewed titres make
+        # uninformative (evidence.json keeps both)
+        rows += [Row((Term("bds_value_n"), *(Count(x["n"]) for x in g)), level=1),
+                 Row((Term("bv_geometric_mean"), *(Number(x["geometric_mean"], d) for x in g)), level=1),
+                 Row((Term("bv_ci", (("level", pct),)), *(Range(*x["geometric_ci"], d) for x in g)), level=1),
+                 Row((Term("bds_value_median"), *(Number(x["median"], d) for x in g)), level=1),
+                 Row((Term("bds_value_min_max"), *(Range(x["min"], x["max"], d) for x in g)), level=1)]
     return rows
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import synthetic_common as sc
+import synthetic_gene as sg
 from synthetic_common import AEType, Param, Visit
 
 FOLDER = "hf-aav-synthetic"
@@ -24,6 +25,7 @@ DESIGN = sc.Design(
     age=(64, 10, 30, 85), age_groups=((0, "<65"), (65, "65-74"), (75, ">=75")), male=0.76)
 VISITS = (Visit("Baseline", 0, 0, 0), Visit("Week 4", 4, 28, 3), Visit("Week 12", 12, 84, 7),
           Visit("Week 26", 26, 182, 7), Visit("Week 52", 52, 364, 14))
+DOSE_LEVEL = (0.0, 0.4, 0.7, 1.0)  # vector dose by arm on a 0 (placebo) to 1 (highest dose) scale (synthetic_gene)
 DURATION = 365
 # true effects at Week 52 by arm (placebo, low, mid, high) and the placebo-arm change
 LVEF_EFFECT, LVEF_DRIFT = (0.0, 1.0, 3.0, 5.0), 0.5
@@ -133,6 +135,8 @@ def build(seed: int = SEED) -> dict:
         "adeff": (adeff, "Efficacy Analysis Dataset"),
         "adtte": (adtte, "Time-to-Event Analysis Dataset"),
         "adae": (adae, "Adverse Events Analysis Dataset"),
+        # gene-therapy BDS datasets from their own generator (no draw above changes)
+        **sg.datasets(seed, adsl, np.asarray(DOSE_LEVEL)[adsl["TRT01PN"].to_numpy(int)], VISITS, offsets, last),
     }
     return {"folder": FOLDER, "seed": seed, "datasets": datasets, "spec": SPEC, "texts": TEXTS,
             "texts_ja": TEXTS_JA, "readme": readme(seed, datasets),
@@ -255,6 +259,8 @@ SPEC = {
          "severity": "AESEV", "relationship": True, "serious": True, "fatal": True,
          "special_interest": {"Inflammatory reactions after administration": ["Pyrexia", "Troponin increased"]}, "frequent": 10,
          "exposure_adjusted": True, "exposure": {"start": "TRTSDT", "end": "EOSDT"}},  # one administration: follow-up
+        *sg.spec(sc.titled("Anti-AAV neutralising antibodies", "抗AAV中和抗体"),
+                 sc.titled("Vector shedding by matrix", "検体別のベクター排出")),
     ],
     "briefing": {
         # PMDA's category for regenerative medical products (dossier.consultation): 再生医療等製品第Ⅱ相試験終了後相談
@@ -706,7 +712,7 @@ def readme(seed: int, datasets: dict) -> str:
   {DROP_YEAR:.0%}; true hazard ratios (low/mid/high) {HFH_HR[1:]} for hospitalisation and {DEATH_HR[1:]}
   for death; dropout rate ratios {DROP_RR} by arm (placebo first).
 """
-    conventions = """\
+    conventions = sg.README + """\
 ADTTE censors at the Week 52 visit (END OF STUDY) or at the last contact of subjects who left early.
 Every heart-failure hospitalisation is a serious "Cardiac failure" adverse event and every death has a
 fatal adverse event. NYHA class has AVALC ("Class I" ... "Class IV") as well as AVAL 1-4.

@@ -10,6 +10,7 @@ import datetime as dt
 
 import numpy as np
 import synthetic_common as sc
+import synthetic_gene as sg
 from synthetic_common import AEType, Param, Visit
 
 FOLDER = "pd-aav-synthetic"
@@ -22,6 +23,7 @@ DESIGN = sc.Design(
     age=(62, 7.5, 40, 78), age_groups=((0, "<60"), (60, "60-69"), (70, ">=70")), male=0.64)
 VISITS = (Visit("Baseline", 0, 0, 0), Visit("Month 3", 3, 91, 14), Visit("Month 6", 6, 182, 14),
           Visit("Month 12", 12, 364, 21), Visit("Month 18", 18, 546, 21))
+DOSE_LEVEL = (0.0, 0.5, 1.0)  # vector dose by arm on a 0 (placebo) to 1 (highest dose) scale (synthetic_gene)
 DURATION = 547
 # true effects by arm (sham, low, high) once the transgene is expressed; every arm also has the
 # sham-surgery effect, decaying with time constant 6 months, and disease progression per year
@@ -106,6 +108,8 @@ def build(seed: int = SEED) -> dict:
         "adqs": (adqs, "Questionnaire and Diary Analysis Dataset"),
         "adtte": (adtte, "Time-to-Event Analysis Dataset"),
         "adae": (adae, "Adverse Events Analysis Dataset"),
+        # gene-therapy BDS datasets from their own generator (no draw above changes)
+        **sg.datasets(seed, adsl, np.asarray(DOSE_LEVEL)[adsl["TRT01PN"].to_numpy(int)], VISITS, offsets, last),
     }
     return {"folder": FOLDER, "seed": seed, "datasets": datasets, "spec": sc.bilingual(SPEC, SPEC_JA), "texts": TEXTS,
             "texts_ja": TEXTS_JA, "readme": readme(seed, datasets),
@@ -219,6 +223,8 @@ SPEC = {
          "severity": "AESEV", "relationship": True, "serious": True, "discontinuation": True, "fatal": True,
          "special_interest": {"Surgical and procedural": ["Haemorrhage intracranial", "Procedural pain"]}, "frequent": 10,
          "exposure_adjusted": True, "exposure": {"start": "TRTSDT", "end": "EOSDT"}},  # one administration: follow-up
+        *sg.spec(sc.titled("Anti-AAV neutralising antibodies", "抗AAV中和抗体"),
+                 sc.titled("Vector shedding by matrix", "検体別のベクター排出")),
     ],
     "briefing": {
         # PMDA's category for regenerative medical products (dossier.consultation): 再生医療等製品第Ⅱ相試験終了後相談
@@ -635,7 +641,7 @@ def readme(seed: int, datasets: dict) -> str:
 - Time to first increase in levodopa-equivalent daily dose: one-year risk {LEDD_YEAR:.0%} after sham
   surgery, true hazard ratios (low/high) {LEDD_HR[1:]}. Death {DEATH_YEAR:.0%} and dropout {DROP_YEAR:.0%} per year.
 """
-    conventions = """\
+    conventions = sg.README + """\
 OFF time is the mean daily OFF time of the three diary days before the visit. ADTTE censors at the
 Month 18 visit (END OF STUDY), at the last contact of subjects who left early, or at death.
 """

@@ -19,7 +19,7 @@ from dossier.errors import SpecError
 from tests.conftest import ROOT, glossary_entries, toy_spec
 
 TYPE_NAMES = ("baseline", "change_from_baseline", "time_to_event", "adverse_events", "disposition", "mmrm",
-              "exposure")
+              "exposure", "laboratory", "vital_signs", "by_visit")
 DIGESTS = ROOT / "tests" / "fixtures" / "example-outputs.sha256"
 
 
@@ -142,7 +142,8 @@ def test_spec_imports_no_statistics_stack():
      "analyses[1].landmarks: unknown key"),  # a key of another type
     ({"id": "a", "type": "baseline", "variables": ["AGE"], "dataset": "adsl"}, "analyses[1].dataset: unknown key"),
     ({"id": "a", "type": "mmrn"}, ("analyses[1].type: must be one of 'baseline', 'change_from_baseline', "
-                                  "'time_to_event', 'adverse_events', 'disposition', 'mmrm' or 'exposure', got 'mmrn'")),
+                                  "'time_to_event', 'adverse_events', 'disposition', 'mmrm', 'exposure', "
+                                  "'laboratory', 'vital_signs' or 'by_visit', got 'mmrn'")),
     ({"id": "a", "type": "mmrm"}, "analyses[1].param: required for a mmrm analysis"),
     ({"id": "a"}, "analyses[1].type: required key is missing"),
     ({"id": "a", "type": "time_to_event", "landmarks": [-1]}, ("analyses[1].param: required for a time_to_event "

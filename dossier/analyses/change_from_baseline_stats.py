@@ -12,13 +12,12 @@ arm, each arm's mean change gets its t-based CI and one-sample t-test. With `mci
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import common, subgroup_outputs
+from dossier.analyses import bds, common, subgroup_outputs
 from dossier.analyses import stats as st
 from dossier.analyses.change_from_baseline import RECORD_VARIABLES, covariates_of
 from dossier.analyses.estimand import estimand_table
@@ -29,7 +28,6 @@ from dossier.model import (
     Count,
     Curve,
     Figure,
-    Fraction,
     MeanSD,
     Number,
     PValue,
@@ -41,7 +39,7 @@ from dossier.model import (
 )
 from dossier.spec import Analysis, TrialSpec
 
-MCID_TOLERANCE = 1e-9  # CHG computed as AVAL - BASE in floating point (e.g. 4.999999999 for 5)
+MCID_TOLERANCE = bds.MCID_TOLERANCE
 WIDE_ARMS = 5
 
 
@@ -98,7 +96,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
     evidence: dict = {"param": analysis.param, "visits": visit_evidence}
     responders = None
     if analysis.mcid is not None:
-        responders = _responders(analysed, visits, arms, s.arm, analysis.mcid, analysis.improvement, s.confidence)
+        responders = bds.responders(analysed, visits, arms, s.arm, analysis.mcid, analysis.improvement, s.confidence)
         evidence["responders"] = responders
     evidence["mcid"] = analysis.mcid
     evidence["improvement"] = analysis.improvement
@@ -150,28 +148,9 @@ def _with_subgroups(result, analysis, trial, analysed, visits, arms, s, covariat
 
 
 
-def _visit_text(value: float) -> str:
-    if pd.isna(value):
-        return ""
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
-def _natural_key(text: str) -> list:
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text)]
-
-
-def _visit_order(records: pd.DataFrame) -> list[str]:
-    """The visits (AVISIT as text) by their smallest AVISITN (when numeric), then by name."""
-    visit = records["AVISIT"]
-    if "AVISITN" in records.columns and pd.api.types.is_numeric_dtype(records["AVISITN"]):
-        if common.is_categorical(visit):  # the smallest AVISITN per category, named by the category's text
-            texts = [str(c) for c in visit.cat.categories] + ["nan"]  # code -1 reads "nan", as astype(str)
-            by_code = records["AVISITN"].groupby(visit.cat.codes.to_numpy()).min()
-            first = pd.Series(by_code.to_numpy(), index=[texts[c] for c in by_code.index])
-        else:
-            first = records.assign(_V=visit.astype(str)).groupby("_V")["AVISITN"].min()
-        return sorted(first.index, key=lambda v: (np.inf if pd.isna(first[v]) else first[v], _natural_key(v)))
-    return sorted(common.text_set(visit), key=_natural_key)
+_visit_text = bds.visit_text  # the by-visit helpers shared with mmrm and the BDS safety types
+_natural_key = bds.natural_key
+_visit_order = bds.visit_order
 
 
 def _visits(records: pd.DataFrame, analysis: Analysis, dataset: str) -> list[str]:
@@ -336,24 +315,6 @@ def _dose_response(at_visit: pd.DataFrame, dose: str, covariates: tuple[str, ...
     return {"variable": dose, "slope": common.finite_or_none(slope), "p": common.finite_or_none(p)}
 
 
-def _responders(analysed: pd.DataFrame, visits: list[str], arms: tuple[str, ...], arm: str, mcid: float,
-                improvement: str, level: float) -> dict:
-    tol = MCID_TOLERANCE * max(1.0, abs(mcid))
-    chg = analysed["CHG"]
-    hit = chg >= mcid - tol if improvement == "increase" else chg <= -mcid + tol
-    counts = analysed.assign(_R=hit.astype(int)).groupby(["AVISIT", arm], observed=True)["_R"].agg(["sum", "size"])
-    out: dict[str, dict] = {}
-    for visit in visits:
-        per_arm = {}
-        for a in arms:
-            k, n = (int(counts.loc[(visit, a), "sum"]), int(counts.loc[(visit, a), "size"])) \
-                if (visit, a) in counts.index else (0, 0)
-            lo, hi = st.clopper_pearson(k, n, level)
-            per_arm[a] = {"n": k, "N": n, "rate": k / n if n else None, "ci": [lo, hi]}
-        out[visit] = per_arm
-    return out
-
-
 # ------------------------------------------------------------------------------------------ tables, figure
 
 
@@ -423,20 +384,13 @@ def _main_table(analysis: Analysis, title, visits, arms, arm_n, evidence, d: int
 
 
 def _responders_table(analysis: Analysis, param_label: str, visits, arms, arm_n, responders, level) -> Table:
-    rows: list[Row] = []
+    rows = bds.responder_rows(visits, arms, responders, level, "cfb")
     k = len(arms)
-    for visit in visits:
-        per_arm = [responders[visit][a] for a in arms]
-        rows.append(Row((Text(visit, "AVISIT"), *([None] * k)), emphasis=True))
-        rows.append(Row((Term("cfb_responders_n"), *(Fraction(x["n"], x["N"]) for x in per_arm)), level=1))
-        rows.append(Row((Term("cfb_responders_ci", (("level", level),)),
-                         *(Range(None if x["ci"][0] is None else 100 * x["ci"][0],
-                                 None if x["ci"][1] is None else 100 * x["ci"][1], 1) for x in per_arm)), level=1))
     key = "cfb_responder_increase" if analysis.improvement == "increase" else "cfb_responder_decrease"
     title = (Term("cfb_responders_title_of", (("title", Text(analysis.title)),)) if analysis.title
              else Term("cfb_responders_title", (("param", param_label),)))
     footnotes = (Term(key, (("mcid", float(analysis.mcid)),)), Term("cfb_footnote_responders"))
-    return Table(key=f"{analysis.id}-responders", title=title, columns=_header(arms, arm_n), rows=tuple(rows),
+    return Table(key=f"{analysis.id}-responders", title=title, columns=_header(arms, arm_n), rows=rows,
                  footnotes=footnotes, wide=k > WIDE_ARMS)
 
 

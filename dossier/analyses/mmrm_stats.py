@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dossier.analyses import bds, common
 from dossier.analyses import change_from_baseline_stats as visits_of
-from dossier.analyses import common
 from dossier.analyses import stats as st
 from dossier.analyses.estimand import estimand_table
 from dossier.analyses.mmrm import RECORD_VARIABLES, covariates_of
@@ -24,7 +24,6 @@ from dossier.model import (
     Count,
     Curve,
     Figure,
-    Fraction,
     MeanSD,
     PValue,
     Range,
@@ -37,7 +36,6 @@ from dossier.spec import Analysis, TrialSpec
 from dossier.stats import mmrm as engine
 
 WIDE_ARMS = 5
-MCID_TOLERANCE = 1e-9
 
 # the records' checks are those of every by-visit analysis: one record per subject and visit (naming the
 # rows), the visits named exist, analysis windows (dossier.validate calls them)
@@ -68,7 +66,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
                          f"e.g. LOCF) were left out: the MMRM models the observed records")
             records = records[~derived]
     if pd.api.types.is_numeric_dtype(records["AVISIT"]):
-        records = records.assign(AVISIT=records["AVISIT"].map(visits_of._visit_text))
+        records = records.assign(AVISIT=records["AVISIT"].map(bds.visit_text))
     param_label = st.param_label(records, analysis)
     decimals = st.recorded_decimals(records[response])
     visits = visits_of._visits(records, analysis, name)
@@ -101,7 +99,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
                      f"({', '.join(covariates)}) were left out of the MMRM")
     evidence = _evidence(analysis, fit, covariates)
     if analysis.mcid is not None:
-        evidence["responders"] = _responders(records, visits, arms, s.arm, analysis.mcid, analysis.improvement,
+        evidence["responders"] = bds.responders(records, visits, arms, s.arm, analysis.mcid, analysis.improvement,
                                               level_fraction)
     arm_n = subjects.groupby(s.arm).size().to_dict()
     level = st.level_percent(level_fraction)
@@ -152,25 +150,6 @@ def _evidence(analysis: Analysis, fit: engine.MmrmResult, covariates: tuple[str,
     }
 
 
-def _responders(records: pd.DataFrame, visits, arms, arm: str, mcid: float, improvement: str, level: float) -> dict:
-    """Observed responders by visit and arm (CHG >= mcid, or <= -mcid for "decrease"), exact CIs."""
-    analysed = records[records["CHG"].notna()]
-    tol = MCID_TOLERANCE * max(1.0, abs(mcid))
-    hit = analysed["CHG"] >= mcid - tol if improvement == "increase" else analysed["CHG"] <= -mcid + tol
-    counts = analysed.assign(_R=hit.astype(int), _V=common.as_str(analysed["AVISIT"]),
-                             _A=common.as_str(analysed[arm])).groupby(["_V", "_A"])["_R"].agg(["sum", "size"])
-    out: dict[str, dict] = {}
-    for visit in visits:
-        per_arm = {}
-        for a in arms:
-            k, n = (int(counts.loc[(visit, a), "sum"]), int(counts.loc[(visit, a), "size"])) \
-                if (visit, a) in counts.index else (0, 0)
-            lo, hi = st.clopper_pearson(k, n, level)
-            per_arm[a] = {"n": k, "N": n, "rate": k / n if n else None, "ci": [lo, hi]}
-        out[visit] = per_arm
-    return out
-
-
 # ------------------------------------------------------------------------------------------ tables, figure
 
 
@@ -219,20 +198,13 @@ def _main_table(analysis: Analysis, title, fit: engine.MmrmResult, arms, arm_n, 
 
 
 def _responders_table(analysis: Analysis, param_label: str, visits, arms, arm_n, responders, level) -> Table:
-    rows: list[Row] = []
+    rows = bds.responder_rows(visits, arms, responders, level, "mmrm")
     k = len(arms)
-    for visit in visits:
-        per_arm = [responders[visit][a] for a in arms]
-        rows.append(Row((Text(visit, "AVISIT"), *([None] * k)), emphasis=True))
-        rows.append(Row((Term("mmrm_responders_n"), *(Fraction(x["n"], x["N"]) for x in per_arm)), level=1))
-        rows.append(Row((Term("mmrm_responders_ci", (("level", level),)),
-                         *(Range(None if x["ci"][0] is None else 100 * x["ci"][0],
-                                 None if x["ci"][1] is None else 100 * x["ci"][1], 1) for x in per_arm)), level=1))
     key = "mmrm_responder_increase" if analysis.improvement == "increase" else "mmrm_responder_decrease"
     title = Term("mmrm_responders_title", (("param", param_label),))
     footnotes = (Term(key, (("mcid", float(analysis.mcid)),)),
                  Term("mmrm_footnote_responders"))
-    return Table(key=f"{analysis.id}-responders", title=title, columns=_header(arms, arm_n), rows=tuple(rows),
+    return Table(key=f"{analysis.id}-responders", title=title, columns=_header(arms, arm_n), rows=rows,
                  footnotes=footnotes, wide=k > WIDE_ARMS)
 
 

@@ -27,6 +27,9 @@ MODULES = (
     "dossier.analyses.disposition",
     "dossier.analyses.mmrm",
     "dossier.analyses.exposure",
+    "dossier.analyses.laboratory",
+    "dossier.analyses.vital_signs",
+    "dossier.analyses.by_visit",
 )
 
 

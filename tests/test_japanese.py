@@ -407,14 +407,14 @@ def test_labels_take_a_full_width_colon_and_lists_the_japanese_comma(ja_built):
             assert found is None, f"{name}/{document}: ASCII separator after Japanese: {text[found.start() - 20:found.end() + 20]!r}"
     text = re.sub(r"\s+", " ", html_text(ja_built["cdisc-pilot01"] / "briefing.html"))
     for expected in ("相談事項：第24週", "解析対象集団：ITTFL = Y", "CDISCPILOT01：軽度から中等度",
-                     "adsl.xpt [83f7a82f]、adadas.parquet", "Placebo (N=86)、Xanomeline Low Dose (N=84)"):
+                     "adsl.xpt [83f7a82f]、adadas.parquet", "プラセボ (N=86)、キサノメリン低用量 (N=84)"):
         assert expected in text, expected
 
 
 def test_yaml_texts_given_per_language_are_shown_in_japanese(ja_built):
     """datasets/cdisc-pilot01 gives study, product, indication, questions, development stage and
-    attachments as {en: ..., ja: ...}: the Japanese documents show the ja texts; the sponsor, given once,
-    is shown as written."""
+    attachments as {en: ..., ja: ...}: the Japanese documents show the ja texts (and its `labels:` the arm
+    names)."""
     briefing = re.sub(r"\s+", " ", html_text(ja_built["cdisc-pilot01"] / "briefing.html"))
     sakigake = re.sub(r"\s+", " ", html_text(ja_built["cdisc-pilot01"] / "sakigake.html"))
     for text in ("軽度及び中等度のアルツハイマー型認知症", "ムスカリン受容体（M1/M4）作動薬", "26週間（主要解析は第24週）",
@@ -424,7 +424,8 @@ def test_yaml_texts_given_per_language_are_shown_in_japanese(ja_built):
         assert text in sakigake, text
     for english in ("Mild to moderate dementia", "Does PMDA agree", "Muscarinic", "Phase 2 completed"):
         assert english not in briefing + sakigake, english
-    assert "CDISC Pilot 01 public test data (source CDISC)" in briefing
+    assert "CDISC Pilot 01の公開テストデータ（出典：CDISC）" in briefing and "キサノメリン高用量" in briefing
+    assert "CDISC Pilot 01 public test data" not in briefing and "Xanomeline High Dose" not in briefing
 
 
 # ------------------------------------------------------------------------------------------------ SYNTHETIC mark

@@ -88,9 +88,11 @@ def test_check_mode_reports_a_changed_file(runs):
 
 def test_yaml_validates_and_is_marked_synthetic(trial):
     folder, _ = trial
-    spec = load_spec(folder)
+    spec = load_spec(folder).localised("en")
     assert spec.synthetic is True
     assert "(synthetic)" in spec.product.name and spec.study.sponsor == "Example Sponsor (synthetic)"
+    ja = load_spec(folder).localised("ja")
+    assert "合成データ" in ja.product.name and "合成データ" in ja.study.sponsor
     assert spec.briefing.clinical_summary is None  # one section left for the "text not provided" notice
     readme = (folder / "README.md").read_text()
     assert "SYNTHETIC" in readme and "datasets/generate.py" in readme and "seed" in readme

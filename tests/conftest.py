@@ -41,10 +41,15 @@ def example_folders() -> list[Path]:
 
 
 def pytest_collection_modifyitems(config, items):
-    """A test using a whole example build is `slow` (make test-fast leaves it out)."""
+    """A test using a whole example build (these fixtures of this file, not a test module's own fixture of the
+    same name) is `slow`: make test-fast leaves it out."""
     for item in items:
-        if set(getattr(item, "fixturenames", ())) & set(EXAMPLE_BUILDS):
-            item.add_marker(pytest.mark.slow)
+        info = getattr(item, "_fixtureinfo", None)
+        for name in set(getattr(item, "fixturenames", ())) & set(EXAMPLE_BUILDS):
+            definitions = info.name2fixturedefs.get(name, ()) if info is not None else ()
+            if definitions and getattr(definitions[-1].func, "__module__", "") == __name__:
+                item.add_marker(pytest.mark.slow)
+                break
 
 
 def copy_tree(source: Path, target: Path) -> Path:

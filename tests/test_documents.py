@@ -144,6 +144,7 @@ def test_docx_contents_page_numbers_are_where_a_word_processor_puts_the_headings
         assert f"Page {number} of {len(pages)}" in flat(page)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("folder", example_folders(), ids=lambda p: p.name)
 def test_rebuild_is_byte_identical_in_another_folder_and_in_one_process(built, tmp_path, folder):
     again = tmp_path / "again"  # `built` drew and wrote in worker processes; this build in the main one

@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 TRIALS := $(patsubst datasets/%/dossier.yaml,%,$(wildcard datasets/*/dossier.yaml))
 SOURCES := pyproject.toml $(shell find dossier templates -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
-.PHONY: all setup build test check preview bench datasets reference-docx clean distclean lint
+.PHONY: all setup build test test-fast check preview bench datasets reference-docx clean distclean lint
 .SECONDEXPANSION:
 
 ifdef TRIAL
@@ -35,6 +35,11 @@ $(STAMP): pyproject.toml scripts/system-deps.sh
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# the inner loop: every test but the end-to-end ones and those needing a whole example build, LibreOffice
+# or a browser (markers e2e and slow, tests/conftest.py); `make test` runs everything
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not e2e and not slow"
 
 check: $(STAMP)
 	$(PY) -m dossier check $(TRIAL)

@@ -1,7 +1,29 @@
-"""Shared fixtures: paths to the example trial folders and a builder of small trial folders."""
+"""Shared fixtures and helpers of the tests.
+
+Builds made once per test session and shared (each on first use, into a pytest temporary folder). They are
+READ ONLY: a test that changes an output folder or a trial folder copies it first (`copy_tree`).
+- `built_example(name, lang="en")` -> Path: the output folder of `datasets/<name>` built with `--lang lang`
+  (the `dossier build` command in a fresh process, as a user runs it).
+- `built` -> {example name: output folder}: every example folder built in English; `ja_built`: in Japanese.
+- `tiny_build` -> (trial folder, output folder): the tiny trial (`write_tiny_trial`) built once.
+- `refreshed` -> (trial folder, old build, new build): the pilot ADSL and ADADAS with writer's text quoting
+  live numbers, built before and after a data refresh.
+Per-test folders:
+- `make_trial(spec=None, datasets=("adsl",), texts=None)`: the pilot's datasets and a yaml in tmp_path.
+- `write_tiny_trial(folder, spec=None, tables=None)`: a tiny valid trial of CSV files (12 subjects, one
+  analysis of each common kind); `TINY_SPEC`, `tiny_tables(n)` to change it.
+
+Markers (registered in pyproject.toml; `make test-fast` deselects both):
+- `e2e`: a test that builds afresh on purpose because the fresh build is what it tests (byte identity of
+  two builds, a killed or concurrent build, the lock, make's incremental rebuild).
+- `slow`: a test that needs a whole example build (`built_example`, `built`, `ja_built`: set automatically
+  from the fixtures it uses), LibreOffice or a browser.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 from pathlib import Path
 
@@ -11,10 +33,29 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 DATASETS = ROOT / "datasets"
 PILOT = DATASETS / "cdisc-pilot01"
+EXAMPLE_BUILDS = ("built_example", "built", "ja_built")  # fixtures that mark a test `slow`
 
 
 def example_folders() -> list[Path]:
     return sorted(p.parent for p in DATASETS.glob("*/dossier.yaml"))
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test using a whole example build (these fixtures of this file, not a test module's own fixture of the
+    same name) is `slow`: make test-fast leaves it out."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        for name in set(getattr(item, "fixturenames", ())) & set(EXAMPLE_BUILDS):
+            definitions = info.name2fixturedefs.get(name, ()) if info is not None else ()
+            if definitions and getattr(definitions[-1].func, "__module__", "") == __name__:
+                item.add_marker(pytest.mark.slow)
+                break
+
+
+def copy_tree(source: Path, target: Path) -> Path:
+    """A private copy of a shared build or trial folder (symlinks copied as links), for a test that changes it."""
+    shutil.copytree(source, target, symlinks=True)
+    return target
 
 
 MINIMAL_SPEC = {
@@ -66,17 +107,108 @@ def run_cli(*args: str, cwd: Path = ROOT, env: dict | None = None):
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    """Every example folder built once through the CLI: folder name -> output folder."""
-    root = tmp_path_factory.mktemp("built")
-    outs = {}
-    for folder in example_folders():
-        out = root / folder.name
-        result = run_cli("build", str(folder), "-o", str(out))
-        assert result.returncode == 0, result.stderr
-        assert "Traceback" not in result.stderr
-        outs[folder.name] = out
-    return outs
+def built_example(tmp_path_factory):
+    """`built_example(name, lang="en")`: the output folder of datasets/<name> built once per session in `lang`
+    through the CLI (read only; copy it to change it)."""
+    root = tmp_path_factory.mktemp("examples")
+    outs: dict[tuple[str, str], Path] = {}
+
+    def build(name: str, lang: str = "en") -> Path:
+        if (name, lang) not in outs:
+            folder = DATASETS / name
+            assert (folder / "dossier.yaml").is_file(), f"no example folder {name}"
+            out = root / lang / name
+            result = run_cli("build", str(folder), "-o", str(out), "--lang", lang)
+            assert result.returncode == 0, result.stderr
+            assert "Traceback" not in result.stderr
+            outs[(name, lang)] = out
+        return outs[(name, lang)]
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def built(built_example):
+    """Every example folder built once in English through the CLI: folder name -> output folder."""
+    return {folder.name: built_example(folder.name) for folder in example_folders()}
+
+
+@pytest.fixture(scope="session")
+def ja_built(built_example):
+    """Every example folder built once in Japanese through the CLI: folder name -> output folder."""
+    return {folder.name: built_example(folder.name, "ja") for folder in example_folders()}
+
+
+# ------------------------------------------------------------------------------------ the tiny trial
+
+TINY_SPEC = {
+    "study": {"id": "TINY-1", "title": "Tiny study"},
+    "product": {"name": "TP-1"},
+    "indication": "Testing",
+    "reference_arm": "Placebo",
+    "date": "2024-01-01",
+    "analyses": [
+        {"id": "demog", "type": "baseline", "variables": ["AGE", "SEX"]},
+        {"id": "tte", "type": "time_to_event", "dataset": "adtte", "param": "TTE"},
+        {"id": "score", "type": "change_from_baseline", "dataset": "adeff", "param": "SCORE"},
+        {"id": "teae", "type": "adverse_events"},
+    ],
+    "briefing": {
+        "disease": "text/disease.md",
+        "questions": [{"question": "Is the score acceptable?", "evidence": ["score", "tte"]}],
+    },
+}
+
+
+def tiny_tables(n: int = 12) -> dict[str, list[dict]]:
+    """Rows of the tiny trial's datasets: n subjects in two arms, one of each kind of analysis."""
+    subjects = [f"S-{i:02d}" for i in range(1, n + 1)]
+    adsl, adtte, adeff, adae = [], [], [], []
+    for i, s in enumerate(subjects):
+        arm = "Placebo" if i % 2 else "Drug"
+        adsl.append({"USUBJID": s, "TRT01A": arm, "SAFFL": "Y", "ITTFL": "Y", "AGE": 50 + i, "SEX": "M" if i % 3 else "F"})
+        adtte.append({"USUBJID": s, "PARAMCD": "TTE", "PARAM": "Time to event", "AVAL": 10 + 7 * i,
+                      "CNSR": 1 if i % 3 == 0 else 0})
+        base = 20 + i % 5
+        adeff.append({"USUBJID": s, "PARAMCD": "SCORE", "PARAM": "Score", "AVISIT": "Baseline", "AVISITN": 0,
+                      "ABLFL": "Y", "AVAL": base, "BASE": base, "CHG": ""})
+        for visit, number in (("Week 4", 4), ("Week 8", 8)):
+            value = base + i % 4 - number / 4
+            adeff.append({"USUBJID": s, "PARAMCD": "SCORE", "PARAM": "Score", "AVISIT": visit, "AVISITN": number,
+                          "ABLFL": "", "AVAL": value, "BASE": base, "CHG": value - base})
+        if i % 2:
+            adae.append({"USUBJID": s, "AEBODSYS": "Nervous system disorders", "AEDECOD": "Headache",
+                         "TRTEMFL": "Y", "AESER": "N"})
+    return {"adsl": adsl, "adtte": adtte, "adeff": adeff, "adae": adae}
+
+
+def csv_text(rows: list[dict], columns: list[str] | None = None) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns or list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def write_tiny_trial(folder: Path, spec: dict | None = None, tables: dict[str, list[dict]] | None = None) -> Path:
+    """A tiny valid trial folder of CSV ADaM files in `folder` (TINY_SPEC and tiny_tables() unless given)."""
+    (folder / "adam").mkdir(parents=True, exist_ok=True)
+    (folder / "text").mkdir(exist_ok=True)
+    for name, rows in (tables or tiny_tables()).items():
+        (folder / "adam" / f"{name}.csv").write_text(csv_text(rows), encoding="utf-8")
+    (folder / "text" / "disease.md").write_text("The disease is **serious**.\n", encoding="utf-8")
+    (folder / "dossier.yaml").write_text(yaml.safe_dump(spec or TINY_SPEC, sort_keys=False), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_build(tmp_path_factory) -> tuple[Path, Path]:
+    """(trial folder, output folder) of one good build of the tiny trial, made once per session (read only)."""
+    root = tmp_path_factory.mktemp("tiny")
+    trial = write_tiny_trial(root / "trial")
+    result = run_cli("build", str(trial), "-o", str(root / "out"))
+    assert result.returncode == 0, result.stderr
+    return trial, root / "out"
 
 
 def terms_in(obj) -> set:

@@ -15,8 +15,8 @@ import pytest
 
 from dossier.atomic import leftovers, staging
 from dossier.errors import OutputError
-from tests.conftest import PILOT, ROOT
-from tests.test_bad_input import run_dossier, snapshot, tiny_good_build, write_tiny_trial
+from tests.conftest import PILOT, ROOT, write_tiny_trial
+from tests.test_bad_input import run_dossier, snapshot
 
 
 def start_build(trial: Path, out: Path) -> subprocess.Popen:
@@ -43,14 +43,15 @@ def beside(out: Path) -> list[str]:
 
 
 @pytest.fixture
-def earlier(tmp_path, tmp_path_factory) -> Path:
+def earlier(tmp_path, tiny_build) -> Path:
     """OUT_DIR holding an earlier good build (of the tiny trial), alone in its parent folder."""
     out = tmp_path / "outputs" / "out"
-    shutil.copytree(tiny_good_build(tmp_path_factory), out)
+    shutil.copytree(tiny_build[1], out)
     return out
 
 
-def test_killed_build_leaves_the_previous_output_and_the_next_build_cleans_up(earlier, tmp_path, tmp_path_factory):
+@pytest.mark.e2e
+def test_killed_build_leaves_the_previous_output_and_the_next_build_cleans_up(earlier, tmp_path, tiny_build):
     before = snapshot(earlier)
     build = start_build(PILOT, earlier)
     stage = wait_for_staging(build, earlier)
@@ -66,10 +67,11 @@ def test_killed_build_leaves_the_previous_output_and_the_next_build_cleans_up(ea
     result = run_dossier("build", str(trial), "-o", str(earlier))
     assert result.returncode == 0, result.stderr
     assert beside(earlier) == ["out"]  # the stale staging folder and lock file are gone
-    assert set(snapshot(earlier)) == set(snapshot(tiny_good_build(tmp_path_factory)))
+    assert set(snapshot(earlier)) == set(snapshot(tiny_build[1]))
     assert run_dossier("verify", str(earlier)).returncode == 0
 
 
+@pytest.mark.e2e
 def test_second_build_of_the_same_output_is_refused_and_sigterm_cleans_up(earlier, tmp_path):
     before = snapshot(earlier)
     first = start_build(write_tiny_trial(tmp_path / "first"), earlier)
@@ -171,10 +173,10 @@ def test_a_file_in_the_place_of_the_output_folder_is_refused(tmp_path):
     assert (tmp_path / "out").read_text() == "a file"
 
 
-def test_an_output_folder_holding_the_trial_folder_is_refused(tmp_path, tmp_path_factory):
+def test_an_output_folder_holding_the_trial_folder_is_refused(tmp_path, tiny_build):
     """`dossier build out/trial -o out` would swap the trial folder away with the old outputs."""
     out = tmp_path / "out"
-    shutil.copytree(tiny_good_build(tmp_path_factory), out)
+    shutil.copytree(tiny_build[1], out)
     trial = write_tiny_trial(out / "trial")
     before = snapshot(out)
     result = run_dossier("build", str(trial), "-o", str(out))

@@ -23,87 +23,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import PILOT, ROOT
+from tests.conftest import PILOT, ROOT, TINY_SPEC, csv_text, tiny_tables, write_tiny_trial
 
 # ------------------------------------------------------------------------------------ the tiny trial
-
-TINY_SPEC = {
-    "study": {"id": "TINY-1", "title": "Tiny study"},
-    "product": {"name": "TP-1"},
-    "indication": "Testing",
-    "reference_arm": "Placebo",
-    "date": "2024-01-01",
-    "analyses": [
-        {"id": "demog", "type": "baseline", "variables": ["AGE", "SEX"]},
-        {"id": "tte", "type": "time_to_event", "dataset": "adtte", "param": "TTE"},
-        {"id": "score", "type": "change_from_baseline", "dataset": "adeff", "param": "SCORE"},
-        {"id": "teae", "type": "adverse_events"},
-    ],
-    "briefing": {
-        "disease": "text/disease.md",
-        "questions": [{"question": "Is the score acceptable?", "evidence": ["score", "tte"]}],
-    },
-}
-
-
-def tiny_tables(n: int = 12) -> dict[str, list[dict]]:
-    """Rows of the tiny trial's datasets: n subjects in two arms, one of each kind of analysis."""
-    subjects = [f"S-{i:02d}" for i in range(1, n + 1)]
-    adsl, adtte, adeff, adae = [], [], [], []
-    for i, s in enumerate(subjects):
-        arm = "Placebo" if i % 2 else "Drug"
-        adsl.append({"USUBJID": s, "TRT01A": arm, "SAFFL": "Y", "ITTFL": "Y", "AGE": 50 + i, "SEX": "M" if i % 3 else "F"})
-        adtte.append({"USUBJID": s, "PARAMCD": "TTE", "PARAM": "Time to event", "AVAL": 10 + 7 * i,
-                      "CNSR": 1 if i % 3 == 0 else 0})
-        base = 20 + i % 5
-        adeff.append({"USUBJID": s, "PARAMCD": "SCORE", "PARAM": "Score", "AVISIT": "Baseline", "AVISITN": 0,
-                      "ABLFL": "Y", "AVAL": base, "BASE": base, "CHG": ""})
-        for visit, number in (("Week 4", 4), ("Week 8", 8)):
-            value = base + i % 4 - number / 4
-            adeff.append({"USUBJID": s, "PARAMCD": "SCORE", "PARAM": "Score", "AVISIT": visit, "AVISITN": number,
-                          "ABLFL": "", "AVAL": value, "BASE": base, "CHG": value - base})
-        if i % 2:
-            adae.append({"USUBJID": s, "AEBODSYS": "Nervous system disorders", "AEDECOD": "Headache",
-                         "TRTEMFL": "Y", "AESER": "N"})
-    return {"adsl": adsl, "adtte": adtte, "adeff": adeff, "adae": adae}
-
-
-def csv_text(rows: list[dict], columns: list[str] | None = None) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns or list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
-def write_tiny_trial(folder: Path, spec: dict | None = None, tables: dict[str, list[dict]] | None = None) -> Path:
-    (folder / "adam").mkdir(parents=True, exist_ok=True)
-    (folder / "text").mkdir(exist_ok=True)
-    for name, rows in (tables or tiny_tables()).items():
-        (folder / "adam" / f"{name}.csv").write_text(csv_text(rows), encoding="utf-8")
-    (folder / "text" / "disease.md").write_text("The disease is **serious**.\n", encoding="utf-8")
-    (folder / "dossier.yaml").write_text(yaml.safe_dump(spec or TINY_SPEC, sort_keys=False), encoding="utf-8")
-    return folder
+# write_tiny_trial, TINY_SPEC and tiny_tables live in tests/conftest.py (shared by other test files); the good
+# build is conftest's session fixture `tiny_build`.
 
 
 def run_dossier(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-m", "dossier", *args], cwd=ROOT, capture_output=True, text=True,
                           check=False, env=env, timeout=timeout)
-
-
-_GOOD: dict[str, Path] = {}
-
-
-def tiny_good_build(tmp_path_factory) -> Path:
-    """The output folder of one good build of the tiny trial (made once per session; copy it, never modify)."""
-    if "out" not in _GOOD:
-        root = tmp_path_factory.mktemp("tiny-good")
-        trial = write_tiny_trial(root / "trial")
-        result = run_dossier("build", str(trial), "-o", str(root / "out"))
-        assert result.returncode == 0, result.stderr
-        _GOOD["out"] = root / "out"
-    return _GOOD["out"]
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -673,9 +603,9 @@ def run_batch(commands: list[list[str]], workdir: Path, processes: int = 2, time
 
 
 @pytest.fixture(scope="module")
-def outcomes(tmp_path_factory):
+def outcomes(tmp_path_factory, tiny_build):
     """Every case built and checked: case id -> (case folder, trial folder, build result, check result)."""
-    good = tiny_good_build(tmp_path_factory)
+    good = tiny_build[1]
     root = tmp_path_factory.mktemp("corpus")
     commands, folders = [], {}
     for case in CASES:
@@ -695,7 +625,7 @@ def _errors(stderr: str) -> list[str]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_broken_folder_is_refused_cleanly(case, outcomes, tmp_path_factory):
+def test_broken_folder_is_refused_cleanly(case, outcomes, tiny_build):
     base, trial, build, check = outcomes[case.id]
     named = str(trial / case.file)
     # build: exit 1, exactly the problem lines, no traceback, earlier output untouched, nothing left behind
@@ -707,7 +637,7 @@ def test_broken_folder_is_refused_cleanly(case, outcomes, tmp_path_factory):
     assert first.startswith(f"error: {named}"), first
     for fragment in case.expect:
         assert fragment in first, f"{fragment!r} not in {first!r}"
-    assert snapshot(base / "outputs" / "out") == snapshot(tiny_good_build(tmp_path_factory))
+    assert snapshot(base / "outputs" / "out") == snapshot(tiny_build[1])
     assert sorted(p.name for p in (base / "outputs").iterdir()) == ["out"]
     # check: exit 1 and the same problem among its lines
     assert check.returncode == 1, check.stderr
@@ -821,7 +751,36 @@ def test_a_dataset_that_would_not_fit_in_memory_is_refused_before_reading(tmp_pa
     assert problem.where == str(path) and "needs about 2.3 GiB of memory, more than the 1.0 GiB available" in str(problem)
 
 
-def test_available_memory_is_known_on_linux():
+def test_available_memory_is_linux_memavailable():
+    """On Linux the figure is /proc/meminfo's MemAvailable (read here independently; memory moves between the
+    two reads, so within 256 MiB)."""
     from dossier.datasets import available_memory
 
-    assert available_memory() is None or available_memory() > 0
+    with open("/proc/meminfo", encoding="ascii") as fh:
+        (line,) = [line for line in fh if line.startswith("MemAvailable:")]
+    kib = line.split()
+    assert kib[2] == "kB"
+    found = available_memory()
+    assert isinstance(found, int) and found > 0
+    assert abs(found - int(kib[1]) * 1024) < 256 * 1024**2
+
+
+def test_available_memory_without_memavailable_falls_back_to_sysconf_and_else_is_unknown(monkeypatch, tmp_path):
+    from dossier import datasets
+
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal:  1000 kB\nMemFree:  500 kB\n", encoding="ascii")  # an old kernel: no MemAvailable
+    real_open = open
+    monkeypatch.setattr(datasets, "open", lambda path, *a, **k: real_open(meminfo if path == "/proc/meminfo" else path,
+                                                                       *a, **k), raising=False)
+    pages = {"SC_AVPHYS_PAGES": 3, "SC_PAGE_SIZE": 4096}
+    monkeypatch.setattr(datasets.os, "sysconf", lambda name: pages[name])
+    assert datasets.available_memory() == 3 * 4096
+
+    def unsupported(name):
+        raise ValueError(f"unrecognized configuration name {name}")
+
+    monkeypatch.setattr(datasets.os, "sysconf", unsupported)
+    assert datasets.available_memory() is None
+    meminfo.write_text("MemAvailable:  2048 kB\n", encoding="ascii")
+    assert datasets.available_memory() == 2048 * 1024

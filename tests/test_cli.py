@@ -128,9 +128,44 @@ def test_new_writes_a_starter_that_check_understands(tmp_path):
     assert run("new", str(folder)).returncode == 1  # never overwrites
 
 
-def test_every_command_is_documented_in_the_readme():
-    readme = (ROOT / "README.md").read_text()
-    for command in ("dossier build", "dossier check", "dossier verify", "dossier new", "dossier import",
-                    "dossier preview", "make preview", "make test", "make bench",
-                    "make check", "make clean"):
-        assert command in readme
+def readme_commands() -> list[str]:
+    """The commands of the README's Commands table, without backticks (`make clean` / `make distclean`: two)."""
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("\n## Commands\n", 1)[1].strip().split("\n\n", 1)[0].splitlines()
+    assert table[0] == "| command | does |"
+    first_cells = [line.replace("\\|", "|").split(" | ")[0].removeprefix("| ") for line in table[2:]]
+    return [command for cell in first_cells for command in re.findall(r"`([^`]+)`", cell)]
+
+
+def test_every_command_and_option_is_documented_in_the_readme():
+    """The README's Commands table has a row for each `dossier` subcommand naming every option it takes (and
+    no option it does not take), and a row for each make target (and none for a target that does not exist)."""
+    import argparse
+    import re
+
+    from dossier.cli import _parser
+
+    rows = readme_commands()
+    (commands,) = [a.choices for a in _parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    documented = {}
+    for command in rows:
+        if command.startswith("dossier "):
+            name = command.split()[1]
+            assert name in commands, f"README documents `{command}`, which is not a command"
+            documented[name] = command
+    assert sorted(documented) == sorted(commands)
+    for name, sub in commands.items():
+        options = {o for a in sub._actions for o in a.option_strings if o not in ("-h", "--help", "--debug")}
+        written = set(re.findall(r"(?<![\w-])(--?[a-z][a-z-]*)", documented[name]))
+        # each option by one of its spellings (`-o OUT_DIR` stands for --out)
+        spellings = [set(a.option_strings) & options for a in sub._actions if set(a.option_strings) & options]
+        assert all(spelling & written for spelling in spellings), (name, documented[name], spellings)
+        assert written <= options, f"`{documented[name]}` names {sorted(written - options)}, unknown to {name}"
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    targets = set(re.findall(r"^([a-z][a-z-]*):(?!=)", makefile, re.MULTILINE)) - {"all"}
+    made = {command.split()[1] for command in rows if command.startswith("make ") and "=" not in command.split()[1]}
+    assert made <= targets, f"README documents make targets the Makefile lacks: {sorted(made - targets)}"
+    assert targets <= made, f"make targets missing from the README's Commands table: {sorted(targets - made)}"
+    assert "make" in rows and "make TRIAL=path/to/trial [OUT=dir]" in rows

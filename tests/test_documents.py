@@ -118,11 +118,24 @@ def test_every_page_of_a_synthetic_build_says_synthetic(built):
         assert "SYNTHETIC DATA" not in page
 
 
+@pytest.fixture(scope="module")
+def converted(built, tmp_path_factory):
+    """`converted(example, document)`: the PDF LibreOffice makes of a built DOCX, converted once per module."""
+    pdfs = {}
+
+    def convert(example: str, document: str) -> Path:
+        if (example, document) not in pdfs:
+            folder = tmp_path_factory.mktemp(f"libreoffice-{example}-{document}")
+            pdfs[(example, document)] = libreoffice_pdf(built[example] / f"{document}.docx", folder)
+        return pdfs[(example, document)]
+
+    return convert
+
+
 @pytest.mark.parametrize("folder", example_folders(), ids=lambda p: p.name)
 @pytest.mark.parametrize("document,sections", [("briefing", BRIEFING_SECTIONS), ("sakigake", SAKIGAKE_SECTIONS)])
-def test_every_docx_opens_in_libreoffice_with_every_section(built, tmp_path, folder, document, sections):
-    converted = libreoffice_pdf(built[folder.name] / f"{document}.docx", tmp_path)
-    pages = pdf_pages(converted)
+def test_every_docx_opens_in_libreoffice_with_every_section(converted, folder, document, sections):
+    pages = pdf_pages(converted(folder.name, document))
     assert len(pages) > 3
     text = flat(" ".join(pages))
     missing = [s for s in sections if s not in text]
@@ -130,11 +143,11 @@ def test_every_docx_opens_in_libreoffice_with_every_section(built, tmp_path, fol
 
 
 @pytest.mark.parametrize("document", ["briefing", "sakigake"])
-def test_docx_contents_page_numbers_are_where_a_word_processor_puts_the_headings(built, tmp_path, document):
+def test_docx_contents_page_numbers_are_where_a_word_processor_puts_the_headings(built, converted, document):
     """The DOCX opens with a complete table of contents: each cached page number is the page on which
     LibreOffice, laying out the final file, prints that heading (and that page's footer number)."""
     docx = built["cdisc-pilot01"] / f"{document}.docx"
-    pages = pdf_pages(libreoffice_pdf(docx, tmp_path))
+    pages = pdf_pages(converted("cdisc-pilot01", document))
     entries = toc_entries(docx)
     assert len(entries) >= 7
     for _, title, _, number in entries:
@@ -144,6 +157,7 @@ def test_docx_contents_page_numbers_are_where_a_word_processor_puts_the_headings
         assert f"Page {number} of {len(pages)}" in flat(page)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("folder", example_folders(), ids=lambda p: p.name)
 def test_rebuild_is_byte_identical_in_another_folder_and_in_one_process(built, tmp_path, folder):
     again = tmp_path / "again"  # `built` drew and wrote in worker processes; this build in the main one

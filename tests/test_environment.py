@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from dossier.cli import EXIT_INTERNAL, main
-from tests.test_bad_input import snapshot, write_tiny_trial
+from tests.test_bad_input import snapshot
 
 
 def run_main(capsys, *argv: str) -> tuple[int, list[str]]:
@@ -25,20 +25,9 @@ def run_main(capsys, *argv: str) -> tuple[int, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> tuple[Path, Path]:
-    """(trial folder, output folder) of one good build of the tiny trial, made in this process."""
-    root = tmp_path_factory.mktemp("env")
-    trial = write_tiny_trial(root / "trial")
-    previous = os.environ.get("DOSSIER_WORKERS")
-    os.environ["DOSSIER_WORKERS"] = "1"
-    try:
-        assert main(["build", str(trial), "-o", str(root / "out")]) == 0
-    finally:
-        if previous is None:
-            os.environ.pop("DOSSIER_WORKERS")
-        else:
-            os.environ["DOSSIER_WORKERS"] = previous
-    return trial, root / "out"
+def built(tiny_build) -> tuple[Path, Path]:
+    """(trial folder, output folder) of the session's good build of the tiny trial (read only)."""
+    return tiny_build
 
 
 def copy_of(built_out: Path, tmp_path: Path) -> Path:

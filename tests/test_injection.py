@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.test_bad_input import TINY_SPEC, run_dossier, snapshot, tiny_good_build, tiny_tables, write_tiny_trial
+from tests.conftest import TINY_SPEC, tiny_tables, write_tiny_trial
+from tests.test_bad_input import run_dossier, snapshot
 
 PAYLOADS = ['<b>x</b>', '<img src="file:///etc/passwd">', "{{ 7*7 }}", "{% raw %}", '=HYPERLINK("http://x")',
             "+1+1", "@SUM(A1)", "-2+3"]
@@ -197,13 +198,13 @@ def user_template(body: str) -> str:
             + body + "\n</body></html>\n")
 
 
-def test_user_template_cannot_reach_python(tmp_path, tmp_path_factory):
+def test_user_template_cannot_reach_python(tmp_path, tiny_build):
     trial = write_tiny_trial(tmp_path / "trial")
     (trial / "templates").mkdir()
     (trial / "templates" / "briefing.html.j2").write_text(user_template(
         "<p>{{ ''.__class__.__mro__[1].__subclasses__() }}</p>"), encoding="utf-8")
     out = tmp_path / "outputs" / "out"
-    shutil.copytree(tiny_good_build(tmp_path_factory), out)
+    shutil.copytree(tiny_build[1], out)
     before = snapshot(out)
     result = run_dossier("build", str(trial), "-o", str(out))
     assert result.returncode == 1

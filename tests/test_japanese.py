@@ -53,20 +53,6 @@ def flat(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def ja_built(tmp_path_factory) -> dict[str, Path]:
-    """Every example folder built once in Japanese through the CLI: folder name -> output folder."""
-    root = tmp_path_factory.mktemp("built-ja")
-    outs = {}
-    for folder in example_folders():
-        out = root / folder.name
-        result = run_cli("build", str(folder), "-o", str(out), "--lang", "ja")
-        assert result.returncode == 0, result.stderr
-        assert "Traceback" not in result.stderr
-        outs[folder.name] = out
-    return outs
-
-
-@pytest.fixture(scope="module")
 def ja_text(ja_built) -> dict[tuple[str, str], str]:
     """(folder, document) -> pdftotext -layout of the Japanese PDF."""
     return {(name, document): pdftotext(out / f"{document}.pdf")

@@ -302,6 +302,7 @@ def test_built_table_shows_the_evidence_numbers(built, lang, engine_fit):
     assert 'id="table-2"' in html and 'id="figure-1"' in html
 
 
+@pytest.mark.e2e
 def test_figures_are_byte_reproducible(built, tmp_path):
     again = tmp_path / "again"
     result = run_cli("build", str(built["en"].parent / "trial"), "-o", str(again), "--lang", "en", "--no-cache")

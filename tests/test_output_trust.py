@@ -17,8 +17,8 @@ import pytest
 
 from dossier.atomic import staging
 from dossier.errors import OutputError
-from tests.conftest import ROOT
-from tests.test_bad_input import run_dossier, write_tiny_trial
+from tests.conftest import ROOT, write_tiny_trial
+from tests.test_bad_input import run_dossier
 
 # ------------------------------------------------------------------------------------ the lock file
 
@@ -222,10 +222,8 @@ def test_no_cache_reuses_nothing(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def good_out(tmp_path_factory) -> Path:
-    from tests.test_bad_input import tiny_good_build
-
-    return tiny_good_build(tmp_path_factory)
+def good_out(tiny_build) -> Path:
+    return tiny_build[1]
 
 
 @pytest.mark.parametrize("plant", ["fifo", "symlink-to-file", "symlink-to-device", "symlink-to-folder",

@@ -13,6 +13,8 @@ from test_preview import preview_trial
 
 from dossier.preview.server import start_server, stop
 
+pytestmark = pytest.mark.slow  # drives a real browser (Chromium) against a live preview server
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run"]

@@ -166,6 +166,7 @@ def test_the_redline_bytes_are_reproducible_and_only_document_xml_differs_from_t
             assert [n for n in a.namelist() if a.read(n) != b.read(n)] == ["word/document.xml"]
 
 
+@pytest.mark.slow
 def test_libreoffice_opens_the_redline_and_shows_every_tracked_change(builds, tmp_path):
     _, _, review = builds
     docx = review / "briefing.redline.docx"

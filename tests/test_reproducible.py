@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from dossier.datasets import read_dataset
 from tests.conftest import ROOT, run_cli
@@ -82,6 +83,7 @@ def test_diff_reports_exactly_the_statistics_that_changed(make_trial, tmp_path):
     assert any(line.startswith("dataset changed: adsl.csv") for line in lines)
 
 
+@pytest.mark.e2e
 def test_make_builds_once_and_then_does_nothing(make_trial, tmp_path):
     folder = make_trial(DEMOG, texts={"text/disease.md": "Text."})
     out = tmp_path / "made"

@@ -1,8 +1,10 @@
-"""The t and binomial functions of dossier.analyses.stats give scipy.stats' numbers to the last bit, without
-importing scipy.stats (which `dossier check` must not import: it runs the analyses to find hand-typed numbers)."""
+"""The t functions of dossier.analyses.stats give scipy.stats' numbers to the last bit and the exact binomial
+interval R's binom.test numbers, without importing scipy.stats (which `dossier check` must not import: it
+runs the analyses to find hand-typed numbers)."""
 
 from __future__ import annotations
 
+import csv
 import subprocess
 import sys
 
@@ -16,12 +18,28 @@ from tests.conftest import PILOT, ROOT
 LEVELS = (0.8, 0.9, 0.95, 0.975, 0.99)
 
 
+def test_clopper_pearson_equals_r_binom_test():
+    """Against R's binom.test conf.int (tests/reference/binom_reference.R: 1,480 intervals, five levels)."""
+    with (ROOT / "tests" / "reference" / "binom_reference_r.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 1480
+    for row in rows:
+        k, n, level = int(row["k"]), int(row["n"]), float(row["level"])
+        low, high = st.clopper_pearson(k, n, level)
+        assert low == pytest.approx(float(row["low"]), rel=1e-13, abs=0), row
+        assert high == pytest.approx(float(row["high"]), rel=1e-13, abs=0), row
+        assert (low == 0) == (k == 0) and (high == 1) == (k == n), row
+
+
 @pytest.mark.parametrize("level", LEVELS)
-def test_clopper_pearson_equals_scipy_binomtest(level):
+def test_clopper_pearson_agrees_with_scipy_binomtest(level):
+    """scipy.stats.binomtest finds the same limits as brentq roots (xtol 2e-12): equal to that tolerance."""
     for n in [*range(1, 41), 97, 100, 250, 1000, 12345]:
         for k in sorted({0, 1, min(2, n), n // 3, n // 2, n - 1, n}):
             ci = sps.binomtest(k, n).proportion_ci(confidence_level=level, method="exact")
-            assert st.clopper_pearson(k, n, level) == (float(ci.low), float(ci.high)), (k, n)
+            low, high = st.clopper_pearson(k, n, level)
+            assert low == pytest.approx(float(ci.low), rel=1e-7, abs=1e-11), (k, n)
+            assert high == pytest.approx(float(ci.high), rel=1e-7, abs=1e-11), (k, n)
     assert st.clopper_pearson(0, 0, level) == (None, None)
 
 

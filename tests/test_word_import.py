@@ -134,10 +134,8 @@ JA_EXAMPLES = [f for f in example_folders() if (f / "text" / "ja").is_dir()]
 
 
 @pytest.mark.parametrize("folder", JA_EXAMPLES, ids=lambda p: p.name)
-def test_every_example_with_japanese_texts_round_trips_in_japanese(folder, tmp_path):
-    out = tmp_path / "out"
-    result = run_cli("build", str(folder), "-o", str(out), "--lang", "ja")
-    assert result.returncode == 0, result.stderr
+def test_every_example_with_japanese_texts_round_trips_in_japanese(built_example, folder, tmp_path):
+    out = built_example(folder.name, "ja")
     copy_dir = tmp_path / folder.name
     shutil.copytree(folder, copy_dir)
     before = _snapshot(copy_dir)

@@ -72,7 +72,7 @@ def test_live_number_formats_are_0_to_15_decimals_or_a_named_format(fmt, ok):
 def test_check_reports_a_bad_format_in_every_language_and_inline_text(tmp_path):
     from dossier.spec import parse_spec
     from dossier.writer_text import reference_problems
-    from tests.test_bad_input import TINY_SPEC
+    from tests.conftest import TINY_SPEC
 
     (tmp_path / "text" / "ja").mkdir(parents=True)
     (tmp_path / "text" / "disease.md").write_text("fine [[demog:N/Total|1]]\n", encoding="utf-8")

@@ -147,13 +147,14 @@ def efficacy(analysis_id: str, title: dict[str, str], param: str, mcid: float) -
             "population": "EFFFL", "where": {"ANL01FL": "Y"}, "visits": [v.name for v in VISITS[1:]],
             "covariates": ["BASE"], "mcid": mcid, "improvement": "increase", "dose_response": "TRT01PN"}
 
-def mmrm(analysis_id: str, title: dict[str, str], param: str, mcid: float, estimand: dict) -> dict:
-    """The primary analysis: MMRM of the change at every post-baseline visit (observed records; LOCF left out)."""
+def mmrm(analysis_id: str, title: dict[str, str], param: str, mcid: float, estimand: dict, **more) -> dict:
+    """The primary analysis: MMRM of the change at every post-baseline visit (observed records; LOCF left out);
+    `more`: further keys (primary_visit, subgroups)."""
     return {"id": analysis_id, "type": "mmrm", "title": title, "dataset": "adeff", "param": param,
             "population": "EFFFL", "where": {"ANL01FL": "Y"}, "visits": [v.name for v in VISITS[1:]],
             "covariates": ["BASE"], "covariates_by_visit": ["BASE"], "covariance": "unstructured",
             "fallback": ["toeplitz_heterogeneous", "ar1_heterogeneous"], "mcid": mcid,
-            "improvement": "increase", "estimand": estimand}
+            "improvement": "increase", "estimand": estimand, **more}
 
 
 SPEC = {
@@ -215,18 +216,18 @@ SPEC = {
             "summary": sc.titled("Difference in LS mean change from baseline at Week 52 between each dose and "
                                  "placebo (MMRM, missing at random)",
                                  "第52週における各用量とプラセボとのベースラインからの変化量の最小二乗平均の差"
-                                 "（MMRM、ランダムな欠測を仮定）")}),
-        {**efficacy("lvef", sc.titled("Change from baseline in LVEF (%) (LOCF, sensitivity analysis)",
-                                     "LVEF (%)のベースラインからの変化量（LOCF、感度解析）"),
-                   "LVEF", 5),
-         "primary_visit": "Week 52",
-         "subgroups": [{"AGE": {"cuts": [65], "label": sc.titled("Age (years)", "年齢（歳）")}},
-                       {"SEX": {"label": sc.titled("Sex", "性別"),
-                                "levels": {"F": sc.titled("Female", "女性"), "M": sc.titled("Male", "男性")}}},
-                       {"REGION1": {"label": sc.titled("Region", "地域"),
-                                    "levels": {"Japan": sc.titled("Japan", "日本"),
-                                               "North America": sc.titled("North America", "北米")}}},
-                       {"NYHABL": {"label": sc.titled("Baseline NYHA class", "ベースラインのNYHA心機能分類")}}]},
+                                 "（MMRM、ランダムな欠測を仮定）")},
+             primary_visit="Week 52",
+             subgroups=[{"AGE": {"cuts": [65], "label": sc.titled("Age (years)", "年齢（歳）")}},
+                        {"SEX": {"label": sc.titled("Sex", "性別"),
+                                 "levels": {"F": sc.titled("Female", "女性"), "M": sc.titled("Male", "男性")}}},
+                        {"REGION1": {"label": sc.titled("Region", "地域"),
+                                     "levels": {"Japan": sc.titled("Japan", "日本"),
+                                                "North America": sc.titled("North America", "北米")}}},
+                        {"NYHABL": {"label": sc.titled("Baseline NYHA class", "ベースラインのNYHA心機能分類")}}]),
+        efficacy("lvef", sc.titled("Change from baseline in LVEF (%) (LOCF, sensitivity analysis)",
+                                  "LVEF (%)のベースラインからの変化量（LOCF、感度解析）"),
+                "LVEF", 5),
         efficacy("sixmwd", sc.titled("Change from baseline in 6-minute walk distance (m)",
                                      "6分間歩行距離 (m)のベースラインからの変化量"), "SIXMWD", 30),
         efficacy("kccq", sc.titled("Change from baseline in KCCQ overall summary score",

@@ -120,13 +120,14 @@ def efficacy(analysis_id: str, title: dict[str, str], param: str, mcid: float) -
             "population": "EFFFL", "where": {"ANL01FL": "Y"}, "visits": [v.name for v in VISITS[1:]],
             "covariates": ["BASE"], "mcid": mcid, "improvement": "decrease", "dose_response": "TRT01PN"}
 
-def mmrm(analysis_id: str, title: dict[str, str], param: str, mcid: float, estimand: dict) -> dict:
-    """The primary analysis: MMRM of the change at every post-baseline visit (observed records; LOCF left out)."""
+def mmrm(analysis_id: str, title: dict[str, str], param: str, mcid: float, estimand: dict, **more) -> dict:
+    """The primary analysis: MMRM of the change at every post-baseline visit (observed records; LOCF left out);
+    `more`: further keys (primary_visit, subgroups)."""
     return {"id": analysis_id, "type": "mmrm", "title": title, "dataset": "adqs", "param": param,
             "population": "EFFFL", "where": {"ANL01FL": "Y"}, "visits": [v.name for v in VISITS[1:]],
             "covariates": ["BASE"], "covariates_by_visit": ["BASE"], "covariance": "unstructured",
             "fallback": ["toeplitz_heterogeneous", "ar1_heterogeneous"], "mcid": mcid,
-            "improvement": "decrease", "estimand": estimand}
+            "improvement": "decrease", "estimand": estimand, **more}
 
 
 SPEC = {
@@ -189,20 +190,20 @@ SPEC = {
                  "summary": sc.titled("Difference in LS mean change from baseline at Month 12 between each dose and "
                                       "sham surgery (MMRM, missing at random)",
                                       "第12カ月における各用量と偽手術とのベースラインからの変化量の最小二乗平均の差"
-                                      "（MMRM、ランダムな欠測を仮定）")}),
-        {**efficacy("updrs3", sc.titled("Change from baseline in MDS-UPDRS Part III score (OFF medication) (LOCF, "
-                                       "sensitivity analysis)",
-                                       "MDS-UPDRS Part IIIスコア（OFF時）のベースラインからの変化量（LOCF、感度解析）"),
-                   "UPDRS3OF", 3.25),
-         "primary_visit": "Month 12",
-         "subgroups": [{"AGE": {"cuts": [60], "label": sc.titled("Age (years)", "年齢（歳）")}},
-                       {"SEX": {"label": sc.titled("Sex", "性別"),
-                                "levels": {"F": sc.titled("Female", "女性"), "M": sc.titled("Male", "男性")}}},
-                       {"REGION1": {"label": sc.titled("Region", "地域"),
-                                    "levels": {"Japan": sc.titled("Japan", "日本"),
-                                               "North America": sc.titled("North America", "北米")}}},
-                       {"BLUPDRS3": {"cuts": [36], "label": sc.titled("Baseline MDS-UPDRS Part III",
-                                                                      "ベースラインのMDS-UPDRS Part III")}}]},
+                                      "（MMRM、ランダムな欠測を仮定）")},
+             primary_visit="Month 12",
+             subgroups=[{"AGE": {"cuts": [60], "label": sc.titled("Age (years)", "年齢（歳）")}},
+                        {"SEX": {"label": sc.titled("Sex", "性別"),
+                                 "levels": {"F": sc.titled("Female", "女性"), "M": sc.titled("Male", "男性")}}},
+                        {"REGION1": {"label": sc.titled("Region", "地域"),
+                                     "levels": {"Japan": sc.titled("Japan", "日本"),
+                                                "North America": sc.titled("North America", "北米")}}},
+                        {"BLUPDRS3": {"cuts": [36], "label": sc.titled("Baseline MDS-UPDRS Part III",
+                                                                       "ベースラインのMDS-UPDRS Part III")}}]),
+        efficacy("updrs3", sc.titled("Change from baseline in MDS-UPDRS Part III score (OFF medication) (LOCF, "
+                                    "sensitivity analysis)",
+                                    "MDS-UPDRS Part IIIスコア（OFF時）のベースラインからの変化量（LOCF、感度解析）"),
+                "UPDRS3OF", 3.25),
         efficacy("offtime", sc.titled("Change from baseline in daily OFF time (hours)",
                                       "1日あたりのOFF時間（時間）のベースラインからの変化量"), "OFFTIME", 1),
         {"id": "tte-ledd", "type": "time_to_event",

@@ -557,12 +557,12 @@ heart transplant (synthetic example: this population and its size are invented).
     "orphan_patients.md": """\
 The number of patients in Japan is estimated as an invented prevalence of
 [[documents:orphan/patients/prevalence_per_100000|1]] per 100,000 multiplied by the total population of Japan
-on 1 October 2024, giving about [[documents:orphan/patients/estimate|0]] patients.
+on 1 October 2024, giving about [[documents:orphan/patients/estimate|0,]] patients.
 The prevalence is INVENTED for this synthetic example; a real application would use several independent
 sources (for example MHLW research-grant surveys and registries).
 """,
-    "orphan_patients_summary.md": "The estimate, about [[documents:orphan/patients/estimate|0]] patients, is "
-                                  "below the threshold of [[documents:orphan/patients/threshold|0]] (synthetic "
+    "orphan_patients_summary.md": "The estimate, about [[documents:orphan/patients/estimate|0,]] patients, is "
+                                  "below the threshold of [[documents:orphan/patients/threshold|0,]] (synthetic "
                                   "example).\n",
     "orphan_need.md": """\
 No approved treatment corrects the abnormal calcium handling of the failing heart muscle, and patients who
@@ -583,8 +583,8 @@ first. The schedule is below.
 }.items()})
 TEXTS_JA.update({name: NOTE_JA + body for name, body in {
     "orphan_disease.md": "対象は、左室駆出率の低下した心不全のうち、至適な治療にもかかわらず進行し、補助人工心臓及び心臓移植の適応とならない患者である（合成データによる例示：この集団及びその規模は架空である）。\n",
-    "orphan_patients.md": "本邦の対象者数は、架空の有病率（人口10万人当たり[[documents:orphan/patients/prevalence_per_100000|1]]人）に2024年10月1日現在の本邦の総人口を乗じて推計し、約[[documents:orphan/patients/estimate|0]]人とした。有病率は本合成データ例のための架空の値である。実際の申請では、複数の独立した資料（厚生労働科学研究の調査、登録研究等）を用いることが望ましい。\n",
-    "orphan_patients_summary.md": "推定対象者数は約[[documents:orphan/patients/estimate|0]]人であり、基準である[[documents:orphan/patients/threshold|0]]人を下回る（合成データによる例示）。\n",
+    "orphan_patients.md": "本邦の対象者数は、架空の有病率（人口10万人当たり[[documents:orphan/patients/prevalence_per_100000|1]]人）に2024年10月1日現在の本邦の総人口を乗じて推計し、約[[documents:orphan/patients/estimate|0,]]人とした。有病率は本合成データ例のための架空の値である。実際の申請では、複数の独立した資料（厚生労働科学研究の調査、登録研究等）を用いることが望ましい。\n",
+    "orphan_patients_summary.md": "推定対象者数は約[[documents:orphan/patients/estimate|0,]]人であり、基準である[[documents:orphan/patients/threshold|0,]]人を下回る（合成データによる例示）。\n",
     "orphan_need.md": "心不全の心筋におけるカルシウム動態の異常を是正する承認された治療法はなく、補助人工心臓及び心臓移植の適応とならない患者には薬物療法以外の選択肢がない。\n",
     "orphan_need_summary.md": "生命を脅かす重篤な疾病であり、代替する適切な治療法がない（合成データによる例示）。\n",
     "orphan_development.md": "心不全の心筋ではSERCA2aの発現が低下しており、AAV1による遺伝子導入でその発現を回復させると、非臨床モデルで心収縮が改善した（合成データによる例示）。これまでに得られているデータはDSR-HF-201試験のとおりである。\n",

@@ -27,7 +27,8 @@ from dossier.writer_text import REFERENCE
 
 # Letters and digits around a number are ASCII ones: in Japanese text a number stands right next to
 # kana and kanji ("平均年齢は75.2歳"), which are word characters to \w.
-NUMBER = re.compile(r"(?<![A-Za-z0-9_.\-/])(-?[0-9]+(?:\.([0-9]+))?)(%?)(?![A-Za-z0-9_/]|\.[0-9])")
+NUMBER = re.compile(r"(?<![A-Za-z0-9_.\-/])(-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]+))?)(%?)"
+                    r"(?![A-Za-z0-9_/]|\.[0-9]|,[0-9]{3})")
 FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}  # ０-９．％－ and the rest -> ASCII
 JA_CONTEXT_BEFORE = re.compile(r"(第|表|図|バージョン|版|ステップ|グレード|パート|コホート)\s*$")
 JA_UNIT_AFTER = re.compile(r"^\s*(週|カ月|ヶ月|ヵ月|か月|箇月|日|年|時間|歳|才|相|回目|mg|mL)")
@@ -68,14 +69,14 @@ def reproducing_format(value: float, key: str, typed: str) -> str:
 
     fmt = Formatter({}, "en")
     candidates = ["p"] if key == "p" or key.endswith("_p") else []
-    candidates += ["pct"] if typed.endswith("%") else [str(d) for d in range(4)]
+    candidates += ["pct"] if typed.endswith("%") else [f"{d}," if "," in typed else str(d) for d in range(4)]
     if isinstance(value, int) and not isinstance(value, bool):
         candidates.insert(0, "")
     for candidate in candidates:
         if format_reference(value, candidate or None, key, fmt) == typed:
             return f"|{candidate}" if candidate else ""
     decimals = len(typed.rstrip("%").partition(".")[2])
-    return f"|{decimals}"
+    return f"|{decimals}" + ("," if "," in typed else "")
 
 
 def statistics(evidence: dict[str, Any]) -> dict[tuple[int, str], list[Statistic]]:
@@ -96,7 +97,8 @@ def statistics(evidence: dict[str, Any]) -> dict[tuple[int, str], list[Statistic
                     continue
                 limit = i if isinstance(value, list) else None
                 for decimals in range(4):
-                    if decimals == 0 and (not float(v).is_integer() or abs(v) < 10):
+                    # whole numbers from 10, and from 1,000 a value rounded to a whole number (30,951 patients)
+                    if decimals == 0 and (abs(v) < 10 or (not float(v).is_integer() and abs(v) < 1000)):
                         continue
                     index.setdefault((decimals, fixed(float(v), decimals)), []).append(
                         Statistic(analysis_id, path, limit, v))
@@ -122,7 +124,7 @@ def _typed(line: str) -> Iterator[tuple[int, int, str, tuple[int, str]]]:
     for match in NUMBER.finditer(plain):
         literal, decimals_text, percent = match.group(1), match.group(2), match.group(3)
         decimals = len(decimals_text or "")
-        value = float(literal)
+        value = float(literal.replace(",", ""))  # thousands separators: "30,951"
         if decimals == 0 and (abs(value) < 20 or 1900 <= value <= 2100):
             continue
         if plain[match.start() - 1: match.start()] == "(" and plain[match.end(): match.end() + 1] == ")":

@@ -117,15 +117,11 @@ def test_a_typed_interval_is_one_reference_without_doubled_brackets():
     evidence = {"tte": {"type": "time_to_event", "comparisons": [{"group": "High", "reference": "Placebo",
                                                                   "hazard_ratio": 0.57, "hr_ci": [0.31, 1.05]}]}}
     found = scan_text("HR 0.57 (0.31, 1.05).\nハザード比0.57（０．３１，１．０５）", "t.md", statistics(evidence))
-    assert found == [
-        "t.md: line 1: typed (0.31, 1.05) equals [[tte:comparisons/High/hr_ci|2]] (an interval prints its own "
-        "brackets); write the live reference so the text follows the data",
-        "t.md: line 1: typed 0.57 equals [[tte:comparisons/High/hazard_ratio|2]]; write the live reference so the "
-        "text follows the data",
-        "t.md: line 2: typed (0.31, 1.05) equals [[tte:comparisons/High/hr_ci|2]] (an interval prints its own "
-        "brackets); write the live reference so the text follows the data",
-        "t.md: line 2: typed 0.57 equals [[tte:comparisons/High/hazard_ratio|2]]; write the live reference so the "
-        "text follows the data"]
+    interval = ("typed (0.31, 1.05) equals [[tte:comparisons/High/hr_ci|2]] (an interval prints its own brackets); "
+                "write the live reference so the text follows the data")
+    ratio = "typed 0.57 equals [[tte:comparisons/High/hazard_ratio|2]]; write the live reference so the text follows the data"
+    assert found == [f"t.md: line 1: {interval}", f"t.md: line 1: {ratio}", f"t.md: line 2: {interval}",
+                     f"t.md: line 2: {ratio}"]
 
 
 def test_each_suggested_reference_prints_the_number_as_typed():
@@ -141,3 +137,16 @@ def test_each_suggested_reference_prints_the_number_as_typed():
         (warning,) = scan_text(f"Value {typed} here.", "t.md", statistics(evidence))
         reference = re.search(r"\[\[[^\]]+\]\]", warning).group(0)
         assert substitute(reference, evidence, Formatter({}, "en"), "t.md") == typed, (typed, warning)
+
+
+def test_numbers_typed_with_thousands_separators_are_one_number_and_get_the_grouping_format():
+    evidence = {"documents": {"orphan": {"patients": {"estimate": 30951.2, "threshold": 50000}}}}
+    found = scan_text("About 30,951 patients (below 50,000).\n約３０，９５１人。\nAbout 30951 patients.", "t.md",
+                      statistics(evidence))
+    assert [w.split(": write")[0].split("; write")[0] for w in found] == [
+        "t.md: line 1: typed 30,951 equals [[documents:orphan/patients/estimate|0,]]",
+        "t.md: line 1: typed 50,000 equals [[documents:orphan/patients/threshold|0,]]",
+        "t.md: line 2: typed 30,951 equals [[documents:orphan/patients/estimate|0,]]",
+        "t.md: line 3: typed 30951 equals [[documents:orphan/patients/estimate|0]]"]
+    assert scan_text("Sites 1,234 and 12,3456.", "t.md", statistics({"a": {"n": 1234}})) == [
+        "t.md: line 1: typed 1,234 equals [[a:n|0,]]; write the live reference so the text follows the data"]

@@ -126,7 +126,7 @@ class Interaction:
     test: str
     statistic: float | None
     df: int
-    df_residual: int | None
+    df_residual: float | None  # residual df (F of least squares), Satterthwaite df (MMRM); None for chi-square
     p: float | None
 
 

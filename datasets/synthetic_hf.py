@@ -152,13 +152,14 @@ def efficacy(analysis_id: str, title: dict[str, str], param: str, mcid: float) -
             "population": "EFFFL", "where": {"ANL01FL": "Y"}, "visits": [v.name for v in VISITS[1:]],
             "covariates": ["BASE"], "mcid": mcid, "improvement": "increase", "dose_response": "TRT01PN"}
 
-def mmrm(analysis_id: str, title: dict[str, str], param: str, mcid: float, estimand: dict) -> dict:
-    """The primary analysis: MMRM of the change at every post-baseline visit (observed records; LOCF left out)."""
+def mmrm(analysis_id: str, title: dict[str, str], param: str, mcid: float, estimand: dict, **more) -> dict:
+    """The primary analysis: MMRM of the change at every post-baseline visit (observed records; LOCF left out);
+    `more`: further keys (primary_visit, subgroups)."""
     return {"id": analysis_id, "type": "mmrm", "title": title, "dataset": "adeff", "param": param,
             "population": "EFFFL", "where": {"ANL01FL": "Y"}, "visits": [v.name for v in VISITS[1:]],
             "covariates": ["BASE"], "covariates_by_visit": ["BASE"], "covariance": "unstructured",
             "fallback": ["toeplitz_heterogeneous", "ar1_heterogeneous"], "mcid": mcid,
-            "improvement": "increase", "estimand": estimand}
+            "improvement": "increase", "estimand": estimand, **more}
 
 
 SPEC = {
@@ -231,18 +232,18 @@ SPEC = {
             "summary": sc.titled("Difference in LS mean change from baseline at Week 52 between each dose and "
                                  "placebo (MMRM, missing at random)",
                                  "第52週における各用量とプラセボとのベースラインからの変化量の最小二乗平均の差"
-                                 "（MMRM、ランダムな欠測を仮定）")}),
-        {**efficacy("lvef", sc.titled("Change from baseline in LVEF (%) (LOCF, sensitivity analysis)",
-                                     "LVEF (%)のベースラインからの変化量（LOCF、感度解析）"),
-                   "LVEF", 5),
-         "primary_visit": "Week 52",
-         "subgroups": [{"AGE": {"cuts": [65], "label": sc.titled("Age (years)", "年齢（歳）")}},
-                       {"SEX": {"label": sc.titled("Sex", "性別"),
-                                "levels": {"F": sc.titled("Female", "女性"), "M": sc.titled("Male", "男性")}}},
-                       {"REGION1": {"label": sc.titled("Region", "地域"),
-                                    "levels": {"Japan": sc.titled("Japan", "日本"),
-                                               "North America": sc.titled("North America", "北米")}}},
-                       {"NYHABL": {"label": sc.titled("Baseline NYHA class", "ベースラインのNYHA心機能分類")}}]},
+                                 "（MMRM、ランダムな欠測を仮定）")},
+             primary_visit="Week 52",
+             subgroups=[{"AGE": {"cuts": [65], "label": sc.titled("Age (years)", "年齢（歳）")}},
+                        {"SEX": {"label": sc.titled("Sex", "性別"),
+                                 "levels": {"F": sc.titled("Female", "女性"), "M": sc.titled("Male", "男性")}}},
+                        {"REGION1": {"label": sc.titled("Region", "地域"),
+                                     "levels": {"Japan": sc.titled("Japan", "日本"),
+                                                "North America": sc.titled("North America", "北米")}}},
+                        {"NYHABL": {"label": sc.titled("Baseline NYHA class", "ベースラインのNYHA心機能分類")}}]),
+        efficacy("lvef", sc.titled("Change from baseline in LVEF (%) (LOCF, sensitivity analysis)",
+                                  "LVEF (%)のベースラインからの変化量（LOCF、感度解析）"),
+                "LVEF", 5),
         efficacy("sixmwd", sc.titled("Change from baseline in 6-minute walk distance (m)",
                                      "6分間歩行距離 (m)のベースラインからの変化量"), "SIXMWD", 30),
         efficacy("kccq", sc.titled("Change from baseline in KCCQ overall summary score",
@@ -620,12 +621,12 @@ heart transplant (synthetic example: this population and its size are invented).
     "orphan_patients.md": """\
 The number of patients in Japan is estimated as an invented prevalence of
 [[documents:orphan/patients/prevalence_per_100000|1]] per 100,000 multiplied by the total population of Japan
-on 1 October 2024, giving about [[documents:orphan/patients/estimate|0]] patients.
+on 1 October 2024, giving about [[documents:orphan/patients/estimate|0,]] patients.
 The prevalence is INVENTED for this synthetic example; a real application would use several independent
 sources (for example MHLW research-grant surveys and registries).
 """,
-    "orphan_patients_summary.md": "The estimate, about [[documents:orphan/patients/estimate|0]] patients, is "
-                                  "below the threshold of [[documents:orphan/patients/threshold|0]] (synthetic "
+    "orphan_patients_summary.md": "The estimate, about [[documents:orphan/patients/estimate|0,]] patients, is "
+                                  "below the threshold of [[documents:orphan/patients/threshold|0,]] (synthetic "
                                   "example).\n",
     "orphan_need.md": """\
 No approved treatment corrects the abnormal calcium handling of the failing heart muscle, and patients who
@@ -646,8 +647,8 @@ first. The schedule is below.
 }.items()})
 TEXTS_JA.update({name: NOTE_JA + body for name, body in {
     "orphan_disease.md": "対象は、左室駆出率の低下した心不全のうち、至適な治療にもかかわらず進行し、補助人工心臓及び心臓移植の適応とならない患者である（合成データによる例示：この集団及びその規模は架空である）。\n",
-    "orphan_patients.md": "本邦の対象者数は、架空の有病率（人口10万人当たり[[documents:orphan/patients/prevalence_per_100000|1]]人）に2024年10月1日現在の本邦の総人口を乗じて推計し、約[[documents:orphan/patients/estimate|0]]人とした。有病率は本合成データ例のための架空の値である。実際の申請では、複数の独立した資料（厚生労働科学研究の調査、登録研究等）を用いることが望ましい。\n",
-    "orphan_patients_summary.md": "推定対象者数は約[[documents:orphan/patients/estimate|0]]人であり、基準である[[documents:orphan/patients/threshold|0]]人を下回る（合成データによる例示）。\n",
+    "orphan_patients.md": "本邦の対象者数は、架空の有病率（人口10万人当たり[[documents:orphan/patients/prevalence_per_100000|1]]人）に2024年10月1日現在の本邦の総人口を乗じて推計し、約[[documents:orphan/patients/estimate|0,]]人とした。有病率は本合成データ例のための架空の値である。実際の申請では、複数の独立した資料（厚生労働科学研究の調査、登録研究等）を用いることが望ましい。\n",
+    "orphan_patients_summary.md": "推定対象者数は約[[documents:orphan/patients/estimate|0,]]人であり、基準である[[documents:orphan/patients/threshold|0,]]人を下回る（合成データによる例示）。\n",
     "orphan_need.md": "心不全の心筋におけるカルシウム動態の異常を是正する承認された治療法はなく、補助人工心臓及び心臓移植の適応とならない患者には薬物療法以外の選択肢がない。\n",
     "orphan_need_summary.md": "生命を脅かす重篤な疾病であり、代替する適切な治療法がない（合成データによる例示）。\n",
     "orphan_development.md": "心不全の心筋ではSERCA2aの発現が低下しており、AAV1による遺伝子導入でその発現を回復させると、非臨床モデルで心収縮が改善した（合成データによる例示）。これまでに得られているデータはDSR-HF-201試験のとおりである。\n",

@@ -125,13 +125,14 @@ def efficacy(analysis_id: str, title: dict[str, str], param: str, mcid: float) -
             "population": "EFFFL", "where": {"ANL01FL": "Y"}, "visits": [v.name for v in VISITS[1:]],
             "covariates": ["BASE"], "mcid": mcid, "improvement": "decrease", "dose_response": "TRT01PN"}
 
-def mmrm(analysis_id: str, title: dict[str, str], param: str, mcid: float, estimand: dict) -> dict:
-    """The primary analysis: MMRM of the change at every post-baseline visit (observed records; LOCF left out)."""
+def mmrm(analysis_id: str, title: dict[str, str], param: str, mcid: float, estimand: dict, **more) -> dict:
+    """The primary analysis: MMRM of the change at every post-baseline visit (observed records; LOCF left out);
+    `more`: further keys (primary_visit, subgroups)."""
     return {"id": analysis_id, "type": "mmrm", "title": title, "dataset": "adqs", "param": param,
             "population": "EFFFL", "where": {"ANL01FL": "Y"}, "visits": [v.name for v in VISITS[1:]],
             "covariates": ["BASE"], "covariates_by_visit": ["BASE"], "covariance": "unstructured",
             "fallback": ["toeplitz_heterogeneous", "ar1_heterogeneous"], "mcid": mcid,
-            "improvement": "decrease", "estimand": estimand}
+            "improvement": "decrease", "estimand": estimand, **more}
 
 
 SPEC = {
@@ -194,20 +195,20 @@ SPEC = {
                  "summary": sc.titled("Difference in LS mean change from baseline at Month 12 between each dose and "
                                       "sham surgery (MMRM, missing at random)",
                                       "第12カ月における各用量と偽手術とのベースラインからの変化量の最小二乗平均の差"
-                                      "（MMRM、ランダムな欠測を仮定）")}),
-        {**efficacy("updrs3", sc.titled("Change from baseline in MDS-UPDRS Part III score (OFF medication) (LOCF, "
-                                       "sensitivity analysis)",
-                                       "MDS-UPDRS Part IIIスコア（OFF時）のベースラインからの変化量（LOCF、感度解析）"),
-                   "UPDRS3OF", 3.25),
-         "primary_visit": "Month 12",
-         "subgroups": [{"AGE": {"cuts": [60], "label": sc.titled("Age (years)", "年齢（歳）")}},
-                       {"SEX": {"label": sc.titled("Sex", "性別"),
-                                "levels": {"F": sc.titled("Female", "女性"), "M": sc.titled("Male", "男性")}}},
-                       {"REGION1": {"label": sc.titled("Region", "地域"),
-                                    "levels": {"Japan": sc.titled("Japan", "日本"),
-                                               "North America": sc.titled("North America", "北米")}}},
-                       {"BLUPDRS3": {"cuts": [36], "label": sc.titled("Baseline MDS-UPDRS Part III",
-                                                                      "ベースラインのMDS-UPDRS Part III")}}]},
+                                      "（MMRM、ランダムな欠測を仮定）")},
+             primary_visit="Month 12",
+             subgroups=[{"AGE": {"cuts": [60], "label": sc.titled("Age (years)", "年齢（歳）")}},
+                        {"SEX": {"label": sc.titled("Sex", "性別"),
+                                 "levels": {"F": sc.titled("Female", "女性"), "M": sc.titled("Male", "男性")}}},
+                        {"REGION1": {"label": sc.titled("Region", "地域"),
+                                     "levels": {"Japan": sc.titled("Japan", "日本"),
+                                                "North America": sc.titled("North America", "北米")}}},
+                        {"BLUPDRS3": {"cuts": [36], "label": sc.titled("Baseline MDS-UPDRS Part III",
+                                                                       "ベースラインのMDS-UPDRS Part III")}}]),
+        efficacy("updrs3", sc.titled("Change from baseline in MDS-UPDRS Part III score (OFF medication) (LOCF, "
+                                    "sensitivity analysis)",
+                                    "MDS-UPDRS Part IIIスコア（OFF時）のベースラインからの変化量（LOCF、感度解析）"),
+                "UPDRS3OF", 3.25),
         efficacy("offtime", sc.titled("Change from baseline in daily OFF time (hours)",
                                       "1日あたりのOFF時間（時間）のベースラインからの変化量"), "OFFTIME", 1),
         {"id": "tte-ledd", "type": "time_to_event",
@@ -550,11 +551,11 @@ its size are invented).
 """,
     "orphan_patients.md": """\
 The number of patients in Japan is the sum of two INVENTED survey figures, one for younger and one for
-older patients (the age groups do not overlap), giving about [[documents:orphan/patients/estimate|0]]
+older patients (the age groups do not overlap), giving about [[documents:orphan/patients/estimate|0,]]
 patients. A real application would use published surveys.
 """,
-    "orphan_patients_summary.md": "The estimate, about [[documents:orphan/patients/estimate|0]] patients, is "
-                                  "below the threshold of [[documents:orphan/patients/threshold|0]] (synthetic "
+    "orphan_patients_summary.md": "The estimate, about [[documents:orphan/patients/estimate|0,]] patients, is "
+                                  "below the threshold of [[documents:orphan/patients/threshold|0,]] (synthetic "
                                   "example).\n",
     "orphan_need.md": """\
 For these patients, further adjustment of oral and device-aided therapy no longer controls OFF periods, and
@@ -575,8 +576,8 @@ application in Japan first. The schedule is below.
 }.items()})
 TEXTS_JA.update({name: NOTE_JA + body for name, body in {
     "orphan_disease.md": "対象は、パーキンソン病のうち、至適な経口療法及びデバイス補助療法にもかかわらず運動症状の日内変動により日常生活に支障をきたす患者である（合成データによる例示：この集団及びその規模は架空である）。\n",
-    "orphan_patients.md": "本邦の対象者数は、65歳未満の患者及び65歳以上の患者に関する2つの架空の調査の患者数（年齢区分は重複しない）の合計として推計し、約[[documents:orphan/patients/estimate|0]]人とした。実際の申請では、公表された調査を用いる。\n",
-    "orphan_patients_summary.md": "推定対象者数は約[[documents:orphan/patients/estimate|0]]人であり、基準である[[documents:orphan/patients/threshold|0]]人を下回る（合成データによる例示）。\n",
+    "orphan_patients.md": "本邦の対象者数は、65歳未満の患者及び65歳以上の患者に関する2つの架空の調査の患者数（年齢区分は重複しない）の合計として推計し、約[[documents:orphan/patients/estimate|0,]]人とした。実際の申請では、公表された調査を用いる。\n",
+    "orphan_patients_summary.md": "推定対象者数は約[[documents:orphan/patients/estimate|0,]]人であり、基準である[[documents:orphan/patients/threshold|0,]]人を下回る（合成データによる例示）。\n",
     "orphan_need.md": "これらの患者では、経口療法及びデバイス補助療法の調整によってもOFF時間を管理できず、被殻におけるドパミン産生を回復させる承認された治療法はない。\n",
     "orphan_need_summary.md": "進行性の重篤な疾病であり、代替する適切な治療法がない（合成データによる例示）。\n",
     "orphan_development.md": "被殻のAADC活性は病期の進行とともに低下する。AAV2によるAADCの発現は、被殻におけるレボドパからドパミンへの変換を回復させる（合成データによる例示）。これまでに得られているデータはDSR-PD-201試験のとおりである。\n",

@@ -157,11 +157,13 @@ def _run(args: argparse.Namespace) -> int:
               f"cell(s), {len(result.passages)} passage(s) of the writer's text, {len(result.stale)} stale typed "
               f"number(s)", file=sys.stderr)
         if args.docx:
-            from dossier.documents.registry import always
-            from dossier.redline import review_dir, write_redlines
+            from dossier.redline import documents_to_redline, review_dir, write_redlines
 
+            documents, notes = documents_to_redline(args.old_dir, args.new_dir)
+            for note in notes:
+                print(f"note: {note}", file=sys.stderr)
             for path in write_redlines(args.old_dir, args.new_dir, review_dir(args.new_dir, args.review_dir),
-                                       always()):
+                                       documents):
                 print(f"wrote {path}", file=sys.stderr)
         return EXIT_OK
     if args.command == "import":

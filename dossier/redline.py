@@ -84,6 +84,24 @@ def review_dir(new_dir: Path, given: Path | None = None) -> Path:
     return new_dir.parent / f"{new_dir.name}-review"
 
 
+def documents_to_redline(old_dir: Path, new_dir: Path) -> tuple[list[str], list[str]]:
+    """The documents of the registry (dossier.documents.registry) to redline, and a note for each one only one
+    build has (a document built only with its yaml section, e.g. `orphan:` added or removed between the
+    builds: nothing to compare). A document every build writes is always listed (write_redlines then says
+    which build lacks it)."""
+    from dossier.documents import registry
+
+    old, new = set(registry.in_build(old_dir)), set(registry.in_build(new_dir))
+    documents, notes = [], []
+    for name in registry.names():
+        if name in registry.always() or (name in old and name in new):
+            documents.append(name)
+        elif name in old or name in new:
+            only, other = (new_dir, old_dir) if name in new else (old_dir, new_dir)
+            notes.append(f"{name}.docx is only in {only} (not in {other}): no redline for it")
+    return documents, notes
+
+
 def write_redlines(old_dir: Path, new_dir: Path, out_dir: Path, documents: Sequence[str]) -> list[Path]:
     """Write <document>.redline.docx into `out_dir` for each document both builds have; return the paths.
 

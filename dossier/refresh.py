@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from dossier.diff import _same, compare, flatten
+from dossier.documents import registry
 from dossier.formatting import Formatter, fixed
 from dossier.hardcoded import statistic_index, typed_numbers
 from dossier.writer_text import REFERENCE, format_reference, localised_path, resolve_reference
 
-DOCUMENTS = ("briefing", "sakigake")
 HEADING_OR_CAPTION = re.compile(r"<h([1-4])[^>]*>(.*?)</h\1>|<p class=\"caption\">(.*?)</p>", re.DOTALL)
 CELL_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 CAPTION_NUMBER = re.compile(r"^(\S+\s*\d+)[.\uff0e]?[\s\u3000]+")  # "Table 3. " / "表 3　"
@@ -195,7 +195,7 @@ def _analysis_of(table_key: str, analysis: str) -> bool:
 def _table_places(out_dir: Path) -> dict[str, list[tuple[str, str, str]]]:
     """tables/<key>.csv -> (document, "Table N", section heading) of each place the documents show it."""
     captions: dict[str, list[tuple[str, str, str]]] = {}
-    for document in DOCUMENTS:
+    for document in registry.names():
         path = out_dir / f"{document}.html"
         if not path.is_file():
             continue
@@ -352,7 +352,7 @@ def report_lines(result: Review, precise: bool = False) -> list[str]:
     """The terminal report: datasets, then per document and section the table cells and the
     writer's passages that show a changed value, the stale typed numbers, every statistic."""
     lines = [f"dataset changed: {name}" for name in result.datasets]
-    for document in DOCUMENTS:
+    for document in registry.names():
         cells = [c for c in result.cells if c.document == document]
         passages = [p for p in result.passages if any(f.split(".")[0] == document for f in p.fields)]
         if not cells and not passages:

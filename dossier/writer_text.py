@@ -4,7 +4,9 @@ A live reference `[[analysis-id:path]]` or `[[analysis-id:path|format]]` is repl
 from that analysis's evidence.json entry, formatted by dossier.formatting, so narrative and tables
 cannot disagree after a data refresh. The path walks the evidence keys with `/`; in a list of
 comparisons an element may be chosen by its index or by its `group` value. Formats: an integer
-(decimals), `p` (p-value), `pct` (a proportion shown as a percentage), `ci` (an interval).
+(decimals), the same followed by a comma (decimals, and the integer digits grouped by thousands with
+commas: `|0,` prints 30,951; in English and Japanese alike, as PMDA documents write numbers), `p`
+(p-value), `pct` (a proportion shown as a percentage), `ci` (an interval).
 Examples:
     [[adas:visits/Week 24/comparisons/Xanomeline High Dose/difference|1]]
     [[tte-de:comparisons/Xanomeline Low Dose/hazard_ratio|2]] [[tte-de:comparisons/Xanomeline Low Dose/hr_ci|2]]
@@ -23,7 +25,7 @@ from markupsafe import Markup
 
 from dossier.control import CONTROL, visible
 from dossier.errors import Problem, RenderError
-from dossier.formatting import Formatter, fixed, pvalue
+from dossier.formatting import Formatter, fixed, grouped, pvalue
 from dossier.limits import MAX_DECIMALS
 from dossier.spec import TEXT_FILE, TrialSpec
 
@@ -33,11 +35,20 @@ NAMED_FORMATS = ("p", "pct", "ci")
 
 def format_problem(fmt: str | None) -> str | None:
     """Why a live reference's `|format` is not one, or None when it is (or there is none)."""
-    if fmt is None or fmt in NAMED_FORMATS or (fmt.isascii() and fmt.isdigit() and int(fmt) <= MAX_DECIMALS):
+    digits = fmt[:-1] if fmt is not None and fmt.endswith(",") else fmt
+    if fmt is None or fmt in NAMED_FORMATS or (digits.isascii() and digits.isdigit() and int(digits) <= MAX_DECIMALS):
         return None
-    if fmt.strip().lstrip("+-").isdigit():
+    if digits.strip().lstrip("+-").isdigit():
         return f"format {fmt!r}: decimals must be 0 to {MAX_DECIMALS}"
-    return f"unknown format {fmt!r} (a number of decimals 0 to {MAX_DECIMALS}, {', '.join(NAMED_FORMATS)})"
+    return (f"unknown format {fmt!r} (a number of decimals 0 to {MAX_DECIMALS}, optionally followed by a comma for "
+            f"thousands separators, or {', '.join(NAMED_FORMATS)})")
+
+
+def _decimals(fmt: str | None) -> tuple[int | None, bool]:
+    """(decimals, grouped) of a decimals format ("2", "0,"); (None, False) for any other."""
+    if fmt and fmt.endswith(",") and fmt[:-1].isdigit():
+        return int(fmt[:-1]), True
+    return (int(fmt), False) if fmt and fmt.isdigit() else (None, False)
 
 # A live number travels through Markdown as OPEN index SEP value CLOSE (private-use characters,
 # removed from the writer's text first), then becomes <span class="live" data-ref="...">value</span>.
@@ -108,9 +119,11 @@ def resolve_reference(evidence: Mapping[str, Any], analysis_id: str, path: str) 
 
 def format_reference(value: Any, fmt: str | None, key: str, formatter: Formatter) -> str:
     ne = formatter.ne
+    decimals, thousands = _decimals(fmt)
     if isinstance(value, list) and len(value) == 2 and all(v is None or isinstance(v, (int, float)) for v in value):
-        decimals = int(fmt) if fmt and fmt.isdigit() else 2
-        return formatter.interval(value[0], value[1], decimals)
+        if thousands:
+            return f"({grouped(value[0], decimals, ne)}, {grouped(value[1], decimals, ne)})"
+        return formatter.interval(value[0], value[1], 2 if decimals is None else decimals)
     if isinstance(value, (bool, str)):
         return str(value)
     if value is None:
@@ -122,8 +135,8 @@ def format_reference(value: Any, fmt: str | None, key: str, formatter: Formatter
             return pvalue(float(value), ne)
         if fmt == "pct":
             return fixed(100 * float(value), 1, ne) + "%"
-        if fmt and fmt.isdigit():
-            return fixed(float(value), int(fmt), ne)
+        if decimals is not None:
+            return (grouped if thousands else fixed)(float(value), decimals, ne)
         return fixed(float(value), 2 if key in ("hazard_ratio",) else 1, ne)
     raise KeyError("refers to a table of values, not a single value; extend the path")
 

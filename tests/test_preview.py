@@ -325,3 +325,35 @@ def test_a_port_in_use_is_one_line(module_trial):
             start_server(module_trial, port=port)
     [problem] = caught.value.problems
     assert problem.where == "--port" and problem.message.startswith(f"cannot listen on 127.0.0.1:{port}: ")
+
+
+ORPHAN = {"target_disease": "Test disease X",
+          "disease": "About [[documents:orphan/patients/estimate|0]] patients in Japan have it.",
+          "patients": {"prevalence_per_100000": 2.5, "population": 124_000_000, "population_year": 2024}}
+
+
+def test_every_document_of_the_build_is_served_the_orphan_draft_with_its_section(session):
+    """The preview serves the documents of the build (dossier.documents.registry), not a fixed list: the orphan
+    draft appears when dossier.yaml gains an `orphan:` section and goes when it loses it."""
+    assert session.documents == ("briefing", "sakigake") and "orphan" not in session.pages
+    path = session.trial_dir / "dossier.yaml"
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    path.write_text(yaml.safe_dump({**spec, "orphan": ORPHAN}, sort_keys=False), encoding="utf-8")
+    session.update({path})
+    assert session.errors == []
+    assert session.documents == ("briefing", "sakigake", "orphan")
+    page = session.pages["orphan"]
+    assert 'data-ref="documents:orphan/patients/estimate|0">3100</span> patients in Japan' in page.html
+    # the pop-up finds the document's own number where evidence.json has it
+    assert page.sources["refs"]["documents:orphan/patients/estimate|0"] == {
+        "analysis": "documents", "path": "documents/orphan/patients/estimate", "value": 3100}
+    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    session.update({path})
+    assert session.documents == ("briefing", "sakigake") and "orphan" not in session.pages
+
+
+def test_a_document_the_trial_does_not_build_is_a_message_page_and_not_in_the_bar(server):
+    status, body = get(server, "/en/orphan")
+    assert status == 200 and b"not built for this trial: dossier.yaml has no `orphan:` section" in body
+    status, body = get(server, "/en/briefing")
+    assert b'href="/en/sakigake"' in body and b'href="/en/orphan"' not in body

@@ -239,3 +239,29 @@ def test_the_default_review_folder_is_beside_the_new_build(builds, tmp_path):
     assert sorted(p.name for p in (tmp_path / "new-review").iterdir()) == ["briefing.redline.docx",
                                                                           "sakigake.redline.docx"]
     assert run_cli("verify", str(copy)).returncode == 0  # the build folder itself is untouched
+
+
+def test_every_document_of_the_builds_is_redlined_through_the_registry(builds, tmp_path):
+    """A document built only with its yaml section (the orphan draft) is redlined when both builds have it, and
+    named in a note when only one has it (dossier.documents.registry, not a fixed list)."""
+    old, new, _ = builds
+    copies = {}
+    for name, build, words in (("old", old, "About 3100 patients"), ("new", new, "About 3200 patients")):
+        copies[name] = tmp_path / name
+        shutil.copytree(build, copies[name])
+        (tmp_path / f"{name}-docx").mkdir()
+        (copies[name] / "orphan.docx").write_bytes(_docx(tmp_path / f"{name}-docx", "orphan", f"<p>{words}</p>"))
+    result = run_cli("diff", str(copies["old"]), str(copies["new"]), "--docx", "-o", str(tmp_path / "review"))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "review").iterdir()) == [
+        "briefing.redline.docx", "orphan.redline.docx", "sakigake.redline.docx"]
+    orphan = _body(tmp_path / "review" / "orphan.redline.docx")
+    assert "3100" in "".join(orphan.xpath(".//w:del//w:delText/text()", namespaces=NS))
+    assert "3200" in "".join(orphan.xpath(".//w:ins//w:t/text()", namespaces=NS))
+
+    (copies["old"] / "orphan.docx").unlink()
+    result = run_cli("diff", str(copies["old"]), str(copies["new"]), "--docx", "-o", str(tmp_path / "review2"))
+    assert result.returncode == 0, result.stderr
+    assert f"note: orphan.docx is only in {copies['new']} (not in {copies['old']}): no redline for it" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "review2").iterdir()) == ["briefing.redline.docx",
+                                                                       "sakigake.redline.docx"]

@@ -84,4 +84,25 @@ def test_check_reports_a_bad_format_in_every_language_and_inline_text(tmp_path):
         (f"{tmp_path / 'text' / 'ja' / 'disease.md'}: line 3: [[demog:N/Total|20]]: format '20': decimals must be 0 "
         "to 15"),
         (f"{tmp_path / 'dossier.yaml'}: briefing.unmet_need: line 1: [[demog:N/Total|abc]]: unknown format 'abc' (a "
-        "number of decimals 0 to 15, p, pct, ci)")]
+        "number of decimals 0 to 15, optionally followed by a comma for thousands separators, or p, pct, ci)")]
+
+
+@pytest.mark.parametrize(("value", "fmt", "printed"), [
+    (30951.2, "0,", "30,951"), (30951.2, "0", "30951"), (1234567.891, "2,", "1,234,567.89"), (999.5, "0,", "1,000"),
+    (-12345.65, "1,", "-12,345.7"), (42, "0,", "42"), (123, None, "123"), ([1234.5, 98765.4], "0,", "(1,235, 98,765)"),
+    (None, "0,", "NE"),
+])
+def test_a_comma_after_the_decimals_groups_thousands_and_nothing_else_changes(value, fmt, printed):
+    from dossier.formatting import Formatter
+    from dossier.writer_text import format_problem, format_reference
+
+    assert format_problem(fmt) is None
+    for lang in ("en", "ja"):  # the comma in both languages, as PMDA documents write numbers
+        assert format_reference(value, fmt, "estimate", Formatter({}, lang)) == printed
+
+
+@pytest.mark.parametrize("fmt", ["16,", ",", "1,,", "a,", ",2"])
+def test_bad_grouped_formats_are_reported(fmt):
+    from dossier.writer_text import format_problem
+
+    assert format_problem(fmt) is not None

@@ -7,13 +7,20 @@ tables and figure are in dossier.analyses.mmrm_stats.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from pydantic import Field
 
 from dossier.analyses import Variables, declared_location
-from dossier.analyses.evidence import Interval, Number
-from dossier.analyses.options import AnalysisOptions, EstimandOptions, RecordOptions, setting
+from dossier.analyses.evidence import JAPAN_MEANING, SUBGROUPS_MEANING, Interval, JapanConsistency, Number, Subgroup
+from dossier.analyses.options import (
+    AnalysisOptions,
+    EstimandOptions,
+    RecordOptions,
+    SubgroupsOptions,
+    setting,
+    subgroup_needs,
+)
 from dossier.analyses.registry import AnalysisType
 from dossier.formatting import Formatter, fixed
 from dossier.highlights import ci_text, p_text
@@ -25,10 +32,11 @@ Structure = Literal["unstructured", "toeplitz", "toeplitz_heterogeneous", "ar1",
                     "compound_symmetry", "compound_symmetry_heterogeneous"]
 
 
-class Options(EstimandOptions, RecordOptions, AnalysisOptions):
+class Options(SubgroupsOptions, EstimandOptions, RecordOptions, AnalysisOptions):
     type: Literal["mmrm"]
     response: Literal["CHG", "AVAL"] = "CHG"
     visits: tuple[str, ...] = Field(default=(), max_length=MAX_ITEMS)
+    primary_visit: str | None = None  # the visit of the subgroup analyses (default: the last analysed visit)
     covariates: tuple[str, ...] | None = Field(default=None, max_length=MAX_ITEMS)
     covariates_by_visit: tuple[str, ...] = Field(default=(), max_length=MAX_ITEMS)
     covariance: Structure = "unstructured"
@@ -45,6 +53,10 @@ class Options(EstimandOptions, RecordOptions, AnalysisOptions):
             if name.upper() not in chosen:
                 listed = ", ".join(sorted(chosen)) or "none"
                 found.append(("covariates_by_visit", f"{name!r} is not among the covariates ({listed})"))
+        if self.primary_visit is not None and self.visits and self.primary_visit not in self.visits:
+            found.append(("primary_visit", f"{self.primary_visit!r} is not one of the analysis's visits"))
+        if self.primary_visit is not None and not self.subgroups:
+            found.append(("primary_visit", "only used by the subgroup analyses: add `subgroups:`"))
         return found + super().value_problems()
 
 
@@ -102,6 +114,13 @@ class Evidence(TypedDict):
     responders: Annotated[dict[str, dict[str, Responders]] | None, "with `mcid`: observed responders by visit and "
                                                                    "arm"]
     mcid: Annotated[float | None, "the responder threshold (yaml `mcid`)"]
+    primary_visit: NotRequired[Annotated[str, "with `subgroups:`: the visit of the subgroup analyses (yaml "
+                                              "`primary_visit`, else the last visit)"]]
+    subgroups: NotRequired[Annotated[dict[str, Subgroup], "LS-mean differences at the primary visit (the MMRM "
+                                     "refitted on each level's subjects; interaction: F test of arm x subgroup "
+                                     "at the primary visit in the MMRM with subgroup terms) " + SUBGROUPS_MEANING]]
+    japan_consistency: NotRequired[Annotated[JapanConsistency | list[JapanConsistency], "of the LS-mean "
+                                             "difference at the primary visit " + JAPAN_MEANING]]
 
 
 def covariates_of(analysis: Options) -> tuple[str, ...]:
@@ -113,11 +132,12 @@ def variables(analysis: Options, trial) -> dict[str, Variables]:
     """Records: USUBJID, PARAMCD, AVISIT, the response, `where`; ADSL: population and arm. Covariates are
     required where their ADaM name places them and optional in both datasets (the records' column first).
     Optional: `<ARM>N` (arm order), PARAM (label), AVISITN and ABLFL (visit order, post-baseline visits), CHG
-    (responders), DTYPE (derived records such as LOCF are left out)."""
+    (responders), DTYPE (derived records such as LOCF are left out). Subgroup variables, the Japanese flag and
+    region are placed like the covariates."""
     s = setting(analysis, trial)
     record = {*RECORD_VARIABLES, analysis.response, *(name for name, _ in s.where)}
     adsl = {"USUBJID", s.population, s.arm}
-    extra = list(covariates_of(analysis))
+    extra = list(dict.fromkeys([*covariates_of(analysis), *subgroup_needs(analysis, trial)]))
     for variable in extra:
         location = declared_location(variable)
         if location == "record":

@@ -1,5 +1,7 @@
 """The `mmrm` analysis: the analysis set from the trial's datasets, the model (dossier.stats.mmrm), evidence,
-the LS-means table and the LS-mean profile figure with the subjects contributing at each visit.
+the LS-means table and the LS-mean profile figure with the subjects contributing at each visit; with
+`subgroups:` the subgroup analyses at the primary visit (dossier.stats.subgroups.mmrm through
+dossier.analyses.subgroup_outputs).
 
 The records of PARAMCD = param at the analysed visits (default: every post-baseline visit, AVISITN > 0 or
 ABLFL != "Y") of the population's subjects, one per subject and visit; covariates from the records, else
@@ -9,14 +11,17 @@ covariate, no convergence under any structure tried ...) become one AnalysisErro
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import bds, common
+from dossier.analyses import bds, common, subgroup_outputs
 from dossier.analyses import change_from_baseline_stats as visits_of
 from dossier.analyses import stats as st
 from dossier.analyses.estimand import estimand_table
 from dossier.analyses.mmrm import RECORD_VARIABLES, covariates_of
+from dossier.analyses.options import subgroup_needs
 from dossier.datasets import TrialData
 from dossier.errors import AnalysisError
 from dossier.model import (
@@ -58,7 +63,8 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
     response = analysis.response
     numeric = tuple(dict.fromkeys((response, *(["CHG"] if analysis.mcid is not None else []))))
     records = st.population_records(data.frame(name), analysis, name, s, subjects, (*RECORD_VARIABLES, response),
-                                    numeric, read=["PARAM", "AVISITN", "ABLFL", "CHG", "DTYPE", *covariates])
+                                    numeric, read=["PARAM", "AVISITN", "ABLFL", "CHG", "DTYPE", *covariates,
+                                                   *subgroup_needs(analysis, trial)])
     if "DTYPE" in records.columns:  # derived records (LOCF, WOCF ...): the MMRM models the observed ones
         derived = ~common.text_in(records["DTYPE"], [""]) & ~st.is_missing(records["DTYPE"]).to_numpy()
         if derived.any():
@@ -112,13 +118,37 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
     estimand = estimand_table(analysis)
     if estimand is not None:
         tables.insert(0, estimand)
-    return AnalysisResult(
+    result = AnalysisResult(
         id=analysis.id, type=analysis.type, title=title, population=s.population, arm=s.arm,
         datasets=("adsl", name), filters=s.where,
         method=Term("method_mmrm", (("level", level), ("covariates", ", ".join(covariates) or "-"),
                                     ("response", response))),
         evidence=evidence, tables=tuple(tables), figures=(_profile(analysis, title, fit, level),),
         warnings=tuple(notes), groups=model_arms)
+    if not analysis.subgroups:
+        return result
+    return _with_subgroups(result, analysis, trial, records, frame, spec, fit, s, title, adsl, name)
+
+
+def _with_subgroups(result: AnalysisResult, analysis: Analysis, trial: TrialSpec, records: pd.DataFrame,
+                    frame: pd.DataFrame, spec: engine.MmrmSpec, fit: engine.MmrmResult, s, title, adsl, name):
+    """`subgroups:` at the primary visit: the MMRM's LS-mean differences per level, the arm x subgroup
+    interaction and the Japanese consistency (dossier.stats.subgroups.mmrm, dossier.analyses.subgroup_outputs).
+    One row per subject of the model (a record with the response and every covariate) carries the arm and the
+    record-level subgroup variables (ADSL's are added by subgroup_outputs)."""
+    visit = analysis.primary_visit or fit.visits[-1]
+    if visit not in fit.visits:
+        raise AnalysisError(f"analysis {analysis.id!r}: primary_visit {visit!r} has no analysed record (visits: "
+                            f"{', '.join(fit.visits)})", where="dossier.yaml")
+    used = (frame["_Y"].notna() & frame[list(spec.covariates)].notna().all(axis=1)).to_numpy()
+    needs = [v for v in subgroup_needs(analysis, trial) if v in records.columns and v not in ("USUBJID", s.arm)]
+    subjects = records.loc[used, ["USUBJID", s.arm, *needs]].drop_duplicates("USUBJID").reset_index(drop=True)
+    out = subgroup_outputs.outputs(analysis, trial, subjects, effect="mmrm_lsmean_difference", arm=s.arm,
+                                   arms=fit.arms, reference=s.reference, confidence=spec.confidence_level,
+                                   title=title, improvement=analysis.improvement, key=analysis.id, adsl=adsl,
+                                   dataset=name, records=frame, spec=spec, visit=visit)
+    result = out.merged_into(result)
+    return replace(result, evidence={**result.evidence, "primary_visit": visit})
 
 
 def _covariate(column: pd.Series) -> np.ndarray | pd.Series:

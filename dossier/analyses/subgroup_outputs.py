@@ -2,11 +2,12 @@
 
 The efficacy types that opt in to `subgroups:` (dossier.analyses.options.SubgroupsOptions) call `outputs()`
 with one row per analysed subject and the effect they report (hazard ratio, LS-mean difference at the
-primary visit, risk difference of responders). It runs the engines (dossier.stats.subgroups for the levels
-and interaction tests, dossier.stats.consistency for MHLW 2007's Methods 1 and 2 and the planning
-probability) and returns raw results: the evidence entries, a subgroup table, one forest plot per comparison
-(drawn by dossier.figures in the workers) and, with `japanese_population:`, the consistency tables that the
-briefing's section "Consistency of the Japanese population with the overall population" shows.
+primary visit of an ANCOVA or of an MMRM, risk difference of responders). It runs the engines
+(dossier.stats.subgroups for the levels and interaction tests, dossier.stats.consistency for MHLW 2007's
+Methods 1 and 2 and the planning probability) and returns raw results: the evidence entries, a subgroup
+table, one forest plot per comparison (drawn by dossier.figures in the workers) and, with
+`japanese_population:`, the consistency tables that the briefing's section "Consistency of the Japanese
+population with the overall population" shows.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from dossier.stats import subgroups as sg
 EFFECTS = {
     "hazard_ratio": ("sg_estimate_hr", "sg_axis_hr", "sg_events_n", 2),
     "lsmean_difference": ("sg_estimate_lsmd", "sg_axis_lsmd", "sg_n", 2),
+    "mmrm_lsmean_difference": ("sg_estimate_lsmd", "sg_axis_lsmd", "sg_n", 2),
     "risk_difference": ("sg_estimate_rd", "sg_axis_rd", "sg_responders_n", 3),
 }
 
@@ -86,7 +88,7 @@ def outputs(analysis, trial, frame: pd.DataFrame, *, effect: str, arm: str, arms
         if region and region not in {s.variable for s in specs}:
             extra.append(sg.SubgroupSpec(region))
     engine = {"hazard_ratio": sg.time_to_event, "lsmean_difference": sg.ancova,
-              "risk_difference": sg.risk_difference}[effect]
+              "mmrm_lsmean_difference": sg.mmrm, "risk_difference": sg.risk_difference}[effect]
     full = engine(frame, arm=arm, reference=reference, arms=arms, subgroups=specs + extra, level=confidence,
                   name=name, **columns)
     shown = replace(full, subgroups=tuple(s for s in full.subgroups if s.variable in {x.variable for x in specs}))

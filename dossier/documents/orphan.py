@@ -3,7 +3,7 @@
 希少疾病用医療機器) and the criteria's wording (dossier.documents.product_types).
 
 The patient-number estimate is computed here (raw numbers, evidence.json `documents.orphan.patients`, live
-references `[[documents:orphan/patients/estimate|0]]`): prevalence per 100,000 x the population of Japan,
+references `[[documents:orphan/patients/estimate|0,]]`): prevalence per 100,000 x the population of Japan,
 or the sum of the patients counted by the given sources; it is checked against the threshold of PMD Act
 Article 77-2(1) (below 50,000; for a designated intractable disease, below about 0.1% of the population).
 """

@@ -122,6 +122,21 @@ def _refresh() -> None:
 
 
 def always() -> tuple[str, ...]:
-    """The documents every build writes, in registry order (those the preview serves and `diff --docx`
-    redlines; a document built only when its yaml section exists is not among them yet)."""
+    """The documents every build writes, whatever its yaml, in registry order."""
     return tuple(d.name for d in types().values() if d.always)
+
+
+def names() -> tuple[str, ...]:
+    """Every document type's name, in registry order."""
+    return tuple(types())
+
+
+def built_names(spec: Any) -> tuple[str, ...]:
+    """The names of the documents a build of `spec` writes (built(spec)), in registry order: what the preview
+    serves."""
+    return tuple(d.name for d in built(spec))
+
+
+def in_build(out_dir: Any) -> tuple[str, ...]:
+    """The documents a build folder holds (its <name>.docx), in registry order: what `diff --docx` redlines."""
+    return tuple(name for name in types() if (out_dir / f"{name}.docx").is_file())

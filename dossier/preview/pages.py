@@ -11,7 +11,12 @@ from pathlib import Path
 from dossier.errors import Problem
 
 LANGUAGES = ("en", "ja")
-LABELS = {"briefing": "Briefing", "sakigake": "SAKIGAKE", "warnings": "Warnings"}
+LABELS = {"briefing": "Briefing", "sakigake": "SAKIGAKE", "orphan": "Orphan", "warnings": "Warnings"}
+
+
+def label(name: str) -> str:
+    """A document's name in the bar (a document type without a label here: its name)."""
+    return LABELS.get(name, name)
 
 
 def shown_where(problem: Problem, trial_dir: Path) -> str:
@@ -23,13 +28,13 @@ def shown_where(problem: Problem, trial_dir: Path) -> str:
     return where
 
 
-def bar(lang: str, current: str, warnings: int) -> str:
-    """The navigation bar: the two documents, the warnings page, the two languages."""
+def bar(lang: str, current: str, warnings: int, documents: tuple[str, ...]) -> str:
+    """The navigation bar: the documents of the build, the warnings page, the two languages."""
     links = []
-    for name in ("briefing", "sakigake", "warnings"):
+    for name in (*documents, "warnings"):
         current_attr = ' aria-current="page"' if name == current else ""
         count = f'<span class="warn-count">{warnings}</span>' if name == "warnings" and warnings else ""
-        links.append(f'<a href="/{lang}/{name}"{current_attr}>{LABELS[name]}{count}</a>')
+        links.append(f'<a href="/{lang}/{escape(name)}"{current_attr}>{escape(label(name))}{count}</a>')
     links.append('<span class="gap"></span>')
     for other in LANGUAGES:
         current_attr = ' aria-current="page"' if other == lang else ""
@@ -60,9 +65,10 @@ def sources_script(sources: dict) -> str:
 
 
 def document_page(html: str, *, lang: str, document: str, generation: int, problems: list[Problem],
-                  warnings: int, sources: dict, trial_dir: Path) -> str:
-    """The rendered document with the preview's parts added (its own HTML unchanged)."""
-    top = bar(lang, document, warnings) + problems_block(problems, trial_dir)
+                  warnings: int, sources: dict, trial_dir: Path, documents: tuple[str, ...]) -> str:
+    """The rendered document with the preview's parts added (its own HTML unchanged); `documents`: those of
+    the build, for the bar."""
+    top = bar(lang, document, warnings, documents) + problems_block(problems, trial_dir)
     at = html.find("</head>")
     html = html[:at] + head_extra(generation) + html[at:] if at >= 0 else head_extra(generation) + html
     body = html.find("<body")
@@ -75,7 +81,7 @@ def document_page(html: str, *, lang: str, document: str, generation: int, probl
 
 
 def message_page(*, lang: str, current: str, generation: int, title: str, problems: list[Problem],
-                 warnings: list[str], trial_dir: Path, translation: list = ()) -> str:
+                 warnings: list[str], trial_dir: Path, documents: tuple[str, ...], translation: list = ()) -> str:
     """A page of the preview itself: the warnings page (with the translation report a build would write:
     dossier.translation), or a document that could not be rendered yet."""
     items = "".join(f"<li>{escape(w)}</li>" for w in warnings)
@@ -86,7 +92,7 @@ def message_page(*, lang: str, current: str, generation: int, title: str, proble
     return ("<!DOCTYPE html>\n"
             f'<html lang="{lang}"><head><meta charset="utf-8"><title>{escape(title)}</title>'
             f'<link rel="stylesheet" href="print.css">{head_extra(generation)}</head>'
-            f'<body class="preview-warnings" data-header="{escape(title)}">{bar(lang, current, len(warnings))}'
+            f'<body class="preview-warnings" data-header="{escape(title)}">{bar(lang, current, len(warnings), documents)}'
             f"{problems_block(problems, trial_dir)}<h1>{escape(title)}</h1>{listing}</body></html>")
 
 

@@ -5,7 +5,8 @@ prepared when it is first asked for) and a generation number that grows with eve
 standard library's ThreadingHTTPServer serves, on the loopback interface unless told otherwise:
 
     /                         -> /<language>/briefing
-    /<lang>/briefing, /<lang>/sakigake, /<lang>/warnings
+    /<lang>/<document>, /<lang>/warnings   every document of the build (dossier.documents.registry:
+                              briefing, sakigake, and orphan with an `orphan:` section)
     /<lang>/<file>            print.css, the templates' pictures and fonts, figures/<key>.png|svg: through
                               dossier.render.resolve_resource over the templates folders and the session's
                               figures (the renderers' gate); only style, picture and font files
@@ -27,12 +28,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from dossier.documents.registry import always
+from dossier.documents import registry
 from dossier.errors import UsageError
 from dossier.preview import pages
 from dossier.preview.session import Session
-
-DOCUMENTS = always()  # the documents the preview serves (dossier.documents.registry)
 
 STATIC = Path(__file__).resolve().parent
 STATIC_FILES = {"preview.js": "text/javascript; charset=utf-8", "preview.css": "text/css; charset=utf-8"}
@@ -136,7 +135,7 @@ class Handler(BaseHTTPRequestHandler):
         if parts[0] not in pages.LANGUAGES:
             return self.not_found()
         lang = parts[0]
-        if len(parts) == 2 and parts[1] in (*DOCUMENTS, "warnings"):
+        if len(parts) == 2 and parts[1] in (*registry.names(), "warnings"):
             return self.page(lang, parts[1])
         return self.resource(lang, "/".join(parts[1:]))
 
@@ -148,15 +147,21 @@ class Handler(BaseHTTPRequestHandler):
             page = session.pages.get(name)
             problems, warnings = list(session.errors), list(session.warnings)
             translation = list(session.translation)
+            documents = session.documents or registry.always()
         if page is None:
-            title = pages.LABELS[name] + (" (not rendered: see the problems above)" if name != "warnings" else "")
+            if name == "warnings":
+                title = pages.label(name)
+            elif name in documents or not session.documents:
+                title = pages.label(name) + " (not rendered: see the problems above)"
+            else:  # a document type this dossier.yaml does not build (e.g. orphan without an `orphan:` section)
+                title = pages.label(name) + f" (not built for this trial: dossier.yaml has no `{name}:` section)"
             html = pages.message_page(lang=lang, current=name, generation=generation, title=title,
                                       problems=problems, warnings=warnings, trial_dir=preview.trial_dir,
-                                      translation=translation)
+                                      documents=documents, translation=translation)
         else:
             html = pages.document_page(page.html, lang=lang, document=name, generation=generation,
                                        problems=problems, warnings=len(warnings), sources=page.sources,
-                                       trial_dir=preview.trial_dir)
+                                       trial_dir=preview.trial_dir, documents=documents)
         self.send(HTTPStatus.OK, html.encode("utf-8"), "text/html; charset=utf-8")
 
     def resource(self, lang: str, relative: str) -> None:

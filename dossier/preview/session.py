@@ -5,7 +5,7 @@ changed (or the variables they read did), reruns only the analyses whose key cha
 analysis's settings, the trial-wide settings of dossier.cache.settings_key and the sha256 of the
 datasets *that analysis* read, from its result's `datasets`), redraws only the figures whose content
 changed, and renders again only the documents a change can affect (a writer's text file: the documents
-whose text fields name it; anything else: both). A problem (invalid yaml, a bad live reference, a
+whose text fields name it; anything else: every document of the build). A problem (invalid yaml, a bad live reference, a
 template error, invalid data) is kept in `errors` with its file and line; the documents rendered last
 stay as they were until the problem is fixed.
 
@@ -22,10 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dossier.documents.registry import always
+from dossier.documents import registry
 from dossier.errors import DossierError, Problem
-
-DOCUMENTS = always()  # the documents the preview serves (dossier.documents.registry)
 
 
 @dataclass(frozen=True)
@@ -82,7 +80,10 @@ class Session:
         self.keys: dict[str, str] = {}  # analysis id -> analysis_key of its result
         self.figure_digests: dict[str, str] = {}
         self.pages: dict[str, Page] = {}
-        self.due: set[str] = set(DOCUMENTS)  # documents to render at the next update without a problem
+        # the documents of the build of the current dossier.yaml (dossier.documents.registry.built_names): the
+        # ones the preview serves, e.g. the orphan draft only with an `orphan:` section
+        self.documents: tuple[str, ...] = ()
+        self.due: set[str] = set(registry.names())  # documents to render at the next update without a problem
         self.errors: list[Problem] = []
         self.warnings: list[str] = []
         self.recomputed: tuple[str, ...] = ()  # the analyses the last update ran (the others were kept)
@@ -111,8 +112,8 @@ class Session:
         from dossier.render.html import template_dirs
         from dossier.spec import load_spec
 
-        if changed is None or not self._texts_only(changed):  # dossier.yaml, a template, a dataset: both
-            self.due |= set(DOCUMENTS)  # documents, and they stay due until rendered without a problem
+        if changed is None or not self._texts_only(changed):  # dossier.yaml, a template, a dataset: every
+            self.due |= set(registry.names())  # documents; they stay due until rendered without a problem
         spec = load_spec(self.trial_dir).localised(self.lang)
         check_folders(self.trial_dir)
         self.dirs = template_dirs(self.trial_dir)
@@ -120,7 +121,8 @@ class Session:
         from dossier.pipeline import arm_counts
 
         fmt = formatter(spec, self.dirs, self.trial_dir, list(self.results.values()), arm_counts(spec, self.data))
-        self.due |= set(DOCUMENTS if stats_changed else self._affected(spec, changed or set()))
+        documents = registry.built_names(spec)
+        self.due |= set(documents if stats_changed else self._affected(spec, changed or set()))
         self.spec = spec
         files = self.data.files
         evidence = self._evidence(spec, files)
@@ -128,8 +130,9 @@ class Session:
         texts = self._texts(spec, evidence, fmt, live)
         self._draw(fmt, redraw=changed is None)
         warnings = self._warnings(spec)
-        pages, shown = dict(self.pages), dict(self.shown)
-        for document in (d for d in DOCUMENTS if d in self.due):
+        pages = {name: page for name, page in self.pages.items() if name in documents}
+        shown = {name: rows for name, rows in self.shown.items() if name in documents}
+        for document in (d for d in documents if d in self.due):
             fmt.terms.place(document)
             pages[document] = self._render(document, spec, texts, fmt, warnings, live, evidence)
             shown[document] = [r for r in fmt.terms.shown.values() if r.document == document]
@@ -137,7 +140,7 @@ class Session:
 
         self.translation = ordered([*yaml_texts(spec, self.trial_dir, spec.language),
                                     *(r for rows in shown.values() for r in rows)])
-        self.pages, self.shown, self.warnings, self.due = pages, shown, warnings, set()
+        self.pages, self.shown, self.warnings, self.due, self.documents = pages, shown, warnings, set(), documents
 
     def _analyse(self, spec) -> bool:
         """Load the data when what the analyses read changed; run the analyses whose key changed.
@@ -184,18 +187,20 @@ class Session:
         from dossier.outputs import evidence_document
 
         return evidence_document({"id": spec.study.id, "title": spec.study.title}, self.results.values(), files,
-                                 __version__, spec.confidence_level)
+                                 __version__, spec.confidence_level, registry.evidence(spec))
 
     def _texts(self, spec, evidence: dict, fmt, live: dict[str, list]) -> dict:
         """Every text field rendered with its live numbers marked; every field's problem reported."""
+        from dossier.pipeline import live_values
         from dossier.spec import text_fields
         from dossier.writer_text import load_text
 
+        values = live_values(evidence)  # the analyses and the documents' own numbers, as in a build
         texts, problems = {}, []
         for key, value in text_fields(spec):
             found: list = []
             try:
-                texts[key] = load_text(self.trial_dir, key, value, evidence["analyses"], fmt, live=found)
+                texts[key] = load_text(self.trial_dir, key, value, values, fmt, live=found)
             except DossierError as exc:
                 problems.extend(exc.problems)
             live[key] = found
@@ -220,7 +225,7 @@ class Session:
     def _warnings(self, spec) -> list[str]:
         from dossier.writer_text import text_warnings
 
-        warnings = list(self.data_warnings) + text_warnings(spec, self.trial_dir)
+        warnings = list(self.data_warnings) + text_warnings(spec, self.trial_dir) + registry.warnings(spec)
         for result in self.results.values():
             warnings.extend(w if w.startswith("analysis ") else f"analysis {result.id!r}: {w}"
                             for w in result.warnings)
@@ -234,8 +239,9 @@ class Session:
         """The documents a change can affect: for writer's text files only, those whose fields name them."""
         from dossier.spec import TEXT_FILE, text_fields
 
+        documents = registry.built_names(spec)
         if not self._texts_only(changed):
-            return DOCUMENTS
+            return documents
         names = {p.resolve() for p in changed}
         affected = set()
         for key, value in text_fields(spec):
@@ -245,7 +251,7 @@ class Session:
                               *((self.trial_dir / rel.parent / lang / rel.name).resolve() for lang in ("en", "ja"))}
                 if candidates & names:
                     affected.add(key.split(".", 1)[0])
-        return tuple(d for d in DOCUMENTS if d in affected)
+        return tuple(d for d in documents if d in affected)
 
     # ------------------------------------------------------------------------------------ rendering
 
@@ -277,7 +283,8 @@ class Session:
             for ref, value in found:
                 analysis_id, path = ref.split(":", 1)
                 path = path.split("|", 1)[0].strip()  # the reference as written may end in its |format
-                refs[ref] = {"analysis": analysis_id, "path": f"analyses/{analysis_id}/{path}",
+                where = f"documents/{path}" if analysis_id == "documents" else f"analyses/{analysis_id}/{path}"
+                refs[ref] = {"analysis": analysis_id, "path": where,  # the path in evidence.json
                              "value": _evidence_value(evidence, analysis_id, path, value)}
         tables = {}
         raw_tables = {t.key: (r.id, t) for r in self.results.values() for t in r.tables}
@@ -306,9 +313,10 @@ def _cell(cell: Any, fmt) -> Any:
 
 def _evidence_value(evidence: dict, analysis_id: str, path: str, fallback: Any) -> Any:
     """The value at `path` in evidence.json's form (NaN as null), as the reference resolved it."""
+    from dossier.pipeline import live_values
     from dossier.writer_text import resolve_reference
 
     try:
-        return resolve_reference(evidence["analyses"], analysis_id, path)
+        return resolve_reference(live_values(evidence), analysis_id, path)
     except KeyError:
         return fallback

@@ -9,6 +9,7 @@ dossier/stats/subgroups.py.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 
@@ -202,6 +203,71 @@ class ResponderModel(_Model):
         from scipy.special import chdtrc
 
         return stat, len(usable) - 1, None, float(chdtrc(len(usable) - 1, stat))
+
+
+class MmrmModel(_Model):
+    """LS-mean differences at one visit of an MMRM (dossier.stats.mmrm) fitted on the records of the level's
+    subjects; the interaction from the same MMRM with subgroup terms (mmrm.interaction_tests)."""
+
+    effect, scale, test = "lsmean_difference", "difference", "f"
+
+    def __init__(self, subjects: np.ndarray, records: pd.DataFrame, spec, visit: str) -> None:
+        self.subjects, self.records, self.spec, self.visit = subjects, records, spec, visit
+        self._tests: dict = {}
+
+    def _subset(self, rows) -> tuple[pd.DataFrame, object]:
+        """The records of the subjects in `rows`, and the spec without the covariates constant among them (a
+        covariate that is the subgroup variable or nested in it cannot be estimated within a level)."""
+        chosen = set(self.subjects[rows & (self.codes_arm >= 0)])
+        records = self.records[self.records[self.spec.subject].isin(chosen)]
+        kept = tuple(c for c in self.spec.covariates if records[c].dropna().astype(str).nunique() > 1)
+        return records, _with_covariates(self.spec, kept)
+
+    def compare(self, rows, groups, reference):
+        from dossier.stats import mmrm
+
+        records, spec = self._subset(rows)
+        try:
+            fit = mmrm.fit(records, spec)
+        except mmrm.MmrmError as exc:
+            return [(_effect(g, reference), f"the MMRM cannot be fitted: {exc}") for g in groups]
+        found = {d.arm: d for d in fit.differences if d.visit == self.visit}
+        out = []
+        for g in groups:
+            d = found.get(g)
+            if d is None:
+                why = "no record at the primary visit" if self.visit not in fit.visits else \
+                    f"arm {g!r} has no records"
+                out.append((_effect(g, reference), why))
+                continue
+            out.append((_effect(g, reference, d.estimate, (d.ci_lower, d.ci_upper), d.estimate, d.se), None))
+        return out
+
+    def interaction(self, rows, codes, usable, group, reference):
+        from dossier.stats import mmrm
+
+        key = (rows.tobytes(), codes.tobytes(), tuple(usable))
+        if key not in self._tests:
+            sel = rows & np.isin(codes, usable)
+            level = dict(zip(self.subjects[sel], codes[sel]))
+            records, _ = self._subset(sel)
+            by = "_subgroup_level"
+            records = records.assign(**{by: [f"{level[s]:06d}" for s in records[self.spec.subject]]})
+            # a text covariate nested in the subgroup (the subgroup variable itself, a country within a region)
+            # is aliased with the subgroup terms: the subgroup's own terms replace it
+            kept = tuple(c for c in self.spec.covariates if not (
+                mmrm._is_factor(records[c]) and records.groupby(records[c].astype(str))[by].nunique().max() == 1))
+            spec = _with_covariates(self.spec, kept)
+            self._tests[key] = {t.arm: t for t in mmrm.interaction_tests(records, spec, by, self.visit)}
+        t = self._tests[key].get(group)
+        if t is None:
+            raise ValueError("the contrasts are not estimable (an arm has no records in a level at some visit)")
+        return t.wald / t.df, t.df, t.df_denominator, t.p
+
+
+def _with_covariates(spec, covariates: tuple[str, ...]):
+    return dataclasses.replace(spec, covariates=covariates,
+                               covariates_by_visit=tuple(c for c in spec.covariates_by_visit if c in covariates))
 
 
 def wilson(k: int, n: int, level: float) -> tuple[float, float]:

@@ -26,11 +26,11 @@ Records with a missing response or covariate are not used (their counts are retu
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from scipy.special import stdtr, stdtrit  # not scipy.stats: `dossier check` stays light
+from scipy.special import fdtrc, stdtr, stdtrit  # not scipy.stats: `dossier check` stays light
 
 from dossier.stats import covariance, reml
 from dossier.stats.kenward_roger import kenward_roger
@@ -112,17 +112,8 @@ def fit(frame: pd.DataFrame, spec: MmrmSpec) -> MmrmResult:
     _check_spec(spec, frame)
     data, n_missing_response, n_missing_covariates = _analysis_set(frame, spec)
     arms, visits = _levels(data, spec, _order(frame[spec.visit]), _order(frame[spec.arm]))
-    factors = {c: sorted(data[c].astype(str).unique()) for c in spec.covariates if _is_factor(data[c])}
-    _check_data(data, spec, arms, visits, factors)
-    design = _Design(spec, arms, visits, factors, {c: float(data[c].mean()) for c in spec.covariates
-                                                    if c not in factors})
-    X = design.matrix(data)
-    _check_rank(X, design.names)
-    y = data[spec.response].to_numpy(dtype=float)
-    subject = pd.factorize(data[spec.subject], sort=True)[0]
-    visit = pd.Categorical(data[spec.visit].astype(str), categories=visits).codes.astype(np.int64)
-    result = _fit_first_converging(y, X, subject, visit, len(visits), spec)
-    tried, fitted = result
+    design, y, X, subject, visit = _prepared(data, spec, arms, visits)
+    tried, fitted = _fit_first_converging(y, X, subject, visit, len(visits), spec)
     kr = kenward_roger(fitted, reml.make_patterns(y, X, subject, visit)) if spec.df == "kenward_roger" else None
 
     def inference(contrast):
@@ -153,6 +144,117 @@ def fit(frame: pd.DataFrame, spec: MmrmSpec) -> MmrmResult:
         covariance_matrix=tuple(tuple(float(x) for x in row) for row in fitted.sigma),
         coefficients=tuple(zip(design.names, (float(b) for b in fitted.beta))),
     )
+
+
+@dataclass(frozen=True)
+class InteractionTest:
+    """The arm x `by` interaction of one arm vs the reference at one visit: F = Wald / df, Satterthwaite df."""
+
+    arm: str
+    reference: str
+    visit: str
+    levels: tuple[str, ...]  # the levels of `by` in the model, the first being the base
+    wald: float
+    df: int
+    df_denominator: float
+    p: float
+
+
+def interaction_tests(frame: pd.DataFrame, spec: MmrmSpec, by: str, visit: str) -> tuple[InteractionTest, ...]:
+    """Test whether the difference from the reference arm at `visit` changes with the levels of the factor `by`.
+
+    The MMRM of `spec` gains the fixed effects `by`, `by` x visit, arm x `by` and arm x `by` x visit (so each
+    level has its own arm-by-visit profile; `by` leaves the covariates if it is one of them). For each arm,
+    the contrasts "difference at `visit` in level l minus the difference in the first level" (l = 2..L) are
+    tested jointly: Wald statistic W = b'(L C L')^-1 b, F = W / (L - 1) on L - 1 and a Satterthwaite
+    denominator df (one contrast: its Satterthwaite df, so F = t^2; several: Fai and Cornelius's (1996)
+    combination of the df of the orthogonalised contrasts, as SAS PROC MIXED's ddfm=satterthwaite and R's
+    lmerTest do). Empty cells (an arm without records in a level at a visit) make columns aliased: those are
+    dropped in order (the last of the dependent columns, as R's lm does), and an arm whose contrasts are then
+    not estimable gets no test. MmrmError when the model cannot be fitted.
+    """
+    covariates = tuple(c for c in spec.covariates if c != by)
+    spec = replace(spec, covariates=covariates,
+                   covariates_by_visit=tuple(c for c in spec.covariates_by_visit if c in covariates))
+    _check_spec(spec, frame)
+    if by not in frame.columns:
+        raise MmrmError(f"column(s) not in the data: {by}")
+    if frame[by].isna().any():
+        raise MmrmError(f"missing {by} in some records")
+    data, _, _ = _analysis_set(frame, spec)
+    arms, visits = _levels(data, spec, _order(frame[spec.visit]), _order(frame[spec.arm]))
+    if visit not in visits:
+        raise MmrmError(f"no record at visit {visit}")
+    levels = tuple(_order(data[by].astype(str)))
+    if len(levels) < 2:
+        raise MmrmError(f"{by} has fewer than 2 levels")
+    design, y, X, subject, codes = _prepared(data.assign(**{by: data[by].astype(str)}), spec, arms, visits,
+                                             by=(by, levels), strict=False)
+    keep = _independent_columns(X)
+    _, fitted = _fit_first_converging(y, X[:, keep], subject, codes, len(visits), spec)
+    _, singular, vt = np.linalg.svd(X, full_matrices=False)
+    rows = vt[singular > singular[0] * 1e-10]
+    out = []
+    for a in arms[1:]:
+        L = np.array([design.lsmean_row(a, visit, lvl) - design.lsmean_row(arms[0], visit, lvl)
+                      - design.lsmean_row(a, visit, levels[0]) + design.lsmean_row(arms[0], visit, levels[0])
+                      for lvl in levels[1:]])
+        if np.abs(L - (L @ rows.T) @ rows).max() > 1e-8 * max(1.0, np.abs(L).max()):
+            continue  # not estimable: an arm without records in some level and visit
+        L = L[:, keep]  # an estimable function is the same with the aliased coefficients set to 0
+        b = L @ fitted.beta
+        V = L @ fitted.beta_cov @ L.T
+        wald = float(b @ np.linalg.solve(V, b))
+        q = len(levels) - 1
+        ddf = _fai_cornelius(fitted, L, V)
+        out.append(InteractionTest(a, arms[0], visit, levels, wald, q, ddf, float(fdtrc(q, ddf, wald / q))))
+    return tuple(out)
+
+
+def _fai_cornelius(fitted: reml.RemlFit, L: np.ndarray, V: np.ndarray) -> float:
+    """The denominator df of a multi-df F test: the Satterthwaite df nu_m of each contrast of P'L (V = P D P'),
+    E = sum nu_m / (nu_m - 2), df = 2E / (E - q); 2 when a nu_m <= 2 (lmerTest's rule); one contrast: its df."""
+    _, vectors = np.linalg.eigh(V)
+    nu = np.array([reml.satterthwaite(fitted, row)[1] for row in vectors.T @ L])
+    if len(nu) == 1 or np.allclose(nu, nu.mean(), rtol=0, atol=1e-8):
+        return float(nu.mean())
+    if (nu <= 2).any():
+        return 2.0
+    e = float(np.sum(nu / (nu - 2)))
+    return 2 * e / (e - len(nu))
+
+
+def _independent_columns(X: np.ndarray) -> np.ndarray:
+    """Indices of the columns of X that are not linear combinations of the columns before them."""
+    scale = np.linalg.norm(X, axis=0)
+    scale[scale == 0] = 1.0
+    Z = X / scale
+    basis = np.empty((X.shape[0], 0))
+    keep = []
+    for j in range(X.shape[1]):
+        z = Z[:, j] - basis @ (basis.T @ Z[:, j])
+        norm = float(np.linalg.norm(z))
+        if norm > 1e-9:
+            basis = np.column_stack([basis, z / norm])
+            keep.append(j)
+    return np.array(keep, dtype=np.intp)
+
+
+def _prepared(data: pd.DataFrame, spec: MmrmSpec, arms, visits, by: tuple[str, tuple[str, ...]] | None = None,
+              strict: bool = True):
+    """The design (checked), response, design matrix, subject and visit codes of the analysis set; with
+    `strict`, aliased columns are an error."""
+    factors = {c: sorted(data[c].astype(str).unique()) for c in spec.covariates if _is_factor(data[c])}
+    _check_data(data, spec, arms, visits, factors)
+    design = _Design(spec, arms, visits, factors, {c: float(data[c].mean()) for c in spec.covariates
+                                                    if c not in factors}, by)
+    X = design.matrix(data)
+    if strict:
+        _check_rank(X, design.names)
+    y = data[spec.response].to_numpy(dtype=float)
+    subject = pd.factorize(data[spec.subject], sort=True)[0]
+    visit = pd.Categorical(data[spec.visit].astype(str), categories=visits).codes.astype(np.int64)
+    return design, y, X, subject, visit
 
 
 def _fit_first_converging(y, X, subject, visit, t, spec):
@@ -271,10 +373,12 @@ def _check_rank(X: np.ndarray, names: list[str]) -> None:
 
 
 class _Design:
-    """Treatment-coded columns: intercept, arm, visit, arm x visit, covariates, covariate x visit."""
+    """Treatment-coded columns: intercept, arm, visit, arm x visit, covariates, covariate x visit; with `by`
+    (a factor and its levels) also by, by x visit, arm x by, arm x by x visit."""
 
-    def __init__(self, spec: MmrmSpec, arms, visits, factors: dict, means: dict) -> None:
-        self.spec, self.arms, self.visits, self.factors, self.means = spec, arms, visits, factors, means
+    def __init__(self, spec: MmrmSpec, arms, visits, factors: dict, means: dict,
+                 by: tuple[str, tuple[str, ...]] | None = None) -> None:
+        self.spec, self.arms, self.visits, self.factors, self.means, self.by = spec, arms, visits, factors, means, by
         names = ["(Intercept)", *(f"arm {a}" for a in arms[1:]), *(f"visit {v}" for v in visits[1:])]
         names += [f"arm {a} x visit {v}" for a in arms[1:] for v in visits[1:]]
         for c in spec.covariates:
@@ -282,15 +386,27 @@ class _Design:
             names += block
             if c in spec.covariates_by_visit:
                 names += [f"{b} x visit {v}" for b in block for v in visits[1:]]
+        if by is not None:
+            levels = [f"{by[0]} {lvl}" for lvl in by[1][1:]]
+            names += levels + [f"{b} x visit {v}" for b in levels for v in visits[1:]]
+            names += [f"arm {a} x {b}" for a in arms[1:] for b in levels]
+            names += [f"arm {a} x {b} x visit {v}" for a in arms[1:] for b in levels for v in visits[1:]]
         self.names = names
 
-    def _columns(self, arm, visit, covariate_blocks) -> np.ndarray:
+    def _columns(self, arm, visit, covariate_blocks, by=None) -> np.ndarray:
         n = arm.shape[0]
-        parts = [np.ones((n, 1)), arm, visit, (arm[:, :, None] * visit[:, None, :]).reshape(n, -1)]
+
+        def cross(a, b):
+            return (a[:, :, None] * b[:, None, :]).reshape(n, -1)
+
+        parts = [np.ones((n, 1)), arm, visit, cross(arm, visit)]
         for c, block in zip(self.spec.covariates, covariate_blocks):
             parts.append(block)
             if c in self.spec.covariates_by_visit:
-                parts.append((block[:, :, None] * visit[:, None, :]).reshape(n, -1))
+                parts.append(cross(block, visit))
+        if by is not None:
+            arm_by = cross(arm, by)
+            parts += [by, cross(by, visit), arm_by, cross(arm_by, visit)]
         return np.hstack(parts)
 
     def matrix(self, data: pd.DataFrame) -> np.ndarray:
@@ -304,10 +420,15 @@ class _Design:
                 blocks.append((values[:, None] == np.array(self.factors[c][1:])[None, :]).astype(float))
             else:
                 blocks.append(data[c].to_numpy(dtype=float)[:, None])
-        return self._columns(arm, visit, blocks)
+        by = None
+        if self.by is not None:
+            values = data[self.by[0]].astype(str).to_numpy()
+            by = (values[:, None] == np.array(self.by[1][1:])[None, :]).astype(float)
+        return self._columns(arm, visit, blocks, by)
 
-    def lsmean_row(self, arm_level: str, visit_level: str) -> np.ndarray:
-        """The design row of an LS mean: factor covariates at equal weights, numeric ones at their mean."""
+    def lsmean_row(self, arm_level: str, visit_level: str, by_level: str | None = None) -> np.ndarray:
+        """The design row of an LS mean: factor covariates at equal weights, numeric ones at their mean (and,
+        with `by`, in the level `by_level`)."""
         arm = np.array([[float(a == arm_level) for a in self.arms[1:]]]).reshape(1, -1)
         visit = np.array([[float(v == visit_level) for v in self.visits[1:]]]).reshape(1, -1)
         blocks = []
@@ -316,4 +437,7 @@ class _Design:
                 blocks.append(np.full((1, len(self.factors[c]) - 1), 1.0 / len(self.factors[c])))
             else:
                 blocks.append(np.array([[self.means[c]]]))
-        return self._columns(arm, visit, blocks)[0]
+        by = None
+        if self.by is not None:
+            by = np.array([[float(b == by_level) for b in self.by[1][1:]]]).reshape(1, -1)
+        return self._columns(arm, visit, blocks, by)[0]

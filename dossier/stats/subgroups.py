@@ -14,6 +14,9 @@ Per level and comparison (each active arm against the reference):
   outcome on the arm factor and the covariates, all arms present in the level, t-based CI). Without
   arm-by-covariate terms the LS-mean difference equals the arm coefficient at any covariate weighting
   (R: emmeans' `trt.vs.ctrl` contrasts, tests/reference/subgroups_reference.R);
+- MMRM: the LS-mean difference at the primary visit of the analysis's MMRM (dossier.stats.mmrm: same
+  covariates, covariance structure and df method) refitted on the records of the level's subjects; a
+  covariate constant within the level is left out of that level's model;
 - responders: the risk difference with Newcombe's hybrid score interval (Newcombe 1998, Stat Med
   17:873-890, method 10: Wilson score limits of each proportion combined by the square-and-add rule). It
   stays inside [-1, 1] and behaves at 0% and 100%, where the Wald interval collapses to a point.
@@ -25,6 +28,10 @@ left out, with a warning):
 - ANCOVA: least squares of covariates + arm * subgroup on all arms' subjects; F test of the comparison's
   L - 1 interaction coefficients (b' V^-1 b / (L - 1), residual df), which for two arms is the F of
   R's anova() for the arm:subgroup term (it is the last term);
+- MMRM: the analysis's MMRM on all subjects with the fixed effects subgroup, subgroup x visit, arm x subgroup
+  and arm x subgroup x visit added; F test (Wald / (L - 1)) of the comparison's L - 1 contrasts "difference
+  at the primary visit in level l minus that in the first level", Satterthwaite denominator df (Fai and
+  Cornelius 1996 for L > 2; dossier.stats.mmrm.interaction_tests);
 - responders: Wald chi-square of the interaction coefficients of the saturated binomial model with the
   identity link (the effect's own scale), i.e. Cochran's Q = sum w_l (d_l - d_w)^2 of the level risk
   differences d_l with w_l = 1 / (p1 (1 - p1) / n1 + p0 (1 - p0) / n0); not computable when a level's
@@ -119,7 +126,7 @@ class Interaction:
     test: str
     statistic: float | None
     df: int
-    df_residual: int | None
+    df_residual: float | None  # residual df (F of least squares), Satterthwaite df (MMRM); None for chi-square
     p: float | None
 
 
@@ -192,6 +199,20 @@ def ancova(frame: pd.DataFrame, *, arm: str, reference: str, outcome: str, subgr
     model = fx.LinearModel(frame, y, covariates, level)
     what = f"a missing {outcome}" + (f" or covariate ({', '.join(covariates)})" if covariates else "")
     return _analyse(frame, model, arm, reference, arms, subgroups, level, name, complete, what)
+
+
+def mmrm(frame: pd.DataFrame, *, arm: str, reference: str, records: pd.DataFrame, spec, visit: str,
+         subgroups: Sequence[SubgroupSpec], arms: Sequence[str] | None = None, level: float = 0.95,
+         name: str = "") -> SubgroupAnalysis:
+    """LS-mean differences at `visit` per level of an MMRM (`spec`, dossier.stats.mmrm) refitted on the
+    `records` (long, one row per subject and visit) of the level's subjects, and F interaction tests of arm x
+    subgroup at `visit` in the MMRM of all subjects with subgroup, subgroup x visit and arm x subgroup x visit
+    terms. `frame` has one row per analysed subject, its `spec.subject` column naming the subject."""
+    subjects = st.common.as_str(frame[_need(frame, spec.subject, name)]).to_numpy(dtype=object)
+    records = records.assign(**{spec.subject: st.common.as_str(records[spec.subject]).to_numpy(dtype=object)})
+    model = fx.MmrmModel(subjects, records, spec, visit)
+    return _analyse(frame, model, arm, reference, arms, subgroups, level, name, np.ones(len(frame), dtype=bool),
+                    "no record")
 
 
 def risk_difference(frame: pd.DataFrame, *, arm: str, reference: str, response: str,

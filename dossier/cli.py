@@ -22,7 +22,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("trial_dir", type=Path, metavar="TRIAL_DIR")
     b.add_argument("-o", "--out", type=Path, dest="out_dir", metavar="OUT_DIR",
                    help="output folder (default: out/<trial-folder-name>)")
-    b.add_argument("--lang", choices=("en", "ja"), help="document language (default: dossier.yaml's language)")
+    b.add_argument("--lang", choices=("en", "ja", "both"), help="document language (default: dossier.yaml's "
+                   "language); both: the English and the Japanese documents side by side (briefing.en.pdf, "
+                   "briefing.ja.pdf ...), from one run of the analyses")
     b.add_argument("--no-cache", action="store_true", help="recompute the statistics and render every figure and "
                    "document again (nothing of the previous build is reused)")
     c = sub.add_parser("check", help="validate a trial folder and list every problem")

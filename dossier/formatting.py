@@ -28,6 +28,7 @@ from dossier.model import (
     Term,
     Text,
 )
+from dossier.spec_types import Localised
 
 # The grammar of the cells this module writes ("-0.5", "-11, 16", "-0.5 (-2.1, 1.1)", "3/10 (30.0%)"): the
 # HTML keeps such a cell together (render.html.keep_together); a spreadsheet reads it as text or a number
@@ -141,10 +142,12 @@ class Formatter:
     def label(self, label: Label | str | None) -> str:
         if label is None:
             return ""
+        if isinstance(label, Localised):  # a yaml text of a --lang both build's shared analyses
+            return label.pick(self.lang)
         if isinstance(label, str):
             return label
         if isinstance(label, Text):
-            return label.value
+            return label.value.pick(self.lang) if isinstance(label.value, Localised) else label.value
         try:
             template = self.glossary[label.key]
         except KeyError:
@@ -158,7 +161,7 @@ class Formatter:
                               where=f"templates/glossary/{self.lang}.yaml") from None
 
     def _param(self, value: Any) -> str:
-        if isinstance(value, (Term, Text)):
+        if isinstance(value, (Term, Text, Localised)):
             return self.label(value)
         if isinstance(value, bool):
             return str(value)

@@ -239,7 +239,7 @@ def test_docx_sets_east_asian_font_and_japanese_language(ja_built):
             styles = docx_part(docx, "word/styles.xml")
             body = docx_part(docx, "word/document.xml")
             fonts = set(re.findall(r'w:eastAsia="([^"]+)"', " ".join(re.findall(r"<w:rFonts [^>]*>", styles))))
-            assert "Noto Sans CJK JP" in fonts, f"{name}/{document}.docx eastAsia fonts: {fonts}"
+            assert "游ゴシック" in fonts, f"{name}/{document}.docx eastAsia fonts: {fonts}"
             langs = re.findall(r"<w:lang [^>]*>", styles + body)
             assert any('w:eastAsia="ja-JP"' in tag for tag in langs), f"{name}/{document}.docx"
             assert "<dc:language>ja-JP</dc:language>" in docx_part(docx, "docProps/core.xml")

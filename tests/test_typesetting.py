@@ -154,3 +154,22 @@ def test_reference_docx_declares_japanese_word_fonts():
     assert '<w:font w:name="游ゴシック"><w:altName w:val="ＭＳ ゴシック"/>' in fonts
     assert '<w:font w:name="游明朝"><w:altName w:val="ＭＳ 明朝"/>' in fonts
     assert re.findall(r'<a:font script="Jpan" typeface="([^"]+)"/>', theme) == ["游ゴシック", "游明朝"]
+
+
+def test_docx_headers_get_their_line_breaks_between_words():
+    """Word and LibreOffice break Japanese anywhere (LibreOffice ignores word joiners): the DOCX writer sets
+    the header's line breaks itself, between words, so each line fits its column."""
+    from dossier.render.docx_html import Piece
+    from dossier.render.docx_tables import wrap_header
+
+    def lines(pieces):
+        text = "".join("|" if p.brk else p.text for p in pieces).replace(WORD_JOINER, "")
+        return text.split("|")
+
+    low = [Piece(join_header_words("Low dose (1×10")), Piece("13", frozenset({"sup"})),
+           Piece(join_header_words(" vg)：例数"))]
+    assert lines(wrap_header(low, 8)) == ["Low dose", "(1×1013", "vg)：", "例数"]
+    assert lines(wrap_header(low, 40)) == ["Low dose (1×1013 vg)：例数"]
+    assert lines(wrap_header([Piece(join_header_words("最小二乗平均の差 (95%信頼区間)"))], 17)) == \
+        ["最小二乗平均の差", "(95%信頼区間)"]
+    assert lines(wrap_header([Piece(join_header_words("交互作用のp値"))], 4)) == ["交互作用のp値"]  # a word is whole

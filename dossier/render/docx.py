@@ -46,7 +46,7 @@ from dossier.render.docx_ooxml import (
     set_core_properties,
 )
 from dossier.render.docx_sections import record_marks, section_control
-from dossier.render.docx_tables import build_table
+from dossier.render.docx_tables import build_table, wrap_header
 from dossier.render.pagination import PaginationUnavailable, bookmark_pages_all
 from dossier.zipfiles import deterministic_zip
 
@@ -498,11 +498,14 @@ class _Writer:
         mark.addprevious(sdt)
         mark.getparent().remove(mark)
 
-    def _cell(self, node: Node, style: str, align: str | None, indent: int, bold: bool) -> list:
+    def _cell(self, node: Node, style: str, align: str | None, indent: int, bold: bool,
+              room: float | None = None) -> list:
         blocks = [c for c in node.elements() if c.tag not in INLINE]
         if not blocks:
-            return [self.paragraph(style, inline_pieces(node.children), body=False, align=align, indent=indent,
-                                   bold=bold)]
+            pieces = inline_pieces(node.children)
+            if room is not None:  # a column header: its lines broken between words
+                pieces = wrap_header(pieces, room)
+            return [self.paragraph(style, pieces, body=False, align=align, indent=indent, bold=bold)]
         paragraphs = []
         for child in node.children:
             if is_blank(child):

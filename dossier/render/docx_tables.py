@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from dossier.errors import RenderError
-from dossier.render.docx_html import Node, is_blank
+from dossier.render.docx_html import Node, Piece, is_blank
 from dossier.render.docx_ooxml import el
 
 _WORDS = re.compile(r"[\s\u200b]+")  # a zero-width space (html.break_long_runs) ends a word too
@@ -22,7 +22,7 @@ WORD_JOINER = "\u2060"
 _CJK = re.compile("[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
 # where a header may break: at a space, after a Japanese colon, comma, middle dot, a slash or a closing
 # bracket, before an opening bracket; anything between two of these is one word
-_HEADER_BREAKS = re.compile(r"[\s\u200b]+|(?<=[：、・/])|(?<=[）)])(?![：、・/）)])|(?=[（(])")
+_HEADER_BREAKS = re.compile(r"[\s\u200b]+|(?<=[：、・/])|(?<=[）)])(?!\u2060?[：、・/）)])|(?=[（(])")
 HEADER_TWIPS_PER_UNIT = 110  # a 9 pt bold character of display width 1 (a kanji is 2), with room to spare
 CELL_CLASSES = frozenset({"level-1", "level-2", "num"})
 LEVEL_INDENT_TWIPS = 216  # 1.2 em at 9 pt, as in print.css
@@ -43,8 +43,9 @@ class Row:
     emphasis: bool
 
 
-# (cell node, paragraph style, alignment, left indent, bold) -> paragraphs
-CellFiller = Callable[[Node, str, "str | None", int, bool], list]
+# (cell node, paragraph style, alignment, left indent, bold, header width in display units or None) -> paragraphs
+CellFiller = Callable[[Node, str, "str | None", int, bool, "float | None"], list]
+CELL_MARGINS_TWIPS = 2 * 85  # the Evidence Table style's left and right cell margins
 
 
 def read_rows(table: Node) -> list[Row]:
@@ -112,6 +113,53 @@ def join_header_words(text: str) -> str:
         last = match.end()
     out.append(_join(text[last:]))
     return "".join(out)
+
+
+_SPLIT_HEADER = re.compile(f"({_HEADER_BREAKS.pattern})")
+SUPERSCRIPT_WIDTH = 0.6  # a superscript character's width, in display units
+
+
+def wrap_header(pieces: list[Piece], room: float) -> list[Piece]:
+    """A header's pieces with line breaks between its words (header_words) so each line fits `room`
+    display units: Word and LibreOffice then need no line break of their own, which they would take inside a
+    Japanese word (LibreOffice ignores word joiners there). A word longer than `room` keeps its own line.
+    Pieces with a line break already are left as they are."""
+    if any(piece.brk for piece in pieces):
+        return pieces
+    words: list[tuple[list[Piece], float, bool]] = []  # (pieces, width, a space before it)
+    current: list[Piece] = []
+    width, space = 0.0, False
+    for piece in pieces:
+        parts = _SPLIT_HEADER.split(piece.text)
+        for i, part in enumerate(parts):
+            if i % 2:  # a break point: a space (kept as the space before the next word) or none
+                if current:
+                    words.append((current, width, space))
+                    current, width, space = [], 0.0, False
+                space = space or bool(part)
+            elif part:
+                current.append(Piece(part, piece.fmt, piece.anchor, live=piece.live))
+                scale = SUPERSCRIPT_WIDTH if {"sup", "sub"} & piece.fmt else 1
+                width += _display_len(part) * scale
+    if current:
+        words.append((current, width, space))
+    lines: list[list[Piece]] = [[]]
+    used = 0.0
+    for word, wide, spaced in words:
+        if lines[-1] and used + (1 if spaced else 0) + wide > room:
+            lines.append([])
+            used = 0.0
+        elif lines[-1] and spaced:
+            lines[-1].append(Piece(" "))
+            used += 1
+        lines[-1].extend(word)
+        used += wide
+    out: list[Piece] = []
+    for i, line in enumerate(lines):
+        if i:
+            out.append(Piece(brk=True))
+        out.extend(line)
+    return out
 
 
 def _join(word: str) -> str:
@@ -260,7 +308,10 @@ def build_table(table: Node, width: int, style_id: str, fill: CellFiller) -> obj
                 align = "center"
             indent = LEVEL_INDENT_TWIPS * _level(cell.node)
             bold = row.emphasis and not header_cell
-            for p in fill(cell.node, style, align, indent, bold):
+            room = None
+            if row.head and not fields:  # header lines broken between words by the writer (wrap_header)
+                room = (sum(widths[col:col + span]) - CELL_MARGINS_TWIPS) / HEADER_TWIPS_PER_UNIT
+            for p in fill(cell.node, style, align, indent, bold, room):
                 tc.append(p)
             tr.append(tc)
             col += span

@@ -36,6 +36,9 @@ MARGIN_MM = 25
 A4_TWIPS = (11906, 16838)
 TEXT_WIDTH = A4_TWIPS[0] - 2 * round(MARGIN_MM * TWIPS_PER_MM)
 
+# no space inserted between Japanese and Latin text or digits (the PDF inserts none): in the defaults and in
+# Normal, which every paragraph style is based on (LibreOffice reads it from the style, not the defaults)
+NO_AUTOSPACE = '<w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/>'
 _FONTS = f'<w:rFonts w:ascii="{LATIN}" w:hAnsi="{LATIN}" w:eastAsia="{EAST_ASIAN}" w:cs="{LATIN}"/>'
 
 
@@ -80,7 +83,7 @@ def styles_xml() -> str:
                (2, 26, "", 360, 120, ""), (3, 22, "", 280, 100, ""), (4, 21, "", 240, 80, "")]
     styles = [
         _style(p, "Normal", "Normal", based=None, default=True, prio=0,
-               ppr='<w:widowControl/><w:spacing w:after="120" w:line="264" w:lineRule="auto"/>',
+               ppr='<w:widowControl/>' + NO_AUTOSPACE + '<w:spacing w:after="120" w:line="264" w:lineRule="auto"/>',
                rpr=_FONTS + _sz(21)),
         _style(c, "DefaultParagraphFont", "Default Paragraph Font", based=None, default=True, prio=1),
         _style(t, "TableNormal", "Normal Table", based=None, default=True, prio=99,
@@ -168,7 +171,7 @@ def styles_xml() -> str:
     ]
     defaults = (f"<w:docDefaults><w:rPrDefault><w:rPr>{_FONTS}{_sz(21)}"
                 '<w:lang w:val="en-GB" w:eastAsia="ja-JP" w:bidi="ar-SA"/></w:rPr></w:rPrDefault>'
-                '<w:pPrDefault><w:pPr><w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/>'
+                f"<w:pPrDefault><w:pPr>{NO_AUTOSPACE}"
                 '<w:spacing w:after="120" w:line="264" w:lineRule="auto"/></w:pPr>'
                 "</w:pPrDefault></w:docDefaults>")
     return f'<w:styles {nsdecls("w", "r")}>{defaults}{"".join(styles)}</w:styles>'

@@ -126,6 +126,15 @@ def ja_power_build(tmp_path_factory):
     return out
 
 
+def test_an_unedited_docx_with_a_power_of_ten_and_japanese_emphasis_imports_unchanged(ja_power_build):
+    """The superscript exponent and the dotted underline read back as the Markdown's 1e13 and *emphasis*."""
+    from tests.conftest import run_cli
+
+    result = run_cli("import", str(ja_power_build.parent / "trial"), str(ja_power_build / "briefing.docx"))
+    assert result.returncode == 0, result.stderr
+    assert "0 text file(s) written" in result.stderr
+
+
 def test_power_of_ten_in_the_pdf_text(ja_power_build):
     text = subprocess.run(["pdftotext", str(ja_power_build / "briefing.pdf"), "-"], capture_output=True, text=True,
                           check=True).stdout

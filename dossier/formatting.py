@@ -203,9 +203,7 @@ class Formatter:
         raise RenderError(f"cannot format a {type(cell).__name__} cell")
 
     def interval(self, low: float | None, high: float | None, decimals: int) -> str:
-        """An interval in a sentence, in the glossary's brackets: (1.2, 3.4) / （1.2, 3.4）."""
-        template = self.glossary.get("interval_in_text", "({low}, {high})")
-        return template.format(low=fixed(low, decimals, self.ne), high=fixed(high, decimals, self.ne))
+        return f"({fixed(low, decimals, self.ne)}, {fixed(high, decimals, self.ne)})"
 
     def date(self, value) -> str:
         """A document date: 21 November 2026 / 2026年11月21日."""

@@ -285,11 +285,10 @@ def test_ja_glossary_follows_one_style():
     half-width ones (like the numbers beside them) in table and figure labels; ASCII hyphens."""
     _, ja = _glossaries()
     # titles and headings: 先駆的医薬品指定申請書（案）, 希少疾病用医薬品指定申請書（案）, the cover subtitle, the methods headings
-    # and the titles of tables and figures, and an interval in a sentence （-2.1, 1.1）
+    # and the titles of tables and figures
     headings = {"sakigake_title", "orphan_title", "criterion_japan_first", "cover_product_code", "method_heading",
                 "sg_table_title_vs", "sg_forest_title", "jc_table_title", "jc_methods_title",
-                "method_consistency_title", "mmrm_responders_title", "estimand_title", "estimand_title_of",
-                "interval_in_text"}
+                "method_consistency_title", "mmrm_responders_title", "estimand_title", "estimand_title_of"}
     numbered = re.compile(r"(表|図|付録|相談事項|指定要件) (\{\w+\}|[0-9A-Z])")
     notation = re.compile(r" ?n(/N)? \(%\)")  # the cell format n (%) quoted as it is shown
     for key, value in ja.items():

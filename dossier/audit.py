@@ -60,10 +60,17 @@ def _table_analyses(out_dir: Path, evidence: dict[str, Any]) -> dict[str, str]:
             first = next(csv.reader(fh), [""])
         caption = first[0] if first else ""
         number = CAPTION_NUMBER.match(caption)
-        owners = [a for a in evidence if path.stem == a or path.stem.startswith(a + "-")]
+        stem = table_key(path.stem)
+        owners = [a for a in evidence if stem == a or stem.startswith(a + "-")]
         if owners:
             out[caption[number.end():] if number else caption] = max(owners, key=len)
     return out
+
+
+def table_key(stem: str) -> str:
+    """The table key of a tables/*.csv file's stem: "demog.ja" (a --lang both build) -> "demog" (analysis ids
+    and table keys hold no dot)."""
+    return stem.split(".", 1)[0]
 
 
 def _provenance(entry: dict[str, Any]) -> list[str]:

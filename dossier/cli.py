@@ -22,7 +22,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("trial_dir", type=Path, metavar="TRIAL_DIR")
     b.add_argument("-o", "--out", type=Path, dest="out_dir", metavar="OUT_DIR",
                    help="output folder (default: out/<trial-folder-name>)")
-    b.add_argument("--lang", choices=("en", "ja"), help="document language (default: dossier.yaml's language)")
+    b.add_argument("--lang", choices=("en", "ja", "both"), help="document language (default: dossier.yaml's "
+                   "language); both: the English and the Japanese documents side by side (briefing.en.pdf, "
+                   "briefing.ja.pdf ...), from one run of the analyses")
     b.add_argument("--final", action="store_true", help="build the final documents (as dossier.yaml's status: "
                    "final): any text in another language, missing writer's text or warning is an error")
     b.add_argument("--no-cache", action="store_true", help="recompute the statistics and render every figure and "
@@ -122,7 +124,8 @@ def _run(args: argparse.Namespace) -> int:
 
         for warning in report.warnings:
             print(f"warning: {warning}", file=sys.stderr)
-        print(summary(report.language, report.fallbacks), file=sys.stderr)
+        for language, count in report.fallbacks:
+            print(summary(language, count), file=sys.stderr)
         statistics = "statistics computed" if report.computed else "statistics reused from cache"
         print(f"built {args.trial_dir} -> {report.out_dir} ({len(report.outputs)} files, {statistics}, "
               f"{len(report.warnings)} warning(s))")

@@ -2,7 +2,8 @@
 
 A block is a paragraph or a list item (bulleted or numbered, with its nesting level) holding
 `Span`s of text with bold, italic or code formatting; a line break is the text "\\n" and a live
-number is the text of its reference, `[[analysis:path|format]]`. `markdown_blocks` reads the
+number is the text of its reference, `[[analysis:path|format]]`. A power of ten is 1×10^13 on both
+sides (the build prints "1e13" as 1×10 and a superscript 13), so an import writes that form. `markdown_blocks` reads the
 writer's Markdown as the build renders it (writer_text.markdown_to_html, then the DOCX writer's
 whitespace rules), `docx_blocks` reads the paragraphs of a DOCX section (tracked changes taken as
 accepted), and `blocks_markdown` writes blocks as Markdown that reads back as the same blocks, so an
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from docx.oxml.ns import qn
 
+from dossier.formatting import MINUS, powers_caret
 from dossier.render.docx_html import Node, inline_pieces, is_blank, parse_html
 from dossier.writer_text import REFERENCE, markdown_to_html
 
@@ -66,8 +68,13 @@ def markdown_blocks(text: str) -> list[Block]:
     html = markdown_to_html(REFERENCE.sub(hold, text))
     blocks: list[Block] = []
     _html_blocks(parse_html(f"<body>{html}</body>").children, blocks, 0)
-    return [Block(b.kind, b.level, merged([Span(_PLACEHOLDER.sub(lambda m: refs[int(m.group(1))], s.text), s.fmt)
+    return [Block(b.kind, b.level, merged([Span(_PLACEHOLDER.sub(lambda m: refs[int(m.group(1))], _typeset(s)), s.fmt)
                                            for s in b.spans])) for b in blocks]
+
+
+def _typeset(span: Span) -> str:
+    """The span's text with its powers of ten as the DOCX reads back (1e13 -> 1×10^13), code left alone."""
+    return span.text if "code" in span.fmt else powers_caret(span.text)
 
 
 def _spans(nodes) -> list[Span]:
@@ -257,7 +264,10 @@ def _walk(node, paragraph, styles: Styles, live, spans: list[Span]) -> None:
             fmt = _run_format(child.find(qn("w:rPr")), styles)
             for item in child:
                 if item.tag == qn("w:t"):
-                    spans.append(Span(item.text or "", fmt))
+                    text = item.text or ""
+                    if "sup" in fmt and spans and spans[-1].text.endswith("×10"):  # a power of ten the build set
+                        text = "^" + text.replace(MINUS, "-")
+                    spans.append(Span(text, fmt))
                 elif item.tag == qn("w:tab"):
                     spans.append(Span(" ", fmt))
                 elif item.tag in (qn("w:br"), qn("w:cr")) and item.get(qn("w:type")) in (None, "textWrapping"):
@@ -270,8 +280,12 @@ def _run_format(rpr, styles: Styles) -> frozenset[str]:
     fmt = set()
     if _on(rpr, "w:b"):
         fmt.add("b")
-    if _on(rpr, "w:i"):
-        fmt.add("i")
+    underline = rpr.find(qn("w:u")) if rpr is not None else None
+    if _on(rpr, "w:i") or (underline is not None and underline.get(qn("w:val")) == "dotted"):
+        fmt.add("i")  # a Japanese document's emphasis is a dotted underline (render/docx.py)
+    vert = rpr.find(qn("w:vertAlign")) if rpr is not None else None
+    if vert is not None and vert.get(qn("w:val")) == "superscript":
+        fmt.add("sup")
     style = rpr.find(qn("w:rStyle")) if rpr is not None else None
     if style is not None and styles.names.get(style.get(qn("w:val")), "").lower() == "html code":
         fmt.add("code")

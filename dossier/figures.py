@@ -79,10 +79,25 @@ def draw_figure(figure: Figure, out_dir: Path, labels: Callable[[Label], str], l
             _draw_km(fig, figure, labels, lang)
         else:
             _draw_profile(fig, figure, labels, lang)
+        typeset_powers(fig)
         fig.savefig(png, format="png", dpi=DPI, metadata={"Software": None, "Title": title})
         fig.set_layout_engine("none")  # the SVG keeps the PNG's layout instead of computing it again
         fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None, "Title": title})
     return [png, svg]
+
+
+def typeset_powers(fig) -> None:
+    """Every text of `fig` (titles, axis labels, tick labels, legend, the counts under the axis) with its
+    powers of ten ("1e13" in an arm name) as 1×10¹³ (formatting.powers_unicode), as the documents print them."""
+    from matplotlib.text import Text
+
+    from dossier.formatting import powers_unicode
+
+    for text in fig.findobj(Text):
+        shown = text.get_text()
+        typeset = powers_unicode(shown)
+        if typeset != shown:
+            text.set_text(typeset)
 
 
 def _draw_forest(figure: Figure, out_dir: Path, labels: Callable[[Label], str], lang: str) -> list[Path]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dossier.errors import RenderError
-from dossier.figures import _KEY, DPI, FONTS, PALETTE, WIDTH_CM
+from dossier.figures import _KEY, DPI, FONTS, PALETTE, WIDTH_CM, typeset_powers
 from dossier.formatting import fixed, pvalue
 from dossier.stats.subgroups import SubgroupAnalysis, SubgroupLevel, class_label
 
@@ -189,7 +189,9 @@ def _text_columns(left, right, rows: list[_Row], labels: ForestLabels, arms: tup
             for cx, text in zip(count_x, r.counts):
                 fits.append((left.text(cx, y, text, ha="center", va="center"), left, count_width))
         fits.append((right.text(0.04, y, r.text, ha="left", va="center",
-                                fontstyle="italic" if r.kind == "heading" else "normal"), right, 0.95))
+                                fontstyle="italic" if r.kind == "heading" and r.text.isascii() else "normal"),
+                     right, 0.95))  # Japanese is never set in italic (no oblique Japanese)
+    typeset_powers(left.figure)  # before the texts are fitted to their columns: 1×10¹³ is wider than 1e13
     renderer = left.figure.canvas.get_renderer()
     for artist, ax, width in fits:
         _fit(artist, width * ax.get_window_extent(renderer).width, renderer)

@@ -28,11 +28,56 @@ from dossier.model import (
     Term,
     Text,
 )
+from dossier.spec_types import Localised
 
 # The grammar of the cells this module writes ("-0.5", "-11, 16", "-0.5 (-2.1, 1.1)", "3/10 (30.0%)"): the
 # HTML keeps such a cell together (render.html.keep_together); a spreadsheet reads it as text or a number
 # only, never as a formula (outputs.write_csv / write_xlsx).
 FORMATTED_NUMBERS = re.compile(r"[-+]?\d[\d.]*%?(?:(?:, | \(|/)[-+]?(?:\d[\d.]*|NE)%?\)?)*\)?")
+
+
+# A power of ten the user wrote in a text (yaml, arm name, data value): "1e13", "1E13", "1.5e12", "2e-3",
+# "1x10^13" or "1×10^13", as a whole token only. The mantissa has at most three integer digits and the
+# exponent at most three digits, and no letter, digit, "_", ".", "-", "/" or "#" may touch the token, so an
+# identifier ("E2E13", "SITE-1E13", "0x1e13"), a version or a hash (8 or 64 hex digits) never matches.
+# Only ASCII letters and digits count as touching: Japanese text may run straight into "1e13".
+POWER_OF_TEN = re.compile(
+    r"(?<![0-9A-Za-z_.\-/#])(\d{1,3}(?:\.\d+)?)(?:[eE]([+-]?\d{1,3})|[x×]10\^([+-]?\d{1,3}))"
+    r"(?![0-9A-Za-z_]|\.\d)")
+MINUS = "\u2212"
+_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def _power_parts(match: re.Match) -> tuple[str, str]:
+    """(mantissa, exponent) of a POWER_OF_TEN match: "+13" and "013" are "13", "-3" is "−3" (a minus sign)."""
+    exponent = match.group(2) if match.group(2) is not None else match.group(3)
+    sign = "-" if exponent.startswith("-") else ""
+    return match.group(1), sign + (exponent.lstrip("+-").lstrip("0") or "0")
+
+
+def powers_html(text: str) -> str:
+    """HTML text (already escaped) with each power of ten as 1×10<sup>13</sup>."""
+    def markup(match: re.Match) -> str:
+        mantissa, exponent = _power_parts(match)
+        return f"{mantissa}×10<sup>{exponent.replace('-', MINUS)}</sup>"
+    return POWER_OF_TEN.sub(markup, text)
+
+
+def powers_unicode(text: str) -> str:
+    """Plain text (a figure's words, a page header) with each power of ten as 1×10¹³."""
+    def superscript(match: re.Match) -> str:
+        mantissa, exponent = _power_parts(match)
+        return f"{mantissa}×10{exponent.translate(_SUPERSCRIPTS)}"
+    return POWER_OF_TEN.sub(superscript, text)
+
+
+def powers_caret(text: str) -> str:
+    """Text with each power of ten as 1×10^13: the one form a Markdown text and its DOCX (where the
+    exponent is a superscript run) are compared in (dossier.docx_markdown)."""
+    def caret(match: re.Match) -> str:
+        mantissa, exponent = _power_parts(match)
+        return f"{mantissa}×10^{exponent}"
+    return POWER_OF_TEN.sub(caret, text)
 
 
 def fixed(value: float | None, decimals: int, missing: str = "NE") -> str:
@@ -100,14 +145,17 @@ class Formatter:
     def label(self, label: Label | str | None) -> str:
         if label is None:
             return ""
+        if isinstance(label, Localised):  # a yaml text of a --lang both build's shared analyses
+            return label.pick(self.lang)
         if isinstance(label, str):
             return label
         if isinstance(label, Text):
+            value = label.value.pick(self.lang) if isinstance(label.value, Localised) else label.value
             if self.terms is None:
-                return label.value
+                return value
             if label.role == "label" and label.variable:
-                return self.terms.label(label.variable, label.value)
-            return self.terms.value(label.value, label.variable)
+                return self.terms.label(label.variable, value)
+            return self.terms.value(value, label.variable)
         try:
             template = self.glossary[label.key]
         except KeyError:
@@ -121,7 +169,7 @@ class Formatter:
                               where=f"templates/glossary/{self.lang}.yaml") from None
 
     def _param(self, value: Any) -> str:
-        if isinstance(value, (Term, Text)):
+        if isinstance(value, (Term, Text, Localised)):
             return self.label(value)
         if isinstance(value, bool):
             return str(value)

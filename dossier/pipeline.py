@@ -28,8 +28,8 @@ class BuildReport:
     outputs: tuple[str, ...]
     warnings: tuple[str, ...]
     computed: bool  # False when the statistics came from the cache (nothing but text or templates changed)
-    language: str = "en"
-    fallbacks: int = 0  # rows of review/translation.<language>.csv (texts shown in another language)
+    # (language, rows of review/translation.<language>.csv: texts shown in another language) per language built
+    fallbacks: tuple[tuple[str, int], ...] = ()
 
 
 def _quiet(_: str) -> None:
@@ -108,11 +108,15 @@ def _hardcoded_number_warnings(trial_dir: Path, spec: TrialSpec, evidence: dict,
     return warnings
 
 
+BOTH = "both"  # `--lang both`: the documents of every language (spec_types.LANGUAGES) in one OUT_DIR
+
+
 def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Progress = _quiet,
           use_cache: bool = True, final: bool = False) -> BuildReport:
-    """Validate, analyse and render `trial_dir` into `out_dir` (atomically). `final` (or dossier.yaml's
-    `status: final`): a text shown in another language, a missing writer's text or a warning is a FinalError
-    and nothing is written."""
+    """Validate, analyse and render `trial_dir` into `out_dir` (atomically). `lang` "both": the analyses
+    run once and every language's documents, tables and figures are written, named <name>.<lang>.<ext>.
+    `final` (or dossier.yaml's `status: final`): a text shown in another language, a missing writer's text
+    or a warning is a FinalError and nothing is written."""
     if not trial_dir.is_dir():
         raise SpecError("trial folder not found", where=str(trial_dir))
     source_date_epoch()  # a malformed value stops the build before any work (reproducible-builds.org)
@@ -133,22 +137,31 @@ def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Pro
         # `soffice --version` (part of the documents' reuse keys) runs meanwhile too
         threading.Thread(target=libreoffice_version, name="dossier-libreoffice-version", daemon=True).start()
         progress("reading dossier.yaml")
-        spec = load_spec(trial_dir).localised(lang)
-        if final:
-            spec = _final(spec)
+        loaded = load_spec(trial_dir)
         check_folders(trial_dir)  # templates/ and text/: no link leaves its folder (dossier.gate)
-        return _build(spec, trial_dir, out_dir, progress, use_cache, workers)
+        if lang == BOTH:
+            from dossier.spec_types import LANGUAGES
+
+            languages = {code: _final(loaded.localised(code)) if final else loaded.localised(code)
+                         for code in LANGUAGES}
+            return _build(loaded.all_languages(), trial_dir, out_dir, progress, use_cache, workers, languages,
+                          loaded)
+        spec = loaded.localised(lang)
+        return _build(_final(spec) if final else spec, trial_dir, out_dir, progress, use_cache, workers)
 
 
 def _final(spec: TrialSpec) -> TrialSpec:
-    source = spec._source
+    source = getattr(spec, "_source", None)
     out = spec.model_copy(update={"status": "final"})
     out._source = source
     return out
 
 
 def _build(spec: TrialSpec, trial_dir: Path, out_dir: Path, progress: Progress, use_cache: bool,
-           workers) -> BuildReport:
+           workers, languages: dict[str, TrialSpec] | None = None, loaded: TrialSpec | None = None
+           ) -> BuildReport:
+    """`languages` (a --lang both build): the spec of each document language, `spec` the analyses' shared
+    one (TrialSpec.all_languages) and `loaded` the yaml as written."""
     from dossier.cache import analysis_key, read_cache, settings_key
     from dossier.writer_text import text_warnings
 
@@ -171,13 +184,15 @@ def _build(spec: TrialSpec, trial_dir: Path, out_dir: Path, progress: Progress, 
         progress("data and analyses unchanged: reusing the computed statistics")
     from dossier.documents.matter import uncited_warnings
 
-    warnings = list(analysed.warnings) + text_warnings(spec, trial_dir) + document_warnings(spec) + \
-        uncited_warnings(spec, trial_dir)
+    warnings = list(analysed.warnings)
+    for shown in (languages or {spec.language: spec}).values():
+        warnings += text_warnings(shown, trial_dir) + document_warnings(shown) + uncited_warnings(shown, trial_dir)
     for result in analysed.results:
         warnings.extend(w if w.startswith("analysis ") else f"analysis {result.id!r}: {w}" for w in result.warnings)
     warnings = list(dict.fromkeys(warnings))  # validation and an analysis may word a warning the same: once
     try:
-        return _write(spec, analysed, trial_dir, out_dir, warnings, progress, workers, computed, use_cache)
+        return _write(spec, analysed, trial_dir, out_dir, warnings, progress, workers, computed, use_cache,
+                      languages, loaded)
     except OSError as exc:  # a full disk or a read-only folder: the user's to solve, nothing is left half-written
         error = environment_error(exc, str(out_dir))
         if error is None:
@@ -189,34 +204,52 @@ def _build(spec: TrialSpec, trial_dir: Path, out_dir: Path, progress: Progress, 
 
 
 def _write(spec: TrialSpec, analysed, trial_dir: Path, out_dir: Path, warnings: list[str], progress: Progress,
-           workers, computed: bool, use_cache: bool = True) -> BuildReport:
-    """Render everything into a staging folder that replaces OUT_DIR when all succeeded."""
+           workers, computed: bool, use_cache: bool = True, languages: dict[str, TrialSpec] | None = None,
+           loaded: TrialSpec | None = None) -> BuildReport:
+    """Render everything into a staging folder that replaces OUT_DIR when all succeeded (with `languages`,
+    the documents of each language, named <name>.<lang>.<ext>, beside one evidence.json and manifest)."""
     from dossier.cache import store
+    from dossier.reuse import Reuse
     from dossier.translation import write_warnings
 
-    shown: list = []
+    shown = languages or {spec.language: spec}
+    suffixes = {code: f".{code}" if languages else "" for code in shown}
+    fallbacks: list[tuple[str, int]] = []
     with staging(out_dir) as stage:
         try:
             store(stage, analysed)
-            rendered = render_all(spec, analysed, trial_dir, stage, warnings, progress,
-                                  previous=out_dir if use_cache else None, workers=workers, shown=shown)
-            final_check(spec, [], rendered)  # the PDF and DOCX writers' own warnings
-            warnings.extend(rendered)
+            reuse = Reuse(out_dir if use_cache else None, stage)  # previous None (--no-cache): nothing is reused
+            evidence = write_evidence(next(iter(shown.values())), list(analysed.results), analysed.files, stage)
+            for code, document_spec in shown.items():
+                found: list = []
+                rendered = render_all(document_spec, analysed, trial_dir, stage, warnings, progress,
+                                      workers=workers, reuse=reuse, evidence=evidence, suffix=suffixes[code],
+                                      shown=found)
+                final_check(document_spec, [], rendered)  # the PDF and DOCX writers' own warnings
+                warnings.extend(w for w in rendered if w not in warnings)
+                fallbacks.append((code, len(found)))
+            reuse.save()
         except BaseException:
             workers.close(kill=True)  # before the staging folder they write into is removed
             raise
+        for code in shown:
+            write_warnings(stage, code, list(dict.fromkeys(warnings)))
         write_warnings(stage, spec.language, list(dict.fromkeys(warnings)))
         from dossier.audit import typed_in_text, write_audit
 
-        write_audit(stage, tuple(kind.name for kind in documents(spec)), typed_in_text(trial_dir, spec))
+        typed = list(dict.fromkeys(t for document_spec in shown.values() for t in typed_in_text(trial_dir,
+                                                                                              document_spec)))
+        write_audit(stage, tuple(kind.name + suffixes[code] for code, document_spec in shown.items()
+                                 for kind in documents(document_spec)), typed)
         progress("writing manifest")
         from dossier.manifest import write_manifest
         from dossier.render.html import template_dirs
 
-        write_manifest(stage, trial_dir, template_dirs(trial_dir), settings(spec), spec.language)
+        write_manifest(stage, trial_dir, template_dirs(trial_dir), settings(loaded or spec),
+                       BOTH if languages else spec.language)
         outputs = tuple(sorted(p.relative_to(stage).as_posix() for p in stage.rglob("*")
                                if p.is_file() and not p.relative_to(stage).as_posix().startswith(".")))
-    return BuildReport(out_dir, outputs, tuple(dict.fromkeys(warnings)), computed, spec.language, len(shown))
+    return BuildReport(out_dir, outputs, tuple(dict.fromkeys(warnings)), computed, tuple(fallbacks))
 
 
 def final_check(spec: TrialSpec, shown: list, warnings: list[str]) -> None:
@@ -311,12 +344,17 @@ def settings(spec: TrialSpec) -> dict:
 
 
 def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings: list[str],
-               progress: Progress, previous: Path | None = None, workers=None, shown: list | None = None
-               ) -> list[str]:
+               progress: Progress, previous: Path | None = None, workers=None, *, reuse=None,
+               evidence: dict | None = None, suffix: str = "", shown: list | None = None) -> list[str]:
     """Write evidence.json, tables, figures, the documents and review/translation.<lang>.csv into `stage`;
-    return new warnings. Figures and documents whose inputs are unchanged are copied from the `previous`
-    build; the others are drawn and written by `workers` (dossier.workers; None: in this process).
-    `shown` (a list) receives the translation report's rows."""
+    return new warnings. `shown` (a list) receives the translation report's rows.
+    Figures and documents whose inputs are unchanged are copied from the `previous` build (or as
+    `reuse`, a dossier.reuse.Reuse the caller saves, says); the others are drawn and written by `workers`
+    (dossier.workers; None: in this process). `evidence`: evidence.json already written (a --lang both
+    build writes it once); `suffix` (".ja") goes before the extension of every document, table and figure
+    file, so the languages of a --lang both build sit side by side."""
+    import dataclasses
+
     from dossier.render.html import template_dirs
     from dossier.render.pagination import engine_id
     from dossier.reuse import Reuse, digest, folder_digest
@@ -326,12 +364,18 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
     dirs = template_dirs(trial_dir)
     results = list(analysed.results)
     fmt = formatter(spec, dirs, trial_dir, results, analysed.arms)
-    evidence = write_evidence(spec, results, analysed.files, stage)
+    if suffix:  # the figures of this language: figures/<key>.<lang>.png (the documents' <img> follow the key)
+        results = [dataclasses.replace(r, figures=tuple(dataclasses.replace(f, key=f.key + suffix) for f in r.figures))
+                   for r in results]
+    if evidence is None:
+        evidence = write_evidence(spec, results, analysed.files, stage)
     texts = writer_texts(spec, trial_dir, evidence, fmt)
     progress("drawing figures")
     figures_dir = stage / "figures"
-    figures_dir.mkdir()
-    reuse = Reuse(previous, stage)  # previous None (--no-cache): nothing is reused
+    figures_dir.mkdir(exist_ok=True)
+    own_reuse = reuse is None
+    if own_reuse:
+        reuse = Reuse(previous, stage)  # previous None (--no-cache): nothing is reused
     glossary = sorted(fmt.glossary.items())
     drawing = [workers.submit(_draw_figure, figure, figures_dir, fmt)
                for figure in (f for r in results for f in r.figures)
@@ -344,10 +388,10 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
     all_tables = {}
     rendered = []
     for kind in documents(spec):  # while the figures are drawn
-        document = kind.name
+        document = kind.name + suffix
         progress(f"rendering {document}")
-        fmt.terms.place(document)
-        html, ctx = render_html(document, spec, results, texts, fmt, facts, dirs)
+        fmt.terms.place(kind.name)
+        html, ctx = render_html(kind.name, spec, results, texts, fmt, facts, dirs)
         for key in ctx["missing_texts"]:
             new_warnings.append(f"text not provided: {key} ({document})")
         if kind.exports_tables:
@@ -364,16 +408,18 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
         shown.extend(found)
     for future in drawing:
         future.result()
-    resources = digest(folder_digest(dirs), *(p.read_bytes() for p in sorted(figures_dir.iterdir())))
+    resources = digest(folder_digest(dirs), *(p.read_bytes() for p in sorted(figures_dir.iterdir())
+                                              if not suffix or p.stem.endswith(suffix)))
     jobs = [(document, html, title) for document, html, title in rendered
             if not reuse.take(digest("document", html, title, spec.language, facts["date"], resources, engine_id()),
                               [f"{document}.pdf", f"{document}.docx"])]
     progress("writing PDF and DOCX")
     writing = _submit_documents(workers, jobs, stage, dirs, figures_dir, spec.language, facts["date"])
-    write_tables(all_tables, stage)  # in this process while the workers write the documents
+    write_tables(all_tables, stage, suffix)  # in this process while the workers write the documents
     for future in writing:
         new_warnings += future.result()
-    reuse.save()
+    if own_reuse:
+        reuse.save()
     return new_warnings
 
 
@@ -459,15 +505,16 @@ def render_html(document: str, spec: TrialSpec, results: list, texts: dict, fmt,
     return render_document(document, ctx, dirs, get(document).template), ctx
 
 
-def write_tables(tables: dict, stage: Path) -> None:
-    """Stage "tables": tables/<key>.csv and tables.xlsx of the briefing's tables (body and appendix)."""
+def write_tables(tables: dict, stage: Path, suffix: str = "") -> None:
+    """Stage "tables": tables/<key>.csv and tables.xlsx of the briefing's tables (body and appendix);
+    tables/<key>.<lang>.csv and tables.<lang>.xlsx with a language `suffix` (a --lang both build)."""
     from dossier.outputs import write_csv, write_xlsx
 
     tables_dir = stage / "tables"
     tables_dir.mkdir(exist_ok=True)
     for key, table in tables.items():
-        write_csv(table, tables_dir / f"{key}.csv")
-    write_xlsx(list(tables.values()), stage / "tables.xlsx")
+        write_csv(table, tables_dir / f"{key}{suffix}.csv")
+    write_xlsx(list(tables.values()), stage / f"tables{suffix}.xlsx")
 
 
 def _draw_figure(figure, figures_dir: Path, fmt) -> None:
@@ -505,8 +552,13 @@ def docx_job_list(jobs: list[tuple[str, str, str]], stage: Path, dirs: list[Path
     resources = (*dirs, figures_dir.parent)
     reference = template_file("reference.docx", dirs)
     return [DocxJob(html, stage / f"{document}.docx", resources, reference, title, lang, date,
-                    origin=f"the HTML of {template_file(f'{document}.html.j2', dirs) or f'{document}.html.j2'}")
+                    origin=f"the HTML of {template_file(f'{_name(document)}.html.j2', dirs) or f'{_name(document)}.html.j2'}")
             for document, html, title in jobs]
+
+
+def _name(document: str) -> str:
+    """The document's name without the language of a --lang both build ("briefing.ja" -> "briefing")."""
+    return document.split(".", 1)[0]
 
 
 def _write_pdf(html: str, out_path: Path, resources, title: str, lang: str, date) -> list[str]:

@@ -30,8 +30,10 @@ from dossier.diff import _same, compare, flatten
 from dossier.documents import registry
 from dossier.formatting import Formatter, fixed
 from dossier.hardcoded import statistic_index, typed_numbers
+from dossier.spec_types import LANGUAGES
 from dossier.writer_text import REFERENCE, format_reference, localised_path, resolve_reference
 
+BOTH_SUFFIXES = tuple(f".{code}" for code in LANGUAGES)  # briefing.ja.html of a --lang both build
 HEADING_OR_CAPTION = re.compile(r"<h([1-4])[^>]*>(.*?)</h\1>|<p class=\"caption\">(.*?)</p>", re.DOTALL)
 CELL_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 CAPTION_NUMBER = re.compile(r"^(\S+\s*\d+)[.\uff0e]?[\s\u3000]+")  # "Table 3. " / "表 3　"
@@ -107,6 +109,8 @@ def review(old_dir: Path, new_dir: Path, trial_dir: Path | None = None) -> Revie
     diff = compare(old_dir, new_dir)
     old_ev, new_ev = _analyses(old_dir), _analyses(new_dir)
     lang = _manifest(new_dir).get("language") or "en"
+    if lang not in LANGUAGES:  # "both": the writer's text is compared in English
+        lang = "en"
     formatter = Formatter({"not_estimable": "NE"}, lang)
     places = _table_places(new_dir)
     cells = tuple(cell for key in diff.tables for cell in _cell_changes(old_dir, new_dir, key, places))
@@ -187,6 +191,7 @@ def _as_in_a_table(change, cells: list[CellChange]) -> tuple[str, str] | None:
 
 
 def _analysis_of(table_key: str, analysis: str) -> bool:
+    table_key = table_key.split(".", 1)[0]  # tables/<key>.<lang>.csv of a --lang both build
     return table_key == analysis or table_key.startswith(analysis + "-")
 
 
@@ -195,8 +200,8 @@ def _analysis_of(table_key: str, analysis: str) -> bool:
 def _table_places(out_dir: Path) -> dict[str, list[tuple[str, str, str]]]:
     """tables/<key>.csv -> (document, "Table N", section heading) of each place the documents show it."""
     captions: dict[str, list[tuple[str, str, str]]] = {}
-    for document in registry.names():
-        path = out_dir / f"{document}.html"
+    for document, path in ((d, out_dir / f"{d}{suffix}.html") for d in registry.names()
+                           for suffix in ("", *BOTH_SUFFIXES)):
         if not path.is_file():
             continue
         section = ""

@@ -23,6 +23,7 @@ from dossier.limits import (
 )
 from dossier.spec_types import (  # noqa: F401 (re-exported)
     LANGUAGES,
+    Localised,
     LocalText,
     PerLanguage,
     ScalarValue,
@@ -130,6 +131,11 @@ class _TrialSpec(_Model):
         out._source = getattr(self, "_source", None) or self  # the texts as given (dossier.translation reads them)
         return out
 
+    def all_languages(self) -> _TrialSpec:
+        """This spec for analyses shared by the documents of every language (`--lang both`): each
+        per-language text becomes a spec_types.Localised, which shows the document's language's text."""
+        return _resolve(self, None).model_copy(update={"language": "en"})
+
 
 def _document_fields() -> dict[str, Any]:
     """One yaml key per document type with a section model: its defaults when the document is always built
@@ -157,10 +163,11 @@ TrialSpec: Any = None
 rebuild()
 
 
-def _resolve(value: Any, lang: str) -> Any:
-    """`value` with every PerLanguage text inside it replaced by its `lang` text."""
+def _resolve(value: Any, lang: str | None) -> Any:
+    """`value` with every PerLanguage text inside it replaced by its `lang` text (None: by a Localised
+    holding every language's text)."""
     if isinstance(value, PerLanguage):
-        return value.pick(lang)
+        return Localised(value) if lang is None else value.pick(lang)
     if isinstance(value, tuple):
         return tuple(_resolve(v, lang) for v in value)
     if isinstance(value, dict) and any(isinstance(v, PerLanguage) for v in value.values()):

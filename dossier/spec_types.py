@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, field_validator
 from pydantic_core import PydanticCustomError
@@ -23,6 +23,28 @@ class PerLanguage(dict):
     def pick(self, lang: str) -> str:
         """The text for `lang`, else the English one, else the first one given."""
         return self.get(lang) or self.get("en") or next(iter(self.values()))
+
+
+class Localised(str):
+    """A yaml text of every language at once, for the analyses of a `--lang both` build (run once for both
+    documents): as a str it is the English text (warnings, evidence); formatting.Formatter shows the text
+    of the document's language (`pick`)."""
+
+    texts: dict[str, str]
+
+    def __new__(cls, texts: dict[str, str]) -> Self:
+        text = super().__new__(cls, PerLanguage(texts).pick("en"))
+        text.texts = dict(texts)
+        return text
+
+    def __str__(self) -> str:  # str() keeps every language (the analyses write Text(str(title)))
+        return self
+
+    def __reduce__(self):  # the statistics cache pickles the results
+        return (Localised, (self.texts,))
+
+    def pick(self, lang: str) -> str:
+        return PerLanguage(self.texts).pick(lang)
 
 
 def _kind(value: Any) -> str:

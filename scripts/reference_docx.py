@@ -3,8 +3,11 @@ part of the installed package: builds use the file; tests/test_render_docx.py ch
 
 `make reference-docx` (`python scripts/reference_docx.py templates/reference.docx`) regenerates it from
 python-docx's default template: A4 with 25 mm margins, Liberation Sans (metric-compatible with
-Arial; the font table tells Word to substitute Arial where it is missing) with Noto Sans CJK JP
-for East Asian text (Word falls back to Yu Gothic / MS Gothic where it is missing), and every
+Arial; the font table tells Word to substitute Arial where it is missing) with 游ゴシック (Yu Gothic,
+which every Japanese Word has; the font table names ＭＳ ゴシック as its substitute) for East Asian
+text, the theme's Japanese fonts 游ゴシック (headings) and 游明朝 (body; ＭＳ 明朝 its substitute),
+no automatic space between Japanese and Latin text or digits (w:autoSpaceDE/w:autoSpaceDN off, as in
+the PDF, where weasyprint inserts none either), and every
 style named in docs/architecture.md's HTML subset table, plus the helper styles the writer uses
 (Table Text, Table Heading, Figure, Hyperlink, HTML Code). Output bytes are deterministic.
 """
@@ -24,13 +27,18 @@ from dossier.render.docx_ooxml import TWIPS_PER_MM, set_core_properties
 from dossier.zipfiles import deterministic_zip
 
 LATIN = "Liberation Sans"
-EAST_ASIAN = "Noto Sans CJK JP"
+EAST_ASIAN = "游ゴシック"  # a Gothic, as the PDF's embedded Noto Sans CJK JP
+EAST_ASIAN_SERIF = "游明朝"
+THEME_FONTS = {"major": EAST_ASIAN, "minor": EAST_ASIAN_SERIF}  # Word's own Japanese theme fonts
 MONO = "Liberation Mono"
 ACCENT = "1F3864"  # dark navy for headings and rules
 MARGIN_MM = 25
 A4_TWIPS = (11906, 16838)
 TEXT_WIDTH = A4_TWIPS[0] - 2 * round(MARGIN_MM * TWIPS_PER_MM)
 
+# no space inserted between Japanese and Latin text or digits (the PDF inserts none): in the defaults and in
+# Normal, which every paragraph style is based on (LibreOffice reads it from the style, not the defaults)
+NO_AUTOSPACE = '<w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/>'
 _FONTS = f'<w:rFonts w:ascii="{LATIN}" w:hAnsi="{LATIN}" w:eastAsia="{EAST_ASIAN}" w:cs="{LATIN}"/>'
 
 
@@ -75,7 +83,7 @@ def styles_xml() -> str:
                (2, 26, "", 360, 120, ""), (3, 22, "", 280, 100, ""), (4, 21, "", 240, 80, "")]
     styles = [
         _style(p, "Normal", "Normal", based=None, default=True, prio=0,
-               ppr='<w:widowControl/><w:spacing w:after="120" w:line="264" w:lineRule="auto"/>',
+               ppr='<w:widowControl/>' + NO_AUTOSPACE + '<w:spacing w:after="120" w:line="264" w:lineRule="auto"/>',
                rpr=_FONTS + _sz(21)),
         _style(c, "DefaultParagraphFont", "Default Paragraph Font", based=None, default=True, prio=1),
         _style(t, "TableNormal", "Normal Table", based=None, default=True, prio=99,
@@ -163,7 +171,8 @@ def styles_xml() -> str:
     ]
     defaults = (f"<w:docDefaults><w:rPrDefault><w:rPr>{_FONTS}{_sz(21)}"
                 '<w:lang w:val="en-GB" w:eastAsia="ja-JP" w:bidi="ar-SA"/></w:rPr></w:rPrDefault>'
-                '<w:pPrDefault><w:pPr><w:spacing w:after="120" w:line="264" w:lineRule="auto"/></w:pPr>'
+                f"<w:pPrDefault><w:pPr>{NO_AUTOSPACE}"
+                '<w:spacing w:after="120" w:line="264" w:lineRule="auto"/></w:pPr>'
                 "</w:pPrDefault></w:docDefaults>")
     return f'<w:styles {nsdecls("w", "r")}>{defaults}{"".join(styles)}</w:styles>'
 
@@ -195,9 +204,22 @@ def font_table_xml() -> str:
 
     return (f'<w:fonts {nsdecls("w")}>'
             + font(LATIN, "Arial", "020B0604020202020204", "00", "swiss", "variable")
-            + font(EAST_ASIAN, "Yu Gothic", "020B0500000000000000", "80", "swiss", "variable")
+            + font(EAST_ASIAN, "ＭＳ ゴシック", "020B0400000000000000", "80", "swiss", "variable")
+            + font(EAST_ASIAN_SERIF, "ＭＳ 明朝", "02020400000000000000", "80", "roman", "variable")
             + font(MONO, "Courier New", "02070409020205020404", "00", "modern", "fixed")
             + "</w:fonts>")
+
+
+def theme_xml(blob: bytes) -> bytes:
+    """The template's theme with Word's Japanese theme fonts (游ゴシック headings, 游明朝 body) for Japanese
+    script in place of the MS fonts of python-docx's default template."""
+    import re
+
+    text = blob.decode("utf-8")
+    for kind, face in THEME_FONTS.items():
+        text = re.sub(f'(<a:{kind}Font>.*?<a:font script="Jpan" typeface=")[^"]*(")',
+                      lambda m, face=face: m.group(1) + face + m.group(2), text, count=1, flags=re.DOTALL)
+    return text.encode("utf-8")
 
 
 _APP_XML = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -226,6 +248,8 @@ def build_reference_docx(path: Path) -> None:
     _replace_children(part.numbering_part.element, numbering_xml())
     font_part = part.part_related_by(RT.FONT_TABLE)
     font_part._blob = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + font_table_xml()).encode()
+    theme_part = part.part_related_by(RT.THEME)
+    theme_part._blob = theme_xml(theme_part.blob)
     for rel in part.package.rels.values():
         if rel.reltype == RT.EXTENDED_PROPERTIES:
             rel.target_part._blob = _APP_XML.encode()

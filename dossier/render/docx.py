@@ -46,7 +46,7 @@ from dossier.render.docx_ooxml import (
     set_core_properties,
 )
 from dossier.render.docx_sections import record_marks, section_control
-from dossier.render.docx_tables import build_table
+from dossier.render.docx_tables import build_table, wrap_header
 from dossier.render.pagination import PaginationUnavailable, bookmark_pages_all
 from dossier.zipfiles import deterministic_zip
 
@@ -59,6 +59,9 @@ SYNTHETIC_MARK = "SYNTHETIC DATA"
 PAGE_PLACEHOLDER = "00"  # the width of a page number while LibreOffice lays the document out
 PICTURE_TYPES = {".png", ".jpg", ".jpeg"}
 LANGUAGES = {"en": "en-GB", "ja": "ja-JP"}
+# Japanese is never set in italic (there is no oblique Japanese): a Japanese document marks the writer's
+# *emphasis* with a dotted underline, as print.css does for the PDF, and its styles lose their italics
+JAPANESE_EMPHASIS = "dotted"
 
 
 @dataclass(frozen=True)
@@ -252,6 +255,9 @@ class _Writer:
             rpr_default.append(lang)
         lang.set(qn("w:val"), tag)
         lang.set(qn("w:eastAsia"), "ja-JP")
+        if self.lang == "ja":
+            for italic in [*self.doc.styles.element.iter(qn("w:i")), *self.doc.styles.element.iter(qn("w:iCs"))]:
+                italic.getparent().remove(italic)
         theme_lang = self.doc.settings.element.find(qn("w:themeFontLang"))
         if theme_lang is not None:
             theme_lang.set(qn("w:val"), tag)
@@ -382,7 +388,9 @@ class _Writer:
             if style is None and piece.live:
                 style = self.style(LIVE_STYLE)
             vert = "superscript" if "sup" in piece.fmt else "subscript" if "sub" in piece.fmt else None
-            props = rpr(style=style, bold=bold or "b" in piece.fmt, italic="i" in piece.fmt, vert=vert)
+            emphasis = "i" in piece.fmt
+            props = rpr(style=style, bold=bold or "b" in piece.fmt, italic=emphasis and self.lang != "ja", vert=vert,
+                        underline=JAPANESE_EMPHASIS if emphasis and self.lang == "ja" else None)
             r = break_run(None, props) if piece.brk else run(piece.text, props)
             if not piece.live:
                 live = None
@@ -436,6 +444,8 @@ class _Writer:
                 self.pending_ids.append(node.attrs["id"])
             self.paragraph(f"Heading {tag[1]}", inline_pieces(node.children))
         elif tag == "p" and " ".join(sorted(classes)) in P_STYLES:
+            if classes == {"footnote"}:
+                self._keep_with_footnote()
             self.paragraph(P_STYLES[" ".join(sorted(classes))], inline_pieces(node.children))
         elif tag in ("ul", "ol") and not classes:
             self._list(node, 0)
@@ -457,6 +467,22 @@ class _Writer:
             detail = f' class="{node.attrs["class"]}"' if classes else ""
             raise RenderError(f"unsupported element <{tag}{detail}> in document HTML")
 
+    def _keep_with_footnote(self) -> None:
+        """A footnote is never alone on a page: the table's last row (or the footnote before) keeps with it."""
+        previous = self.sect.getprevious()
+        if previous is None:
+            return
+        if previous.tag == qn("w:tbl"):
+            rows = previous.findall(qn("w:tr"))
+            paragraphs = rows[-1].iter(qn("w:p")) if rows else ()
+        elif previous.tag == qn("w:p") and previous.find(qn("w:pPr") + "/" + qn("w:sectPr")) is None:
+            style = previous.find(qn("w:pPr") + "/" + qn("w:pStyle"))
+            paragraphs = [previous] if style is not None and style.get(qn("w:val")) == self.style("Table Footnote") else ()
+        else:
+            paragraphs = ()
+        for p in paragraphs:
+            ppr_set(p, el("w:keepNext"))
+
     def _section(self, node: Node) -> None:
         """A writer's section: its paragraphs inside a content control tagged with its key."""
         self._sync_orientation()
@@ -472,11 +498,14 @@ class _Writer:
         mark.addprevious(sdt)
         mark.getparent().remove(mark)
 
-    def _cell(self, node: Node, style: str, align: str | None, indent: int, bold: bool) -> list:
+    def _cell(self, node: Node, style: str, align: str | None, indent: int, bold: bool,
+              room: float | None = None) -> list:
         blocks = [c for c in node.elements() if c.tag not in INLINE]
         if not blocks:
-            return [self.paragraph(style, inline_pieces(node.children), body=False, align=align, indent=indent,
-                                   bold=bold)]
+            pieces = inline_pieces(node.children)
+            if room is not None:  # a column header: its lines broken between words
+                pieces = wrap_header(pieces, room)
+            return [self.paragraph(style, pieces, body=False, align=align, indent=indent, bold=bold)]
         paragraphs = []
         for child in node.children:
             if is_blank(child):

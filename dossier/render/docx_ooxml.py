@@ -37,12 +37,13 @@ def text_el(text: str, tag: str = "w:t") -> OxmlElement:
 
 
 # rPr children in schema order
-_RPR_ORDER = ("w:rStyle", "w:rFonts", "w:b", "w:bCs", "w:i", "w:iCs", "w:color", "w:sz", "w:szCs", "w:vertAlign")
+_RPR_ORDER = ("w:rStyle", "w:rFonts", "w:b", "w:bCs", "w:i", "w:iCs", "w:color", "w:sz", "w:szCs", "w:u",
+              "w:vertAlign")
 
 
 def rpr(*, style: str | None = None, bold: bool = False, italic: bool = False, color: str | None = None,
-        vert: str | None = None) -> OxmlElement | None:
-    """Run properties, or None when nothing is set."""
+        vert: str | None = None, underline: str | None = None) -> OxmlElement | None:
+    """Run properties, or None when nothing is set (`underline`: a w:u value such as "dotted")."""
     children = []
     if style:
         children.append(el("w:rStyle", {"w:val": style}))
@@ -52,6 +53,8 @@ def rpr(*, style: str | None = None, bold: bool = False, italic: bool = False, c
         children += [el("w:i"), el("w:iCs")]
     if color:
         children.append(el("w:color", {"w:val": color}))
+    if underline:
+        children.append(el("w:u", {"w:val": underline}))
     if vert:
         children.append(el("w:vertAlign", {"w:val": vert}))
     return el("w:rPr", None, *children) if children else None

@@ -14,10 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from dossier.errors import RenderError
-from dossier.render.docx_html import Node, is_blank
+from dossier.render.docx_html import Node, Piece, is_blank
 from dossier.render.docx_ooxml import el
 
 _WORDS = re.compile(r"[\s\u200b]+")  # a zero-width space (html.break_long_runs) ends a word too
+WORD_JOINER = "\u2060"
+_CJK = re.compile("[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
+# where a header may break: at a space, after a Japanese colon, comma, middle dot, a slash or a closing
+# bracket, before an opening bracket; anything between two of these is one word
+_HEADER_BREAKS = re.compile(r"[\s\u200b]+|(?<=[：、・/])|(?<=[）)])(?!\u2060?[：、・/）)])|(?=[（(])")
+HEADER_TWIPS_PER_UNIT = 110  # a 9 pt bold character of display width 1 (a kanji is 2), with room to spare
 CELL_CLASSES = frozenset({"level-1", "level-2", "num"})
 LEVEL_INDENT_TWIPS = 216  # 1.2 em at 9 pt, as in print.css
 CELL_PADDING_CHARS = 2  # a cell's left and right padding (4 pt each at 9 pt), in characters
@@ -37,8 +43,9 @@ class Row:
     emphasis: bool
 
 
-# (cell node, paragraph style, alignment, left indent, bold) -> paragraphs
-CellFiller = Callable[[Node, str, "str | None", int, bool], list]
+# (cell node, paragraph style, alignment, left indent, bold, header width in display units or None) -> paragraphs
+CellFiller = Callable[[Node, str, "str | None", int, bool, "float | None"], list]
+CELL_MARGINS_TWIPS = 2 * 85  # the Evidence Table style's left and right cell margins
 
 
 def read_rows(table: Node) -> list[Row]:
@@ -86,7 +93,96 @@ def _row(tr: Node, head: bool) -> Row:
 
 
 def _display_len(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text if ch != WORD_JOINER)
+
+
+def header_words(text: str) -> list[str]:
+    """The words of a column header, between which it may break: "Low dose (1e13 vg)：例数" ->
+    ["Low", "dose", "(1e13", "vg)：", "例数"]; "最小二乗平均の差（95%信頼区間）" -> two words."""
+    return [w for w in _HEADER_BREAKS.split(text.replace(WORD_JOINER, "")) if w]
+
+
+def join_header_words(text: str) -> str:
+    """`text` (a column header) with a word joiner (U+2060, invisible, no line break) between the
+    characters of each word holding Japanese, so neither weasyprint nor Word or LibreOffice breaks
+    inside "例数" or "信頼区間"; Latin words break only at their spaces anyway."""
+    out, last = [], 0
+    for match in _HEADER_BREAKS.finditer(text):
+        out.append(_join(text[last:match.start()]))
+        out.append(match.group(0))
+        last = match.end()
+    out.append(_join(text[last:]))
+    return "".join(out)
+
+
+_SPLIT_HEADER = re.compile(f"({_HEADER_BREAKS.pattern})")
+SUPERSCRIPT_WIDTH = 0.6  # a superscript character's width, in display units
+
+
+def wrap_header(pieces: list[Piece], room: float) -> list[Piece]:
+    """A header's pieces with line breaks between its words (header_words) so each line fits `room`
+    display units: Word and LibreOffice then need no line break of their own, which they would take inside a
+    Japanese word (LibreOffice ignores word joiners there). A word longer than `room` keeps its own line.
+    Pieces with a line break already are left as they are."""
+    if any(piece.brk for piece in pieces):
+        return pieces
+    words: list[tuple[list[Piece], float, bool]] = []  # (pieces, width, a space before it)
+    current: list[Piece] = []
+    width, space = 0.0, False
+    for piece in pieces:
+        parts = _SPLIT_HEADER.split(piece.text)
+        for i, part in enumerate(parts):
+            if i % 2:  # a break point: a space (kept as the space before the next word) or none
+                if current:
+                    words.append((current, width, space))
+                    current, width, space = [], 0.0, False
+                space = space or bool(part)
+            elif part:
+                current.append(Piece(part, piece.fmt, piece.anchor, live=piece.live))
+                scale = SUPERSCRIPT_WIDTH if {"sup", "sub"} & piece.fmt else 1
+                width += _display_len(part) * scale
+    if current:
+        words.append((current, width, space))
+    lines: list[list[Piece]] = [[]]
+    used = 0.0
+    for word, wide, spaced in words:
+        if lines[-1] and used + (1 if spaced else 0) + wide > room:
+            lines.append([])
+            used = 0.0
+        elif lines[-1] and spaced:
+            lines[-1].append(Piece(" "))
+            used += 1
+        lines[-1].extend(word)
+        used += wide
+    out: list[Piece] = []
+    for i, line in enumerate(lines):
+        if i:
+            out.append(Piece(brk=True))
+        out.extend(line)
+    return out
+
+
+def _join(word: str) -> str:
+    """A word joiner between two neighbouring characters of which one is Japanese."""
+    out = []
+    for i, ch in enumerate(word):
+        if i and (_CJK.match(ch) or _CJK.match(word[i - 1])):
+            out.append(WORD_JOINER)
+        out.append(ch)
+    return "".join(out)
+
+
+def header_minimums(rows: list[Row], ncols: int) -> list[int]:
+    """Each column's narrowest width (display units) that holds the longest word of its header."""
+    least = [0] * ncols
+    for row in rows:
+        col = 0
+        for cell in row.cells:
+            if cell.head and cell.span == 1 and col < ncols:
+                words = header_words(cell.node.text())
+                least[col] = max([least[col], *(_display_len(w) for w in words)])
+            col += cell.span
+    return least
 
 
 def column_widths(rows: list[Row], ncols: int, total: int) -> list[int]:
@@ -99,7 +195,8 @@ def column_widths(rows: list[Row], ncols: int, total: int) -> list[int]:
             if cell.span == 1 and col < ncols:
                 text = cell.node.text()
                 longest = max((_display_len(w) for w in _WORDS.split(text)), default=0)
-                if cell.head:  # headers wrap: their longest word counts
+                if cell.head:  # headers wrap between their words: their longest word counts
+                    longest = max((_display_len(w) for w in header_words(text)), default=0)
                     length = longest
                 else:
                     length = _display_len(text) + (2 * _level(cell.node) if col == 0 else 0)
@@ -120,10 +217,12 @@ def _border(side: str, size: int) -> object:
     return el(f"w:{side}", {"w:val": "single", "w:sz": str(size), "w:space": "0", "w:color": "000000"})
 
 
-def table_widths(table: Node, width: int) -> tuple[list[Row], list[int]]:
+def table_widths(table: Node, width: int, twips: int | None = None) -> tuple[list[Row], list[int]]:
     """The rows of a data or fields table and its column widths (summing to `width`): proportional
-    to the content, the stub column of a data table at least 34%, a label/value table 30/70. The
-    PDF gets the same widths (render/pdf.py), so both renderers lay a table out alike."""
+    to the content, the stub column of a data table at least 34%, a label/value table 30/70, and every
+    column at least as wide as the longest word of its header (taken from the widest other columns) so
+    a header breaks between words, never inside one. `twips`: the table's real width when `width` is in
+    other units (render/pdf.py). The PDF gets the same widths, so both renderers lay a table out alike."""
     rows = read_rows(table)
     if not rows:
         raise RenderError("empty <table> in document HTML")
@@ -137,7 +236,28 @@ def table_widths(table: Node, width: int) -> tuple[list[Row], list[int]]:
         widths[-1] += width - sum(widths)
     if fields and ncols == 2:
         widths = [width * 3 // 10, width - width * 3 // 10]
+    elif not fields:
+        widths = _at_least(widths, header_minimums(rows, ncols), width, twips or width)
     return rows, widths
+
+
+def _at_least(widths: list[int], units: list[int], width: int, twips: int) -> list[int]:
+    """`widths` with each column at least `units` display units wide (plus padding), the room taken from
+    the columns wider than their own minimum, widest first; unchanged when the minimums do not fit."""
+    least = [(u + CELL_PADDING_CHARS) * HEADER_TWIPS_PER_UNIT * width // twips if u else 0 for u in units]
+    if sum(least) > width:
+        return widths
+    widths = list(widths)
+    for col in range(len(widths)):
+        while widths[col] < least[col]:
+            donor = max(range(len(widths)), key=lambda i: (widths[i] - least[i], -i))
+            spare = widths[donor] - least[donor]
+            if donor == col or spare <= 0:
+                return widths
+            moved = min(spare, least[col] - widths[col])
+            widths[donor] -= moved
+            widths[col] += moved
+    return widths
 
 
 def build_table(table: Node, width: int, style_id: str, fill: CellFiller) -> object:
@@ -188,7 +308,10 @@ def build_table(table: Node, width: int, style_id: str, fill: CellFiller) -> obj
                 align = "center"
             indent = LEVEL_INDENT_TWIPS * _level(cell.node)
             bold = row.emphasis and not header_cell
-            for p in fill(cell.node, style, align, indent, bold):
+            room = None
+            if row.head and not fields:  # header lines broken between words by the writer (wrap_header)
+                room = (sum(widths[col:col + span]) - CELL_MARGINS_TWIPS) / HEADER_TWIPS_PER_UNIT
+            for p in fill(cell.node, style, align, indent, bold, room):
                 tc.append(p)
             tr.append(tc)
             col += span

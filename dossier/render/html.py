@@ -85,6 +85,8 @@ def environment(dirs: list[Path]):
                                undefined=StrictUndefined, trim_blocks=False, lstrip_blocks=False,
                                keep_trailing_newline=True)
     env.filters["keep_together"] = keep_together
+    env.filters["header_words"] = header_words
+    env.filters["text_columns"] = text_columns
     return env
 
 
@@ -96,6 +98,28 @@ def keep_together(cell: str) -> str:
     if isinstance(cell, str) and FORMATTED_NUMBERS.fullmatch(cell):
         return cell.replace(" (", "\u00a0(")
     return cell
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def text_columns(table) -> set[int]:
+    """The columns (after the first) of a table that hold free text (a word of two letters or more other than
+    "NE" in some cell): left-aligned like the row labels, where the columns of numbers are centred."""
+    found = set()
+    for row in table.rows:
+        for i, cell in enumerate(row.cells):
+            if i and isinstance(cell, str) and any(w != "NE" for w in _WORD.findall(cell)):
+                found.add(i)
+    return found
+
+
+def header_words(header: str) -> str:
+    """A column header that breaks between its words, never inside "例数" or "信頼区間" (a word joiner
+    between the characters of each Japanese word: render.docx_tables.join_header_words)."""
+    from dossier.render.docx_tables import join_header_words
+
+    return join_header_words(header) if isinstance(header, str) else header
 
 
 def render_document(name: str, context: dict[str, Any], dirs: list[Path], template: str | None = None) -> str:
@@ -117,7 +141,39 @@ def render_document(name: str, context: dict[str, Any], dirs: list[Path], templa
     if "finish" in context:  # the document's front and back matter (dossier.documents.matter.finish)
         html = context["finish"](html)
     html = unnumber_lone_headings(html)
-    return insert_toc(break_long_runs(visible(html)))  # control characters: visible, and valid XML for DOCX
+    # control characters: visible, and valid XML for DOCX; powers of ten last, so the TOC's copies of the
+    # headings are typeset too
+    return typeset_powers(insert_toc(break_long_runs(visible(html))))
+
+
+_PLAIN_ATTRIBUTES = re.compile(r'(\s(?:data-header|data-synthetic-mark|alt)=")([^"]*)(")')
+
+
+def typeset_powers(html: str) -> str:
+    """`html` with every power of ten written in a text ("1e13", "1x10^13": formatting.POWER_OF_TEN) as
+    1×10<sup>13</sup> in the text, and as 1×10¹³ in the plain-text places (the title, the running header,
+    a picture's alt text). The text is escaped already (data is text): only the digits of a whole token
+    become markup, never anything inside <code>, <style> or <script>, or any other attribute."""
+    from dossier.formatting import powers_html, powers_unicode
+
+    pieces = _TAG_OR_TEXT.split(html)
+    skip = None  # the closing tag of the element whose text is left alone
+    plain = False  # inside <title>
+    for i, piece in enumerate(pieces):
+        if i % 2:  # a tag
+            lower = piece.lower()
+            if skip is not None:
+                if lower.startswith(skip):
+                    skip = None
+            elif lower.startswith(("<code", "<style", "<script")) and not lower.endswith("/>"):
+                skip = "</" + lower[1:].split(None, 1)[0].rstrip(">")
+            elif lower.startswith(("<title", "</title")):
+                plain = lower.startswith("<title")
+            elif "=" in piece:
+                pieces[i] = _PLAIN_ATTRIBUTES.sub(lambda m: m.group(1) + powers_unicode(m.group(2)) + m.group(3), piece)
+        elif skip is None and piece:
+            pieces[i] = powers_unicode(piece) if plain else powers_html(piece)
+    return "".join(pieces)
 
 
 NUMBERED = re.compile(r'(<h([2-4]) id="[^"]+">)(\d+(?:\.\d+)+) ')

@@ -66,7 +66,7 @@ def with_column_widths(html: str) -> str:
     from dossier.render.docx_tables import table_widths
 
     try:
-        widths = [table_widths(node, WIDTH_UNITS)[1] for node in parse_html(html).iter() if node.tag == "table"]
+        widths = [table_widths(node, WIDTH_UNITS, twips)[1] for node, twips in _tables(parse_html(html))]
     except RenderError:
         return html
     remaining = iter(widths)
@@ -79,6 +79,18 @@ def with_column_widths(html: str) -> str:
         return f"{match.group(0)}<colgroup>{cols}</colgroup>"
 
     return _TABLE_TAG.sub(colgroup, html)
+
+
+TEXT_WIDTH_TWIPS = {False: 11906 - 2 * 1417, True: 16838 - 2 * 1417}  # A4 with 25 mm margins (print.css)
+
+
+def _tables(node, landscape: bool = False):
+    """(table, its width in twips) in document order: landscape inside a landscape table block."""
+    for child in node.elements():
+        if child.tag == "table":
+            yield child, TEXT_WIDTH_TWIPS[landscape]
+        else:
+            yield from _tables(child, landscape or (child.tag == "div" and "landscape" in child.classes))
 
 
 class RefusedResource(ValueError):

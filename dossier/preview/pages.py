@@ -81,7 +81,7 @@ def document_page(html: str, *, lang: str, document: str, generation: int, probl
 
 
 def message_page(*, lang: str, current: str, generation: int, title: str, problems: list[Problem],
-                 warnings: list[str], trial_dir: Path, documents: tuple[str, ...], translation: list = ()) -> str:
+                 warnings: list[str], trial_dir: Path, documents: tuple[str, ...] = (), translation: list = ()) -> str:
     """A page of the preview itself: the warnings page (with the translation report a build would write:
     dossier.translation), or a document that could not be rendered yet."""
     items = "".join(f"<li>{escape(w)}</li>" for w in warnings)

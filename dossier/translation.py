@@ -25,6 +25,9 @@ from dossier.spec_types import PerLanguage
 REPORT_COLUMNS = ("document", "section", "kind", "source", "text", "language")
 WARNING_COLUMNS = ("kind", "warning")
 NOT_SHOWN = frozenset({"labels", "meddra_ja"})  # yaml keys whose texts are not shown as they are
+# yaml keys whose texts stay in their own language in every document: a reference is cited in the language
+# of the work cited (an English paper keeps its English title in a Japanese document), so it is no fallback
+ORIGINAL_LANGUAGE = frozenset({"references"})
 ALL = "all"  # the document column of a text every document shows (study, product, indication ...)
 
 
@@ -72,7 +75,7 @@ def yaml_texts(spec: Any, trial_dir: Path, lang: str) -> list[Shown]:
 
     def walk(path: str, model: BaseModel) -> None:
         for name, field in type(model).model_fields.items():
-            if not path and name in NOT_SHOWN:
+            if not path and name in NOT_SHOWN | ORIGINAL_LANGUAGE:
                 continue
             value = getattr(model, name)
             key = f"{path}.{name}" if path else name

@@ -65,6 +65,14 @@ def test_every_example_folder_is_built(ja_built):
     assert len(ja_built) >= 3
 
 
+def test_every_example_shows_only_japanese_its_translation_report_is_empty(ja_built):
+    """Issue 16: a Japanese build of each example leaves no text in English or without a label."""
+    for name, out in ja_built.items():
+        rows = (out / "review" / "translation.ja.csv").read_text(encoding="utf-8").splitlines()
+        assert rows[0] == "document,section,kind,source,text,language"
+        assert rows[1:] == [], f"{name}: {rows[1:6]}"
+
+
 # ------------------------------------------------------------------------------------------------ PDF text
 
 

@@ -113,6 +113,17 @@ def _finish(out: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+MATRIX_JA = {"BLOOD": "血液", "SALIVA": "唾液", "URINE": "尿", "STOOL": "糞便", "SEMEN": "精液"}
+
+
+def param_labels() -> dict[str, dict[str, str]]:
+    """The Japanese of the PARAM values these datasets carry (for the trial's `labels: PARAM:`)."""
+    labels = {NAB[1]: {"ja": "抗AAV中和抗体価（希釈倍率の逆数）"}}
+    for _code, matrix, *_ in MATRICES:
+        labels[f"Vector genomes in {matrix.lower()} (copies/mL)"] = {"ja": f"{MATRIX_JA[matrix]}中のベクターゲノム（コピー/mL）"}
+    return labels
+
+
 def spec(immunogenicity: dict[str, str], shedding: dict[str, str]) -> list[dict]:
     """The dossier.yaml analyses of the two datasets (titles per language)."""
     return [

@@ -564,6 +564,7 @@ SPEC["labels"] = {
     "NYHABL": {"label": sc.titled("Baseline NYHA class", "ベースライン時のNYHA心機能分類"),
                "values": {name: sc.titled(name, f"{name.split()[1]}度") for name in NYHA_CLASS.values()}},
     "BLLVEF": {"label": sc.titled("Baseline LVEF (%)", "ベースライン時のLVEF（%）")},
+    "PARAM": {"values": {"Left ventricular ejection fraction (%)": {"ja": "左室駆出率（%）"}, **sg.param_labels()}},
 }
 SPEC["meddra_ja"] = "meddra_ja.csv"  # the example's own translations of its MedDRA terms (not MedDRA/J)
 SPEC["orphan"] = {

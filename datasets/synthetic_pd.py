@@ -716,5 +716,7 @@ SPEC["labels"] = {
     "LEDDBL": {"label": sc.titled("Baseline levodopa-equivalent daily dose (mg)", "ベースライン時のレボドパ換算1日用量（mg）")},
     "BLUPDRS3": {"label": sc.titled("Baseline MDS-UPDRS Part III (OFF)", "ベースライン時のMDS-UPDRS Part III（OFF時）")},
     "BLOFFTM": {"label": sc.titled("Baseline daily OFF time (h)", "ベースライン時の1日あたりのOFF時間（時間）")},
+    "PARAM": {"values": {"MDS-UPDRS Part III score (OFF medication)": {"ja": "MDS-UPDRS Part IIIスコア（OFF時）"},
+                         **sg.param_labels()}},
 }
 SPEC["meddra_ja"] = "meddra_ja.csv"  # the example's own translations of its MedDRA terms (not MedDRA/J)

@@ -80,7 +80,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
             footnotes.append(Term("bv_footnote_last_positive"))
         evidence["params"][param] = entry
         tables.append(Table(key=bds.table_key(analysis.id, param),
-                            title=Term(f"bv_title_{analysis.summary}", (("param", label),)),
+                            title=Term(f"bv_title_{analysis.summary}", (("param", Text(label, "PARAM")),)),
                             columns=bds.arm_header(Term("bds_visit_statistic"), records.arms, records.arm_n),
                             rows=tuple(rows), footnotes=(*footnotes, *source),
                             wide=len(records.arms) > bds.WIDE_ARMS))

@@ -104,7 +104,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
 
     arm_n = subjects.groupby(s.arm).size().to_dict()
     level = st.level_percent(s.confidence)
-    title = Text(analysis.title) if analysis.title else Term("cfb_title", (("param", param_label),))
+    title = Text(analysis.title) if analysis.title else Term("cfb_title", (("param", Text(param_label, "PARAM")),))
     tables = [_main_table(analysis, title, visits, arms, arm_n, visit_evidence, decimals, level, comparable,
                           covariates, s.reference, dose)]
     if responders is not None:
@@ -388,7 +388,7 @@ def _responders_table(analysis: Analysis, param_label: str, visits, arms, arm_n,
     k = len(arms)
     key = "cfb_responder_increase" if analysis.improvement == "increase" else "cfb_responder_decrease"
     title = (Term("cfb_responders_title_of", (("title", Text(analysis.title)),)) if analysis.title
-             else Term("cfb_responders_title", (("param", param_label),)))
+             else Term("cfb_responders_title", (("param", Text(param_label, "PARAM")),)))
     footnotes = (Term(key, (("mcid", float(analysis.mcid)),)), Term("cfb_footnote_responders"))
     return Table(key=f"{analysis.id}-responders", title=title, columns=_header(arms, arm_n), rows=rows,
                  footnotes=footnotes, wide=k > WIDE_ARMS)

@@ -48,7 +48,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
         evidence["params"][param] = entry = {"label": label, "visits": _visit_evidence(param, records, values, changes,
                                                                                        baseline_visits)}
         tables.append(Table(key=bds.table_key(analysis.id, param),
-                            title=Term("lab_title_visits", (("param", label),)),
+                            title=Term("lab_title_visits", (("param", Text(label, "PARAM")),)),
                             columns=bds.arm_header(Term("bds_visit_statistic"), records.arms, records.arm_n),
                             rows=tuple(bds.visit_rows(param, records.visits, records.arms, values, changes, d,
                                                       baseline_visits)),

@@ -109,7 +109,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
                                               level_fraction)
     arm_n = subjects.groupby(s.arm).size().to_dict()
     level = st.level_percent(level_fraction)
-    title = Text(analysis.title) if analysis.title else Term("mmrm_title", (("param", param_label),))
+    title = Text(analysis.title) if analysis.title else Term("mmrm_title", (("param", Text(param_label, "PARAM")),))
     tables = [_main_table(analysis, title, fit, model_arms, arm_n, evidence["visits"], decimals + 1, level,
                           covariates)]
     if evidence.get("responders") is not None:
@@ -231,7 +231,7 @@ def _responders_table(analysis: Analysis, param_label: str, visits, arms, arm_n,
     rows = bds.responder_rows(visits, arms, responders, level, "mmrm")
     k = len(arms)
     key = "mmrm_responder_increase" if analysis.improvement == "increase" else "mmrm_responder_decrease"
-    title = Term("mmrm_responders_title", (("param", param_label),))
+    title = Term("mmrm_responders_title", (("param", Text(param_label, "PARAM")),))
     footnotes = (Term(key, (("mcid", float(analysis.mcid)),)),
                  Term("mmrm_footnote_responders"))
     return Table(key=f"{analysis.id}-responders", title=title, columns=_header(arms, arm_n), rows=rows,

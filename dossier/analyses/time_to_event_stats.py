@@ -113,7 +113,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
         "param": analysis.param, "time_unit": analysis.time_unit, "groups": groups, "comparisons": comparisons,
         "logrank_p": logrank_p, "at_risk": {"times": [float(t) for t in times], "counts": counts},
     }
-    title = Text(analysis.title) if analysis.title else Term("tte_title", (("param", param_label),))
+    title = Text(analysis.title) if analysis.title else Term("tte_title", (("param", Text(param_label, "PARAM")),))
     unit = _unit_label(analysis.time_unit)
     arm_n = subjects.groupby(s.arm).size().to_dict()
     table = _table(analysis, title, present, arm_n, groups, comparisons, logrank_p, landmarks, unit, decimals, level,

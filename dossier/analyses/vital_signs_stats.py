@@ -32,7 +32,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
                         **({} if visit in baseline_visits else
                            {"change": changes.get((param, visit, a)) or bds.empty_summary()})}
                     for a in records.arms} for visit in records.visits}}
-        tables.append(Table(key=bds.table_key(analysis.id, param), title=Term("vs_title_visits", (("param", label),)),
+        tables.append(Table(key=bds.table_key(analysis.id, param), title=Term("vs_title_visits", (("param", Text(label, "PARAM")),)),
                             columns=bds.arm_header(Term("bds_visit_statistic"), records.arms, records.arm_n),
                             rows=tuple(bds.visit_rows(param, records.visits, records.arms, values, changes,
                                                       bds.decimals(frame, param), baseline_visits)),

@@ -622,3 +622,16 @@ def meddra_csv(rows: list[tuple[str, str, str]]) -> bytes:
 def titled(en: str, ja: str) -> dict[str, str]:
     """An analysis title in both document languages (dossier.yaml `title: {en: ..., ja: ...}`)."""
     return {"en": en, "ja": ja}
+
+
+# the front matter both synthetic trials share (dossier/documents/matter.py); every fact is invented (SYNTHETIC)
+APPLICANT = {
+    "name": {"en": "Example Sponsor K.K. (synthetic)", "ja": "例示スポンサー株式会社（架空）"},
+    "address": {"en": "1-1 Example-cho, Chiyoda-ku, Tokyo (synthetic)", "ja": "東京都千代田区例示町1-1（架空）"},
+    "contact": {"en": "Regulatory Affairs, Taro Example (synthetic)", "ja": "薬事部　例示太郎（架空）"},
+    "phone": "+81-3-0000-0000", "email": "regulatory@example.com",
+}
+MHLW_2007 = {"key": "mhlw-2007", "citation": {"en": "MHLW. Basic principles on global clinical trials (Notification "
+                                      "No. 0928010, 28 September 2007).",
+                                      "ja": "厚生労働省．国際共同治験に関する基本的考え方について（平成19年9月28日 "
+                                      "薬食審査発第0928010号）．"}}

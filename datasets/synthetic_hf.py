@@ -661,12 +661,7 @@ TEXTS_JA.update({name: NOTE_JA + body for name, body in {
 # ------------------------------------------------------------------------------------- front and back matter
 # the applicant, the programme's studies, references cited as [@key] and abbreviations (dossier/documents/matter.py);
 # every fact here is invented (SYNTHETIC)
-SPEC["applicant"] = {
-    "name": {"en": "Example Sponsor K.K. (synthetic)", "ja": "例示スポンサー株式会社（架空）"},
-    "address": {"en": "1-1 Example-cho, Chiyoda-ku, Tokyo (synthetic)", "ja": "東京都千代田区例示町1-1（架空）"},
-    "contact": {"en": "Regulatory Affairs, Taro Example (synthetic)", "ja": "薬事部　例示太郎（架空）"},
-    "phone": "+81-3-0000-0000", "email": "regulatory@example.com",
-}
+SPEC["applicant"] = sc.APPLICANT
 SPEC["studies"] = [
     {"id": "DSR-HF-201", "phase": "1/2", "design": {"en": "Randomised, double-blind, placebo-controlled dose ranging (three doses)", "ja": "無作為化、二重盲検、プラセボ対照、用量設定（3用量）"},
      "population": {"en": "Heart failure with reduced ejection fraction, NYHA class III-IV", "ja": "左室駆出率が低下した心不全（NYHA心機能分類III～IV度）"}, "region": {"en": "Japan, US", "ja": "日本、米国"},
@@ -681,10 +676,7 @@ SPEC["references"] = [
                                    "ja": "例示研究班．本邦における重症心不全の架空の調査．架空誌．2024;1:1-10（架空）．"}},
     {"key": "csr", "citation": {"en": "Example Sponsor. Study DSR-HF-201 clinical study report (synthetic). 2025.",
                                 "ja": "例示スポンサー．DSR-HF-201試験 治験総括報告書（架空）．2025．"}},
-    {"key": "mhlw-2007", "citation": {"en": "MHLW. Basic principles on global clinical trials (Notification "
-                                      "No. 0928010, 28 September 2007).",
-                                      "ja": "厚生労働省．国際共同治験に関する基本的考え方について（平成19年9月28日 "
-                                      "薬食審査発第0928010号）．"}},
+    sc.MHLW_2007,
 ]
 SPEC["abbreviations"] = {"SERCA2a": {"en": "sarco/endoplasmic reticulum Ca2+-ATPase 2a", "ja": "筋小胞体Ca2+-ATPase 2a"}}
 SPEC["briefing"]["attachments"] = [

@@ -589,12 +589,7 @@ TEXTS_JA.update({name: NOTE_JA + body for name, body in {
 # ------------------------------------------------------------------------------------- front and back matter
 # the applicant, the programme's studies, references cited as [@key] and abbreviations (dossier/documents/matter.py);
 # every fact here is invented (SYNTHETIC)
-SPEC["applicant"] = {
-    "name": {"en": "Example Sponsor K.K. (synthetic)", "ja": "例示スポンサー株式会社（架空）"},
-    "address": {"en": "1-1 Example-cho, Chiyoda-ku, Tokyo (synthetic)", "ja": "東京都千代田区例示町1-1（架空）"},
-    "contact": {"en": "Regulatory Affairs, Taro Example (synthetic)", "ja": "薬事部　例示太郎（架空）"},
-    "phone": "+81-3-0000-0000", "email": "regulatory@example.com",
-}
+SPEC["applicant"] = sc.APPLICANT
 SPEC["studies"] = [
     {"id": "DSR-PD-201", "phase": "1/2", "design": {"en": "Randomised, double-blind, sham-surgery-controlled (two doses)", "ja": "無作為化、二重盲検、偽手術対照（2用量）"},
      "population": {"en": "Parkinson's disease with motor fluctuations", "ja": "運動症状の日内変動を有するパーキンソン病"}, "region": {"en": "Japan, US", "ja": "日本、米国"},
@@ -609,10 +604,7 @@ SPEC["references"] = [
                                    "ja": "例示研究班．本邦におけるパーキンソン病の架空の調査．架空誌．2024;1:1-10（架空）．"}},
     {"key": "csr", "citation": {"en": "Example Sponsor. Study DSR-PD-201 clinical study report (synthetic). 2025.",
                                 "ja": "例示スポンサー．DSR-PD-201試験 治験総括報告書（架空）．2025．"}},
-    {"key": "mhlw-2007", "citation": {"en": "MHLW. Basic principles on global clinical trials (Notification "
-                                      "No. 0928010, 28 September 2007).",
-                                      "ja": "厚生労働省．国際共同治験に関する基本的考え方について（平成19年9月28日 "
-                                      "薬食審査発第0928010号）．"}},
+    sc.MHLW_2007,
 ]
 SPEC["abbreviations"] = {"AADC": {"en": "aromatic L-amino acid decarboxylase", "ja": "芳香族L-アミノ酸脱炭酸酵素"}}
 SPEC["briefing"]["attachments"] = [

@@ -368,9 +368,10 @@ def _read_parquet(path: Path, wanted: set[str] | None = None) -> tuple[pd.DataFr
     values.update((name, rest[name].to_numpy()) for name in rest.columns)
     order = [c for c in order if c in values]
     frame = pd.DataFrame({c: values[c] for c in order}, index=pd.RangeIndex(rows), copy=False)
-    # variable labels: each field's metadata `label` (as written by datasets/synthetic_common.parquet_bytes)
+    # variable labels: each field's metadata `label` (as written by datasets/synthetic_common.parquet_bytes), of
+    # every column of the file as the xpt reader gives them, whichever columns were read
     frame.attrs["labels"] = {f.name.upper(): f.metadata[b"label"].decode("utf-8", "replace") for f in schema
-                             if f.name in values and f.metadata and f.metadata.get(b"label")}
+                             if f.metadata and f.metadata.get(b"label")}
     return frame, set(text)
 
 

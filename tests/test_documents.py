@@ -76,8 +76,9 @@ def test_docx_tables_equal_the_csv_tables(built):
     for csv_path in sorted((out / "tables").glob("*.csv")):
         rows = list(csv.reader(csv_path.open(encoding="utf-8")))
         header_at = 1
-        body = [[c.strip() for c in r] for r in rows[header_at:] if len(r) > 1]
-        matches = [t for t in docx_tables if [[c.strip() for c in r] for r in t] == body]
+        # the DOCX writer breaks narrow column headers between words itself (line breaks for spaces)
+        body = [[" ".join(c.split()) for c in r] for r in rows[header_at:] if len(r) > 1]
+        matches = [t for t in docx_tables if [[" ".join(c.split()) for c in r] for r in t] == body]
         assert matches, f"no DOCX table equals {csv_path.name}"
 
 

@@ -256,7 +256,7 @@ def test_user_template_cannot_read_local_files(tmp_path, body, refused):
     warned = [line for line in result.stderr.splitlines() if "refused to fetch" in line]
     assert warned and all(line.startswith("warning: briefing.pdf: ") for line in warned), result.stderr
     assert any("file:///etc/passwd" in line for line in warned)
-    assert all(line.startswith(("warning: ", "built ")) for line in result.stderr.splitlines()), result.stderr
+    assert all(line.startswith(("warning: ", "built ", "en: ")) for line in result.stderr.splitlines()), result.stderr
     marker = secret_marker()
     for path in out.rglob("*"):
         if path.is_file():

@@ -279,7 +279,7 @@ def test_built_table_shows_the_evidence_numbers(built, lang, engine_fit):
     rows = list(csv.reader((out / "tables" / "adas-mmrm.csv").open(encoding="utf-8")))
     d = next(x for x in engine_fit.differences if x.visit == "Week 24" and x.arm == HIGH)
     m = next(x for x in engine_fit.lsmeans if x.visit == "Week 24" and x.arm == HIGH)
-    week24 = rows[[r[0] for r in rows].index("Week 24"):]
+    week24 = rows[[r[0] for r in rows].index("Week 24" if lang == "en" else "第24週"):]  # the visit's label
     n, lsmean, _, difference, difference_ci, p = (r[1:] for r in week24[1:7])  # the rows of a visit, in order
     assert n[2] == str(m.n)
     assert lsmean[2] == f"{fixed(m.estimate, 1)} ({fixed(m.se, 2)})"  # ADAS-Cog recorded as integers

@@ -171,6 +171,8 @@ class Formatter:
     def _param(self, value: Any) -> str:
         if isinstance(value, (Term, Text, Localised)):
             return self.label(value)
+        if isinstance(value, tuple):  # a list of values (arm names ...), joined as the glossary's language does
+            return self.glossary.get("list_separator", ", ").join(self._param(v) for v in value)
         if isinstance(value, bool):
             return str(value)
         if isinstance(value, int):

@@ -162,7 +162,7 @@ def sort_footnote(analysis: Analysis, counter: _Counter) -> Term:
         return Term("ae_footnote_sort_alphabetical")
     if len(counter.sort_arms) == len(counter.arms):
         return Term("ae_footnote_sort_all")
-    return Term("ae_footnote_sort_active", (("arms", ", ".join(counter.sort_arms)),))
+    return Term("ae_footnote_sort_active", (("arms", tuple(Text(a) for a in counter.sort_arms)),))
 
 
 def related_footnote(analysis: Analysis) -> Term:

@@ -21,7 +21,7 @@ import pandas as pd
 from dossier.analyses import common
 from dossier.analyses import stats as st
 from dossier.errors import AnalysisError
-from dossier.model import Count, MeanSD, Number, Range, Row, Term, Text
+from dossier.model import Count, MeanSD, Number, Range, Row, Table, Term, Text
 
 RECORD = ("USUBJID", "PARAMCD", "AVISIT", "AVAL")
 VISIT_OPTIONAL = ("PARAM", "PARAMN", "AVISITN", "ABLFL", "DTYPE")
@@ -244,6 +244,34 @@ def visit_rows(param: str, visits, arms, values: dict, changes: dict, d: int, ba
         if visit not in baseline_visits:
             rows += summary_rows("change", [changes.get((param, visit, a)) or empty_summary() for a in arms], d)
     return rows
+
+
+def visit_summaries(analysis, trial, data, read=()):
+    """The records of a by-visit analysis with CHG, and their value and change summaries by (param, visit,
+    arm): (records, frame, values, changes, baseline visits)."""
+    records = select(analysis, trial, data, read=read)
+    frame = records.frame.assign(CHG=change(records.frame))
+    baseline_visits = set(frame.loc[frame["BASELINE"], "AVISIT"])
+    return records, frame, summaries(frame, "AVAL"), summaries(frame, "CHG"), baseline_visits
+
+
+def visit_evidence(param, records, values, changes, baseline_visits) -> dict:
+    """evidence `visits`: by visit and arm the value summary, and after baseline the change summary."""
+    return {visit: {a: {"value": values.get((param, visit, a)) or empty_summary(),
+                        **({} if visit in baseline_visits else
+                           {"change": changes.get((param, visit, a)) or empty_summary()})}
+                    for a in records.arms} for visit in records.visits}
+
+
+def visits_table(analysis, records, frame, values, changes, baseline_visits, param: str, title_key: str,
+                 notes) -> Table:
+    """The by-visit table of one parameter: value and change by visit and arm."""
+    return Table(key=table_key(analysis.id, param),
+                 title=Term(title_key, (("param", Text(records.labels[param], "PARAM")),)),
+                 columns=arm_header(Term("bds_visit_statistic"), records.arms, records.arm_n),
+                 rows=tuple(visit_rows(param, records.visits, records.arms, values, changes, decimals(frame, param),
+                                       baseline_visits)),
+                 footnotes=(Term("bds_footnote_visits"), *notes), wide=len(records.arms) > WIDE_ARMS)
 
 
 def arm_header(first: Term, arms, arm_n: dict) -> tuple:

@@ -32,11 +32,8 @@ GRADES = ("0", "1", "2", "3", "4")
 
 def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult:
     s = common.setting(analysis, trial)
-    records = bds.select(analysis, trial, data, read=OPTIONAL)
-    frame = records.frame.assign(CHG=bds.change(records.frame))
+    records, frame, values, changes, baseline_visits = bds.visit_summaries(analysis, trial, data, read=OPTIONAL)
     notes = list(records.notes)
-    values, changes = bds.summaries(frame, "AVAL"), bds.summaries(frame, "CHG")
-    baseline_visits = set(frame.loc[frame["BASELINE"], "AVISIT"])
     evidence: dict = {"N": records.arm_n, "params": {}, "thresholds": []}
     tables: list[Table] = []
     shift_rows: list[Row] = []
@@ -44,16 +41,10 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
     common_notes = bds.derived_note(records)
     for param in records.params:
         label = records.labels[param]
-        d = bds.decimals(frame, param)
-        evidence["params"][param] = entry = {"label": label, "visits": _visit_evidence(param, records, values, changes,
-                                                                                       baseline_visits)}
-        tables.append(Table(key=bds.table_key(analysis.id, param),
-                            title=Term("lab_title_visits", (("param", Text(label, "PARAM")),)),
-                            columns=bds.arm_header(Term("bds_visit_statistic"), records.arms, records.arm_n),
-                            rows=tuple(bds.visit_rows(param, records.visits, records.arms, values, changes, d,
-                                                      baseline_visits)),
-                            footnotes=(Term("bds_footnote_visits"), *common_notes),
-                            wide=len(records.arms) > bds.WIDE_ARMS))
+        evidence["params"][param] = entry = {"label": label, "visits": bds.visit_evidence(
+            param, records, values, changes, baseline_visits)}
+        tables.append(bds.visits_table(analysis, records, frame, values, changes, baseline_visits, param,
+                                       "lab_title_visits", common_notes))
         if not analysis.shift:
             continue
         shift, note = _shift(frame, param, records.arms, "BNRIND", "ANRIND", _indicator, _worst_indicator,
@@ -103,18 +94,6 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
     return AnalysisResult(id=analysis.id, type=analysis.type, title=title, population=s.population, arm=s.arm,
                           datasets=("adsl", records.dataset), filters=s.where, method=Term("method_laboratory"),
                           evidence=evidence, tables=tuple(tables), warnings=tuple(notes), groups=records.arms)
-
-
-def _visit_evidence(param, records, values, changes, baseline_visits) -> dict:
-    out: dict = {}
-    for visit in records.visits:
-        out[visit] = {}
-        for a in records.arms:
-            entry = {"value": values.get((param, visit, a)) or bds.empty_summary()}
-            if visit not in baseline_visits:
-                entry["change"] = changes.get((param, visit, a)) or bds.empty_summary()
-            out[visit][a] = entry
-    return out
 
 
 def _indicator(column: pd.Series) -> pd.Series:

@@ -17,27 +17,16 @@ from dossier.spec import Analysis, TrialSpec
 
 def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult:
     s = common.setting(analysis, trial)
-    records = bds.select(analysis, trial, data, read=OPTIONAL)
-    frame = records.frame.assign(CHG=bds.change(records.frame))
+    records, frame, values, changes, baseline_visits = bds.visit_summaries(analysis, trial, data, read=OPTIONAL)
     notes = list(records.notes)
-    values, changes = bds.summaries(frame, "AVAL"), bds.summaries(frame, "CHG")
-    baseline_visits = set(frame.loc[frame["BASELINE"], "AVISIT"])
     common_notes = bds.derived_note(records)
     evidence: dict = {"N": records.arm_n, "params": {}, "thresholds": []}
     tables = []
     for param in records.params:
-        label = records.labels[param]
-        evidence["params"][param] = {"label": label, "visits": {
-            visit: {a: {"value": values.get((param, visit, a)) or bds.empty_summary(),
-                        **({} if visit in baseline_visits else
-                           {"change": changes.get((param, visit, a)) or bds.empty_summary()})}
-                    for a in records.arms} for visit in records.visits}}
-        tables.append(Table(key=bds.table_key(analysis.id, param), title=Term("vs_title_visits", (("param", Text(label, "PARAM")),)),
-                            columns=bds.arm_header(Term("bds_visit_statistic"), records.arms, records.arm_n),
-                            rows=tuple(bds.visit_rows(param, records.visits, records.arms, values, changes,
-                                                      bds.decimals(frame, param), baseline_visits)),
-                            footnotes=(Term("bds_footnote_visits"), *common_notes),
-                            wide=len(records.arms) > bds.WIDE_ARMS))
+        evidence["params"][param] = {"label": records.labels[param], "visits": bds.visit_evidence(
+            param, records, values, changes, baseline_visits)}
+        tables.append(bds.visits_table(analysis, records, frame, values, changes, baseline_visits, param,
+                                       "vs_title_visits", common_notes))
     found, threshold_notes = bds.threshold_counts(records, analysis.criteria(), analysis, records.dataset)
     notes += threshold_notes
     evidence["thresholds"] = found

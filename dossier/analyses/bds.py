@@ -420,3 +420,12 @@ def responder_rows(visits, arms, responders: dict, level, prefix: str) -> tuple[
                          *(Range(None if x["ci"][0] is None else 100 * x["ci"][0],
                                  None if x["ci"][1] is None else 100 * x["ci"][1], 1) for x in per_arm)), level=1))
     return tuple(rows)
+
+
+def responders_table(analysis, prefix: str, title, columns: tuple, visits, arms, responders: dict, level) -> Table:
+    """The observed responders by visit (change_from_baseline and mmrm, glossary keys `<prefix>_...`)."""
+    key = f"{prefix}_responder_increase" if analysis.improvement == "increase" else f"{prefix}_responder_decrease"
+    footnotes = (Term(key, (("mcid", float(analysis.mcid)),)), Term(f"{prefix}_footnote_responders"))
+    return Table(key=f"{analysis.id}-responders", title=title, columns=columns,
+                 rows=responder_rows(visits, arms, responders, level, prefix), footnotes=footnotes,
+                 wide=len(arms) > WIDE_ARMS)

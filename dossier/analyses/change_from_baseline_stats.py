@@ -384,14 +384,9 @@ def _main_table(analysis: Analysis, title, visits, arms, arm_n, evidence, d: int
 
 
 def _responders_table(analysis: Analysis, param_label: str, visits, arms, arm_n, responders, level) -> Table:
-    rows = bds.responder_rows(visits, arms, responders, level, "cfb")
-    k = len(arms)
-    key = "cfb_responder_increase" if analysis.improvement == "increase" else "cfb_responder_decrease"
     title = (Term("cfb_responders_title_of", (("title", Text(analysis.title)),)) if analysis.title
              else Term("cfb_responders_title", (("param", Text(param_label, "PARAM")),)))
-    footnotes = (Term(key, (("mcid", float(analysis.mcid)),)), Term("cfb_footnote_responders"))
-    return Table(key=f"{analysis.id}-responders", title=title, columns=_header(arms, arm_n), rows=rows,
-                 footnotes=footnotes, wide=k > WIDE_ARMS)
+    return bds.responders_table(analysis, "cfb", title, _header(arms, arm_n), visits, arms, responders, level)
 
 
 def _profile(analysis: Analysis, title, records: pd.DataFrame, visits, arms, evidence, level) -> Figure:

@@ -228,14 +228,8 @@ def _main_table(analysis: Analysis, title, fit: engine.MmrmResult, arms, arm_n, 
 
 
 def _responders_table(analysis: Analysis, param_label: str, visits, arms, arm_n, responders, level) -> Table:
-    rows = bds.responder_rows(visits, arms, responders, level, "mmrm")
-    k = len(arms)
-    key = "mmrm_responder_increase" if analysis.improvement == "increase" else "mmrm_responder_decrease"
     title = Term("mmrm_responders_title", (("param", Text(param_label, "PARAM")),))
-    footnotes = (Term(key, (("mcid", float(analysis.mcid)),)),
-                 Term("mmrm_footnote_responders"))
-    return Table(key=f"{analysis.id}-responders", title=title, columns=_header(arms, arm_n), rows=rows,
-                 footnotes=footnotes, wide=k > WIDE_ARMS)
+    return bds.responders_table(analysis, "mmrm", title, _header(arms, arm_n), visits, arms, responders, level)
 
 
 def _profile(analysis: Analysis, title, fit: engine.MmrmResult, level) -> Figure:

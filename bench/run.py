@@ -184,14 +184,14 @@ class StageTimer:
 
 
 def stages_mode(trial_dir: Path, out_dir: Path, timer: StageTimer) -> None:
-    """One cold build, stage by stage, through the public stage functions dossier.pipeline.build calls, in its
+    """One cold build, stage by stage, through the public stage functions dossier.build.pipeline.build calls, in its
     order, all in this process (a build spreads figures, PDFs and DOCX over worker processes)."""
     import warnings as pywarnings
 
     with timer("load"):
-        from dossier import pipeline
-        from dossier.spec import load_spec
-        from dossier.validate import requirements
+        from dossier.build import pipeline
+        from dossier.config.spec import load_spec
+        from dossier.data.validate import requirements
 
         spec = load_spec(trial_dir).localised(None)  # per-language texts resolved, as build() does
         needs = requirements(spec)
@@ -204,7 +204,7 @@ def stages_mode(trial_dir: Path, out_dir: Path, timer: StageTimer) -> None:
             warnings.extend(result.warnings)
     out_dir.mkdir(parents=True, exist_ok=True)
     with timer("figures"):  # evidence.json, writer's text, figures
-        from dossier.figures import draw_figure
+        from dossier.render.figures import draw_figure
         from dossier.render.html import template_dirs
 
         dirs = template_dirs(trial_dir)
@@ -243,7 +243,7 @@ def stages_mode(trial_dir: Path, out_dir: Path, timer: StageTimer) -> None:
     with timer("tables"):  # tables/*.csv and tables.xlsx
         pipeline.write_tables(tables, out_dir)
     with timer("manifest"):
-        from dossier.manifest import write_manifest
+        from dossier.outputs.manifest import write_manifest
 
         write_manifest(out_dir, trial_dir, dirs, pipeline.settings(spec), spec.language)
 

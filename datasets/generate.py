@@ -25,7 +25,7 @@ TRIALS = ("synthetic_hf", "synthetic_pd")
 def self_check(folder: Path) -> None:
     """Validate the written dossier.yaml with the package's own schema when the package is importable."""
     try:
-        from dossier.spec import parse_spec
+        from dossier.config.spec import parse_spec
     except ImportError:
         return
     parse_spec(yaml.safe_load((folder / "dossier.yaml").read_text(encoding="utf-8")), folder)

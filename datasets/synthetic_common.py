@@ -624,7 +624,7 @@ def titled(en: str, ja: str) -> dict[str, str]:
     return {"en": en, "ja": ja}
 
 
-# the front matter both synthetic trials share (dossier/documents/matter.py); every fact is invented (SYNTHETIC)
+# the front matter both synthetic trials share (dossier/document/matter.py); every fact is invented (SYNTHETIC)
 APPLICANT = {
     "name": {"en": "Example Sponsor K.K. (synthetic)", "ja": "例示スポンサー株式会社（架空）"},
     "address": {"en": "1-1 Example-cho, Chiyoda-ku, Tokyo (synthetic)", "ja": "東京都千代田区例示町1-1（架空）"},

@@ -228,7 +228,7 @@ SPEC = {
                  sc.titled("Vector shedding by matrix", "検体別のベクター排出")),
     ],
     "briefing": {
-        # PMDA's category for regenerative medical products (dossier.consultation): 再生医療等製品第Ⅱ相試験終了後相談
+        # PMDA's category for regenerative medical products (dossier.config.consultation): 再生医療等製品第Ⅱ相試験終了後相談
         "consultation_category": "end_of_phase2",
         "version": "0.1 (synthetic example)",
         "questions": [
@@ -587,7 +587,7 @@ TEXTS_JA.update({name: NOTE_JA + body for name, body in {
 
 
 # ------------------------------------------------------------------------------------- front and back matter
-# the applicant, the programme's studies, references cited as [@key] and abbreviations (dossier/documents/matter.py);
+# the applicant, the programme's studies, references cited as [@key] and abbreviations (dossier/document/matter.py);
 # every fact here is invented (SYNTHETIC)
 SPEC["applicant"] = sc.APPLICANT
 SPEC["studies"] = [

@@ -115,12 +115,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "build":
-        from dossier.pipeline import build
+        from dossier.build.pipeline import build
 
         out_dir = args.out_dir or Path("out") / args.trial_dir.resolve().name
         report = build(args.trial_dir, out_dir, lang=args.lang, progress=_progress(sys.stderr.isatty()),
                        use_cache=not args.no_cache, final=args.final)
-        from dossier.translation import summary
+        from dossier.document.translation import summary
 
         for warning in report.warnings:
             print(f"warning: {warning}", file=sys.stderr)
@@ -131,7 +131,7 @@ def _run(args: argparse.Namespace) -> int:
               f"{len(report.warnings)} warning(s))")
         return EXIT_OK
     if args.command == "check":
-        from dossier.pipeline import check
+        from dossier.build.pipeline import check
 
         problems, warnings = check(args.trial_dir, args.against)
         for warning in warnings:
@@ -146,13 +146,13 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "verify":
         return _verify(args.out_dir, args.trial_dir)
     if args.command == "diff":
-        from dossier.refresh import report_lines, review, review_json
+        from dossier.word.refresh import report_lines, review, review_json
 
         result = review(args.old_dir, args.new_dir, args.trial_dir)
         for line in report_lines(result, precise=args.precise):
             print(line)
         if args.json_file:
-            from dossier.redline import write_files
+            from dossier.word.redline import write_files
 
             write_files(args.json_file.parent, [(args.json_file, review_json(result))])
         shown = sum(c.visible for c in result.statistics)
@@ -160,7 +160,7 @@ def _run(args: argparse.Namespace) -> int:
               f"cell(s), {len(result.passages)} passage(s) of the writer's text, {len(result.stale)} stale typed "
               f"number(s)", file=sys.stderr)
         if args.docx:
-            from dossier.redline import documents_to_redline, review_dir, write_redlines
+            from dossier.word.redline import documents_to_redline, review_dir, write_redlines
 
             documents, notes = documents_to_redline(args.old_dir, args.new_dir)
             for note in notes:
@@ -170,7 +170,7 @@ def _run(args: argparse.Namespace) -> int:
                 print(f"wrote {path}", file=sys.stderr)
         return EXIT_OK
     if args.command == "import":
-        from dossier.word_import import import_docx
+        from dossier.word.word_import import import_docx
 
         if not args.trial_dir.is_dir():
             from dossier.errors import UsageError
@@ -194,7 +194,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "preview":
         return _preview(args)
     if args.command == "new":
-        from dossier.starter import write_starter
+        from dossier.config.starter import write_starter
 
         written = write_starter(args.trial_dir)
         print(f"wrote {len(written)} files into {args.trial_dir}; put your ADaM datasets in "
@@ -227,7 +227,7 @@ def _verify(out_dir: Path, trial_dir: Path | None) -> int:
     import json
 
     from dossier.errors import UsageError
-    from dossier.manifest import MANIFEST, verify
+    from dossier.outputs.manifest import MANIFEST, verify
 
     if trial_dir is not None and not trial_dir.is_dir():
         raise UsageError("--trial: not a trial folder (no such folder)", where=str(trial_dir))

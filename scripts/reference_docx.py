@@ -24,7 +24,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 
 from dossier.render.docx_ooxml import TWIPS_PER_MM, set_core_properties
-from dossier.zipfiles import deterministic_zip
+from dossier.render.zipfiles import deterministic_zip
 
 LATIN = "Liberation Sans"
 EAST_ASIAN = "游ゴシック"  # a Gothic, as the PDF's embedded Noto Sans CJK JP

@@ -215,7 +215,7 @@ def terms_in(obj) -> set:
     """Every glossary Term inside a result (titles, columns, cells, footnotes, figures, method, params)."""
     import dataclasses
 
-    from dossier.model import Term
+    from dossier.analyses.model import Term
 
     found: set = set()
     if isinstance(obj, Term):
@@ -238,7 +238,7 @@ def terms_of(result) -> set[str]:
 
 def toy_spec(analysis: dict, **top):
     """A minimal valid TrialSpec holding one analysis (plus any top-level keys)."""
-    from dossier.spec import parse_spec
+    from dossier.config.spec import parse_spec
 
     raw = {"study": {"id": "T1", "title": "Toy"}, "product": {"name": "X"}, "indication": "Y",
            "analyses": [analysis], **top}
@@ -247,7 +247,7 @@ def toy_spec(analysis: dict, **top):
 
 def glossary_formatter(lang: str = "en"):
     """A Formatter over the packaged glossary of `lang`."""
-    from dossier.formatting import Formatter
+    from dossier.document.formatting import Formatter
 
     return Formatter({k: v[lang] for k, v in glossary_entries().items()}, lang)
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from dossier.analyses import adverse_events_stats as adverse_events
 from dossier.analyses import declared, required_of
-from dossier.datasets import TrialData, load
+from dossier.data.datasets import TrialData, load
 from dossier.errors import AnalysisError
 from tests.conftest import glossary_entries, table_text, terms_of
 from tests.conftest import glossary_formatter as formatter

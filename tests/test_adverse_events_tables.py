@@ -20,7 +20,7 @@ import pytest
 from dossier.analyses import adverse_events_stats as adverse_events
 from dossier.analyses import declared
 from dossier.analyses.exposure_stats import poisson_interval
-from dossier.datasets import TrialData, load
+from dossier.data.datasets import TrialData, load
 from dossier.errors import AnalysisError, SpecError
 from tests.conftest import glossary_entries, table_text, terms_of
 from tests.conftest import toy_spec as make_spec

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dossier.atomic import leftovers, staging
+from dossier.build.atomic import leftovers, staging
 from dossier.errors import OutputError
 from tests.conftest import PILOT, ROOT, write_tiny_trial
 from tests.test_bad_input import run_dossier, snapshot

@@ -10,7 +10,7 @@ import zipfile
 from lxml import etree
 from openpyxl import load_workbook
 
-from dossier.writer_text import REFERENCE
+from dossier.document.writer_text import REFERENCE
 from tests.conftest import REFRESH_TEXT, run_cli
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

@@ -499,7 +499,7 @@ CASES = [
          ("briefing.disease", "larger than the limit")),
 ]
 
-# --- every input through one gate (dossier.gate): templates, included templates, glossaries, print.css,
+# --- every input through one gate (dossier.data.gate): templates, included templates, glossaries, print.css,
 # reference.docx and datasets that are links leaving their folder, or hard links. Without the gate the
 # include and the glossary put the outside file's content into the HTML, PDF and DOCX.
 CASES += [
@@ -662,9 +662,9 @@ def test_the_console_command_prints_the_same(case_id, outcomes):
 
 
 def warnings_of(trial: Path) -> list[str]:
-    from dossier.datasets import load
-    from dossier.spec import load_spec
-    from dossier.validate import datasets_needed, requirements, validate
+    from dossier.config.spec import load_spec
+    from dossier.data.datasets import load
+    from dossier.data.validate import datasets_needed, requirements, validate
 
     spec = load_spec(trial)
     needs = requirements(spec)
@@ -697,7 +697,7 @@ def with_windows(rows: list[dict]) -> None:
 ], ids=["all-censored", "arm-without-events", "visit-out-of-window", "control-character",
         "stray-file", "csv-bom", "control-character-in-text"])
 def test_suspicious_but_valid_data_is_warned(tmp_path, mutate, expected):
-    from dossier.pipeline import check
+    from dossier.build.pipeline import check
 
     trial = write_tiny_trial(tmp_path / "trial")
     mutate(trial)
@@ -708,7 +708,7 @@ def test_suspicious_but_valid_data_is_warned(tmp_path, mutate, expected):
 
 
 def test_a_reference_arm_not_in_the_data_is_an_error_not_a_warning(tmp_path):
-    from dossier.pipeline import check
+    from dossier.build.pipeline import check
 
     trial = write_tiny_trial(tmp_path / "trial")
     edit_yaml(lambda s: s.update(reference_arm="Comparator"))(trial)
@@ -737,7 +737,7 @@ def test_all_censored_is_warned_once_in_the_build(tmp_path):
 
 
 def test_a_dataset_that_would_not_fit_in_memory_is_refused_before_reading(tmp_path, monkeypatch):
-    from dossier import datasets
+    from dossier.data import datasets
     from dossier.errors import DataError
 
     path = tmp_path / "adae.csv"
@@ -754,7 +754,7 @@ def test_a_dataset_that_would_not_fit_in_memory_is_refused_before_reading(tmp_pa
 def test_available_memory_is_linux_memavailable():
     """On Linux the figure is /proc/meminfo's MemAvailable (read here independently; memory moves between the
     two reads, so within 256 MiB)."""
-    from dossier.datasets import available_memory
+    from dossier.data.datasets import available_memory
 
     with open("/proc/meminfo", encoding="ascii") as fh:
         (line,) = [line for line in fh if line.startswith("MemAvailable:")]
@@ -766,7 +766,7 @@ def test_available_memory_is_linux_memavailable():
 
 
 def test_available_memory_without_memavailable_falls_back_to_sysconf_and_else_is_unknown(monkeypatch, tmp_path):
-    from dossier import datasets
+    from dossier.data import datasets
 
     meminfo = tmp_path / "meminfo"
     meminfo.write_text("MemTotal:  1000 kB\nMemFree:  500 kB\n", encoding="ascii")  # an old kernel: no MemAvailable

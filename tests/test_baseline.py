@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 from dossier.analyses import baseline_stats as baseline
 from dossier.analyses import declared, required_of
-from dossier.datasets import TrialData, load
+from dossier.analyses.model import Count, MeanSD, Number, Range, Term, Text
+from dossier.data.datasets import TrialData, load
+from dossier.document.formatting import fixed
 from dossier.errors import AnalysisError
-from dossier.formatting import fixed
-from dossier.model import Count, MeanSD, Number, Range, Term, Text
 from tests.conftest import glossary_entries, table_text, terms_of
 from tests.conftest import toy_spec as make_spec
 

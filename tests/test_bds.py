@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from dossier.analyses import by_visit_stats, declared, laboratory_stats, required_of, vital_signs_stats
-from dossier.datasets import TrialData, load
+from dossier.config.spec import parse_spec
+from dossier.data.datasets import TrialData, load
 from dossier.errors import AnalysisError, SpecError
-from dossier.spec import parse_spec
 from tests.conftest import PILOT, glossary_entries, run_cli, table_text, terms_of
 
 PLACEBO, LOW, HIGH = "Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"

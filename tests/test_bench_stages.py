@@ -1,4 +1,4 @@
-"""bench/run.py times the build's stages by calling dossier.pipeline's public stage functions, not copies of
+"""bench/run.py times the build's stages by calling dossier.build.pipeline's public stage functions, not copies of
 them: its one-process stage run writes the same evidence, tables and document HTML as `dossier build`."""
 
 from __future__ import annotations

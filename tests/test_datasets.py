@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from dossier.datasets import load, read_dataset
+from dossier.data.datasets import load, read_dataset
 from dossier.errors import DataError
 from tests.conftest import PILOT
 
@@ -108,7 +108,7 @@ def test_missing_dataset_and_unknown_format_reported_together(tmp_path):
 def test_whitespace_list_is_what_str_strip_removes():
     import sys
 
-    from dossier.text_columns import WHITESPACE
+    from dossier.data.columns import WHITESPACE
 
     assert set(WHITESPACE) == {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
 
@@ -249,11 +249,11 @@ def test_xpt_missing_values_are_missing(tmp_path):
 
 
 def test_too_many_columns_are_refused_from_the_header_of_each_format(tmp_path, monkeypatch):
-    import dossier.dataset_json
-    import dossier.datasets
+    import dossier.data.dataset_json
+    import dossier.data.datasets
 
-    monkeypatch.setattr(dossier.datasets, "MAX_COLUMNS", 3)
-    monkeypatch.setattr(dossier.dataset_json, "MAX_COLUMNS", 3)
+    monkeypatch.setattr(dossier.data.datasets, "MAX_COLUMNS", 3)
+    monkeypatch.setattr(dossier.data.dataset_json, "MAX_COLUMNS", 3)
     frame = pd.DataFrame({f"V{i}": [1.0] for i in range(4)})
     frame.to_parquet(tmp_path / "a.parquet")
     frame.to_csv(tmp_path / "b.csv", index=False)
@@ -271,9 +271,9 @@ def test_too_many_columns_are_refused_from_the_header_of_each_format(tmp_path, m
 
 
 def test_a_quoted_header_is_counted_as_the_csv_reader_sees_it(tmp_path, monkeypatch):
-    import dossier.datasets
+    import dossier.data.datasets
 
-    monkeypatch.setattr(dossier.datasets, "MAX_COLUMNS", 3)
+    monkeypatch.setattr(dossier.data.datasets, "MAX_COLUMNS", 3)
     path = tmp_path / "adsl.csv"
     path.write_text('USUBJID,"A, B, C, D"\nS1,1\n', encoding="utf-8")  # 4 commas, 2 columns
     assert list(read_dataset(path)[0].columns) == ["USUBJID", "A, B, C, D"]

@@ -16,18 +16,18 @@ import pandas as pd
 import pytest
 import yaml
 
-from dossier import pipeline
 from dossier.analyses import declared, registry
-from dossier.datasets import TrialData, load, read_dataset
+from dossier.build import pipeline
+from dossier.config.spec import load_spec, parse_spec
+from dossier.data.datasets import TrialData, load, read_dataset
+from dossier.data.validate import datasets_needed, requirements, validate, variables_to_load
 from dossier.errors import DataError, DossierError
-from dossier.spec import load_spec, parse_spec
-from dossier.validate import datasets_needed, requirements, validate, variables_to_load
 from tests.conftest import PILOT, ROOT, example_folders
 
 SOURCES = [ROOT / "dossier" / "analyses" / f"{m.rsplit('.', 1)[1]}.py" for m in registry.MODULES] + [
     ROOT / "dossier" / "analyses" / f"{t.implementation.rsplit('.', 1)[1]}.py" for t in registry.types().values()] + [
     ROOT / "dossier" / "analyses" / "common.py", ROOT / "dossier" / "analyses" / "stats.py",
-    ROOT / "dossier" / "validate.py", ROOT / "dossier" / "pipeline.py"]
+    ROOT / "dossier" / "data" / "validate.py", ROOT / "dossier" / "build" / "pipeline.py"]
 NAME = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
 
 # more analyses on the pilot data, for the code paths the example trials do not take

@@ -10,9 +10,9 @@ import pytest
 
 from dossier.analyses import declared, required_of
 from dossier.analyses import disposition_stats as disposition
-from dossier.datasets import TrialData, load
+from dossier.analyses.model import Count, Text
+from dossier.data.datasets import TrialData, load
 from dossier.errors import AnalysisError
-from dossier.model import Count, Text
 from tests.conftest import glossary_entries, table_text, terms_of
 from tests.conftest import glossary_formatter as formatter
 from tests.conftest import toy_spec as make_spec

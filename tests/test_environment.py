@@ -44,12 +44,12 @@ def test_a_full_disk_is_one_line_and_leaves_the_earlier_output(built, tmp_path, 
     out = copy_of(good, tmp_path)
     before = snapshot(out)
     monkeypatch.setenv("DOSSIER_WORKERS", "1")
-    import dossier.outputs
+    import dossier.outputs.files
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # as a write() on a full disk raises it
 
-    monkeypatch.setattr(dossier.outputs, "write_json", full)
+    monkeypatch.setattr(dossier.outputs.files, "write_json", full)
     code, lines = run_main(capsys, "build", str(trial), "-o", str(out), "--no-cache")
     assert code == 1 and code != EXIT_INTERNAL
     assert lines == [(f"error: {out}: cannot write the outputs: {os.strerror(errno.ENOSPC)}; free some space and "
@@ -86,23 +86,23 @@ def test_a_really_full_disk_is_one_line(built, tmp_path, capsys, monkeypatch):
 
 def test_an_os_error_of_the_environment_is_not_a_bug(tmp_path, monkeypatch, capsys):
     """Any command: an OSError the machine causes (here a read-only file system) names the path, exit 1."""
-    import dossier.starter
+    import dossier.config.starter
 
     def read_only(trial_dir: Path):
         raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(trial_dir / "dossier.yaml"))
 
-    monkeypatch.setattr(dossier.starter, "write_starter", read_only)
+    monkeypatch.setattr(dossier.config.starter, "write_starter", read_only)
     code, lines = run_main(capsys, "new", str(tmp_path / "t"))
     assert (code, lines) == (1, [f"error: {tmp_path / 't' / 'dossier.yaml'}: {os.strerror(errno.EROFS)}"])
 
 
 def test_an_os_error_of_another_kind_is_still_reported_as_a_bug(tmp_path, monkeypatch, capsys):
-    import dossier.starter
+    import dossier.config.starter
 
     def broken(trial_dir: Path):
         raise OSError(errno.EBADF, os.strerror(errno.EBADF))
 
-    monkeypatch.setattr(dossier.starter, "write_starter", broken)
+    monkeypatch.setattr(dossier.config.starter, "write_starter", broken)
     code, lines = run_main(capsys, "new", str(tmp_path / "t"))
     assert code == EXIT_INTERNAL and lines[0].startswith("internal error: OSError")
 
@@ -203,7 +203,7 @@ def test_a_malformed_source_date_epoch_stops_the_build(built, tmp_path, capsys, 
 
 
 def test_source_date_epoch_dates_the_documents():
-    from dossier.pipeline import source_date_epoch
+    from dossier.build.pipeline import source_date_epoch
 
     os.environ["SOURCE_DATE_EPOCH"] = " 1700000000 "
     try:
@@ -249,8 +249,8 @@ def test_new_leaves_nothing_half_written_when_the_disk_fills(tmp_path, capsys, m
 
 @pytest.mark.parametrize("text", ["a: " + "[" * 10_000 + "]" * 10_000 + "\n", "a: " + "9" * 5_000 + "\n"])
 def test_a_glossary_nested_too_deeply_is_one_line(tmp_path, text):
+    from dossier.document.glossary import load_glossary
     from dossier.errors import RenderError
-    from dossier.glossary import load_glossary
 
     (tmp_path / "glossary").mkdir()
     (tmp_path / "glossary" / "en.yaml").write_text(text, encoding="utf-8")

@@ -13,7 +13,7 @@ import pytest
 
 from dossier.analyses import declared
 from dossier.analyses import exposure_stats as exposure
-from dossier.datasets import TrialData, load
+from dossier.data.datasets import TrialData, load
 from dossier.errors import AnalysisError, SpecError
 from tests.conftest import glossary_entries, table_text, terms_of
 from tests.conftest import toy_spec as make_spec

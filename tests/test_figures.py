@@ -1,4 +1,4 @@
-"""Figures (dossier.figures): files, size, determinism, Japanese glyphs."""
+"""Figures (dossier.render.figures): files, size, determinism, Japanese glyphs."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from dossier.analyses.model import Curve, Figure, Term, Text
 from dossier.errors import RenderError
-from dossier.figures import DPI, WIDTH_CM, draw_figure
-from dossier.model import Curve, Figure, Term, Text
+from dossier.render.figures import DPI, WIDTH_CM, draw_figure
 
 LABELS = {
     "en": {"title": "Time to first event", "months": "Time since randomisation (months)",

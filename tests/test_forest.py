@@ -1,4 +1,4 @@
-"""Forest plots (dossier.forest): rows and texts, axis scale and reference line, files, determinism, Japanese."""
+"""Forest plots (dossier.render.forest): rows and texts, axis scale and reference line, files, determinism, Japanese."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from dossier.errors import RenderError
-from dossier.figures import DPI, WIDTH_CM
-from dossier.forest import ForestLabels, draw_forest, forest_figure, forest_rows
+from dossier.render.figures import DPI, WIDTH_CM
+from dossier.render.forest import ForestLabels, draw_forest, forest_figure, forest_rows
 from dossier.stats import subgroups as sg
 
 REF = Path(__file__).parent / "reference"

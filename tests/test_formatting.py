@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
+from dossier.analyses.model import Count, Estimate, Fraction, MeanSD, Number, PValue, Range, Term, Text
+from dossier.document.formatting import Formatter, fixed, percent, pvalue
 from dossier.errors import RenderError
-from dossier.formatting import Formatter, fixed, percent, pvalue
-from dossier.model import Count, Estimate, Fraction, MeanSD, Number, PValue, Range, Term, Text
 
 
 @pytest.mark.parametrize("value,decimals,expected", [
@@ -67,7 +67,7 @@ def test_dates_by_language():
 
 def test_fixed_formats_every_finite_double_at_every_allowed_number_of_decimals():
     """A statistic of 1e27 or more used to raise decimal.InvalidOperation (28 digits of precision): exit 3."""
-    from dossier.formatting import fixed
+    from dossier.document.formatting import fixed
 
     assert fixed(1.5e308, 1) == "15" + "0" * 307 + ".0"
     assert fixed(-1e27, 15) == "-1" + "0" * 27 + "." + "0" * 15

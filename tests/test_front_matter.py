@@ -95,7 +95,7 @@ def test_a_consultation_category_by_id_or_name_prints_the_official_name(make_tri
 
 
 def test_an_unknown_consultation_category_is_one_line_with_did_you_mean(make_trial):
-    from dossier.spec import load_spec
+    from dossier.config.spec import load_spec
 
     folder = make_trial(spec(product_type="regenerative_medicine",
                              briefing={"consultation_category": "pre-aplication"}))
@@ -113,7 +113,7 @@ def test_an_unknown_consultation_category_is_one_line_with_did_you_mean(make_tri
 
 
 def test_a_category_of_another_product_type_says_so(make_trial):
-    from dossier.spec import load_spec
+    from dossier.config.spec import load_spec
 
     folder = make_trial(spec(briefing={"consultation_category": "再生医療等製品申請前相談"}))  # product.type: drug
     with pytest.raises(SpecError) as caught:
@@ -123,8 +123,8 @@ def test_a_category_of_another_product_type_says_so(make_trial):
 
 
 def test_every_example_names_a_valid_category():
-    from dossier.consultation import find
-    from dossier.spec import load_spec
+    from dossier.config.consultation import find
+    from dossier.config.spec import load_spec
     from tests.conftest import example_folders
 
     for folder in example_folders():
@@ -136,7 +136,7 @@ def test_every_example_names_a_valid_category():
 
 
 def test_abbreviations_are_found_as_whole_words_only():
-    from dossier.abbreviations import used
+    from dossier.document.abbreviations import used
 
     html = ("<p>AEの発現率。SAE 3例 (SAESER)。</p><p title='HR'>MDS-UPDRS part III; 95% CI</p>"
             "<style>.LVEF{}</style><p>TEAEs and xAAV</p>")
@@ -207,7 +207,7 @@ def test_references_are_numbered_in_order_of_first_citation(make_trial):
 
 
 def test_an_unknown_citation_key_names_the_file_and_line(make_trial):
-    from dossier.spec import load_spec
+    from dossier.config.spec import load_spec
 
     folder = make_trial(spec(references=REFERENCES[:2], briefing={"disease": "text/disease.md"}),
                         texts={"text/disease.md": "Line one.\n\nSee [@alpha; @betta].\n"})
@@ -223,7 +223,7 @@ def test_an_unknown_citation_key_names_the_file_and_line(make_trial):
 
 
 def test_an_unknown_citation_in_a_yaml_text_names_dossier_yaml_and_its_line(make_trial):
-    from dossier.spec import load_spec
+    from dossier.config.spec import load_spec
 
     raw = spec(references=REFERENCES[:1], briefing={"questions": [{"question": "Agreed [@nobody]?"}]})
     folder = make_trial(raw)
@@ -237,7 +237,7 @@ def test_an_unknown_citation_in_a_yaml_text_names_dossier_yaml_and_its_line(make
 
 
 def test_a_reference_key_given_twice_is_an_error(make_trial):
-    from dossier.spec import load_spec
+    from dossier.config.spec import load_spec
 
     folder = make_trial(spec(references=[REFERENCES[0], {"key": "alpha", "citation": "Again."}]))
     with pytest.raises(SpecError) as caught:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dossier.hardcoded import scan_text, statistics
+from dossier.document.hardcoded import scan_text, statistics
 from tests.conftest import run_cli
 
 EVIDENCE = {"lvef": {"visits": {"Week 52": {"groups": {"High": {"n": 28, "mean_change": 4.256,
@@ -64,7 +64,7 @@ def test_settings_each_type_restates_in_its_evidence_are_not_reported():
 def test_numbers_of_hundreds_of_digits_in_the_text_are_scanned_without_error():
     """A 199-digit integer (the longest word the writer's text allows is 200 characters) used to stop
     `dossier check` with decimal.InvalidOperation (exit 3)."""
-    from dossier.hardcoded import scan_text
+    from dossier.document.hardcoded import scan_text
 
     text = f"Big {'9' * 199} and 0.{'0' * 197}1 and -{'7' * 150}.{'5' * 49} ok."
     assert scan_text(text, "text/x.md", statistics({"a": {"b": 4}})) == []
@@ -128,8 +128,8 @@ def test_each_suggested_reference_prints_the_number_as_typed():
     """The suggestion is checked by the writer's-text renderer itself: substituting it gives the typed text."""
     import re
 
-    from dossier.formatting import Formatter
-    from dossier.writer_text import substitute
+    from dossier.document.formatting import Formatter
+    from dossier.document.writer_text import substitute
 
     evidence = {"adas": {"type": "change_from_baseline", "visits": {"Week 24": {"comparisons": [
         {"group": "Low", "reference": "Placebo", "difference": -0.574, "p": 0.0042, "ci": [-1.234, 0.086]}]}}}}

@@ -270,7 +270,7 @@ def test_user_template_cannot_read_local_files(tmp_path, body, refused):
 
 # ------------------------------------------------------------------------------------ the gate, reader by reader
 # The build refuses these before rendering (tests/test_bad_input.py, the gate cases); each reader also
-# admits every file it opens through dossier.gate, whoever calls it.
+# admits every file it opens through dossier.data.gate, whoever calls it.
 
 
 def _linked_out(tmp_path: Path, rel: str, content: bytes) -> Path:
@@ -298,8 +298,8 @@ def test_an_included_template_linked_outside_is_refused_by_the_loader(tmp_path):
 
 
 def test_a_glossary_linked_outside_is_refused(tmp_path):
+    from dossier.document.glossary import load_glossary
     from dossier.errors import RenderError
-    from dossier.glossary import load_glossary
     from dossier.render.html import PACKAGE_TEMPLATES
 
     packaged = (PACKAGE_TEMPLATES / "glossary" / "en.yaml").read_bytes()
@@ -324,12 +324,12 @@ def test_a_resource_linked_outside_is_refused(tmp_path, name):
 
 
 def test_the_longest_ae_term_the_limits_allow_is_laid_out_in_lines(tmp_path):
-    """dossier.limits refuses a data text longer than MAX_VALUE_CHARS or holding a word longer than
+    """dossier.config.limits refuses a data text longer than MAX_VALUE_CHARS or holding a word longer than
     MAX_TOKEN_CHARS (a 200,000-character term is one line of error: tests/test_bad_input.py). The longest
     term they allow, words of MAX_TOKEN_CHARS characters without a space, is given a line-break opportunity
     (U+200B) every 40 characters in the documents (dossier.render.html.break_long_runs), so weasyprint and
     LibreOffice lay it out as ordinary lines; the data outputs keep it exactly."""
-    from dossier.limits import MAX_TOKEN_CHARS, MAX_VALUE_CHARS
+    from dossier.config.limits import MAX_TOKEN_CHARS, MAX_VALUE_CHARS
 
     word = "Xy" * (MAX_TOKEN_CHARS // 2)
     term = " ".join([word] * (MAX_VALUE_CHARS // (MAX_TOKEN_CHARS + 1)))

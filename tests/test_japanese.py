@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dossier.document.formatting import powers_caret
+from dossier.document.glossary import load_glossary
 from dossier.errors import RenderError
-from dossier.formatting import powers_caret
-from dossier.glossary import load_glossary
 from dossier.render.html import PACKAGE_TEMPLATES
 from tests.conftest import MINIMAL_SPEC, ROOT, example_folders, libreoffice_pdf, run_cli
 
@@ -356,8 +356,8 @@ def test_every_example_analysis_has_an_english_and_a_japanese_title():
 
 
 def test_km_numbers_at_risk_title_comes_from_the_glossary():
-    from dossier.figures import _at_risk_title
-    from dossier.formatting import Formatter
+    from dossier.document.formatting import Formatter
+    from dossier.render.figures import _at_risk_title
 
     _, ja = _glossaries()
     formatter = Formatter({**ja, "tte_at_risk": "リスク例数（利用者の用語）"}, "ja")

@@ -1,5 +1,5 @@
-"""Data flows one way (docs/architecture.md): the renderers import nothing from the layers above them, and the
-installed package holds no development tool (the reference.docx generator lives in scripts/)."""
+"""Data flows one way (docs/architecture.md): each stage package imports nothing from the stages that use it,
+and the installed package holds no development tool (the reference.docx generator lives in scripts/)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,22 @@ import ast
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "dossier"
-# the modules that use the renderers' output (or run the build): a renderer importing one reaches back up
-ABOVE_RENDER = ("dossier.outputs", "dossier.pipeline", "dossier.cli", "dossier.audit", "dossier.manifest",
-                "dossier.preview", "dossier.redline", "dossier.word_import", "dossier.diff")
+# stage package -> the packages (and top-level modules) above it, which it must never import: the stages that
+# use its output. Stages below may be imported freely; config and analyses know each other (the spec's union of
+# options models comes from the analysis types' declarations, which read the spec's types).
+USERS = ("build", "preview", "cli", "__main__")
+ABOVE = {
+    "stats": ("config", "data", "analyses", "document", "render", "outputs", "word", *USERS),
+    "data": ("document", "render", "outputs", "word", *USERS),
+    "analyses": ("render", "outputs", "word", *USERS),
+    "document": ("render", "outputs", "word", *USERS),
+    "render": ("outputs", "word", *USERS),
+    "outputs": ("word", *USERS),
+    "word": ("outputs", *USERS),
+    "build": ("preview", "cli", "__main__"),
+    "preview": ("cli", "__main__"),
+}
+BASE = ("errors", "control")  # imported by every stage, import no stage
 
 
 def imported_modules(path, root=ROOT) -> set[str]:
@@ -31,22 +44,41 @@ def imported_modules(path, root=ROOT) -> set[str]:
     return found
 
 
-def test_the_renderers_import_nothing_from_a_layer_above_them():
-    render = sorted((PACKAGE / "render").glob("*.py"))
-    assert len(render) >= 5
-    for path in render:
-        above = sorted(m for m in imported_modules(path) if m.startswith(ABOVE_RENDER))
-        assert above == [], f"{path.relative_to(ROOT)} imports {above}"
+def stages_imported(path, root=ROOT) -> set[str]:
+    """The first-level names under dossier (stage packages or top-level modules) a file imports."""
+    return {m.split(".")[1] for m in imported_modules(path, root) if m.startswith("dossier.") and m.count(".") >= 1}
+
+
+def test_the_tree_shows_the_stages():
+    """dossier/ holds the stage packages and only the thin CLI and the shared base modules beside them."""
+    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    assert packages == {"config", "data", "analyses", "stats", "document", "render", "outputs", "build", "word",
+                        "preview"}
+    modules = {p.stem for p in PACKAGE.glob("*.py")}
+    assert modules == {"__init__", "__main__", "cli", *BASE}
+
+
+def test_each_stage_imports_nothing_from_the_stages_above_it():
+    bad = {}
+    for stage, above in ABOVE.items():
+        files = sorted((PACKAGE / stage).rglob("*.py"))
+        assert files, stage
+        for path in files:
+            if hits := sorted(stages_imported(path) & set(above)):
+                bad[str(path.relative_to(ROOT))] = hits
+    for name in BASE:
+        if hits := sorted(stages_imported(PACKAGE / f"{name}.py") - set(BASE) - {"__init__"}):
+            bad[f"dossier/{name}.py"] = hits
+    assert bad == {}
 
 
 def test_the_import_scan_sees_imports_inside_functions(tmp_path):
     folder = tmp_path / "dossier" / "render"
     folder.mkdir(parents=True)
     probe = folder / "probe.py"
-    probe.write_text("def f():\n    from dossier.outputs import write_csv\n    from ..pipeline import build\n",
+    probe.write_text("def f():\n    from dossier.outputs.files import write_csv\n    from ..build import pipeline\n",
                      encoding="utf-8")
-    found = imported_modules(probe, root=tmp_path)
-    assert {"dossier.outputs", "dossier.pipeline"} <= found
+    assert {"outputs", "build"} <= stages_imported(probe, root=tmp_path)
 
 
 def test_the_package_ships_no_reference_docx_generator():

@@ -9,7 +9,7 @@ from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from lxml import etree
 
-from dossier.writer_text import REFERENCE
+from dossier.document.writer_text import REFERENCE
 from tests.conftest import REFRESH_TEXT, ROOT
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

@@ -15,10 +15,10 @@ import pytest
 
 from dossier.analyses import declared, evidence, registry, required_of
 from dossier.analyses import mmrm as mmrm_type
-from dossier.datasets import load
+from dossier.config.spec import parse_spec
+from dossier.data.datasets import load
+from dossier.document.formatting import fixed
 from dossier.errors import AnalysisError, SpecError
-from dossier.formatting import fixed
-from dossier.spec import parse_spec
 from dossier.stats import covariance
 from dossier.stats import mmrm as engine
 from tests.conftest import PILOT, glossary_entries, run_cli, terms_in

@@ -16,10 +16,10 @@ import pytest
 import yaml
 
 from dossier.analyses import declared, evidence, registry, required_of
-from dossier.datasets import load
+from dossier.analyses.model import Term
+from dossier.config.spec import parse_spec
+from dossier.data.datasets import load
 from dossier.errors import SpecError
-from dossier.model import Term
-from dossier.spec import parse_spec
 from dossier.stats import consistency as cs
 from dossier.stats import mmrm
 from dossier.stats import subgroups as sg

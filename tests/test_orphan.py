@@ -1,5 +1,5 @@
-"""The orphan designation application draft (dossier/documents/orphan.py) and the document registry
-(dossier/documents/registry.py): its sections in English and Japanese, the criteria's wording per product
+"""The orphan designation application draft (dossier/document/orphan.py) and the document registry
+(dossier/document/registry.py): its sections in English and Japanese, the criteria's wording per product
 type, the patient-number estimate (hand-computed) and its threshold check, bad `orphan:` keys as one line
 each, and a document type declared here that builds with no change to the pipeline."""
 
@@ -41,12 +41,12 @@ def orphan_spec(orphan=None, product_type=None, **top) -> dict:
 
 def render(folder, lang: str = "en", document: str = "orphan") -> tuple[str, dict, list[str]]:
     """The HTML and context of `document` of the trial folder, through the pipeline's stages (no PDF or DOCX)."""
-    from dossier import pipeline
-    from dossier.documents import registry
-    from dossier.outputs import evidence_document
+    from dossier.build import pipeline
+    from dossier.config.spec import load_spec
+    from dossier.data.validate import requirements
+    from dossier.document import registry
+    from dossier.outputs.files import evidence_document
     from dossier.render.html import template_dirs
-    from dossier.spec import load_spec
-    from dossier.validate import requirements
 
     spec = load_spec(folder).localised(lang)
     needs = requirements(spec)
@@ -69,7 +69,7 @@ def headings(html: str) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
 def test_every_declared_section_in_order_with_its_heading(make_trial, lang):
-    from dossier.documents.registry import get
+    from dossier.document.registry import get
 
     html, _, _ = render(make_trial(orphan_spec()), lang)
     glossary = glossary_entries()
@@ -103,8 +103,8 @@ def test_the_estimate_is_computed_shown_and_a_live_number(make_trial):
 
 
 def test_the_sum_method_and_the_threshold_warning(make_trial):
-    from dossier.documents import registry
-    from dossier.spec import parse_spec
+    from dossier.config.spec import parse_spec
+    from dossier.document import registry
 
     folder = make_trial()
 
@@ -171,7 +171,7 @@ def test_criterion_wording_per_product_type(make_trial, product_type, en, ja):
 
 
 def test_product_type_words_exist_in_both_languages():
-    from dossier.documents import product_types, registry
+    from dossier.document import product_types, registry
 
     glossary = glossary_entries()
     for key in product_types.glossary_keys():
@@ -182,8 +182,8 @@ def test_product_type_words_exist_in_both_languages():
 
 
 def test_no_orphan_section_no_orphan_document(make_trial):
-    from dossier.documents.registry import built
-    from dossier.spec import load_spec
+    from dossier.config.spec import load_spec
+    from dossier.document.registry import built
 
     spec = load_spec(make_trial())
     assert [d.name for d in built(spec)] == ["briefing", "sakigake"]
@@ -222,7 +222,7 @@ def test_no_orphan_section_no_orphan_document(make_trial):
      "the population)")),
 ])
 def test_bad_orphan_keys_one_line_each(make_trial, orphan, expected):
-    from dossier.spec import parse_spec
+    from dossier.config.spec import parse_spec
 
     with pytest.raises(SpecError) as caught:
         parse_spec(orphan_spec(orphan), make_trial())
@@ -232,7 +232,7 @@ def test_bad_orphan_keys_one_line_each(make_trial, orphan, expected):
 
 
 def test_an_empty_orphan_section_is_a_problem(make_trial):
-    from dossier.spec import parse_spec
+    from dossier.config.spec import parse_spec
 
     spec = copy.deepcopy(MINIMAL_SPEC)
     spec["orphan"] = None
@@ -243,7 +243,7 @@ def test_an_empty_orphan_section_is_a_problem(make_trial):
 
 
 def test_bad_product_type(make_trial):
-    from dossier.spec import parse_spec
+    from dossier.config.spec import parse_spec
 
     spec = orphan_spec(product_type="vaccine")
     with pytest.raises(SpecError) as caught:
@@ -254,7 +254,7 @@ def test_bad_product_type(make_trial):
 
 
 def test_reserved_analysis_id(make_trial):
-    from dossier.spec import parse_spec
+    from dossier.config.spec import parse_spec
 
     spec = orphan_spec()
     spec["analyses"][0]["id"] = "documents"
@@ -312,9 +312,9 @@ def test_the_orphan_document_is_built_in_every_format(orphan_builds):
 def test_a_document_type_declared_here_builds_without_pipeline_changes(make_trial):
     """A "letter" document: its yaml section model, its template in the trial's templates folder, its title
     from its section; registered for the duration of the test. The pipeline finds it through the registry."""
-    from dossier.documents.registry import DocumentType, registered
-    from dossier.pipeline import build
-    from dossier.spec_types import LocalText, _Model
+    from dossier.build.pipeline import build
+    from dossier.config.spec_types import LocalText, _Model
+    from dossier.document.registry import DocumentType, registered
 
     class Letter(_Model):
         recipient: LocalText
@@ -346,7 +346,7 @@ def test_a_document_type_declared_here_builds_without_pipeline_changes(make_tria
     assert "Dear PMDA &lt;Office&gt;," in html  # data is text: escaped
     assert "<p>Estimate: 3100.</p>" in re.sub(r"</?span[^>]*>", "", html)
     # outside the block the type is gone: the yaml key is unknown again
-    from dossier.spec import parse_spec
+    from dossier.config.spec import parse_spec
 
     with pytest.raises(SpecError) as caught:
         parse_spec(spec, folder)
@@ -356,7 +356,7 @@ def test_a_document_type_declared_here_builds_without_pipeline_changes(make_tria
 def test_the_examples_build_the_orphan_draft(built):
     """The synthetic examples (SYNTHETIC, invented prevalence) write the orphan draft with every declared section;
     cdisc-pilot01 (no `orphan:` section) does not."""
-    from dossier.documents.registry import get
+    from dossier.document.registry import get
 
     declared = [anchor for anchor, _ in get("orphan").sections]
     for name in ("hf-aav-synthetic", "pd-aav-synthetic"):
@@ -392,7 +392,7 @@ def test_the_examples_orphan_draft_in_japanese(example):
 
 
 def test_diff_reports_a_changed_patient_estimate(tmp_path):
-    from dossier.diff import compare
+    from dossier.word.diff import compare
 
     for name, estimate in (("old", 3100.0), ("new", 3224.0)):
         (tmp_path / name).mkdir()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dossier.atomic import staging
+from dossier.build.atomic import staging
 from dossier.errors import OutputError
 from tests.conftest import ROOT, write_tiny_trial
 from tests.test_bad_input import run_dossier
@@ -75,8 +75,8 @@ def test_a_stale_lock_of_a_killed_build_is_taken_over(tmp_path):
 PROBE = r"""
 import sys
 from pathlib import Path
-from dossier.cache import read_cache
-from dossier.reuse import Reuse
+from dossier.build.cache import read_cache
+from dossier.build.reuse import Reuse
 out = Path(sys.argv[1])
 print(read_cache(out), Reuse(out, Path(sys.argv[2])).old)
 """
@@ -105,7 +105,7 @@ def test_cache_and_reuse_records_that_are_not_regular_files_are_ignored_at_once(
 
 
 def test_an_oversized_cache_file_is_ignored(tmp_path, monkeypatch):
-    from dossier import cache
+    from dossier.build import cache
 
     monkeypatch.setenv("DOSSIER_CACHE_KEY_FILE", str(tmp_path / "key"))
     monkeypatch.setattr(cache, "MAX_CACHE_BYTES", 64)
@@ -117,7 +117,7 @@ def test_an_oversized_cache_file_is_ignored(tmp_path, monkeypatch):
 
 
 def test_a_key_file_that_is_a_link_to_a_device_is_no_key(tmp_path, monkeypatch):
-    from dossier.cache import secret
+    from dossier.build.cache import secret
 
     (tmp_path / "key").symlink_to("/dev/zero")
     monkeypatch.setenv("DOSSIER_CACHE_KEY_FILE", str(tmp_path / "key"))
@@ -165,8 +165,8 @@ def test_a_swapped_output_with_an_updated_manifest_does_not_survive_a_rebuild(bu
 
 
 def test_the_reuse_record_is_signed(tmp_path, monkeypatch):
-    from dossier.cache import secret
-    from dossier.reuse import RECORD, Reuse, read_record
+    from dossier.build.cache import secret
+    from dossier.build.reuse import RECORD, Reuse, read_record
 
     monkeypatch.setenv("DOSSIER_CACHE_KEY_FILE", str(tmp_path / "key"))
     previous, stage = tmp_path / "previous", tmp_path / "stage"
@@ -195,8 +195,8 @@ def test_the_reuse_record_is_signed(tmp_path, monkeypatch):
 
 
 def test_no_cache_reuses_nothing(tmp_path, monkeypatch):
-    from dossier import reuse
-    from dossier.pipeline import build
+    from dossier.build import reuse
+    from dossier.build.pipeline import build
 
     monkeypatch.setenv("DOSSIER_CACHE_KEY_FILE", str(tmp_path / "key"))
     trial = write_tiny_trial(tmp_path / "trial")

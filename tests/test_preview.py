@@ -14,12 +14,12 @@ import pytest
 import yaml
 from conftest import PILOT, run_cli
 
-from dossier.formatting import Formatter
-from dossier.glossary import load_glossary
+from dossier.document.formatting import Formatter
+from dossier.document.glossary import load_glossary
+from dossier.document.writer_text import load_text
 from dossier.preview.server import check_host, start_server, stop
 from dossier.preview.session import Session
 from dossier.render.html import template_dirs
-from dossier.writer_text import load_text
 
 HR_REF = "[[tte:comparisons/Xanomeline Low Dose/hazard_ratio|2]]"
 SPEC = {
@@ -333,7 +333,7 @@ ORPHAN = {"target_disease": "Test disease X",
 
 
 def test_every_document_of_the_build_is_served_the_orphan_draft_with_its_section(session):
-    """The preview serves the documents of the build (dossier.documents.registry), not a fixed list: the orphan
+    """The preview serves the documents of the build (dossier.document.registry), not a fixed list: the orphan
     draft appears when dossier.yaml gains an `orphan:` section and goes when it loses it."""
     assert session.documents == ("briefing", "sakigake") and "orphan" not in session.pages
     path = session.trial_dir / "dossier.yaml"

@@ -20,12 +20,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dossier.analyses.model import AnalysisResult
 from dossier.analyses.registry import get as analysis_type
-from dossier.datasets import DatasetFile, TrialData, normalise, read_dataset
+from dossier.config.spec import parse_spec
+from dossier.data.datasets import DatasetFile, TrialData, normalise, read_dataset
+from dossier.data.validate import requirements, validate
 from dossier.errors import DataError, DossierError
-from dossier.model import AnalysisResult
-from dossier.spec import parse_spec
-from dossier.validate import requirements, validate
 from tests.conftest import PILOT
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,

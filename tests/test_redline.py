@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from dossier.redline import redline_docx
+from dossier.word.redline import redline_docx
 from tests.conftest import REFRESH_DATE, ROOT, libreoffice_pdf, run_cli
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -243,7 +243,7 @@ def test_the_default_review_folder_is_beside_the_new_build(builds, tmp_path):
 
 def test_every_document_of_the_builds_is_redlined_through_the_registry(builds, tmp_path):
     """A document built only with its yaml section (the orphan draft) is redlined when both builds have it, and
-    named in a note when only one has it (dossier.documents.registry, not a fixed list)."""
+    named in a note when only one has it (dossier.document.registry, not a fixed list)."""
     old, new, _ = builds
     copies = {}
     for name, build, words in (("old", old, "About 3100 patients"), ("new", new, "About 3200 patients")):

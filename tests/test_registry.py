@@ -63,7 +63,7 @@ def _quoted_type_names(text: str) -> list[str]:
 def test_no_type_name_outside_the_types_modules_and_registry():
     """Pipeline, validation, context, highlights, figures, templates, bench: no type name, no `type ==`. Allowed:
     the type's own modules (declaration and <type>_stats), the registry, the starter and the glossaries."""
-    allowed = {ROOT / "dossier" / "analyses" / "registry.py", ROOT / "dossier" / "starter.py"}
+    allowed = {ROOT / "dossier" / "analyses" / "registry.py", ROOT / "dossier" / "config" / "starter.py"}
     for name in TYPE_NAMES:
         allowed |= {ROOT / "dossier" / "analyses" / f"{name}.py", ROOT / "dossier" / "analyses" / f"{name}_stats.py"}
     files = [*(ROOT / "dossier").rglob("*.py"), *(ROOT / "templates").glob("*.j2"), *(ROOT / "bench").glob("*.py"),
@@ -129,8 +129,8 @@ def test_examples_match_recorded_digests(built):
 
 
 def test_spec_imports_no_statistics_stack():
-    """dossier.spec builds its analysis union from the declarations without importing pandas or numpy."""
-    code = "import sys, dossier.spec; print(sorted(m for m in ('pandas', 'numpy', 'scipy') if m in sys.modules))"
+    """dossier.config.spec builds its analysis union from the declarations without importing pandas or numpy."""
+    code = "import sys, dossier.config.spec; print(sorted(m for m in ('pandas', 'numpy', 'scipy') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -161,7 +161,7 @@ def test_a_cross_cutting_mixin_is_declared_once_and_a_type_opts_in():
     from typing import Literal
 
     from dossier.analyses.options import RecordOptions
-    from dossier.spec_types import _Model
+    from dossier.config.spec_types import _Model
 
     class SubgroupsMixin(_Model):
         subgroups: tuple[str, ...] = ()

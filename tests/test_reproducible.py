@@ -11,7 +11,7 @@ import sys
 import pandas as pd
 import pytest
 
-from dossier.datasets import read_dataset
+from dossier.data.datasets import read_dataset
 from tests.conftest import ROOT, run_cli
 
 DEMOG = {"study": {"id": "T-1", "title": "Test study"}, "product": {"name": "TP-1"}, "indication": "Test",
@@ -120,7 +120,7 @@ def test_manifest_records_inputs_outputs_versions_and_settings(make_trial, tmp_p
 def test_a_cache_file_not_signed_by_this_user_is_never_loaded(tmp_path, monkeypatch):
     import pickle
 
-    from dossier.cache import CACHE_DIR, CACHE_FILE, read_cache
+    from dossier.build.cache import CACHE_DIR, CACHE_FILE, read_cache
 
     monkeypatch.setenv("DOSSIER_CACHE_KEY_FILE", str(tmp_path / "key"))
 
@@ -139,7 +139,7 @@ def test_a_text_only_rebuild_neither_reads_the_data_nor_imports_pandas(make_tria
     out = tmp_path / "out"
     assert run_cli("build", str(folder), "-o", str(out)).returncode == 0
     (folder / "text" / "disease.md").write_text("Second version.", encoding="utf-8")
-    probe = ("import sys; from pathlib import Path; from dossier.pipeline import build; "
+    probe = ("import sys; from pathlib import Path; from dossier.build.pipeline import build; "
              f"report = build(Path({str(folder)!r}), Path({str(out)!r})); "
              "print(report.computed, 'pandas' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=False,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from dossier.config.spec import load_spec, parse_spec
 from dossier.errors import SpecError
-from dossier.spec import load_spec, parse_spec
 from tests.conftest import MINIMAL_SPEC, PILOT, example_folders
 
 
@@ -185,7 +185,7 @@ def test_bad_per_language_texts_deep_in_lists_name_their_key_path():
 
 
 def test_writer_text_per_language_is_checked_for_every_language(tmp_path):
-    from dossier.spec import text_fields
+    from dossier.config.spec import text_fields
 
     (tmp_path / "text").mkdir()
     (tmp_path / "text" / "disease.md").write_text("The disease.\n", encoding="utf-8")

@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from dossier.analyses import evidence, registry
+from dossier.document.formatting import fixed
 from dossier.errors import SpecError
-from dossier.formatting import fixed
 from dossier.stats import consistency as cs
 from dossier.stats import subgroups as sg
 from tests.conftest import DATASETS, run_cli, toy_spec

@@ -12,8 +12,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from dossier.datasets import read_dataset
-from dossier.spec import load_spec
+from dossier.config.spec import load_spec
+from dossier.data.datasets import read_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATOR = ROOT / "datasets" / "generate.py"

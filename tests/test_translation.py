@@ -12,8 +12,8 @@ import re
 
 import pytest
 
-from dossier.labels import Catalogue, Terms, language_of, read_meddra
-from dossier.model import Text
+from dossier.analyses.model import Text
+from dossier.document.labels import Catalogue, Terms, language_of, read_meddra
 from tests.conftest import MINIMAL_SPEC, run_cli
 
 
@@ -114,7 +114,7 @@ def test_bad_labels_shape_is_one_line_exit_1(make_trial, labels, message):
 
 
 def test_final_document_has_no_warning_text_and_draft_keeps_them_in_its_appendix(make_trial, monkeypatch):
-    from dossier import pipeline
+    from dossier.build import pipeline
     from tests.test_orphan import render
 
     marker = "analysis demog: WARNING-TEXT-XYZ"
@@ -231,9 +231,9 @@ def test_final_makes_the_orphan_patient_estimate_warning_an_error(make_trial, tm
 
 
 def test_figures_show_arms_and_visits_through_the_labels():
-    from dossier.figures import _shown
-    from dossier.formatting import Formatter
-    from dossier.model import Curve, Figure, Term
+    from dossier.analyses.model import Curve, Figure, Term
+    from dossier.document.formatting import Formatter
+    from dossier.render.figures import _shown
 
     catalogue = Catalogue(values={"TRT01A": {"PLACEBO": {"ja": "プラセボ"}}})
     fmt = Formatter({}, "ja", Terms("ja", catalogue, {"Placebo": "TRT01A", "Drug X": "TRT01A"}))
@@ -247,8 +247,8 @@ def test_figures_show_arms_and_visits_through_the_labels():
 
 
 def test_yaml_report_reaches_nested_texts_and_per_language_fallbacks(tmp_path):
-    from dossier.spec import parse_spec
-    from dossier.translation import yaml_texts
+    from dossier.config.spec import parse_spec
+    from dossier.document.translation import yaml_texts
 
     spec = english_only(indication={"en": "Rare disease", "ja": "希少疾患"}, study={"id": "T-1", "title": {"en": "Only en"}})
     spec["analyses"].append({"id": "tte", "type": "time_to_event", "dataset": "adtte", "param": "TTDE",

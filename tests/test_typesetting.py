@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dossier.formatting import powers_caret, powers_html, powers_unicode
+from dossier.document.formatting import powers_caret, powers_html, powers_unicode
 from dossier.render.docx_html import parse_html
 from dossier.render.docx_tables import WORD_JOINER, header_words, join_header_words, table_widths
 from dossier.render.html import text_columns, typeset_powers

@@ -11,7 +11,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.oxml.parser import OxmlElement
 
-from dossier.docx_markdown import blocks_markdown, markdown_blocks
+from dossier.word.docx_markdown import blocks_markdown, markdown_blocks
 from tests.conftest import PILOT, example_folders, run_cli
 
 SPEC = """\

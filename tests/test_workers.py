@@ -8,8 +8,8 @@ import time
 
 import pytest
 
+from dossier.build.workers import WorkerLost, Workers, worker_count
 from dossier.errors import RenderError
-from dossier.workers import WorkerLost, Workers, worker_count
 
 
 def _pid_and(value):
@@ -108,7 +108,7 @@ def test_workers_die_with_a_build_killed_outright(tmp_path):
     script = tmp_path / "build.py"
     script.write_text(
         "import os, sys, time\n"
-        "from dossier.workers import Workers\n"
+        "from dossier.build.workers import Workers\n"
         "from tests.test_workers import _pid_and\n"
         "workers = Workers(2)\n"
         "pids = {workers._zygote.pid} | {workers.submit(_pid_and, i).result()[0] for i in range(4)}\n"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from dossier.document.formatting import Formatter
+from dossier.document.writer_text import load_text, markdown_to_html, substitute
 from dossier.errors import RenderError
-from dossier.formatting import Formatter
-from dossier.writer_text import load_text, markdown_to_html, substitute
 
 EVIDENCE = {"lvef": {"visits": {"Week 52": {
     "groups": {"High": {"mean_change": 4.256, "change_ci": [2.01, 6.5], "n": 30}},
@@ -70,8 +70,8 @@ def test_live_number_formats_are_0_to_15_decimals_or_a_named_format(fmt, ok):
 
 
 def test_check_reports_a_bad_format_in_every_language_and_inline_text(tmp_path):
-    from dossier.spec import parse_spec
-    from dossier.writer_text import reference_problems
+    from dossier.config.spec import parse_spec
+    from dossier.document.writer_text import reference_problems
     from tests.conftest import TINY_SPEC
 
     (tmp_path / "text" / "ja").mkdir(parents=True)
@@ -93,8 +93,8 @@ def test_check_reports_a_bad_format_in_every_language_and_inline_text(tmp_path):
     (None, "0,", "NE"),
 ])
 def test_a_comma_after_the_decimals_groups_thousands_and_nothing_else_changes(value, fmt, printed):
-    from dossier.formatting import Formatter
-    from dossier.writer_text import format_problem, format_reference
+    from dossier.document.formatting import Formatter
+    from dossier.document.writer_text import format_problem, format_reference
 
     assert format_problem(fmt) is None
     for lang in ("en", "ja"):  # the comma in both languages, as PMDA documents write numbers
@@ -103,6 +103,6 @@ def test_a_comma_after_the_decimals_groups_thousands_and_nothing_else_changes(va
 
 @pytest.mark.parametrize("fmt", ["16,", ",", "1,,", "a,", ",2"])
 def test_bad_grouped_formats_are_reported(fmt):
-    from dossier.writer_text import format_problem
+    from dossier.document.writer_text import format_problem
 
     assert format_problem(fmt) is not None

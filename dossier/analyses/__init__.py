@@ -6,17 +6,17 @@ results); its statistics are in the module its declaration names (`implementatio
 The declaration's
     variables(analysis, trial) -> dict[str, Variables]
         dataset name (lower case) -> the variables (upper case) analyses of this type read, by the
-        analysis and by its checks in dossier.validate: `required` ones (validation reports each one
+        analysis and by its checks in dossier.data.validate: `required` ones (validation reports each one
         missing) and `optional` ones (used when the dataset has them). The one declaration both of
         validation and of loading: only the declared variables are read from the files, so a variable
         read but not declared would silently be absent (tests/test_declared_variables.py guards this).
 The implementation's
     run(analysis, trial, data) -> AnalysisResult
-        the computation; raw numbers only (formatting happens in dossier.formatting).
+        the computation; raw numbers only (formatting happens in dossier.document.formatting).
     check_dataset / check_parameter / check_records (optional)
-        the type's own data checks, called by dossier.validate (see its docstring).
+        the type's own data checks, called by dossier.data.validate (see its docstring).
 
-`data` is a `dossier.datasets.TrialData`: `data.frame("adsl")` gives a validated DataFrame with
+`data` is a `dossier.data.datasets.TrialData`: `data.frame("adsl")` gives a validated DataFrame with
 upper-case column names, character values stripped ("" for blank; pandas Categorical when loaded from a
 file) and numeric columns as float.
 """

@@ -16,8 +16,8 @@ from dossier.analyses import Variables
 from dossier.analyses.evidence import Counts, Interval, Number
 from dossier.analyses.options import AnalysisOptions, DatasetOptions, setting
 from dossier.analyses.registry import AnalysisType
-from dossier.formatting import Formatter, percent
-from dossier.spec_types import _Model
+from dossier.config.spec_types import _Model
+from dossier.document.formatting import Formatter, percent
 
 NEEDED = ("USUBJID", "AEBODSYS", "AEDECOD", "TRTEMFL")
 OPTIONAL = ("AEREL", "AESER", "AESEV", "AEACN", "AEOUT", "AESDTH", "AETOXGR")

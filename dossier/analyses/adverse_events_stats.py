@@ -29,10 +29,10 @@ from dossier.analyses.baseline_stats import (
     frame_of,
     need,
 )
+from dossier.analyses.model import AnalysisResult, Label, Row, Table, Term, Text
 from dossier.analyses.stats import level_percent
-from dossier.datasets import TrialData
-from dossier.model import AnalysisResult, Label, Row, Table, Term, Text
-from dossier.spec import Analysis, TrialSpec
+from dossier.config.spec import Analysis, TrialSpec
+from dossier.data.datasets import TrialData
 
 DEFAULT_DATASET = "adae"
 
@@ -367,9 +367,9 @@ def label(value: str, variable: str) -> Label:
 
 def check_dataset(c) -> list:
     """At most MAX_AE_TERMS distinct body systems and preferred terms; TRTEMFL holds Y, N or blank."""
+    from dossier.config.limits import MAX_AE_TERMS
+    from dossier.data.validate import _flag_problem, _texts
     from dossier.errors import Problem
-    from dossier.limits import MAX_AE_TERMS
-    from dossier.validate import _flag_problem, _texts
 
     problems = []
     for term in ("AEBODSYS", "AEDECOD"):

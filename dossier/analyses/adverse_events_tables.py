@@ -33,8 +33,8 @@ from dossier.analyses.adverse_events_stats import (
 )
 from dossier.analyses.baseline_stats import MAX_PORTRAIT_COLUMNS, TOTAL, count_cells
 from dossier.analyses.exposure_stats import DAYS_PER_YEAR, checked_days, poisson_interval, subject_days
+from dossier.analyses.model import Count, Estimate, Label, Number, Row, Table, Term, Text
 from dossier.analyses.stats import level_percent
-from dossier.model import Count, Estimate, Label, Number, Row, Table, Term, Text
 
 NOT_RECORDED = "NOT RECORDED"  # the severity level of subjects whose events all have a blank or unknown one
 # the SOC/PT tables of a subset of events: option -> (overview key, glossary stem, variables defining it)

@@ -13,7 +13,7 @@ from dossier.analyses import Variables
 from dossier.analyses.evidence import Counts, Number
 from dossier.analyses.options import AnalysisOptions, setting
 from dossier.analyses.registry import AnalysisType
-from dossier.limits import MAX_ITEMS
+from dossier.config.limits import MAX_ITEMS
 
 
 class Options(AnalysisOptions):

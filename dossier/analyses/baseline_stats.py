@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 
 from dossier.analyses import common
-from dossier.datasets import TrialData
+from dossier.analyses.model import AnalysisResult, Cell, Count, Label, MeanSD, Number, Range, Row, Table, Term, Text
+from dossier.config.spec import Analysis, TrialSpec
+from dossier.data.datasets import TrialData
 from dossier.errors import AnalysisError
-from dossier.model import AnalysisResult, Cell, Count, Label, MeanSD, Number, Range, Row, Table, Term, Text
-from dossier.spec import Analysis, TrialSpec
 
 TOTAL = "Total"
 ARM = "__ARM__"  # the arm column added to subject frames (as text)

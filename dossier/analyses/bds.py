@@ -20,8 +20,8 @@ import pandas as pd
 
 from dossier.analyses import common
 from dossier.analyses import stats as st
+from dossier.analyses.model import Count, MeanSD, Number, Range, Row, Table, Term, Text
 from dossier.errors import AnalysisError
-from dossier.model import Count, MeanSD, Number, Range, Row, Table, Term, Text
 
 RECORD = ("USUBJID", "PARAMCD", "AVISIT", "AVAL")
 VISIT_OPTIONAL = ("PARAM", "PARAMN", "AVISITN", "ABLFL", "DTYPE")
@@ -95,7 +95,7 @@ def select(analysis, trial, data, read=(), numeric=("AVAL",)) -> Records:
     params = analysis.param_codes() or _param_order(frame, known)
     for p in params:
         if p not in known:
-            from dossier.yaml_lines import did_you_mean
+            from dossier.config.yaml_lines import did_you_mean
 
             raise AnalysisError(f"analysis {analysis.id!r}: params: {name} has no records with PARAMCD = {p!r}"
                                 f"{did_you_mean(p, known)}", where=where)
@@ -178,7 +178,7 @@ def _visits(records: pd.DataFrame, analysis, name: str) -> list[str]:
     if analysis.visits:
         missing = [v for v in analysis.visits if v not in set(order)]
         if missing:
-            from dossier.yaml_lines import did_you_mean
+            from dossier.config.yaml_lines import did_you_mean
 
             raise AnalysisError(f"analysis {analysis.id!r}: visits: {name} has no AVISIT = {missing[0]!r} records of "
                                 f"the analysis's parameters{did_you_mean(missing[0], order)}", where=f"dataset {name}")
@@ -352,15 +352,15 @@ def threshold_rows(found: list[dict], labels: dict[str, str], arms) -> list[Row]
     return rows
 
 
-# ------------------------------------------------------------------------------------------ checks (dossier.validate)
+# ------------------------------------------------------------------------------------------ checks (dossier.data.validate)
 
 
 def check_dataset(c) -> list:
     """Every parameter of `params` and of `thresholds` has records in the dataset (with did-you-mean); AVAL is
     numeric for a continuous summary."""
+    from dossier.config.yaml_lines import did_you_mean
+    from dossier.data.validate import _texts
     from dossier.errors import Problem
-    from dossier.validate import _texts
-    from dossier.yaml_lines import did_you_mean
 
     if "PARAMCD" not in c.frame.columns:
         return []
@@ -409,7 +409,7 @@ def responders(records: pd.DataFrame, visits, arms, arm: str, mcid: float, impro
 
 def responder_rows(visits, arms, responders: dict, level, prefix: str) -> tuple[Row, ...]:
     """Per visit: n/N (%) and the CI in percent (glossary <prefix>_responders_n, <prefix>_responders_ci)."""
-    from dossier.model import Fraction
+    from dossier.analyses.model import Fraction
 
     rows: list[Row] = []
     for visit in visits:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pydantic import Field
 
 from dossier.analyses.options import _dataset_problem
-from dossier.limits import MAX_ITEMS
-from dossier.spec_types import _Model
+from dossier.config.limits import MAX_ITEMS
+from dossier.config.spec_types import _Model
 
 THRESHOLD = re.compile(r"^\s*(>=|<=|>|<)\s*([0-9]+(?:\.[0-9]+)?)\s*(?:(?:x|X|\*|×)\s*(ULN|LLN|uln|lln))?\s*$")
 OPERATORS = (">=", "<=", ">", "<")
@@ -106,7 +106,7 @@ class ThresholdsOptions(_Model):
         params = [p.upper() for p in getattr(self, "params", ())]
         for param, body in self.thresholds.items():
             if params and param.upper() not in params:
-                from dossier.yaml_lines import did_you_mean
+                from dossier.config.yaml_lines import did_you_mean
 
                 found.append((f"thresholds.{param}", (f"{param!r} is not one of the analysis's params"
                               f"{did_you_mean(param.upper(), params)}")))

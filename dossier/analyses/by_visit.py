@@ -19,10 +19,10 @@ from dossier.analyses.evidence import Counts, Interval, Number
 from dossier.analyses.laboratory import RECORD_VARIABLES
 from dossier.analyses.options import AnalysisOptions, setting
 from dossier.analyses.registry import AnalysisType
-from dossier.formatting import Formatter, fixed, percent
-from dossier.highlights import ci_text
-from dossier.limits import MAX_ITEMS
-from dossier.spec_types import ScalarValue
+from dossier.config.limits import MAX_ITEMS
+from dossier.config.spec_types import ScalarValue
+from dossier.document.formatting import Formatter, fixed, percent
+from dossier.document.highlights import ci_text
 
 OPTIONAL = ("PARAM", "PARAMN", "AVISITN", "ABLFL", "DTYPE", "ADY")
 DEFAULT_POSITIVE = {"AVALC": "POSITIVE"}

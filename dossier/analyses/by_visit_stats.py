@@ -21,10 +21,10 @@ import pandas as pd
 from dossier.analyses import bds, common
 from dossier.analyses import stats as st
 from dossier.analyses.by_visit import OPTIONAL
-from dossier.datasets import TrialData
+from dossier.analyses.model import AnalysisResult, Count, Fraction, Number, Range, Row, Table, Term, Text
+from dossier.config.spec import Analysis, TrialSpec
+from dossier.data.datasets import TrialData
 from dossier.errors import AnalysisError
-from dossier.model import AnalysisResult, Count, Fraction, Number, Range, Row, Table, Term, Text
-from dossier.spec import Analysis, TrialSpec
 
 
 def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult:
@@ -195,4 +195,4 @@ def _last_positive(rows: pd.DataFrame, arms) -> dict:
     return out
 
 
-check_dataset = bds.check_dataset  # the parameters named in params and thresholds exist (dossier.validate)
+check_dataset = bds.check_dataset  # the parameters named in params and thresholds exist (dossier.data.validate)

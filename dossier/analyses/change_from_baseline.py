@@ -22,9 +22,9 @@ from dossier.analyses.options import (
     subgroup_needs,
 )
 from dossier.analyses.registry import AnalysisType
-from dossier.formatting import Formatter, fixed, percent
-from dossier.highlights import ci_text, p_text
-from dossier.limits import MAX_ITEMS
+from dossier.config.limits import MAX_ITEMS
+from dossier.document.formatting import Formatter, fixed, percent
+from dossier.document.highlights import ci_text, p_text
 
 RECORD_VARIABLES = ("USUBJID", "PARAMCD", "AVISIT", "AVAL", "BASE", "CHG")
 WINDOW_VARIABLES = ("ADY", "AWLO", "AWHI", "DTYPE")  # read by the analysis-window check (check_records)

@@ -21,9 +21,7 @@ from dossier.analyses import bds, common, subgroup_outputs
 from dossier.analyses import stats as st
 from dossier.analyses.change_from_baseline import RECORD_VARIABLES, covariates_of
 from dossier.analyses.estimand import estimand_table
-from dossier.datasets import TrialData
-from dossier.errors import AnalysisError
-from dossier.model import (
+from dossier.analyses.model import (
     AnalysisResult,
     Count,
     Curve,
@@ -37,7 +35,9 @@ from dossier.model import (
     Term,
     Text,
 )
-from dossier.spec import Analysis, TrialSpec
+from dossier.config.spec import Analysis, TrialSpec
+from dossier.data.datasets import TrialData
+from dossier.errors import AnalysisError
 
 MCID_TOLERANCE = bds.MCID_TOLERANCE
 WIDE_ARMS = 5
@@ -408,13 +408,13 @@ def _profile(analysis: Analysis, title, records: pd.DataFrame, visits, arms, evi
                   footnotes=(Term("cfb_profile_footnote", (("level", level),)),))
 
 
-# ------------------------------------------------------------------------------------------ checks (dossier.validate)
+# ------------------------------------------------------------------------------------------ checks (dossier.data.validate)
 
 
 def check_parameter(c) -> list:
     """Every visit of `visits` has records of the parameter."""
+    from dossier.data.validate import _examples, _texts
     from dossier.errors import Problem
-    from dossier.validate import _examples, _texts
 
     if not (c.analysis.visits and "AVISIT" in c.readable):
         return []
@@ -426,8 +426,8 @@ def check_parameter(c) -> list:
 
 def check_records(c, records, clean: bool) -> tuple[list, list[str]]:
     """One record per subject and visit; analysed records outside their visit's analysis window (a warning)."""
+    from dossier.data.validate import _rows, _text_column, _text_is
     from dossier.errors import Problem
-    from dossier.validate import _rows, _text_column, _text_is
 
     if "AVISIT" not in c.readable:
         return [], []
@@ -449,7 +449,7 @@ def check_records(c, records, clean: bool) -> tuple[list, list[str]]:
 
 def _post_baseline(frame: pd.DataFrame, readable: set[str]) -> np.ndarray:
     """True for the records of a named post-baseline visit: AVISITN > 0, else ABLFL not Y."""
-    from dossier.validate import _text_is
+    from dossier.data.validate import _text_is
 
     named = ~_text_is(frame["AVISIT"], [""])
     if "AVISITN" in readable and pd.api.types.is_numeric_dtype(frame["AVISITN"]):
@@ -461,7 +461,7 @@ def _post_baseline(frame: pd.DataFrame, readable: set[str]) -> np.ndarray:
 
 def _window_warnings(analysis: Analysis, analysed: pd.DataFrame, name: str, tag: str, where) -> list[str]:
     """Analysed records whose study day ADY lies outside their visit's analysis window [AWLO, AWHI]."""
-    from dossier.validate import _rows, _text_is
+    from dossier.data.validate import _rows, _text_is
 
     columns = ("ADY", "AWLO", "AWHI")
     if not all(c in analysed.columns and pd.api.types.is_numeric_dtype(analysed[c]) for c in columns):

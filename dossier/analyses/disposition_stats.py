@@ -31,10 +31,10 @@ from dossier.analyses.baseline_stats import (
     need,
 )
 from dossier.analyses.disposition import REASON_VARIABLES, planned_arm
-from dossier.datasets import TrialData
+from dossier.analyses.model import AnalysisResult, Count, Label, Row, Table, Term, Text
+from dossier.config.spec import Analysis, TrialSpec
+from dossier.data.datasets import TrialData
 from dossier.errors import AnalysisError
-from dossier.model import AnalysisResult, Count, Label, Row, Table, Term, Text
-from dossier.spec import Analysis, TrialSpec
 
 
 def choose(analysis: Analysis, trial: TrialSpec, adsl: pd.DataFrame) -> tuple[str | None, str]:

@@ -9,7 +9,7 @@ the analysis's tables, so it is numbered, listed and cross-referenced with them.
 
 from __future__ import annotations
 
-from dossier.model import Row, Table, Term, Text
+from dossier.analyses.model import Row, Table, Term, Text
 
 
 def estimand_table(analysis) -> Table | None:

@@ -205,3 +205,23 @@ SUBGROUPS_MEANING = ("with `subgroups:`: by variable and level, subjects (and ev
                      "effect with its CI (per comparison with several active arms) and `p_interaction`")
 JAPAN_MEANING = ("with `subgroups:` and `japanese_population:`: Japanese and overall effects, Method 1 ratio vs "
                  "threshold, Method 2 directions by region, planning probabilities (a list with several active arms)")
+
+
+def flatten(node: Any, prefix: str = "") -> dict[str, Any]:
+    """Every leaf of an evidence entry (any JSON value) by its path, as check, diff and refresh name them; list elements by index, comparisons by their group."""
+    out: dict[str, Any] = {}
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out.update(flatten(value, f"{prefix}/{key}" if prefix else str(key)))
+    elif isinstance(node, list):
+        if node and all(isinstance(x, dict) and "group" in x for x in node):
+            for x in node:
+                out.update(flatten(x, f"{prefix}/{x['group']}"))
+        elif node and all(isinstance(x, (int, float)) or x is None for x in node):
+            out[prefix] = node
+        else:
+            for i, x in enumerate(node):
+                out.update(flatten(x, f"{prefix}/{i}"))
+    else:
+        out[prefix] = node
+    return out

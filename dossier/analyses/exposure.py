@@ -16,7 +16,7 @@ from dossier.analyses.baseline import NumericSummary
 from dossier.analyses.evidence import Counts
 from dossier.analyses.options import AnalysisOptions, DatasetOptions, setting
 from dossier.analyses.registry import AnalysisType
-from dossier.spec_types import LocalText
+from dossier.config.spec_types import LocalText
 
 NAME = r"^[A-Za-z][A-Za-z0-9_]*$"
 

@@ -27,10 +27,10 @@ from dossier.analyses.baseline_stats import (
     need,
     numeric_summary,
 )
-from dossier.datasets import TrialData
+from dossier.analyses.model import AnalysisResult, Count, Label, MeanSD, Number, Range, Row, Table, Term, Text
+from dossier.config.spec import Analysis, TrialSpec
+from dossier.data.datasets import TrialData
 from dossier.errors import AnalysisError
-from dossier.model import AnalysisResult, Count, Label, MeanSD, Number, Range, Row, Table, Term, Text
-from dossier.spec import Analysis, TrialSpec
 
 DAYS_PER_YEAR = 365.25
 

@@ -16,7 +16,7 @@ from dossier.analyses.bds_options import ParamsOptions, ThresholdsOptions
 from dossier.analyses.evidence import Counts, Number
 from dossier.analyses.options import AnalysisOptions, setting
 from dossier.analyses.registry import AnalysisType
-from dossier.formatting import Formatter, percent
+from dossier.document.formatting import Formatter, percent
 
 RECORD_VARIABLES = ("USUBJID", "PARAMCD", "AVISIT", "AVAL")
 OPTIONAL = ("PARAM", "PARAMN", "AVISITN", "ABLFL", "DTYPE", "BASE", "CHG", "BNRIND", "ANRIND", "BTOXGR", "ATOXGR",

@@ -20,9 +20,9 @@ import pandas as pd
 
 from dossier.analyses import bds, common
 from dossier.analyses.laboratory import HYS_LAW, OPTIONAL
-from dossier.datasets import TrialData
-from dossier.model import AnalysisResult, Count, Row, Table, Term, Text
-from dossier.spec import Analysis, TrialSpec
+from dossier.analyses.model import AnalysisResult, Count, Row, Table, Term, Text
+from dossier.config.spec import Analysis, TrialSpec
+from dossier.data.datasets import TrialData
 
 INDICATORS = {"N": "NORMAL", "NORMAL": "NORMAL", "L": "LOW", "LOW": "LOW", "H": "HIGH", "HIGH": "HIGH"}
 BASELINE_CATEGORIES = ("LOW", "NORMAL", "HIGH")
@@ -174,4 +174,4 @@ def _hys_law(frame: pd.DataFrame, records) -> tuple[dict | None, str]:
             "N": bds.per_arm(frame_of[evaluable.to_numpy()], records.arms)}, ""
 
 
-check_dataset = bds.check_dataset  # the parameters named in params and thresholds exist (dossier.validate)
+check_dataset = bds.check_dataset  # the parameters named in params and thresholds exist (dossier.data.validate)

@@ -21,10 +21,7 @@ from dossier.analyses import change_from_baseline_stats as visits_of
 from dossier.analyses import stats as st
 from dossier.analyses.estimand import estimand_table
 from dossier.analyses.mmrm import RECORD_VARIABLES, covariates_of
-from dossier.analyses.options import subgroup_needs
-from dossier.datasets import TrialData
-from dossier.errors import AnalysisError
-from dossier.model import (
+from dossier.analyses.model import (
     AnalysisResult,
     Count,
     Curve,
@@ -37,13 +34,16 @@ from dossier.model import (
     Term,
     Text,
 )
-from dossier.spec import Analysis, TrialSpec
+from dossier.analyses.options import subgroup_needs
+from dossier.config.spec import Analysis, TrialSpec
+from dossier.data.datasets import TrialData
+from dossier.errors import AnalysisError
 from dossier.stats import mmrm as engine
 
 WIDE_ARMS = 5
 
 # the records' checks are those of every by-visit analysis: one record per subject and visit (naming the
-# rows), the visits named exist, analysis windows (dossier.validate calls them)
+# rows), the visits named exist, analysis windows (dossier.data.validate calls them)
 check_parameter = visits_of.check_parameter
 check_records = visits_of.check_records
 

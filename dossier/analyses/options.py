@@ -4,12 +4,12 @@ An analysis type's options model (declared in its module, dossier/analyses/<type
 `AnalysisOptions` (id, type, title, population, arm, where) and from the mixins of the cross-cutting
 keys it takes, mixins first, e.g. `class Options(RecordOptions, AnalysisOptions)` for an analysis of one
 parameter of a record dataset. dossier.analyses.registry joins every type's model into one union
-discriminated on `type` (dossier.spec.Analysis). A cross-cutting key (such as `subgroups:`,
+discriminated on `type` (dossier.config.spec.Analysis). A cross-cutting key (such as `subgroups:`,
 `SubgroupsOptions`, or the coming `estimand:` of efficacy types) is one mixin here, declaring its keys and their checks once; a type opts
 in by listing it among its bases.
 
 `problems()` lists what pydantic cannot say with its key path (a key required by this type, a value
-that contradicts another), as (key relative to the analysis, message) pairs; dossier.spec reports
+that contradicts another), as (key relative to the analysis, message) pairs; dossier.config.spec reports
 each under `analyses[i].<key>`. Mixins and types add theirs by overriding `required_problems()` or
 `value_problems()` and adding `super()`'s (cooperative: every class of the model contributes once).
 `setting()` gives the population, arm and `where` an analysis runs with (its own, else the trial's).
@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
-from dossier.spec_types import LocalText, ScalarValue, _Model
+from dossier.config.spec_types import LocalText, ScalarValue, _Model
 
 DATASET_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
@@ -216,7 +216,7 @@ class Setting:
 
 def setting(analysis: AnalysisOptions, trial: Any) -> Setting:
     """The population flag, arm variable and `where` of `analysis`, the trial's where it sets none (written
-    once for every type: dossier.spec.TrialSpec `population`, `arm`, `reference_arm`, `confidence_level`)."""
+    once for every type: dossier.config.spec.TrialSpec `population`, `arm`, `reference_arm`, `confidence_level`)."""
     where = tuple(
         (name.upper(), tuple(str(v) for v in (values if isinstance(values, list) else [values])))
         for name, values in sorted(analysis.where.items())

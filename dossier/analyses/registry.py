@@ -5,7 +5,7 @@ about it: the options model of its yaml keys, the variables it reads, where its 
 documents, its key-result sentences, its method text and the shape of its evidence, and the variables it
 reads; its `run` and data checks live in the module named by `implementation` (the statistics stack),
 imported only when one of them is called.
-dossier.spec, dossier.validate, dossier.pipeline, dossier.context, dossier.highlights and the templates find
+dossier.config.spec, dossier.data.validate, dossier.build.pipeline, dossier.document.context, dossier.document.highlights and the templates find
 types here; none of them names one. Light module: importing it imports no pandas, numpy or statistics stack.
 """
 
@@ -75,11 +75,11 @@ class AnalysisType:
     settings_keys: tuple[str, ...] = ()  # evidence paths that restate its settings (`dossier check` skips them)
 
     def run(self, analysis, trial, data):
-        """The analysis's result (dossier.model.AnalysisResult), raw numbers only."""
+        """The analysis's result (dossier.analyses.model.AnalysisResult), raw numbers only."""
         return import_module(self.implementation).run(analysis, trial, data)
 
     def check(self, stage: str, *args) -> Any:
-        """The implementation's `check_<stage>` (dataset, parameter, records; see dossier.validate), or None
+        """The implementation's `check_<stage>` (dataset, parameter, records; see dossier.data.validate), or None
         when the type has no check at that stage."""
         function = getattr(import_module(self.implementation), f"check_{stage}", None)
         return None if function is None else function(*args)
@@ -106,7 +106,7 @@ def get(name: str) -> AnalysisType:
 
 
 def analysis_union() -> Any:
-    """The options models of every type joined into one union discriminated on `type` (dossier.spec.Analysis)."""
+    """The options models of every type joined into one union discriminated on `type` (dossier.config.spec.Analysis)."""
     models = tuple(get(name).options for name in union_order())
     return Annotated[Union[models], Field(discriminator="type")]  # noqa: UP007 (a runtime tuple of models)
 

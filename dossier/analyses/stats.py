@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from dossier.analyses import common
+from dossier.config.spec import Analysis
 from dossier.errors import AnalysisError
-from dossier.spec import Analysis
 
 MAX_LISTED = 8
 

@@ -5,7 +5,7 @@ with one row per analysed subject and the effect they report (hazard ratio, LS-m
 primary visit of an ANCOVA or of an MMRM, risk difference of responders). It runs the engines
 (dossier.stats.subgroups for the levels and interaction tests, dossier.stats.consistency for MHLW 2007's
 Methods 1 and 2 and the planning probability) and returns raw results: the evidence entries, a subgroup
-table, one forest plot per comparison (drawn by dossier.figures in the workers) and, with
+table, one forest plot per comparison (drawn by dossier.render.figures in the workers) and, with
 `japanese_population:`, the consistency tables that the briefing's section "Consistency of the Japanese
 population with the overall population" shows.
 """
@@ -17,9 +17,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from dossier.analyses import stats as st
-from dossier.analyses.options import subgroup_needs
-from dossier.errors import AnalysisError
-from dossier.model import (
+from dossier.analyses.model import (
     AnalysisResult,
     Count,
     Estimate,
@@ -33,6 +31,8 @@ from dossier.model import (
     Term,
     Text,
 )
+from dossier.analyses.options import subgroup_needs
+from dossier.errors import AnalysisError
 from dossier.stats import consistency as cs
 from dossier.stats import subgroups as sg
 
@@ -197,7 +197,7 @@ def _forest(analysis, result: sg.SubgroupAnalysis, effect: str, title, key: str,
             suffix: str) -> Figure:
     estimate_key, axis_key, count_key, decimals = EFFECTS[effect]
     variables = tuple((s.variable, variable_label(analysis, s.variable)) for s in result.subgroups)
-    # values and the user's labels; classes without a label are labelled by dossier.forest in the language
+    # values and the user's labels; classes without a label are labelled by dossier.render.forest in the language
     levels = tuple(((s.variable, lv.key), label) for s in result.subgroups for lv in s.levels
                    if isinstance(label := level_label(analysis, s, lv), Text))
     forest = Forest(analysis=result, group=group, estimate=Term(estimate_key, (("level", level),)),

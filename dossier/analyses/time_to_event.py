@@ -21,9 +21,9 @@ from dossier.analyses.options import (
     subgroup_needs,
 )
 from dossier.analyses.registry import AnalysisType
-from dossier.formatting import Formatter, fixed
-from dossier.highlights import ci_text, p_text
-from dossier.limits import MAX_ITEMS
+from dossier.config.limits import MAX_ITEMS
+from dossier.document.formatting import Formatter, fixed
+from dossier.document.highlights import ci_text, p_text
 
 RECORD_VARIABLES = ("USUBJID", "PARAMCD", "AVAL", "CNSR")
 

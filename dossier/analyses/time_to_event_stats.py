@@ -23,11 +23,7 @@ import pandas as pd
 from dossier.analyses import common, subgroup_outputs
 from dossier.analyses import stats as st
 from dossier.analyses.estimand import estimand_table
-from dossier.analyses.survival import _logrank_p, _step_at, kaplan_meier, km_quantile
-from dossier.analyses.time_to_event import RECORD_VARIABLES
-from dossier.datasets import TrialData
-from dossier.errors import AnalysisError
-from dossier.model import (
+from dossier.analyses.model import (
     AnalysisResult,
     Count,
     Curve,
@@ -39,7 +35,11 @@ from dossier.model import (
     Term,
     Text,
 )
-from dossier.spec import Analysis, TrialSpec
+from dossier.analyses.survival import _logrank_p, _step_at, kaplan_meier, km_quantile
+from dossier.analyses.time_to_event import RECORD_VARIABLES
+from dossier.config.spec import Analysis, TrialSpec
+from dossier.data.datasets import TrialData
+from dossier.errors import AnalysisError
 
 MIN_EVENTS = 5
 MAX_AT_RISK_TIMES = 60
@@ -360,7 +360,7 @@ def _figure(analysis: Analysis, title, arms, fits, times, counts, unit, level) -
                   footnotes=(Term("tte_figure_footnote", (("level", level),)),))
 
 
-# ------------------------------------------------------------------------------------------ checks (dossier.validate)
+# ------------------------------------------------------------------------------------------ checks (dossier.data.validate)
 
 
 def check_parameter(c) -> list:
@@ -370,8 +370,8 @@ def check_parameter(c) -> list:
 
 def check_records(c, records, clean: bool) -> tuple[list, list[str]]:
     """One record per subject; every subject (or every subject of an arm) censored (a warning)."""
+    from dossier.data.validate import _rows
     from dossier.errors import Problem
-    from dossier.validate import _rows
 
     checked = records(c.rows, ("USUBJID", "CNSR"))
     dup = checked.index[checked["USUBJID"].duplicated(keep=False)]
@@ -395,8 +395,8 @@ def _censoring_warnings(analysis: Analysis, used: pd.DataFrame) -> list[str]:
 
 
 def _check_times(records: pd.DataFrame, name: str, tag: str, where) -> list:
+    from dossier.data.validate import _value
     from dossier.errors import Problem
-    from dossier.validate import _value
 
     problems = []
     if "CNSR" in records.columns and pd.api.types.is_numeric_dtype(records["CNSR"]):

@@ -15,7 +15,7 @@ from dossier.analyses.laboratory import RECORD_VARIABLES, Threshold, VisitSummar
 from dossier.analyses.laboratory import key_results as threshold_results
 from dossier.analyses.options import AnalysisOptions, setting
 from dossier.analyses.registry import AnalysisType
-from dossier.formatting import Formatter
+from dossier.document.formatting import Formatter
 
 OPTIONAL = ("PARAM", "PARAMN", "AVISITN", "ABLFL", "DTYPE", "BASE", "CHG")
 

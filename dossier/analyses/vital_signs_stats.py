@@ -9,10 +9,10 @@ AVAL >= h; {low: l}: AVAL <= l), among the subjects with at least one post-basel
 from __future__ import annotations
 
 from dossier.analyses import bds, common
+from dossier.analyses.model import AnalysisResult, Table, Term, Text
 from dossier.analyses.vital_signs import OPTIONAL
-from dossier.datasets import TrialData
-from dossier.model import AnalysisResult, Table, Term, Text
-from dossier.spec import Analysis, TrialSpec
+from dossier.config.spec import Analysis, TrialSpec
+from dossier.data.datasets import TrialData
 
 
 def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult:
@@ -42,4 +42,4 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
                           evidence=evidence, tables=tuple(tables), warnings=tuple(notes), groups=records.arms)
 
 
-check_dataset = bds.check_dataset  # the parameters named in params and thresholds exist (dossier.validate)
+check_dataset = bds.check_dataset  # the parameters named in params and thresholds exist (dossier.data.validate)

@@ -1,0 +1,1 @@
+"""Reading the trial folder's datasets: admission of files (gate.py), discovery and digests (trial_files.py), the readers (datasets.py, dataset_json.py), text columns and subject selection (columns.py, selection.py), and validation of the data against the spec (validate.py)."""

@@ -83,7 +83,7 @@ def document_page(html: str, *, lang: str, document: str, generation: int, probl
 def message_page(*, lang: str, current: str, generation: int, title: str, problems: list[Problem],
                  warnings: list[str], trial_dir: Path, documents: tuple[str, ...] = (), translation: list = ()) -> str:
     """A page of the preview itself: the warnings page (with the translation report a build would write:
-    dossier.translation), or a document that could not be rendered yet."""
+    dossier.document.translation), or a document that could not be rendered yet."""
     items = "".join(f"<li>{escape(w)}</li>" for w in warnings)
     listing = f"<ul>{items}</ul>" if warnings else "<p>The build raised no warnings.</p>"
     listing += translation_block(lang, translation)
@@ -98,7 +98,7 @@ def message_page(*, lang: str, current: str, generation: int, title: str, proble
 
 def translation_block(lang: str, rows: list) -> str:
     """The translation report (review/translation.<lang>.csv of a build) as a table."""
-    from dossier.translation import REPORT_COLUMNS, summary
+    from dossier.document.translation import REPORT_COLUMNS, summary
 
     heading = f"<h2>Translation report</h2><p>{escape(summary(lang, len(rows)))}</p>"
     if not rows:

@@ -5,7 +5,7 @@ prepared when it is first asked for) and a generation number that grows with eve
 standard library's ThreadingHTTPServer serves, on the loopback interface unless told otherwise:
 
     /                         -> /<language>/briefing
-    /<lang>/<document>, /<lang>/warnings   every document of the build (dossier.documents.registry:
+    /<lang>/<document>, /<lang>/warnings   every document of the build (dossier.document.registry:
                               briefing, sakigake, and orphan with an `orphan:` section)
     /<lang>/<file>            print.css, the templates' pictures and fonts, figures/<key>.png|svg: through
                               dossier.render.resolve_resource over the templates folders and the session's
@@ -28,7 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from dossier.documents import registry
+from dossier.document import registry
 from dossier.errors import UsageError
 from dossier.preview import pages
 from dossier.preview.session import Session
@@ -71,8 +71,8 @@ class Preview:
 
     def start(self) -> None:
         """Render the documents in the language asked for (dossier.yaml's by default)."""
+        from dossier.config.spec import load_spec
         from dossier.errors import SpecError
-        from dossier.spec import load_spec
 
         if self.requested is None:
             try:
@@ -256,8 +256,8 @@ def start_server(trial_dir: Path, *, lang: str | None = None, host: str = "127.0
                  allow_remote: bool = False):
     """Render the documents, bind the server and start watching; returns (server, watcher). The caller
     runs server.serve_forever() and, at the end, stop(server, watcher)."""
+    from dossier.data.gate import PACKAGE_TEMPLATES
     from dossier.errors import EnvironmentProblem, SpecError
-    from dossier.gate import PACKAGE_TEMPLATES
     from dossier.preview.watch import Watcher
 
     check_host(host, allow_remote)

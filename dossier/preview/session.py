@@ -2,7 +2,7 @@
 
 `Session.update(changed)` re-reads dossier.yaml, reloads the datasets only when a file the analyses read
 changed (or the variables they read did), reruns only the analyses whose key changed (the key: the
-analysis's settings, the trial-wide settings of dossier.cache.settings_key and the sha256 of the
+analysis's settings, the trial-wide settings of dossier.build.cache.settings_key and the sha256 of the
 datasets *that analysis* read, from its result's `datasets`), redraws only the figures whose content
 changed, and renders again only the documents a change can affect (a writer's text file: the documents
 whose text fields name it; anything else: every document of the build). A problem (invalid yaml, a bad live reference, a
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dossier.documents import registry
+from dossier.document import registry
 from dossier.errors import DossierError, Problem
 
 
@@ -37,7 +37,7 @@ class Page:
 def analysis_key(analysis, spec, hashes: dict[str, str], read: tuple[str, ...] | None) -> str:
     """What decides one analysis's result: its options, the trial-wide settings, the dossier source and
     the sha256 of each dataset it read (every dataset the analyses need, when it has not run yet)."""
-    from dossier.cache import package_digest
+    from dossier.build.cache import package_digest
 
     relevant = {
         "analysis": analysis.model_dump(mode="json"), "population": spec.population, "arm": spec.arm,
@@ -80,15 +80,15 @@ class Session:
         self.keys: dict[str, str] = {}  # analysis id -> analysis_key of its result
         self.figure_digests: dict[str, str] = {}
         self.pages: dict[str, Page] = {}
-        # the documents of the build of the current dossier.yaml (dossier.documents.registry.built_names): the
+        # the documents of the build of the current dossier.yaml (dossier.document.registry.built_names): the
         # ones the preview serves, e.g. the orphan draft only with an `orphan:` section
         self.documents: tuple[str, ...] = ()
         self.due: set[str] = set(registry.names())  # documents to render at the next update without a problem
         self.errors: list[Problem] = []
         self.warnings: list[str] = []
         self.recomputed: tuple[str, ...] = ()  # the analyses the last update ran (the others were kept)
-        self.shown: dict[str, list] = {}  # document -> texts it shows in another language (dossier.labels)
-        self.translation: list = []  # the translation report's rows (dossier.translation), as a build writes them
+        self.shown: dict[str, list] = {}  # document -> texts it shows in another language (dossier.document.labels)
+        self.translation: list = []  # the translation report's rows (dossier.document.translation), as a build writes them
 
     # ------------------------------------------------------------------------------------ updating
 
@@ -107,10 +107,10 @@ class Session:
                                        "please report it)")]
 
     def _update(self, changed: set[Path] | None) -> None:
-        from dossier.gate import check_folders
-        from dossier.pipeline import formatter
+        from dossier.build.pipeline import formatter
+        from dossier.config.spec import load_spec
+        from dossier.data.gate import check_folders
         from dossier.render.html import template_dirs
-        from dossier.spec import load_spec
 
         if changed is None or not self._texts_only(changed):  # dossier.yaml, a template, a dataset: every
             self.due |= set(registry.names())  # documents; they stay due until rendered without a problem
@@ -118,7 +118,7 @@ class Session:
         check_folders(self.trial_dir)
         self.dirs = template_dirs(self.trial_dir)
         stats_changed = self._analyse(spec)
-        from dossier.pipeline import arm_counts
+        from dossier.build.pipeline import arm_counts
 
         fmt = formatter(spec, self.dirs, self.trial_dir, list(self.results.values()), arm_counts(spec, self.data))
         documents = registry.built_names(spec)
@@ -136,7 +136,7 @@ class Session:
             fmt.terms.place(document)
             pages[document] = self._render(document, spec, texts, fmt, warnings, live, evidence)
             shown[document] = [r for r in fmt.terms.shown.values() if r.document == document]
-        from dossier.translation import ordered, yaml_texts
+        from dossier.document.translation import ordered, yaml_texts
 
         self.translation = ordered([*yaml_texts(spec, self.trial_dir, spec.language),
                                     *(r for rows in shown.values() for r in rows)])
@@ -145,9 +145,9 @@ class Session:
     def _analyse(self, spec) -> bool:
         """Load the data when what the analyses read changed; run the analyses whose key changed.
         True when any result changed."""
-        from dossier.cache import settings_key
-        from dossier.pipeline import _dataset_hashes, check_data, load_data
-        from dossier.validate import datasets_needed, requirements, variables_to_load
+        from dossier.build.cache import settings_key
+        from dossier.build.pipeline import _dataset_hashes, check_data, load_data
+        from dossier.data.validate import datasets_needed, requirements, variables_to_load
 
         needs = requirements(spec)
         hashes = _dataset_hashes(self.trial_dir, datasets_needed(needs))
@@ -184,16 +184,16 @@ class Session:
 
     def _evidence(self, spec, files) -> dict:
         from dossier import __version__
-        from dossier.outputs import evidence_document
+        from dossier.outputs.files import evidence_document
 
         return evidence_document({"id": spec.study.id, "title": spec.study.title}, self.results.values(), files,
                                  __version__, spec.confidence_level, registry.evidence(spec))
 
     def _texts(self, spec, evidence: dict, fmt, live: dict[str, list]) -> dict:
         """Every text field rendered with its live numbers marked; every field's problem reported."""
-        from dossier.pipeline import live_values
-        from dossier.spec import text_fields
-        from dossier.writer_text import load_text
+        from dossier.build.pipeline import live_values
+        from dossier.config.spec import text_fields
+        from dossier.document.writer_text import load_text
 
         values = live_values(evidence)  # the analyses and the documents' own numbers, as in a build
         texts, problems = {}, []
@@ -210,8 +210,8 @@ class Session:
 
     def _draw(self, fmt, redraw: bool) -> None:
         """Draw the figures whose content (or language, or glossary) changed since they were last drawn."""
-        from dossier.pipeline import _draw_figure
-        from dossier.reuse import digest
+        from dossier.build.pipeline import _draw_figure
+        from dossier.build.reuse import digest
 
         glossary = sorted(fmt.glossary.items())
         figures_dir = self.stage / "figures"
@@ -223,7 +223,7 @@ class Session:
                     self.figure_digests[figure.key] = key
 
     def _warnings(self, spec) -> list[str]:
-        from dossier.writer_text import text_warnings
+        from dossier.document.writer_text import text_warnings
 
         warnings = list(self.data_warnings) + text_warnings(spec, self.trial_dir) + registry.warnings(spec)
         for result in self.results.values():
@@ -237,7 +237,7 @@ class Session:
 
     def _affected(self, spec, changed: set[Path]) -> tuple[str, ...]:
         """The documents a change can affect: for writer's text files only, those whose fields name them."""
-        from dossier.spec import TEXT_FILE, text_fields
+        from dossier.config.spec import TEXT_FILE, text_fields
 
         documents = registry.built_names(spec)
         if not self._texts_only(changed):
@@ -257,7 +257,7 @@ class Session:
 
     def _render(self, document: str, spec, texts: dict, fmt, warnings: list[str], live: dict[str, list],
                 evidence: dict) -> Page:
-        from dossier.pipeline import arm_counts, document_facts, render_html
+        from dossier.build.pipeline import arm_counts, document_facts, render_html
 
         records = {name: len(frame) for name, frame in self.data.frames.items()}
         facts = document_facts(spec, self.data.files, arm_counts(spec, self.data), records, warnings)
@@ -268,7 +268,7 @@ class Session:
     def _sources(self, ctx: dict, fmt, live: dict[str, list], evidence: dict) -> dict[str, Any]:
         """What the pop-ups show: each analysis's population, filters and datasets; each live number's
         evidence path and full-precision value; each table cell's raw value."""
-        from dossier.context import filters_text, population_text
+        from dossier.document.context import filters_text, population_text
 
         analyses = {}
         for result in self.results.values():
@@ -306,15 +306,15 @@ class Session:
 
 def _cell(cell: Any, fmt) -> Any:
     """A table cell for the pop-up: a label as the document shows it, a number cell with its raw fields."""
-    from dossier.model import Term, Text
+    from dossier.analyses.model import Term, Text
 
     return fmt.label(cell) if isinstance(cell, (Term, Text)) else json_safe(cell)
 
 
 def _evidence_value(evidence: dict, analysis_id: str, path: str, fallback: Any) -> Any:
     """The value at `path` in evidence.json's form (NaN as null), as the reference resolved it."""
-    from dossier.pipeline import live_values
-    from dossier.writer_text import resolve_reference
+    from dossier.build.pipeline import live_values
+    from dossier.document.writer_text import resolve_reference
 
     try:
         return resolve_reference(live_values(evidence), analysis_id, path)

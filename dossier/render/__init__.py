@@ -22,13 +22,13 @@ def resolve_resource(ref: str, resource_dirs: Sequence[Path]) -> Path | None:
     `resource_dirs`, or return None.
 
     Refused: URLs with a scheme (http:, file:, data: ...), absolute paths, anything that
-    escapes the directory (`..`, symlinks pointing outside), and whatever else dossier.gate refuses
+    escapes the directory (`..`, symlinks pointing outside), and whatever else dossier.data.gate refuses
     (hard links, devices, pipes); a refused file is not looked for in the next directory. The reference is tried against
     each directory in order; when a directory's name equals the reference's first component
     (dir ".../figures", ref "figures/x.png") it is also tried against the directory's parent,
     still requiring the file to lie inside that directory.
     """
-    from dossier.gate import refusal
+    from dossier.data.gate import refusal
 
     ref = unquote(ref.split("#", 1)[0].split("?", 1)[0])
     if not ref or _SCHEME.match(ref) or ref.startswith(("/", "\\")) or "\x00" in ref:

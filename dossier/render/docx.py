@@ -48,7 +48,7 @@ from dossier.render.docx_ooxml import (
 from dossier.render.docx_sections import record_marks, section_control
 from dossier.render.docx_tables import build_table, wrap_header
 from dossier.render.pagination import PaginationUnavailable, bookmark_pages_all
-from dossier.zipfiles import deterministic_zip
+from dossier.render.zipfiles import deterministic_zip
 
 P_STYLES = {
     "": "Normal", "notice": "Notice", "footnote": "Table Footnote", "caption": "Caption",

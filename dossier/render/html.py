@@ -1,9 +1,9 @@
 """Jinja -> the document HTML (the subset of docs/architecture.md), with its table of contents.
 
 Templates run in Jinja's sandbox with autoescaping on: every value from data, yaml or writer's
-text is text. Only writer's Markdown already converted by dossier.writer_text arrives as Markup.
+text is text. Only writer's Markdown already converted by dossier.document.writer_text arrives as Markup.
 A trial folder's own `templates/` overrides the packaged templates file by file. Every template,
-included, imported and extended ones too, is read through dossier.gate (`GateLoader`): a link
+included, imported and extended ones too, is read through dossier.data.gate (`GateLoader`): a link
 that leaves its templates folder is refused with one line.
 """
 
@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from dossier.control import visible
+from dossier.data.gate import PACKAGE_TEMPLATES, admit, admit_folder
 from dossier.errors import RenderError
-from dossier.gate import PACKAGE_TEMPLATES, admit, admit_folder
 
 BREAK_EVERY = 40  # characters of an unbroken run of text after which a line may break (U+200B)
 # runs up to this length stay whole: a SHA-256 in hex (64) is printed to be copied, and a zero-width space
@@ -46,7 +46,7 @@ def template_dirs(trial_dir: Path | None) -> list[Path]:
 def template_file(name: str, dirs: list[Path]) -> Path | None:
     """The file `name` from the first of the template folders `dirs` that holds it (a user's
     templates/ overrides the packaged one), or None. RenderError when that file is a link leaving
-    its folder (dossier.gate)."""
+    its folder (dossier.data.gate)."""
     for directory in dirs:
         path = directory / name
         if path.exists() or path.is_symlink():
@@ -93,7 +93,7 @@ def environment(dirs: list[Path]):
 def keep_together(cell: str) -> str:
     """A number cell such as "33 (13.0%)" or "75.2 (8.59)" with a no-break space before its
     parenthesis, so a narrow column wraps between cells' words, never inside a statistic."""
-    from dossier.formatting import FORMATTED_NUMBERS
+    from dossier.document.formatting import FORMATTED_NUMBERS
 
     if isinstance(cell, str) and FORMATTED_NUMBERS.fullmatch(cell):
         return cell.replace(" (", "\u00a0(")
@@ -138,7 +138,7 @@ def render_document(name: str, context: dict[str, Any], dirs: list[Path], templa
         line = getattr(exc, "lineno", None)
         where = f"{getattr(exc, 'filename', None) or name + '.html.j2'}" + (f" line {line}" if line else "")
         raise RenderError(f"template error: {exc.message}", where=where) from None
-    if "finish" in context:  # the document's front and back matter (dossier.documents.matter.finish)
+    if "finish" in context:  # the document's front and back matter (dossier.document.matter.finish)
         html = context["finish"](html)
     html = unnumber_lone_headings(html)
     # control characters: visible, and valid XML for DOCX; powers of ten last, so the TOC's copies of the
@@ -154,7 +154,7 @@ def typeset_powers(html: str) -> str:
     1×10<sup>13</sup> in the text, and as 1×10¹³ in the plain-text places (the title, the running header,
     a picture's alt text). The text is escaped already (data is text): only the digits of a whole token
     become markup, never anything inside <code>, <style> or <script>, or any other attribute."""
-    from dossier.formatting import powers_html, powers_unicode
+    from dossier.document.formatting import powers_html, powers_unicode
 
     pieces = _TAG_OR_TEXT.split(html)
     skip = None  # the closing tag of the element whose text is left alone
@@ -207,7 +207,7 @@ def unnumber_lone_headings(html: str) -> str:
 def break_long_runs(html: str) -> str:
     """`html` with a zero-width space (a line-break opportunity, invisible in print) after every
     BREAK_EVERY characters of a run without a space in its text longer than KEEP_WHOLE characters:
-    the longest word the limits allow (dossier.limits.MAX_TOKEN_CHARS) then lays out in ordinary lines, in
+    the longest word the limits allow (dossier.config.limits.MAX_TOKEN_CHARS) then lays out in ordinary lines, in
     weasyprint and LibreOffice alike, instead of one unbreakable word that each engine must measure and
     squeeze. Shorter runs (hashes) stay whole; tags and attributes are untouched."""
     pieces = _TAG_OR_TEXT.split(html)

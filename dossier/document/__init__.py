@@ -1,0 +1,1 @@
+"""From results to a document's words: formatting (the only place numbers become text), labels and glossaries per language, the writer's text, the document context of each document type (found through registry.py), front and back matter, the translation report."""

@@ -1,1 +1,0 @@
-"""Document types: one module per document (briefing, sakigake, orphan), found through registry.py."""

@@ -1,0 +1,169 @@
+"""The number audit of a build: OUT_DIR/review/numbers.csv and numbers.xlsx, what a QC reviewer ticks off.
+
+One row per number printed in each document (read from the build's own HTML, the single source of
+its DOCX and PDF), in document order:
+- each live number of the writer's text: its section, the printed value, the full-precision value
+  and its path in evidence.json, and the analysis's population, filters and source datasets;
+- each table cell holding a digit: its section, table number, row label and column header, the
+  printed text, and (for the tables of an analysis) that analysis's evidence entry, population,
+  filters and datasets; a cell is not traced to one statistic (a cell may print several);
+- each number typed by hand in the writer's text (as `dossier check` finds them): "not traced".
+"""
+
+from __future__ import annotations
+
+import csv
+import html as html_lib
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from dossier.document.writer_text import resolve_reference
+from dossier.outputs.files import neutralise
+
+COLUMNS = ("document", "section", "place", "cell", "printed", "full_precision", "evidence_path", "population",
+           "filters", "datasets")
+NOT_TRACED = "not traced"
+ELEMENT = re.compile(r"<h[1-4][^>]*>(?P<heading>.*?)</h[1-4]>|<p class=\"caption\">(?P<caption>.*?)</p>"
+                     r"|<span class=\"live\" data-ref=\"(?P<ref>[^\"]*)\">(?P<live>.*?)</span>"
+                     r"|<tr[^>]*>(?P<row>.*?)</tr>|(?P<table_end></table>)", re.DOTALL)
+CELL = re.compile(r"<t([dh])[^>]*>(.*?)</t\1>", re.DOTALL)
+CAPTION_NUMBER = re.compile(r"^(\S+\s*\d+)[.\uff0e]?[\s\u3000]+")
+DIGIT = re.compile(r"[0-9]")
+
+
+def _text(fragment: str) -> str:
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", "", fragment)).split())
+
+
+def audit_rows(out_dir: Path, documents: tuple[str, ...], typed: list[tuple[str, int, str]]) -> list[list[str]]:
+    """The audit's rows (without the header) for a build folder; `typed` is (source, line, literal)."""
+    evidence = json.loads((out_dir / "evidence.json").read_text(encoding="utf-8")).get("analyses", {})
+    tables = _table_analyses(out_dir, evidence)
+    rows: list[list[str]] = []
+    for document in documents:
+        path = out_dir / f"{document}.html"
+        if path.is_file():
+            rows += _document_rows(document, path.read_text(encoding="utf-8"), evidence, tables)
+    rows += [["", f"{source}:{line}", "typed in the writer's text", "", literal, NOT_TRACED, "", "", "", ""]
+             for source, line, literal in typed]
+    return rows
+
+
+def _table_analyses(out_dir: Path, evidence: dict[str, Any]) -> dict[str, str]:
+    """Caption text without its number -> the analysis whose table it is (tables/<id>[-part].csv)."""
+    out = {}
+    for path in sorted((out_dir / "tables").glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as fh:
+            first = next(csv.reader(fh), [""])
+        caption = first[0] if first else ""
+        number = CAPTION_NUMBER.match(caption)
+        stem = table_key(path.stem)
+        owners = [a for a in evidence if stem == a or stem.startswith(a + "-")]
+        if owners:
+            out[caption[number.end():] if number else caption] = max(owners, key=len)
+    return out
+
+
+def table_key(stem: str) -> str:
+    """The table key of a tables/*.csv file's stem: "demog.ja" (a --lang both build) -> "demog" (analysis ids
+    and table keys hold no dot)."""
+    return stem.split(".", 1)[0]
+
+
+def _provenance(entry: dict[str, Any]) -> list[str]:
+    filters = entry.get("filters")
+    datasets = entry.get("datasets") or {}
+    return [str(entry.get("population", "")),
+            json.dumps(filters, ensure_ascii=False, sort_keys=True) if filters else "",
+            "; ".join(f"{meta.get('file', name)} [{str(meta.get('sha256', ''))[:8]}]"
+                      for name, meta in sorted(datasets.items()))]
+
+
+def _document_rows(document: str, html: str, evidence: dict[str, Any], tables: dict[str, str]) -> list[list[str]]:
+    rows: list[list[str]] = []
+    section, table, analysis, header, group = "", "", None, [], ""
+    for match in ELEMENT.finditer(html):
+        if match.group("heading") is not None:
+            section = _text(match.group("heading"))
+        elif match.group("caption") is not None:
+            caption = _text(match.group("caption"))
+            number = CAPTION_NUMBER.match(caption)
+            table = number.group(1) if number else caption
+            analysis = tables.get(caption[number.end():] if number else caption)
+            header, group = [], ""
+        elif match.group("ref") is not None:
+            if match.group("ref").startswith("@"):
+                continue  # a citation [@key] (dossier.document.matter), not a number
+            rows.append(_live_row(document, section, html_lib.unescape(match.group("ref")),
+                                  _text(match.group("live")), evidence))
+        elif match.group("table_end") is not None:
+            table, analysis, header = "", None, []
+        elif table:
+            cells = [(kind, _text(body)) for kind, body in CELL.findall(match.group("row"))]
+            if cells and all(kind == "h" for kind, _ in cells):
+                header = [text for _, text in cells]
+                continue
+            label = cells[0][1] if cells else ""
+            if len(cells) > 1 and not any(text for _, text in cells[1:]):
+                group = label  # a group row ("Age"): its label heads the rows below it
+                continue
+            label = f"{group} / {label}" if group and 'class="level-' in match.group("row") else label
+            for i, (_, text) in enumerate(cells[1:], start=1):
+                if DIGIT.search(text):
+                    column = header[i] if i < len(header) else str(i + 1)
+                    entry = evidence.get(analysis, {}) if analysis else {}
+                    rows.append([document, section, table, f"{label} | {column}", text, "",
+                                 f"analyses/{analysis}" if analysis else "", *(_provenance(entry) if entry else
+                                                                               ["", "", ""])])
+    return rows
+
+
+def _live_row(document: str, section: str, ref: str, printed: str, evidence: dict[str, Any]) -> list[str]:
+    target = ref.split("|", 1)[0]
+    analysis, _, path = target.partition(":")
+    try:
+        value = resolve_reference(evidence, analysis, path)
+        full = json.dumps(value, ensure_ascii=False)
+    except KeyError:
+        full = NOT_TRACED
+    return [document, section, "live number in the writer's text", f"[[{ref}]]", printed, full,
+            f"analyses/{analysis}/{path}", *_provenance(evidence.get(analysis, {}))]
+
+
+def write_audit(out_dir: Path, documents: tuple[str, ...], typed: list[tuple[str, int, str]]) -> list[Path]:
+    """Write review/numbers.csv and review/numbers.xlsx into `out_dir` (a build's staging folder)."""
+    rows = audit_rows(out_dir, documents, typed)
+    folder = out_dir / "review"
+    folder.mkdir(exist_ok=True)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows([[neutralise(cell) for cell in row] for row in rows])
+    (folder / "numbers.csv").write_text(buffer.getvalue(), encoding="utf-8")
+    _write_xlsx([list(COLUMNS), *rows], folder / "numbers.xlsx")
+    return [folder / "numbers.csv", folder / "numbers.xlsx"]
+
+
+def _write_xlsx(rows: list[list[str]], path: Path) -> None:
+    """One sheet "numbers", every cell a string (never a formula), header bold; reproducible bytes."""
+    from openpyxl import Workbook
+
+    from dossier.outputs.files import save_workbook, write_text_rows
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "numbers"
+    write_text_rows(ws, rows, bold_first=True)
+    ws.freeze_panes = "A2"
+    save_workbook(wb, path)
+
+
+def typed_in_text(trial_dir: Path, spec) -> list[tuple[str, int, str]]:
+    """(source, line, literal) of every number typed by hand in the writer's text."""
+    from dossier.document.hardcoded import text_sources, typed_numbers
+
+    return [(source, line, literal) for source, text in text_sources(trial_dir, spec)
+            for line, literal, _ in typed_numbers(text)]

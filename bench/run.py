@@ -11,7 +11,7 @@ What is measured (wall-clock median and min-max over repeated runs, CPU seconds,
   manifest), run in one fresh process by calling the public functions the pipeline calls, in order;
 - scale trials from bench/scale.py (seeded, cached outside the repository) at 10,000, 100,000 and
   1,000,000 subjects: the cold build and its stages;
-- the Cox model (dossier.analyses.cox) on the whole scale ADTTE (OS, active vs placebo) at each size, in
+- the Cox model (dossier.stats.cox) on the whole scale ADTTE (OS, active vs placebo) at each size, in
   whole days (ties) and with continuous times, against the published R survival::coxph timings (MEASURED.md)
   and against lifelines (hazard ratio and CI to 6 significant digits).
 
@@ -269,7 +269,7 @@ def cox_mode(trial_dir: Path, lifelines_check: bool) -> dict:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    from dossier.analyses import cox
+    from dossier.stats import cox
 
     adtte = pq.read_table(trial_dir / "adam" / "adtte.parquet", columns=["USUBJID", "PARAMCD", "AVAL", "CNSR"])
     adtte = adtte.filter(pc.equal(adtte["PARAMCD"], "OS"))

@@ -89,3 +89,22 @@ def environment_error(exc: BaseException, where: str = "") -> EnvironmentProblem
         return None  # a file that should exist but has no name given: dossier's own mistake
     reason = (exc.strerror or str(exc)) + _HINTS.get(exc.errno, "")
     return EnvironmentProblem(reason, where=str(exc.filename) if exc.filename else where)
+
+
+# ------------------------------------------------------------------ how a message names values and rows
+MAX_LISTED = 3  # a validation problem names the first three values
+ANALYSIS_LISTED = 8  # an analysis's error (it stops the build) names the first eight
+
+
+def listing(values, limit: int = MAX_LISTED) -> str:
+    """The first `limit` values as Python literals, then "and N more"."""
+    values = list(values)
+    shown = ", ".join(repr(v) for v in values[:limit])
+    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
+
+
+def row_list(index, limit: int = MAX_LISTED) -> str:
+    """Row numbers (1-based) of the first few records of `index`."""
+    numbers = [str(i + 1) for i in list(index)[:limit]]
+    more = f" and {len(index) - limit} more" if len(index) > limit else ""
+    return ("row " if len(numbers) == 1 and not more else "rows ") + ", ".join(numbers) + more

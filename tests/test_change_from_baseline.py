@@ -15,11 +15,11 @@ from scipy import stats as sps
 
 from dossier.analyses import change_from_baseline_stats as cfb
 from dossier.analyses import declared, required_of
-from dossier.analyses import stats as st
 from dossier.analyses.model import MeanSD, Range, Term
 from dossier.config.spec import parse_spec
 from dossier.data.datasets import TrialData, load
 from dossier.errors import AnalysisError
+from dossier.stats import core as st
 from tests.conftest import glossary_entries, terms_in
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,5 +1,5 @@
-"""dossier.analyses.cox (vectorised Efron Cox model) against lifelines' CoxPHFitter, R and a brute-force loop;
-the vectorised Kaplan-Meier and log-rank of dossier.analyses.survival against lifelines."""
+"""dossier.stats.cox (vectorised Efron Cox model) against lifelines' CoxPHFitter, R and a brute-force loop;
+the vectorised Kaplan-Meier and log-rank of dossier.stats.survival against lifelines."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from dossier.analyses import cox
+from dossier.stats import cox
 
 SIX_DIGITS = 1e-6
 # lifelines' default stopping rules (Newton decrement or step < 1e-7, relative change of the log-likelihood
@@ -252,7 +252,7 @@ def survival_sample(seed: int, n: int, groups: int, ties: bool):
 def test_kaplan_meier_matches_lifelines(ties, level):
     from lifelines import KaplanMeierFitter
 
-    from dossier.analyses.survival import kaplan_meier
+    from dossier.stats.survival import kaplan_meier
 
     t, e, _ = survival_sample(50, 300, 1, ties)
     e[-5:] = 0
@@ -271,7 +271,7 @@ def test_kaplan_meier_matches_lifelines(ties, level):
 
 
 def test_kaplan_meier_to_zero():
-    from dossier.analyses.survival import kaplan_meier
+    from dossier.stats.survival import kaplan_meier
 
     x, y, low, high, censored = kaplan_meier(np.array([3.0, 3, 5, 7]), np.array([1, 0, 1, 1]), 0.95)
     assert list(x) == [0.0, 3.0, 5.0, 7.0] and y == pytest.approx([1.0, 0.75, 0.375, 0.0])
@@ -283,7 +283,7 @@ def test_kaplan_meier_to_zero():
 def test_logrank_matches_lifelines(groups, ties):
     from lifelines.statistics import logrank_test, multivariate_logrank_test
 
-    from dossier.analyses.survival import _logrank_p, logrank
+    from dossier.stats.survival import _logrank_p, logrank
 
     t, e, g = survival_sample(60 + groups, 400, groups, ties)
     expected = multivariate_logrank_test(t, g, e)
@@ -298,8 +298,8 @@ def test_logrank_matches_lifelines(groups, ties):
 
 
 def test_large_kaplan_meier_curves_are_thinned_for_drawing():
-    from dossier.analyses.survival import _step_at, kaplan_meier
     from dossier.analyses.time_to_event_stats import MAX_CURVE_POINTS, thinned
+    from dossier.stats.survival import _step_at, kaplan_meier
 
     rng = np.random.default_rng(70)
     t, e = rng.exponential(100, 30_000), (rng.random(30_000) < 0.5).astype(int)

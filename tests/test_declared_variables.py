@@ -26,7 +26,8 @@ from tests.conftest import PILOT, ROOT, example_folders
 
 SOURCES = [ROOT / "dossier" / "analyses" / f"{m.rsplit('.', 1)[1]}.py" for m in registry.MODULES] + [
     ROOT / "dossier" / "analyses" / f"{t.implementation.rsplit('.', 1)[1]}.py" for t in registry.types().values()] + [
-    ROOT / "dossier" / "analyses" / "common.py", ROOT / "dossier" / "analyses" / "stats.py",
+    ROOT / "dossier" / "data" / "selection.py", ROOT / "dossier" / "data" / "columns.py",
+    ROOT / "dossier" / "stats" / "core.py", ROOT / "dossier" / "analyses" / "bds.py",
     ROOT / "dossier" / "data" / "validate.py", ROOT / "dossier" / "build" / "pipeline.py"]
 NAME = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from dossier.analyses import stats as st
+from dossier.stats import core as st
 from tests.conftest import PILOT, ROOT
 
 LEVELS = (0.8, 0.9, 0.95, 0.975, 0.99)

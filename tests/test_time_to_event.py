@@ -12,12 +12,13 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from dossier.analyses import declared, required_of, survival
+from dossier.analyses import declared, required_of
 from dossier.analyses import time_to_event_stats as tte
 from dossier.analyses.model import Estimate, Term
 from dossier.config.spec import parse_spec
 from dossier.data.datasets import TrialData, load
 from dossier.errors import AnalysisError
+from dossier.stats import survival
 from tests.conftest import glossary_entries, terms_in
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,7 +17,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import common
+from dossier.analyses import options
 from dossier.analyses.adverse_events import NEEDED, NOT_RELATED, OPTIONAL, RELATED
 from dossier.analyses.baseline_stats import (
     ARM,
@@ -30,9 +30,11 @@ from dossier.analyses.baseline_stats import (
     need,
 )
 from dossier.analyses.model import AnalysisResult, Label, Row, Table, Term, Text
-from dossier.analyses.stats import level_percent
 from dossier.config.spec import Analysis, TrialSpec
+from dossier.data import columns as cols
+from dossier.data import selection
 from dossier.data.datasets import TrialData
+from dossier.stats.core import level_percent
 
 DEFAULT_DATASET = "adae"
 
@@ -50,7 +52,7 @@ DENSE_PAIRS = 1 << 26  # distinct (key, subject) pairs are found with a flag arr
 
 
 def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult:
-    s = common.setting(analysis, trial)
+    s = options.setting(analysis, trial)
     name = analysis.dataset_name
     chosen = adsl_subjects(analysis, data, s.population, s.arm, s.reference, s.where, apply_where=False)
     arms = chosen.arms
@@ -177,7 +179,7 @@ def relationship_warnings(analysis: Analysis, events: pd.DataFrame, related_valu
         out.append(f"analysis {analysis.id!r}: {blank} treatment-emergent record(s) of dataset "
                    f"{analysis.dataset_name} have a blank AEREL; counted as not related")
     known = related_values | set(NOT_RELATED)
-    unknown = sorted(v for v in common.text_set(_text(events["AEREL"])) if v and v.upper() not in known)
+    unknown = sorted(v for v in cols.text_set(_text(events["AEREL"])) if v and v.upper() not in known)
     if unknown:
         out.append(f"analysis {analysis.id!r}: AEREL value(s) {', '.join(repr(v) for v in unknown)} of dataset "
                    f"{analysis.dataset_name} are neither in 'related' nor a known not-related value; counted as not "
@@ -193,7 +195,7 @@ def _title(key: str, analysis: Analysis) -> Term:
 def value_is(column: pd.Series, test: Callable[[str], bool]) -> pd.Series:
     """`test` applied to each value stripped and upper-cased ("" for missing), evaluated once per
     distinct value (ADAE columns hold few distinct values in many records)."""
-    if common.is_categorical(column):  # the categories are the distinct values
+    if cols.is_categorical(column):  # the categories are the distinct values
         codes, uniques = column.cat.codes.to_numpy(), column.cat.categories
     else:
         codes, uniques = pd.factorize(column)
@@ -209,12 +211,12 @@ def _blank(value: str) -> bool:
 def _text(column: pd.Series) -> pd.Series:
     """Stripped text, "" for missing (frames from datasets.load already are; toy frames may not be); a
     Categorical stays one (with the cleaned texts as categories)."""
-    if common.is_categorical(column):
+    if cols.is_categorical(column):
         codes, uniques = column.cat.codes.to_numpy(), column.cat.categories
     else:
         codes, uniques = pd.factorize(column)
     normal = np.array(["" if pd.isna(u) else str(u).strip() for u in uniques] + [""], dtype=object)
-    if not common.is_categorical(column):
+    if not cols.is_categorical(column):
         return pd.Series(normal[codes], index=column.index)
     merged, texts = pd.factorize(normal)  # values that clean to the same text become one category
     return pd.Series(pd.Categorical.from_codes(merged[codes], categories=pd.Index(texts, dtype=object)),
@@ -252,15 +254,15 @@ def _events(ae: pd.DataFrame, adsl: pd.DataFrame, subjects: pd.DataFrame, where,
     """Treatment-emergent records of population subjects passing `where`: AEBODSYS, AEDECOD and the
     usable optional variables, with SUBJECT = the subject's position in `subjects`; and the number
     of records (of the whole dataset) whose USUBJID is not in ADSL."""
-    row_of = common.positions(adsl["USUBJID"], ae["USUBJID"])  # ADSL row of each record, -1 unknown
+    row_of = cols.positions(adsl["USUBJID"], ae["USUBJID"])  # ADSL row of each record, -1 unknown
     unknown = int((row_of < 0).sum())
     subject_of_row = np.full(len(adsl), -1, dtype=np.int64)
-    subject_of_row[common.positions(adsl["USUBJID"], subjects["USUBJID"])] = np.arange(len(subjects))
+    subject_of_row[cols.positions(adsl["USUBJID"], subjects["USUBJID"])] = np.arange(len(subjects))
     subject = np.where(row_of >= 0, subject_of_row[row_of], -1)
     keep = value_is(ae["TRTEMFL"], lambda x: x == "Y").to_numpy() & (subject >= 0)
     columns = list(dict.fromkeys(["AEBODSYS", "AEDECOD", *sorted(usable), *(name for name, _ in where)]))
-    records = common.take_rows(ae, keep, columns).assign(**{SUBJECT: subject[keep]})
-    records = common.apply_where(records, where)
+    records = cols.take_rows(ae, keep, columns).assign(**{SUBJECT: subject[keep]})
+    records = selection.apply_where(records, where)
     records = records.assign(AEBODSYS=_text(records["AEBODSYS"]), AEDECOD=_text(records["AEDECOD"]))
     return records, unknown
 
@@ -368,7 +370,8 @@ def label(value: str, variable: str) -> Label:
 def check_dataset(c) -> list:
     """At most MAX_AE_TERMS distinct body systems and preferred terms; TRTEMFL holds Y, N or blank."""
     from dossier.config.limits import MAX_AE_TERMS
-    from dossier.data.validate import _flag_problem, _texts
+    from dossier.data.columns import texts as _texts
+    from dossier.data.validate import _flag_problem
     from dossier.errors import Problem
 
     problems = []

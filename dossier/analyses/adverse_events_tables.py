@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import common
 from dossier.analyses.adverse_events import SEVERITY_LEVELS
 from dossier.analyses.adverse_events_stats import (
     DENSE_PAIRS,
@@ -34,7 +33,8 @@ from dossier.analyses.adverse_events_stats import (
 from dossier.analyses.baseline_stats import MAX_PORTRAIT_COLUMNS, TOTAL, count_cells
 from dossier.analyses.exposure_stats import DAYS_PER_YEAR, checked_days, poisson_interval, subject_days
 from dossier.analyses.model import Count, Estimate, Label, Number, Row, Table, Term, Text
-from dossier.analyses.stats import level_percent
+from dossier.data import columns as cols
+from dossier.stats.core import level_percent
 
 NOT_RECORDED = "NOT RECORDED"  # the severity level of subjects whose events all have a blank or unknown one
 # the SOC/PT tables of a subset of events: option -> (overview key, glossary stem, variables defining it)
@@ -268,8 +268,8 @@ def _subset(c: Context, out: Extra, key: str, stem: str, variables: tuple[str, .
 
 def _special_interest(c: Context, out: Extra) -> None:
     a = c.analysis
-    in_data = {t.upper(): t for t in common.text_set(_text(c.ae["AEDECOD"])) if t}
-    decod = common.text_map(c.events["AEDECOD"], str.upper).to_numpy(dtype=object)
+    in_data = {t.upper(): t for t in cols.text_set(_text(c.ae["AEDECOD"])) if t}
+    decod = cols.text_map(c.events["AEDECOD"], str.upper).to_numpy(dtype=object)
     named = isinstance(a.special_interest, dict)
     rows: list[Row] = []
     evidence = []
@@ -367,7 +367,7 @@ def _exposure_adjusted(c: Context, out: Extra) -> None:
     for key in c.overview:
         chosen.append((key, Term(f"ae_{key}" if key != "any" else "ae_any"),
                        overview_mask(key, c.events, c.usable, a).to_numpy()))
-    decod = common.text_map(c.events["AEDECOD"], str.upper).to_numpy(dtype=object)
+    decod = cols.text_map(c.events["AEDECOD"], str.upper).to_numpy(dtype=object)
     for group, terms in a.special_interest_groups().items():
         chosen.append((f"aesi: {group}", Term("ae_eair_aesi", (("group", Text(group)),)),
                        np.isin(decod, [t.strip().upper() for t in terms])))

@@ -16,11 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import common
+from dossier.analyses import options
 from dossier.analyses.model import AnalysisResult, Cell, Count, Label, MeanSD, Number, Range, Row, Table, Term, Text
 from dossier.config.spec import Analysis, TrialSpec
+from dossier.data import columns as cols
+from dossier.data import selection
 from dossier.data.datasets import TrialData
 from dossier.errors import AnalysisError
+from dossier.stats import core as st
 
 TOTAL = "Total"
 ARM = "__ARM__"  # the arm column added to subject frames (as text)
@@ -29,7 +32,7 @@ MAX_PORTRAIT_COLUMNS = 5  # more data columns than this -> landscape
 
 
 def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult:
-    s = common.setting(analysis, trial)
+    s = options.setting(analysis, trial)
     names = [v.upper() for v in analysis.variables]
     if not names:
         raise AnalysisError(f"analysis {analysis.id!r}: no variables to summarise (set 'variables')",
@@ -103,13 +106,13 @@ def numeric_summary(values: pd.Series) -> dict[str, float | int | None]:
                 "min": None, "max": None, "missing": missing}
     return {
         "n": n,
-        "mean": common.finite_or_none(finite.mean()),
-        "sd": common.finite_or_none(finite.std(ddof=1)) if n >= 2 else None,
-        "median": common.finite_or_none(np.median(finite)),
-        "q1": common.finite_or_none(q1),
-        "q3": common.finite_or_none(q3),
-        "min": common.finite_or_none(finite.min()),
-        "max": common.finite_or_none(finite.max()),
+        "mean": st.finite_or_none(finite.mean()),
+        "sd": st.finite_or_none(finite.std(ddof=1)) if n >= 2 else None,
+        "median": st.finite_or_none(np.median(finite)),
+        "q1": st.finite_or_none(q1),
+        "q3": st.finite_or_none(q3),
+        "min": st.finite_or_none(finite.min()),
+        "max": st.finite_or_none(finite.max()),
         "missing": missing,
     }
 
@@ -121,7 +124,7 @@ def _numeric(subjects: pd.DataFrame, name: str, label: str, arms: tuple[str, ...
     if show_total:
         stats[TOTAL] = numeric_summary(subjects[name])
     groups = list(stats)
-    d = common.decimals_of(subjects[name])
+    d = st.decimals_of(subjects[name])
 
     def row(key: str, make) -> Row:
         return Row((Term(key), *(make(stats[g]) for g in groups)), level=1)
@@ -157,7 +160,7 @@ def _code_key(value) -> float:
 
 def _categorical(subjects: pd.DataFrame, name: str, label: str, arms: tuple[str, ...], show_total: bool,
                  n_by_group: dict[str, int]) -> tuple[list[Row], dict]:
-    values = common.as_str(subjects[name])
+    values = cols.as_str(subjects[name])
     codes = subjects[name + "N"] if name + "N" in subjects.columns else None
     levels = level_order(values, codes)
     counts = pd.crosstab(values, subjects[ARM]).reindex(index=levels + [""], columns=list(arms), fill_value=0)
@@ -217,7 +220,7 @@ def as_text(column: pd.Series) -> pd.Series:
         names = {v: "" if pd.isna(v) else (str(int(v)) if float(v).is_integer() else repr(float(v)))
                  for v in column.unique()}
         return column.map(names).astype(object)
-    return common.as_str(column)
+    return cols.as_str(column)
 
 
 def adsl_subjects(analysis: Analysis, data: TrialData, population: str | None, arm: str, reference: str | None,
@@ -249,9 +252,9 @@ def adsl_subjects(analysis: Analysis, data: TrialData, population: str | None, a
         raise AnalysisError(f"analysis {analysis.id!r}: every subject of population {population} has a blank {arm} "
                             "in dataset adsl", where=dataset_where(data, "adsl"))
     ordered = pop.assign(**{arm: pop[ARM]}) if pd.api.types.is_numeric_dtype(pop[arm]) else pop
-    arms = common.arm_order(ordered, arm, reference)
+    arms = selection.arm_order(ordered, arm, reference)
     if apply_where and where:
-        pop = common.apply_where(pop, where)
+        pop = selection.apply_where(pop, where)
     n = pop.groupby(ARM).size().reindex(list(arms), fill_value=0)
     for value, count in n.items():
         if count == 0:

@@ -18,10 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import common
-from dossier.analyses import stats as st
+from dossier import errors
+from dossier.analyses import options
 from dossier.analyses.model import Count, MeanSD, Number, Range, Row, Table, Term, Text
+from dossier.data import columns as cols
+from dossier.data import selection
 from dossier.errors import AnalysisError
+from dossier.stats import core as st
 
 RECORD = ("USUBJID", "PARAMCD", "AVISIT", "AVAL")
 VISIT_OPTIONAL = ("PARAM", "PARAMN", "AVISITN", "ABLFL", "DTYPE")
@@ -47,14 +50,14 @@ def visit_order(records: pd.DataFrame) -> list[str]:
     """The visits (AVISIT as text) by their smallest AVISITN (when numeric), then by name."""
     visit = records["AVISIT"]
     if "AVISITN" in records.columns and pd.api.types.is_numeric_dtype(records["AVISITN"]):
-        if common.is_categorical(visit):  # the smallest AVISITN per category, named by the category's text
+        if cols.is_categorical(visit):  # the smallest AVISITN per category, named by the category's text
             texts = [str(c) for c in visit.cat.categories] + ["nan"]  # code -1 reads "nan", as astype(str)
             by_code = records["AVISITN"].groupby(visit.cat.codes.to_numpy()).min()
             first = pd.Series(by_code.to_numpy(), index=[texts[c] for c in by_code.index])
         else:
             first = records.assign(_V=visit.astype(str)).groupby("_V")["AVISITN"].min()
         return sorted(first.index, key=lambda v: (np.inf if pd.isna(first[v]) else first[v], natural_key(v)))
-    return sorted(common.text_set(visit), key=natural_key)
+    return sorted(cols.text_set(visit), key=natural_key)
 
 
 # ------------------------------------------------------------------------------------------ records
@@ -83,15 +86,15 @@ ARM = "__ARM__"
 
 def select(analysis, trial, data, read=(), numeric=("AVAL",)) -> Records:
     """The analysis's records (see the module docstring); AnalysisError (one line) for what cannot be analysed."""
-    s = common.setting(analysis, trial)
-    name = st.analysis_dataset(analysis, data)
+    s = options.setting(analysis, trial)
+    name = selection.analysis_dataset(analysis, data)
     where = f"dataset {name}"
     adsl = data.frame("adsl")
-    subjects, arms, notes = st.population_subjects(analysis, adsl, s)
+    subjects, arms, notes = selection.population_subjects(analysis, adsl, s)
     frame = data.frame(name)
-    st.require_columns(frame, name, RECORD, analysis)
-    st.require_columns(frame, name, [v for v, _ in s.where], analysis, what="'where' variable")
-    known = common.text_set(frame["PARAMCD"]) - {""}
+    selection.require_columns(frame, name, RECORD, analysis)
+    selection.require_columns(frame, name, [v for v, _ in s.where], analysis, what="'where' variable")
+    known = cols.text_set(frame["PARAMCD"]) - {""}
     params = analysis.param_codes() or _param_order(frame, known)
     for p in params:
         if p not in known:
@@ -99,37 +102,37 @@ def select(analysis, trial, data, read=(), numeric=("AVAL",)) -> Records:
 
             raise AnalysisError(f"analysis {analysis.id!r}: params: {name} has no records with PARAMCD = {p!r}"
                                 f"{did_you_mean(p, known)}", where=where)
-    rows = common.text_in(frame["PARAMCD"], params)
+    rows = cols.text_in(frame["PARAMCD"], params)
     if s.where:
-        rows &= common.where_mask(frame, s.where)
+        rows &= selection.where_mask(frame, s.where)
     derived = 0
     if "DTYPE" in frame.columns and "DTYPE" not in {v for v, _ in s.where}:
-        observed = common.text_in(frame["DTYPE"], [""])
+        observed = cols.text_in(frame["DTYPE"], [""])
         derived = int((rows & ~observed).sum())
         rows &= observed
-    position = common.positions(subjects["USUBJID"].drop_duplicates(), frame["USUBJID"])
+    position = cols.positions(subjects["USUBJID"].drop_duplicates(), frame["USUBJID"])
     rows &= position >= 0
     if not rows.any():
-        raise AnalysisError(f"analysis {analysis.id!r}: no {name} records of {st.listing(params)} belong to subjects "
+        raise AnalysisError(f"analysis {analysis.id!r}: no {name} records of {errors.listing(map(str, params), errors.ANALYSIS_LISTED)} belong to subjects "
                             f"of population {s.population} after the filters", where=where)
     columns = [c for c in dict.fromkeys([*RECORD, *VISIT_OPTIONAL, *read, *(v for v, _ in s.where)])
                if c in frame.columns]
-    records = common.take_rows(frame, rows, columns, new_index=True)
+    records = cols.take_rows(frame, rows, columns, new_index=True)
     for variable in numeric:
         if variable in records.columns and not pd.api.types.is_numeric_dtype(records[variable]):
-            text = common.as_str(records[variable])
+            text = cols.as_str(records[variable])
             bad = text[pd.to_numeric(text, errors="coerce").isna() & (text != "")]
             shown = f"; e.g. {bad.iloc[0]!r} (PARAMCD {records['PARAMCD'].iloc[bad.index[0]]})" if len(bad) else ""
             raise AnalysisError(f"analysis {analysis.id!r}: {name} variable {variable} must be numeric for a "
                                 f"continuous summary{shown}", where=where)
-    arm_of = common.as_str(subjects.drop_duplicates("USUBJID")[s.arm]).to_numpy()
+    arm_of = cols.as_str(subjects.drop_duplicates("USUBJID")[s.arm]).to_numpy()
     records[ARM] = arm_of[position[rows]]
-    records["PARAMCD"] = common.as_str(records["PARAMCD"]).to_numpy()
-    records["USUBJID"] = common.as_str(records["USUBJID"]).to_numpy()  # plain text: groupings see only present subjects
+    records["PARAMCD"] = cols.as_str(records["PARAMCD"]).to_numpy()
+    records["USUBJID"] = cols.as_str(records["USUBJID"]).to_numpy()  # plain text: groupings see only present subjects
     if pd.api.types.is_numeric_dtype(records["AVISIT"]):
         records["AVISIT"] = records["AVISIT"].map(visit_text)
     else:
-        records["AVISIT"] = common.as_str(records["AVISIT"]).to_numpy()
+        records["AVISIT"] = cols.as_str(records["AVISIT"]).to_numpy()
     records = _flag_visits(records)
     labels = _labels(records, params)
     visits = _visits(records, analysis, name)
@@ -143,7 +146,7 @@ def select(analysis, trial, data, read=(), numeric=("AVAL",)) -> Records:
 def _param_order(frame: pd.DataFrame, known: set[str]) -> list[str]:
     """Every parameter: by PARAMN when numeric, then by code."""
     if "PARAMN" in frame.columns and pd.api.types.is_numeric_dtype(frame["PARAMN"]):
-        first = pd.Series(frame["PARAMN"].to_numpy(), index=common.as_str(frame["PARAMCD"])).groupby(level=0).min()
+        first = pd.Series(frame["PARAMN"].to_numpy(), index=cols.as_str(frame["PARAMCD"])).groupby(level=0).min()
         return sorted(known, key=lambda p: (first.get(p, np.inf), p))
     return sorted(known)
 
@@ -152,7 +155,7 @@ def _flag_visits(records: pd.DataFrame) -> pd.DataFrame:
     named = (records["AVISIT"] != "").to_numpy()
     numbered = "AVISITN" in records.columns and pd.api.types.is_numeric_dtype(records["AVISITN"])
     if "ABLFL" in records.columns:
-        baseline = common.text_in(records["ABLFL"], ["Y"])
+        baseline = cols.text_in(records["ABLFL"], ["Y"])
     elif numbered:
         baseline = (records["AVISITN"] == 0).to_numpy()
     else:
@@ -166,7 +169,7 @@ def _labels(records: pd.DataFrame, params) -> dict[str, str]:
     for p in params:
         label = ""
         if "PARAM" in records.columns:
-            values = [v for v in common.as_str(records.loc[records["PARAMCD"] == p, "PARAM"]).unique() if v]
+            values = [v for v in cols.as_str(records.loc[records["PARAMCD"] == p, "PARAM"]).unique() if v]
             label = values[0] if len(values) == 1 else ""
         out[p] = label or p
     return out
@@ -218,7 +221,7 @@ def summaries(records: pd.DataFrame, column: str) -> dict:
     present = records[records[column].notna()]
     grouped = present.groupby(["PARAMCD", "AVISIT", ARM], sort=False)[column]
     out = grouped.agg(["size", "mean", "std", "median", "min", "max"])
-    f = common.finite_or_none
+    f = st.finite_or_none
     return {key: {"n": int(r["size"]), "mean": f(r["mean"]), "sd": f(r["std"]), "median": f(r["median"]),
                   "min": f(r["min"]), "max": f(r["max"])} for key, r in out.iterrows()}
 
@@ -359,7 +362,7 @@ def check_dataset(c) -> list:
     """Every parameter of `params` and of `thresholds` has records in the dataset (with did-you-mean); AVAL is
     numeric for a continuous summary."""
     from dossier.config.yaml_lines import did_you_mean
-    from dossier.data.validate import _texts
+    from dossier.data.columns import texts as _texts
     from dossier.errors import Problem
 
     if "PARAMCD" not in c.frame.columns:
@@ -374,7 +377,7 @@ def check_dataset(c) -> list:
                                     f"dossier.yaml {key} {c.tag}{did_you_mean(param, known)}"))
     if "AVAL" in c.frame.columns and getattr(c.analysis, "summary", "arithmetic") != "positive" \
             and not pd.api.types.is_numeric_dtype(c.frame["AVAL"]):
-        text = common.as_str(c.frame["AVAL"])
+        text = cols.as_str(c.frame["AVAL"])
         bad = text.index[(pd.to_numeric(text, errors="coerce").isna() & (text != "")).to_numpy()]
         if len(bad):
             problems.append(Problem(c.where(c.name, "AVAL"), f"must be numeric for a continuous summary; row "
@@ -393,8 +396,8 @@ def responders(records: pd.DataFrame, visits, arms, arm: str, mcid: float, impro
     analysed = records[records["CHG"].notna()]
     tol = MCID_TOLERANCE * max(1.0, abs(mcid))
     hit = analysed["CHG"] >= mcid - tol if improvement == "increase" else analysed["CHG"] <= -mcid + tol
-    counts = analysed.assign(_R=hit.astype(int), _V=common.as_str(analysed["AVISIT"]),
-                             _A=common.as_str(analysed[arm])).groupby(["_V", "_A"])["_R"].agg(["sum", "size"])
+    counts = analysed.assign(_R=hit.astype(int), _V=cols.as_str(analysed["AVISIT"]),
+                             _A=cols.as_str(analysed[arm])).groupby(["_V", "_A"])["_R"].agg(["sum", "size"])
     out: dict[str, dict] = {}
     for visit in visits:
         per_arm = {}

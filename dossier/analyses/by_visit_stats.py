@@ -18,17 +18,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import bds, common
-from dossier.analyses import stats as st
+from dossier.analyses import bds, options
 from dossier.analyses.by_visit import OPTIONAL
 from dossier.analyses.model import AnalysisResult, Count, Fraction, Number, Range, Row, Table, Term, Text
 from dossier.config.spec import Analysis, TrialSpec
+from dossier.data import selection
 from dossier.data.datasets import TrialData
 from dossier.errors import AnalysisError
+from dossier.stats import core as st
 
 
 def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult:
-    s = common.setting(analysis, trial)
+    s = options.setting(analysis, trial)
     rule = analysis.positive_rule() if analysis.uses_positive() else ()
     read = [*OPTIONAL, *(name for name, _ in rule)]
     records = bds.select(analysis, trial, data, read=read, numeric=() if analysis.summary == "positive" else ("AVAL",))
@@ -41,7 +42,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
         raise AnalysisError(f"analysis {analysis.id!r}: last_positive needs the study day ADY in {records.dataset}",
                             where=f"dataset {records.dataset}")
     if rule:
-        frame = frame.assign(POSITIVE=common.where_mask(frame, rule))
+        frame = frame.assign(POSITIVE=selection.where_mask(frame, rule))
     notes = list(records.notes)
     level = s.confidence
     pct = st.level_percent(level)
@@ -119,7 +120,7 @@ def _statistics(rows: pd.DataFrame, visit: str, arm: str, summary: str, level: f
         p = proportion(k, len(at), level)
         return {"n": len(at), "positive": k, "rate": p["rate"], "ci": p["ci"]}
     values = at["AVAL"].dropna().to_numpy(dtype=float)
-    f = common.finite_or_none
+    f = st.finite_or_none
     out: dict = {"n": int(values.size)}
     if values.size:
         out.update(mean=f(values.mean()), sd=f(values.std(ddof=1)) if values.size > 1 else None,
@@ -184,7 +185,7 @@ def _last_positive(rows: pd.DataFrame, arms) -> dict:
     last_sample = post.groupby("USUBJID").tail(1).set_index("USUBJID")["POSITIVE"]
     arm_of = post.drop_duplicates("USUBJID").set_index("USUBJID")[bds.ARM]
     out = {}
-    f = common.finite_or_none
+    f = st.finite_or_none
     for a in arms:
         days = last_day[arm_of.reindex(last_day.index).to_numpy() == a].to_numpy(dtype=float)
         ids = last_sample.index[arm_of.reindex(last_sample.index).to_numpy() == a]

@@ -17,8 +17,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import bds, common, subgroup_outputs
-from dossier.analyses import stats as st
+from dossier import errors
+from dossier.analyses import bds, options, subgroup_outputs
 from dossier.analyses.change_from_baseline import RECORD_VARIABLES, covariates_of
 from dossier.analyses.estimand import estimand_table
 from dossier.analyses.model import (
@@ -36,8 +36,11 @@ from dossier.analyses.model import (
     Text,
 )
 from dossier.config.spec import Analysis, TrialSpec
+from dossier.data import columns as cols
+from dossier.data import selection
 from dossier.data.datasets import TrialData
 from dossier.errors import AnalysisError
+from dossier.stats import core as st
 
 MCID_TOLERANCE = bds.MCID_TOLERANCE
 WIDE_ARMS = 5
@@ -47,27 +50,27 @@ WIDE_ARMS = 5
 
 
 def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult:
-    s = common.setting(analysis, trial)
-    name = st.analysis_dataset(analysis, data)
+    s = options.setting(analysis, trial)
+    name = selection.analysis_dataset(analysis, data)
     notes: list[str] = []
     adsl = data.frame("adsl")
-    subjects, arms, w = st.population_subjects(analysis, adsl, s)
+    subjects, arms, w = selection.population_subjects(analysis, adsl, s)
     notes += w
 
     covariates = covariates_of(analysis)
     dose = analysis.dose_response.upper() if analysis.dose_response else None
-    records = st.population_records(data.frame(name), analysis, name, s, subjects, RECORD_VARIABLES,
+    records = selection.population_records(data.frame(name), analysis, name, s, subjects, RECORD_VARIABLES,
                                     ("AVAL", "BASE", "CHG"), read=["PARAM", "AVISITN", "ABLFL", *covariates,
                                                                    *([dose] if dose else [])])
     if pd.api.types.is_numeric_dtype(records["AVISIT"]):  # e.g. a CSV with visit numbers as AVISIT
         records = records.assign(AVISIT=records["AVISIT"].map(_visit_text))
-    param_label = st.param_label(records, analysis)
+    param_label = selection.param_label(records, analysis)
     decimals = st.recorded_decimals(records["AVAL"])
     visits = _visits(records, analysis, name)
-    records = records[common.text_in(records["AVISIT"], visits)]
+    records = records[cols.text_in(records["AVISIT"], visits)]
     _check_one_record(records, analysis, name)
 
-    records = st.attach_subject_variables(records, [*covariates, *([dose] if dose else [])], adsl, analysis, name)
+    records = selection.attach_subject_variables(records, [*covariates, *([dose] if dose else [])], adsl, analysis, name)
     if dose and not pd.api.types.is_numeric_dtype(records[dose]):
         raise AnalysisError(f"analysis {analysis.id!r}: dose_response variable {dose} must be numeric "
                             f"(e.g. TRTPN or TRT01PN)", where=f"dataset {name}")
@@ -154,19 +157,19 @@ _visit_order = bds.visit_order
 
 
 def _visits(records: pd.DataFrame, analysis: Analysis, dataset: str) -> list[str]:
-    named = ~common.text_in(records["AVISIT"], [""])
+    named = ~cols.text_in(records["AVISIT"], [""])
     if analysis.visits:
-        known = common.text_set(records["AVISIT"][named])
+        known = cols.text_set(records["AVISIT"][named])
         missing = [v for v in analysis.visits if v not in known]
         if missing:
-            raise AnalysisError(f"analysis {analysis.id!r}: {dataset} has no AVISIT = {st.listing(missing)} records "
+            raise AnalysisError(f"analysis {analysis.id!r}: {dataset} has no AVISIT = {errors.listing(map(str, missing), errors.ANALYSIS_LISTED)} records "
                                 f"with PARAMCD = {analysis.param!r} in the population (visits: "
-                                f"{st.listing(_visit_order(records[named]))})", where=f"dataset {dataset}")
+                                f"{errors.listing(map(str, _visit_order(records[named])), errors.ANALYSIS_LISTED)})", where=f"dataset {dataset}")
         return list(dict.fromkeys(analysis.visits))
     if "AVISITN" in records.columns and pd.api.types.is_numeric_dtype(records["AVISITN"]):
         post = named & (records["AVISITN"] > 0).to_numpy()
     elif "ABLFL" in records.columns:
-        post = named & ~common.text_in(records["ABLFL"], ["Y"])
+        post = named & ~cols.text_in(records["ABLFL"], ["Y"])
     else:
         post = named
     post = records.loc[post, [c for c in ("AVISIT", "AVISITN") if c in records.columns]]
@@ -210,7 +213,7 @@ def _group_evidence(summary: pd.DataFrame, visit: str, arm: str, lsmean: tuple |
         row = None
     else:
         row = summary.loc[key]
-    f = common.finite_or_none
+    f = st.finite_or_none
 
     def get(column: str) -> float | None:
         return None if row is None else f(row[column])
@@ -233,7 +236,7 @@ def _design(frame: pd.DataFrame, leading: list[tuple[str, np.ndarray]], covariat
     treatment-coded factors, first level in sort order as the base). Returns X, column names, row mask."""
     keep = np.ones(len(frame), dtype=bool)
     for cov in covariates:
-        keep &= ~st.is_missing(frame[cov]).to_numpy()
+        keep &= ~cols.is_missing(frame[cov]).to_numpy()
     columns: list[np.ndarray] = []
     names: list[str] = []
     for label, values in leading:
@@ -245,7 +248,7 @@ def _design(frame: pd.DataFrame, leading: list[tuple[str, np.ndarray]], covariat
             columns.append(values.to_numpy(dtype=float))
             names.append(cov)
         else:
-            codes, levels = pd.factorize(common.as_str(values), sort=True)
+            codes, levels = pd.factorize(cols.as_str(values), sort=True)
             if len(levels) > 1:
                 columns.append((codes[:, None] == np.arange(1, len(levels))).astype(float))
                 names.extend(f"{cov}={level}" for level in levels[1:])
@@ -259,7 +262,7 @@ def _ancova(at_visit: pd.DataFrame, arm: str, arms: tuple[str, ...], reference: 
     empty: dict = {"lsmeans": {}, "comparisons": [], "dose_response": None}
     keep = np.ones(len(at_visit), dtype=bool)
     for cov in covariates:
-        keep &= ~st.is_missing(at_visit[cov]).to_numpy()
+        keep &= ~cols.is_missing(at_visit[cov]).to_numpy()
     excluded = int((~keep).sum())
     if excluded:
         notes.append(f"analysis {analysis.id!r}: {visit}: {excluded} subject(s) with a missing covariate "
@@ -293,9 +296,9 @@ def _ancova(at_visit: pd.DataFrame, arm: str, arms: tuple[str, ...], reference: 
     for a in others:
         diff, se = fit.coefficient(a)
         p = 2 * st.t_sf(abs(diff / se), fit.df) if se > 0 else np.nan
-        comparisons.append({"group": a, "reference": reference, "difference": common.finite_or_none(diff),
-                            "se": common.finite_or_none(se),
-                            "ci": st.floats([diff - q * se, diff + q * se]), "p": common.finite_or_none(p)})
+        comparisons.append({"group": a, "reference": reference, "difference": st.finite_or_none(diff),
+                            "se": st.finite_or_none(se),
+                            "ci": st.floats([diff - q * se, diff + q * se]), "p": st.finite_or_none(p)})
     return {"lsmeans": lsmeans, "comparisons": comparisons, "dose_response": None}
 
 
@@ -312,7 +315,7 @@ def _dose_response(at_visit: pd.DataFrame, dose: str, covariates: tuple[str, ...
         return None
     slope, se = fit.coefficient(dose)
     p = 2 * st.t_sf(abs(slope / se), fit.df) if se > 0 else np.nan
-    return {"variable": dose, "slope": common.finite_or_none(slope), "p": common.finite_or_none(p)}
+    return {"variable": dose, "slope": st.finite_or_none(slope), "p": st.finite_or_none(p)}
 
 
 # ------------------------------------------------------------------------------------------ tables, figure
@@ -413,8 +416,9 @@ def _profile(analysis: Analysis, title, records: pd.DataFrame, visits, arms, evi
 
 def check_parameter(c) -> list:
     """Every visit of `visits` has records of the parameter."""
-    from dossier.data.validate import _examples, _texts
+    from dossier.data.columns import texts as _texts
     from dossier.errors import Problem
+    from dossier.errors import listing as _examples
 
     if not (c.analysis.visits and "AVISIT" in c.readable):
         return []
@@ -426,8 +430,10 @@ def check_parameter(c) -> list:
 
 def check_records(c, records, clean: bool) -> tuple[list, list[str]]:
     """One record per subject and visit; analysed records outside their visit's analysis window (a warning)."""
-    from dossier.data.validate import _rows, _text_column, _text_is
+    from dossier.data.columns import text_column as _text_column
+    from dossier.data.columns import text_is as _text_is
     from dossier.errors import Problem
+    from dossier.errors import row_list as _rows
 
     if "AVISIT" not in c.readable:
         return [], []
@@ -449,19 +455,20 @@ def check_records(c, records, clean: bool) -> tuple[list, list[str]]:
 
 def _post_baseline(frame: pd.DataFrame, readable: set[str]) -> np.ndarray:
     """True for the records of a named post-baseline visit: AVISITN > 0, else ABLFL not Y."""
-    from dossier.data.validate import _text_is
+    from dossier.data.columns import text_is as _text_is
 
     named = ~_text_is(frame["AVISIT"], [""])
     if "AVISITN" in readable and pd.api.types.is_numeric_dtype(frame["AVISITN"]):
         return named & (frame["AVISITN"] > 0).to_numpy()
     if "ABLFL" in readable:
-        return named & ~common.text_in(frame["ABLFL"], ["Y"])
+        return named & ~cols.text_in(frame["ABLFL"], ["Y"])
     return named
 
 
 def _window_warnings(analysis: Analysis, analysed: pd.DataFrame, name: str, tag: str, where) -> list[str]:
     """Analysed records whose study day ADY lies outside their visit's analysis window [AWLO, AWHI]."""
-    from dossier.data.validate import _rows, _text_is
+    from dossier.data.columns import text_is as _text_is
+    from dossier.errors import row_list as _rows
 
     columns = ("ADY", "AWLO", "AWHI")
     if not all(c in analysed.columns and pd.api.types.is_numeric_dtype(analysed[c]) for c in columns):

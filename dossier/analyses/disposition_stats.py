@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import common
+from dossier.analyses import options
 from dossier.analyses.baseline_stats import (
     ARM,
     MAX_PORTRAIT_COLUMNS,
@@ -33,6 +33,7 @@ from dossier.analyses.baseline_stats import (
 from dossier.analyses.disposition import REASON_VARIABLES, planned_arm
 from dossier.analyses.model import AnalysisResult, Count, Label, Row, Table, Term, Text
 from dossier.config.spec import Analysis, TrialSpec
+from dossier.data import columns as cols
 from dossier.data.datasets import TrialData
 from dossier.errors import AnalysisError
 
@@ -53,7 +54,7 @@ def choose(analysis: Analysis, trial: TrialSpec, adsl: pd.DataFrame) -> tuple[st
 
 
 def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult:
-    s = common.setting(analysis, trial)
+    s = options.setting(analysis, trial)
     adsl = frame_of(analysis, data, "adsl")
     population, arm = choose(analysis, trial, adsl)
     flags, reason_var = _variables(analysis, data, adsl)
@@ -122,7 +123,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
         if unknown.any():
             rows["status_missing"] = counts(unknown)
             labels["status_missing"] = Term("disposition_status_missing")
-            odd = sorted(common.text_set(subjects.loc[unknown, source]) - {""})
+            odd = sorted(cols.text_set(subjects.loc[unknown, source]) - {""})
             warnings.append(f"analysis {analysis.id!r}: {int(unknown.sum())} subject(s) have a blank "
                             + (f"or unrecognised ({', '.join(odd)}) " if odd else "")
                             + f"{source} in dataset adsl; shown as status not recorded")
@@ -133,7 +134,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
         if status is not None:
             omitted.append(("disposition_reasons", " / ".join(REASON_VARIABLES)))
     elif discontinued.any():
-        reason = common.text_map(subjects[reason_var], _reason)
+        reason = cols.text_map(subjects[reason_var], _reason)
         table = pd.crosstab(reason[discontinued], subjects.loc[discontinued, ARM]).reindex(
             columns=list(arms), fill_value=0)
         table[TOTAL] = table.sum(axis=1)
@@ -190,7 +191,7 @@ def _defaults_used(analysis: Analysis, trial: TrialSpec, population: str | None,
 
 
 def _upper(column: pd.Series) -> pd.Series:
-    return common.text_map(column, lambda text: text.strip().upper())
+    return cols.text_map(column, lambda text: text.strip().upper())
 
 
 def _reason(text: str) -> str:

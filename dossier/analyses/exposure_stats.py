@@ -14,8 +14,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import common
-from dossier.analyses import stats as st
+from dossier.analyses import options
 from dossier.analyses.baseline_stats import (
     ARM,
     MAX_PORTRAIT_COLUMNS,
@@ -29,8 +28,11 @@ from dossier.analyses.baseline_stats import (
 )
 from dossier.analyses.model import AnalysisResult, Count, Label, MeanSD, Number, Range, Row, Table, Term, Text
 from dossier.config.spec import Analysis, TrialSpec
+from dossier.data import columns as cols
+from dossier.data import selection
 from dossier.data.datasets import TrialData
 from dossier.errors import AnalysisError
+from dossier.stats import core as st
 
 DAYS_PER_YEAR = 365.25
 
@@ -115,7 +117,7 @@ def poisson_interval(events: int, years: float, level: float) -> tuple[float | N
 
 
 def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult:
-    s = common.setting(analysis, trial)
+    s = options.setting(analysis, trial)
     on_adsl = analysis.dataset_name == "adsl"
     chosen = adsl_subjects(analysis, data, s.population, s.arm, s.reference, s.where, apply_where=on_adsl)
     subjects, arms = chosen.subjects, chosen.arms
@@ -137,7 +139,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
     if missing:
         warnings.append(f"analysis {analysis.id!r}: {missing} subject(s) of the population have no value of "
                         f"{source}; counted as missing")
-    d = common.decimals_of(pd.Series(values))
+    d = st.decimals_of(pd.Series(values))
     shown: Label = Text(analysis.title) if analysis.title else Term("exposure_title")
 
     def row(key: str, make, level: int = 1) -> Row:
@@ -167,7 +169,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
                           tables=(table,), warnings=tuple(warnings), groups=arms)
 
 
-def _values(analysis: Analysis, data: TrialData, subjects: pd.DataFrame, s: common.Setting
+def _values(analysis: Analysis, data: TrialData, subjects: pd.DataFrame, s: options.Setting
             ) -> tuple[np.ndarray, str, Label]:
     """(each subject's value, what it is, its label in the table)."""
     own_label = Text(analysis.label) if analysis.label else None
@@ -186,17 +188,17 @@ def _values(analysis: Analysis, data: TrialData, subjects: pd.DataFrame, s: comm
                 own_label or Text(data.label("adsl", variable) or variable, variable, "label"))
     name = analysis.dataset_name
     frame = frame_of(analysis, data, name)
-    records = st.population_records(frame, analysis, name, s, subjects, ["USUBJID", variable], [variable],
+    records = selection.population_records(frame, analysis, name, s, subjects, ["USUBJID", variable], [variable],
                                     read=["PARAM"])
     repeated = records["USUBJID"].duplicated()
     if repeated.any():
         raise AnalysisError(f"analysis {analysis.id!r}: {name} has {int(repeated.sum())} more record(s) than subjects "
                             f"for PARAMCD = {analysis.param!r} (first USUBJID {records['USUBJID'][repeated].iloc[0]!r});"
                             " select one per subject with where: (e.g. {AVISIT: OVERALL})", where=dataset_where(data, name))
-    position = common.positions(records["USUBJID"], subjects["USUBJID"])
+    position = cols.positions(records["USUBJID"], subjects["USUBJID"])
     values = np.where(position >= 0, records[variable].to_numpy(dtype=float)[np.maximum(position, 0)], np.nan)
     return values, f"{name.upper()} {variable} (PARAMCD = {analysis.param})", own_label or Text(
-        st.param_label(records, analysis))
+        selection.param_label(records, analysis))
 
 
 def _categories(analysis: Analysis, frame: pd.DataFrame, arms, groups, n_by_group) -> tuple[list[Row], dict]:

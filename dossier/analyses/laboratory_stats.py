@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dossier.analyses import bds, common
+from dossier.analyses import bds, options
 from dossier.analyses.laboratory import HYS_LAW, OPTIONAL
 from dossier.analyses.model import AnalysisResult, Count, Row, Table, Term, Text
 from dossier.config.spec import Analysis, TrialSpec
+from dossier.data import columns as cols
 from dossier.data.datasets import TrialData
 
 INDICATORS = {"N": "NORMAL", "NORMAL": "NORMAL", "L": "LOW", "LOW": "LOW", "H": "HIGH", "HIGH": "HIGH"}
@@ -31,7 +32,7 @@ GRADES = ("0", "1", "2", "3", "4")
 
 
 def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult:
-    s = common.setting(analysis, trial)
+    s = options.setting(analysis, trial)
     records, frame, values, changes, baseline_visits = bds.visit_summaries(analysis, trial, data, read=OPTIONAL)
     notes = list(records.notes)
     evidence: dict = {"N": records.arm_n, "params": {}, "thresholds": []}
@@ -97,7 +98,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
 
 
 def _indicator(column: pd.Series) -> pd.Series:
-    return common.as_str(column).str.upper().map(INDICATORS)
+    return cols.as_str(column).str.upper().map(INDICATORS)
 
 
 def _worst_indicator(values: pd.Series) -> str:
@@ -107,7 +108,7 @@ def _worst_indicator(values: pd.Series) -> str:
 
 
 def _grade(column: pd.Series) -> pd.Series:
-    numbers = pd.to_numeric(common.as_str(column) if not pd.api.types.is_numeric_dtype(column) else column,
+    numbers = pd.to_numeric(cols.as_str(column) if not pd.api.types.is_numeric_dtype(column) else column,
                             errors="coerce")
     return numbers.map(lambda g: str(int(g)) if pd.notna(g) and float(g).is_integer() and 0 <= g <= 4 else None)
 
@@ -124,8 +125,8 @@ def _shift(frame, param, arms, base_var, post_var, read, worst, base_cats, post_
     base, post = read(rows[base_var]), read(rows[post_var])
     if base.isna().all() or post[rows["POST"].to_numpy()].isna().all():
         return None, f"{base_var} or {post_var} is blank on every record of the parameter"
-    unknown = sorted({v for v, r in zip(common.as_str(rows[post_var]), post) if v and r is None} |
-                     {v for v, r in zip(common.as_str(rows[base_var]), base) if v and r is None})
+    unknown = sorted({v for v, r in zip(cols.as_str(rows[post_var]), post) if v and r is None} |
+                     {v for v, r in zip(cols.as_str(rows[base_var]), base) if v and r is None})
     note = f"values {', '.join(map(repr, unknown[:5]))} of {base_var}/{post_var} not read as a category, left out" \
         if unknown else ""
     subject_base = pd.Series(base.to_numpy(), index=rows["USUBJID"].to_numpy()).dropna().groupby(level=0).first()

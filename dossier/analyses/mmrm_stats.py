@@ -16,9 +16,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import bds, common, subgroup_outputs
+from dossier.analyses import bds, options, subgroup_outputs
 from dossier.analyses import change_from_baseline_stats as visits_of
-from dossier.analyses import stats as st
 from dossier.analyses.estimand import estimand_table
 from dossier.analyses.mmrm import RECORD_VARIABLES, covariates_of
 from dossier.analyses.model import (
@@ -36,8 +35,11 @@ from dossier.analyses.model import (
 )
 from dossier.analyses.options import subgroup_needs
 from dossier.config.spec import Analysis, TrialSpec
+from dossier.data import columns as cols
+from dossier.data import selection
 from dossier.data.datasets import TrialData
 from dossier.errors import AnalysisError
+from dossier.stats import core as st
 from dossier.stats import mmrm as engine
 
 WIDE_ARMS = 5
@@ -49,11 +51,11 @@ check_records = visits_of.check_records
 
 
 def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult:
-    s = common.setting(analysis, trial)
+    s = options.setting(analysis, trial)
     level_fraction = analysis.confidence_level or s.confidence
-    name = st.analysis_dataset(analysis, data)
+    name = selection.analysis_dataset(analysis, data)
     adsl = data.frame("adsl")
-    subjects, arms, notes = st.population_subjects(analysis, adsl, s)
+    subjects, arms, notes = selection.population_subjects(analysis, adsl, s)
     where = f"dataset {name}"
     if s.reference is None or s.reference not in arms:
         raise AnalysisError(f"analysis {analysis.id!r}: the MMRM compares arms with the reference arm, and "
@@ -62,28 +64,28 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
     covariates = covariates_of(analysis)
     response = analysis.response
     numeric = tuple(dict.fromkeys((response, *(["CHG"] if analysis.mcid is not None else []))))
-    records = st.population_records(data.frame(name), analysis, name, s, subjects, (*RECORD_VARIABLES, response),
+    records = selection.population_records(data.frame(name), analysis, name, s, subjects, (*RECORD_VARIABLES, response),
                                     numeric, read=["PARAM", "AVISITN", "ABLFL", "CHG", "DTYPE", *covariates,
                                                    *subgroup_needs(analysis, trial)])
     if "DTYPE" in records.columns:  # derived records (LOCF, WOCF ...): the MMRM models the observed ones
-        derived = ~common.text_in(records["DTYPE"], [""]) & ~st.is_missing(records["DTYPE"]).to_numpy()
+        derived = ~cols.text_in(records["DTYPE"], [""]) & ~cols.is_missing(records["DTYPE"]).to_numpy()
         if derived.any():
             notes.append(f"analysis {analysis.id!r}: {int(derived.sum())} derived record(s) (DTYPE not blank, "
                          f"e.g. LOCF) were left out: the MMRM models the observed records")
             records = records[~derived]
     if pd.api.types.is_numeric_dtype(records["AVISIT"]):
         records = records.assign(AVISIT=records["AVISIT"].map(bds.visit_text))
-    param_label = st.param_label(records, analysis)
+    param_label = selection.param_label(records, analysis)
     decimals = st.recorded_decimals(records[response])
     visits = visits_of._visits(records, analysis, name)
-    records = records[common.text_in(records["AVISIT"], visits)]
+    records = records[cols.text_in(records["AVISIT"], visits)]
     visits_of._check_one_record(records, analysis, name)
-    records = st.attach_subject_variables(records, covariates, adsl, analysis, name)
+    records = selection.attach_subject_variables(records, covariates, adsl, analysis, name)
 
     frame = pd.DataFrame({
-        "USUBJID": common.as_str(records["USUBJID"]).to_numpy(),
-        "_ARM": pd.Categorical(common.as_str(records[s.arm]).to_numpy(), categories=list(arms)),
-        "_VISIT": pd.Categorical(common.as_str(records["AVISIT"]).to_numpy(), categories=visits),
+        "USUBJID": cols.as_str(records["USUBJID"]).to_numpy(),
+        "_ARM": pd.Categorical(cols.as_str(records[s.arm]).to_numpy(), categories=list(arms)),
+        "_VISIT": pd.Categorical(cols.as_str(records["AVISIT"]).to_numpy(), categories=visits),
         "_Y": records[response].to_numpy(dtype=float),
         **{c: _covariate(records[c]) for c in covariates}})
     spec = engine.MmrmSpec(response="_Y", subject="USUBJID", arm="_ARM", reference=s.reference, visit="_VISIT",
@@ -155,12 +157,12 @@ def _covariate(column: pd.Series) -> np.ndarray | pd.Series:
     """A numeric covariate as floats (NaN when missing); a text one as text with missing values as None."""
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
         return column.to_numpy(dtype=float)
-    text = common.as_str(column)
-    return text.where(~st.is_missing(column), None).to_numpy(dtype=object)
+    text = cols.as_str(column)
+    return text.where(~cols.is_missing(column), None).to_numpy(dtype=object)
 
 
 def _evidence(analysis: Analysis, fit: engine.MmrmResult, covariates: tuple[str, ...]) -> dict:
-    f = common.finite_or_none
+    f = st.finite_or_none
     visits: dict[str, dict] = {}
     for v in fit.visits:
         groups = {m.arm: {"n": m.n, "lsmean": f(m.estimate), "se": f(m.se), "ci": st.floats([m.ci_lower, m.ci_upper])}
@@ -239,9 +241,9 @@ def _profile(analysis: Analysis, title, fit: engine.MmrmResult, level) -> Figure
     curves = []
     for a in fit.arms:
         ms = [by_key[(a, v)] for v in fit.visits]
-        curves.append(Curve(label=a, x=positions, y=tuple(common.finite_or_none(m.estimate) for m in ms),
-                            low=tuple(common.finite_or_none(m.ci_lower) for m in ms),
-                            high=tuple(common.finite_or_none(m.ci_upper) for m in ms)))
+        curves.append(Curve(label=a, x=positions, y=tuple(st.finite_or_none(m.estimate) for m in ms),
+                            low=tuple(st.finite_or_none(m.ci_lower) for m in ms),
+                            high=tuple(st.finite_or_none(m.ci_upper) for m in ms)))
     at_risk = tuple((a, tuple(by_key[(a, v)].n for v in fit.visits)) for a in fit.arms)
     y = "mmrm_profile_y" if analysis.response == "CHG" else "mmrm_profile_y_value"
     return Figure(key=analysis.id, kind="profile", title=title, x_label=Term("mmrm_visit"),

@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from dossier.analyses import stats as st
 from dossier.analyses.model import (
     AnalysisResult,
     Count,
@@ -32,8 +31,10 @@ from dossier.analyses.model import (
     Text,
 )
 from dossier.analyses.options import subgroup_needs
+from dossier.data import selection
 from dossier.errors import AnalysisError
 from dossier.stats import consistency as cs
+from dossier.stats import core as st
 from dossier.stats import subgroups as sg
 
 # effect -> (glossary key of the estimate column, of the x axis, of the per-arm count heading, decimals)
@@ -74,7 +75,7 @@ def outputs(analysis, trial, frame: pd.DataFrame, *, effect: str, arm: str, arms
     `columns` its variables (time/event, outcome/covariates, response); `key` prefixes the tables' and
     figures' keys; the Japanese consistency is evaluated with trial.japanese_population when `japan`."""
     name = f"analysis {analysis.id!r}"
-    frame = st.attach_subject_variables(frame, subgroup_needs(analysis, trial), adsl, analysis, dataset)
+    frame = selection.attach_subject_variables(frame, subgroup_needs(analysis, trial), adsl, analysis, dataset)
     specs = [sg.SubgroupSpec(s.variable.upper(), s.cuts) for s in analysis.subgroups]
     jp = trial.japanese_population if japan else None
     if jp is not None and cs.JAPANESE_COLUMN in {s.variable for s in specs}:

@@ -5,7 +5,7 @@ as R survfit(conf.type = "log-log"); like R, the log-log interval is undefined (
 estimate is exactly 1 or 0. Median and its CI follow R's quantile.survfit: the first time the curve
 (or a confidence limit) falls to 0.5 or below, the midpoint of the flat part when it equals 0.5
 exactly. Log-rank test over all arms and per arm vs the reference; Cox proportional hazards (Efron
-ties, Wald CI and p) fitted on the two arms of each comparison by `dossier.analyses.cox` (vectorised
+ties, Wald CI and p) fitted on the two arms of each comparison by `dossier.stats.cox` (vectorised
 Newton-Raphson, same estimates as lifelines' CoxPHFitter and R's coxph), with a Grambsch-Therneau check of
 proportional hazards on scaled Schoenfeld residuals (rank time transform; tied event times get their
 average rank, as R's rank()) at every size. Kaplan-Meier and log-rank are vectorised numpy too (the same
@@ -20,8 +20,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import common, subgroup_outputs
-from dossier.analyses import stats as st
+from dossier.analyses import options, subgroup_outputs
 from dossier.analyses.estimand import estimand_table
 from dossier.analyses.model import (
     AnalysisResult,
@@ -35,11 +34,13 @@ from dossier.analyses.model import (
     Term,
     Text,
 )
-from dossier.analyses.survival import _logrank_p, _step_at, kaplan_meier, km_quantile
 from dossier.analyses.time_to_event import RECORD_VARIABLES
 from dossier.config.spec import Analysis, TrialSpec
+from dossier.data import selection
 from dossier.data.datasets import TrialData
 from dossier.errors import AnalysisError
+from dossier.stats import core as st
+from dossier.stats.survival import _logrank_p, _step_at, kaplan_meier, km_quantile
 
 MIN_EVENTS = 5
 MAX_AT_RISK_TIMES = 60
@@ -58,13 +59,13 @@ UNITS = {"day": "days", "days": "days", "week": "weeks", "weeks": "weeks", "mont
 
 
 def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult:
-    s = common.setting(analysis, trial)
-    name = st.analysis_dataset(analysis, data)
+    s = options.setting(analysis, trial)
+    name = selection.analysis_dataset(analysis, data)
     notes: list[str] = []
-    subjects, arms, w = st.population_subjects(analysis, data.frame("adsl"), s)
+    subjects, arms, w = selection.population_subjects(analysis, data.frame("adsl"), s)
     notes += w
     records = _records(analysis, data.frame(name), name, s, subjects, notes)
-    param_label = st.param_label(records, analysis)
+    param_label = selection.param_label(records, analysis)
     recorded = st.recorded_decimals(records["AVAL"])
     decimals = recorded + 1  # medians: one decimal more than the times are recorded with
     present = [a for a in arms if (records[s.arm] == a).any()]
@@ -135,9 +136,9 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
 # ------------------------------------------------------------------------------------------ records
 
 
-def _records(analysis: Analysis, frame: pd.DataFrame, name: str, s: common.Setting, subjects: pd.DataFrame,
+def _records(analysis: Analysis, frame: pd.DataFrame, name: str, s: options.Setting, subjects: pd.DataFrame,
              notes: list[str]) -> pd.DataFrame:
-    records = st.population_records(frame, analysis, name, s, subjects, RECORD_VARIABLES, ("AVAL", "CNSR"),
+    records = selection.population_records(frame, analysis, name, s, subjects, RECORD_VARIABLES, ("AVAL", "CNSR"),
                                     read=["PARAM"])
     dup = records["USUBJID"].duplicated()
     if dup.any():
@@ -191,10 +192,10 @@ def _group_evidence(fit: dict, landmarks: list[float]) -> dict:
             marks[st.number_key(t)] = {"survival": None, "ci": [None, None]}
             continue
         at = np.array([t])
-        marks[st.number_key(t)] = {"survival": common.finite_or_none(_step_at(x, y, at)[0]),
+        marks[st.number_key(t)] = {"survival": st.finite_or_none(_step_at(x, y, at)[0]),
                                    "ci": st.floats([_step_at(x, low, at)[0], _step_at(x, high, at)[0]])}
     return {"n": fit["n"], "events": fit["events"], "censored": fit["n"] - fit["events"],
-            "median": common.finite_or_none(median), "median_ci": st.floats(median_ci), "landmarks": marks}
+            "median": st.finite_or_none(median), "median_ci": st.floats(median_ci), "landmarks": marks}
 
 
 # ------------------------------------------------------------------------------------------ tests and models
@@ -208,7 +209,7 @@ def _logrank_overall(records: pd.DataFrame, arm: str, analysis: Analysis, notes:
 
 def _compare(group: pd.DataFrame, ref: pd.DataFrame, name: str, reference: str, level: float, analysis: Analysis,
              notes: list[str]) -> dict:
-    from dossier.analyses import cox
+    from dossier.stats import cox
 
     out = {"group": name, "reference": reference, "hazard_ratio": None, "hr_ci": [None, None], "p": None,
            "logrank_p": None}
@@ -235,9 +236,9 @@ def _compare(group: pd.DataFrame, ref: pd.DataFrame, name: str, reference: str, 
         notes.append(f"analysis {analysis.id!r}: hazard ratio {context} is not estimable (the Cox partial likelihood "
                      f"has no finite maximum, e.g. complete separation of event times)")
         return out
-    out["hazard_ratio"] = common.finite_or_none(fit.hazard_ratio[0])
+    out["hazard_ratio"] = st.finite_or_none(fit.hazard_ratio[0])
     out["hr_ci"] = st.floats([fit.ci_lower[0], fit.ci_upper[0]])
-    out["p"] = common.finite_or_none(fit.p[0])
+    out["p"] = st.finite_or_none(fit.p[0])
     try:
         with st.captured_warnings(notes, analysis.id, f"proportional-hazards test {context}"):
             _, ph = cox.proportional_hazards_test(fit)
@@ -370,8 +371,8 @@ def check_parameter(c) -> list:
 
 def check_records(c, records, clean: bool) -> tuple[list, list[str]]:
     """One record per subject; every subject (or every subject of an arm) censored (a warning)."""
-    from dossier.data.validate import _rows
     from dossier.errors import Problem
+    from dossier.errors import row_list as _rows
 
     checked = records(c.rows, ("USUBJID", "CNSR"))
     dup = checked.index[checked["USUBJID"].duplicated(keep=False)]
@@ -395,7 +396,7 @@ def _censoring_warnings(analysis: Analysis, used: pd.DataFrame) -> list[str]:
 
 
 def _check_times(records: pd.DataFrame, name: str, tag: str, where) -> list:
-    from dossier.data.validate import _value
+    from dossier.data.columns import number_text as _value
     from dossier.errors import Problem
 
     problems = []

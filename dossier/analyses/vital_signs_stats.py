@@ -8,7 +8,7 @@ AVAL >= h; {low: l}: AVAL <= l), among the subjects with at least one post-basel
 
 from __future__ import annotations
 
-from dossier.analyses import bds, common
+from dossier.analyses import bds, options
 from dossier.analyses.model import AnalysisResult, Table, Term, Text
 from dossier.analyses.vital_signs import OPTIONAL
 from dossier.config.spec import Analysis, TrialSpec
@@ -16,7 +16,7 @@ from dossier.data.datasets import TrialData
 
 
 def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult:
-    s = common.setting(analysis, trial)
+    s = options.setting(analysis, trial)
     records, frame, values, changes, baseline_visits = bds.visit_summaries(analysis, trial, data, read=OPTIONAL)
     notes = list(records.notes)
     common_notes = bds.derived_note(records)

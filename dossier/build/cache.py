@@ -20,15 +20,14 @@ or a link in their place is ignored, never waited on or read without end.
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
-import json
 import os
 import pickle
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from dossier.hashing import json_sha256, sign, sources_sha256, verified
 
 CACHE_DIR = ".cache"
 CACHE_FILE = "analyses.pickle"
@@ -54,11 +53,7 @@ class Analysed:
 @functools.cache
 def package_digest() -> str:
     """sha256 of the dossier package source (read once per process)."""
-    digest = hashlib.sha256()
-    for path in sorted(PACKAGE.rglob("*.py")):
-        digest.update(path.relative_to(PACKAGE).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return sources_sha256(PACKAGE)
 
 
 def settings_key(spec) -> str:
@@ -69,13 +64,12 @@ def settings_key(spec) -> str:
         "population": spec.population, "arm": spec.arm, "reference_arm": spec.reference_arm,
         "confidence_level": spec.confidence_level, "language": spec.language, "package": package_digest(),
     }
-    return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
+    return json_sha256(relevant)
 
 
 def analysis_key(settings: str, dataset_hashes: dict[str, str]) -> str:
     """The cache key of a build's statistics: its settings_key and the sha256 of each dataset read."""
-    relevant = {"settings": settings, "datasets": dict(sorted(dataset_hashes.items()))}
-    return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
+    return json_sha256({"settings": settings, "datasets": dict(sorted(dataset_hashes.items()))})
 
 
 def read_regular(path: Path, limit: int) -> bytes | None:
@@ -127,8 +121,8 @@ def read_cache(out_dir: Path) -> Analysed | None:
     blob = read_regular(out_dir / CACHE_DIR / CACHE_FILE, MAX_CACHE_BYTES)
     if blob is None:
         return None
-    signature, payload = blob[:32], blob[32:]
-    if not hmac.compare_digest(signature, hmac.new(key, payload, hashlib.sha256).digest()):
+    payload = verified(key, blob)
+    if payload is None:
         return None
     try:
         cached = pickle.loads(payload)  # signed with this user's key (checked above)
@@ -146,4 +140,4 @@ def store(stage: Path, analysed: Analysed) -> None:
         return  # would be ignored by the next build
     folder = stage / CACHE_DIR
     folder.mkdir(exist_ok=True)
-    (folder / CACHE_FILE).write_bytes(hmac.new(key, payload, hashlib.sha256).digest() + payload)
+    (folder / CACHE_FILE).write_bytes(sign(key, payload))

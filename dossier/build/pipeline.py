@@ -576,7 +576,7 @@ def _write_docx(jobs: list) -> list[str]:
 
 def arm_counts(spec: TrialSpec, data) -> list[tuple[str, int]]:
     """(arm, subjects) of the trial's population by its arm variable, in display order (the documents' arms)."""
-    from dossier.analyses.common import arm_order
+    from dossier.data.selection import arm_order
 
     adsl = data.frame("adsl")
     flag, arm = spec.population.upper(), spec.arm.upper()

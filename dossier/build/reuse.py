@@ -18,43 +18,32 @@ again; `--no-cache` turns reuse off altogether.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
 import stat
 from pathlib import Path
 
 from dossier.build.cache import CACHE_DIR, package_digest, read_regular, secret
+from dossier.hashing import folders_sha256, parts_sha256, sign, stream_sha256, verified
 
 RECORD = "rendered.json"
 MAX_RECORD_BYTES = 16 * 1024**2
 
 
 def digest(*parts: object) -> str:
-    h = hashlib.sha256(package_digest().encode())
-    for part in parts:
-        h.update(b"\0")
-        h.update(part if isinstance(part, bytes) else repr(part).encode())
-    return h.hexdigest()
+    """The key of a rendered file: its inputs and the package source."""
+    return parts_sha256(*parts, seed=package_digest())
 
 
 def folder_digest(folders: list[Path]) -> str:
-    h = hashlib.sha256()
-    for folder in folders:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()
+    return folders_sha256(folders)
 
 
 def read_record(previous: Path, key: bytes | None) -> dict[str, dict[str, str]]:
     """The previous build's signed record (file -> {"key", "sha256"}); empty unless this user's key signed it."""
     blob = read_regular(previous / CACHE_DIR / RECORD, MAX_RECORD_BYTES) if key is not None else None
-    if blob is None or len(blob) < 32:
-        return {}
-    signature, payload = blob[:32], blob[32:]
-    if not hmac.compare_digest(signature, hmac.new(key, payload, hashlib.sha256).digest()):
+    payload = verified(key, blob) if key is not None else None
+    if payload is None:
         return {}
     try:
         record = json.loads(payload.decode("utf-8"))
@@ -104,7 +93,7 @@ class Reuse:
         payload = json.dumps(record, indent=1, sort_keys=True).encode("utf-8")
         folder = self.stage / CACHE_DIR
         folder.mkdir(exist_ok=True)
-        (folder / RECORD).write_bytes(hmac.new(self.key, payload, hashlib.sha256).digest() + payload)
+        (folder / RECORD).write_bytes(sign(self.key, payload))
 
 
 def _copy_regular(source: Path, target: Path) -> str | None:
@@ -114,16 +103,13 @@ def _copy_regular(source: Path, target: Path) -> str | None:
         fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return None
-    h = hashlib.sha256()
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return None
         with open(fd, "rb", closefd=False) as src, target.open("wb") as out:
-            for chunk in iter(lambda: src.read(1 << 20), b""):
-                h.update(chunk)
-                out.write(chunk)
+            copied = stream_sha256(src, copy_to=out)
     except OSError:
         return None
     finally:
         os.close(fd)
-    return h.hexdigest()
+    return copied

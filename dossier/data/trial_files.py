@@ -6,7 +6,6 @@ statistics come from the cache (a text-only edit) can check the datasets without
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from dossier.config.limits import MAX_DATASET_BYTES
 from dossier.errors import DataError, Problem
+from dossier.hashing import file_sha256
 
 ADAM_DIR = "adam"
 FORMATS = (".xpt", ".parquet", ".csv", ".json")
@@ -50,11 +50,7 @@ def check_file(path: Path) -> os.stat_result:
 def sha256_of(path: Path) -> str:
     if not stat.S_ISREG(path.stat().st_mode):  # reading a pipe or a device would never end
         raise DataError("not a regular file (a device, pipe or socket cannot be read as a dataset)", where=str(path))
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return file_sha256(path)
 
 
 def discover(trial_dir: Path) -> tuple[dict[str, Path], list[Problem]]:

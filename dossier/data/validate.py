@@ -36,14 +36,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dossier import errors
 from dossier.analyses import declared
-from dossier.analyses.common import as_str, category_positions, category_texts, distinct, is_categorical, text_in
-from dossier.analyses.common import positions as common_positions
 from dossier.analyses.registry import get as analysis_type
 from dossier.config.limits import MAX_ARMS
 from dossier.config.spec import Analysis, TrialSpec
 from dossier.config.yaml_lines import did_you_mean
 from dossier.control import CONTROL
+from dossier.data import columns as cols
+from dossier.data import selection
 from dossier.data.datasets import TrialData
 from dossier.errors import DataError, Problem
 
@@ -100,96 +101,26 @@ def datasets_needed(needs: dict[str, dict[str, set[str]]]) -> dict[str, set[str]
     return out
 
 
-def _examples(values) -> str:
-    values = list(values)
-    shown = ", ".join(repr(v) for v in values[:MAX_LISTED])
-    return shown + (f" and {len(values) - MAX_LISTED} more" if len(values) > MAX_LISTED else "")
 
 
-def _rows(index) -> str:
-    """Row numbers (1-based) of the first few records of `index`."""
-    numbers = [str(i + 1) for i in list(index)[:MAX_LISTED]]
-    more = f" and {len(index) - MAX_LISTED} more" if len(index) > MAX_LISTED else ""
-    return ("row " if len(numbers) == 1 and not more else "rows ") + ", ".join(numbers) + more
 
 
-def as_text(column: pd.Series) -> pd.Series:
-    """Values as the analyses compare them: text, "" for missing, 1.0 -> "1"."""
-    if pd.api.types.is_numeric_dtype(column):
-        return column.map(lambda v: "" if pd.isna(v) else (str(int(v)) if float(v).is_integer() else repr(float(v))))
-    return as_str(column)
 
 
-def _text_is(column: pd.Series, values) -> np.ndarray:
-    """as_text(column).isin(values), once per distinct value for Categorical columns."""
-    if pd.api.types.is_numeric_dtype(column):
-        return as_text(column).isin(list(values)).to_numpy()
-    return text_in(column, values)
 
 
-def _texts(column: pd.Series) -> set[str]:
-    """set(as_text(column))."""
-    if is_categorical(column):
-        return {str(v) for v in distinct(column)}  # as astype(str): a missing value reads "nan"
-    return set(as_text(column))
 
 
-def _is_text(column: pd.Series) -> bool:
-    """A Categorical of str values and no missing one: as_text(column) reads each value as it is."""
-    return (is_categorical(column) and column.cat.categories.inferred_type == "string"
-            and not (column.cat.codes.to_numpy() < 0).any())
 
 
-def _text_column(column: pd.Series) -> pd.Series:
-    """as_text(column), or the column itself when it reads as it is (_is_text)."""
-    return column if _is_text(column) else as_text(column)
 
 
-def _text_categorical(column: pd.Series) -> pd.Series:
-    """as_text(column) as a Categorical whose categories are the sorted texts (as a groupby orders them)."""
-    if is_categorical(column):
-        texts = np.append(category_texts(column.cat.categories), "nan")  # code -1 reads "nan", as astype(str)
-        codes = column.cat.codes.to_numpy().astype(np.int64)
-        codes[codes < 0] = len(texts) - 1
-        names = sorted(set(texts[np.flatnonzero(np.bincount(codes, minlength=len(texts)))]))
-        recoded = pd.Index(names, dtype=object).get_indexer(texts)[codes]
-        return pd.Series(pd.Categorical.from_codes(recoded, categories=pd.Index(names, dtype=object)),
-                         index=column.index)
-    values = as_text(column)
-    return pd.Series(pd.Categorical(values, categories=sorted(set(values))), index=column.index)
 
 
-def _first_of_each(ids: pd.Series) -> np.ndarray:
-    """True for the first record of each subject (subjects compared as text)."""
-    return ~(ids if _is_text(ids) else as_text(ids)).duplicated().to_numpy()
 
 
-def _positions(keys: pd.Series, values: pd.Series) -> np.ndarray:
-    """For each of `values` (compared as text), its position in `keys` (distinct text), -1 when absent."""
-    if _is_text(keys) and _is_text(values):  # text and value agree: match the categories once
-        return common_positions(keys, values)
-    index = pd.Index(as_text(keys).to_numpy(dtype=object))
-    if is_categorical(values):
-        texts = np.append(category_texts(values.cat.categories), "nan")  # code -1 reads "nan", as astype(str)
-        return index.get_indexer(texts)[values.cat.codes.to_numpy()]
-    return index.get_indexer(as_text(values).to_numpy(dtype=object))
 
 
-def _unknown_subjects(adsl_ids: pd.Series, ids: pd.Series) -> list:
-    """sorted(set(ids) - set(adsl_ids)): the subjects of a dataset that ADSL does not have."""
-    if not (is_categorical(adsl_ids) and is_categorical(ids)):
-        return sorted(set(distinct(ids)) - set(distinct(adsl_ids)))
-    codes, adsl_codes = ids.cat.codes.to_numpy(), adsl_ids.cat.codes.to_numpy()
-    present = pd.unique(codes)
-    present = present[present >= 0]
-    in_adsl = np.zeros(len(adsl_ids.cat.categories), dtype=bool)  # the ADSL categories some subject has
-    in_adsl[adsl_codes[adsl_codes >= 0]] = True
-    position = category_positions(adsl_ids.cat.categories, ids.cat.categories)[present]
-    known = (position >= 0) & in_adsl[np.maximum(position, 0)]
-    unknown = list(ids.cat.categories.to_numpy(dtype=object)[present[~known]])
-    if (codes < 0).any() and not (adsl_codes < 0).any():
-        unknown.append(np.nan)
-    return sorted(unknown)
 
 
 def validate(spec: TrialSpec, data: TrialData, needs: dict[str, dict[str, set[str]]],
@@ -223,10 +154,10 @@ def validate(spec: TrialSpec, data: TrialData, needs: dict[str, dict[str, set[st
         for name, frame in sorted(data.frames.items()):
             if name == "adsl" or "USUBJID" not in frame.columns:
                 continue
-            unknown = _unknown_subjects(adsl["USUBJID"], frame["USUBJID"])
+            unknown = cols.unknown_subjects(adsl["USUBJID"], frame["USUBJID"])
             if unknown:
                 problems.append(Problem(where(name, "USUBJID"),
-                                        f"{len(unknown)} subject(s) not in ADSL: {_examples(unknown)}"))
+                                        f"{len(unknown)} subject(s) not in ADSL: {errors.listing(unknown)}"))
     if adsl is not None:
         blank_arms: dict[tuple[str, str], list[str]] = {}  # (population, arm) -> analyses: one problem for all
         populations: dict[tuple[str, str], pd.DataFrame] = {}  # (population, arm) -> its subjects, for all
@@ -237,9 +168,9 @@ def validate(spec: TrialSpec, data: TrialData, needs: dict[str, dict[str, set[st
             problems.extend(p)
             warnings.extend(w)
         for (flag, arm), ids in blank_arms.items():
-            blank = adsl.index[(adsl[flag] == "Y").to_numpy() & _text_is(adsl[arm], [""])]
+            blank = adsl.index[(adsl[flag] == "Y").to_numpy() & cols.text_is(adsl[arm], [""])]
             problems.append(Problem(where("adsl", arm), f"{len(blank)} subject(s) of population {flag} have a blank "
-                                    f"treatment ({_rows(blank)}) (analyses {', '.join(map(repr, ids))})"))
+                                    f"treatment ({errors.row_list(blank)}) (analyses {', '.join(map(repr, ids))})"))
     warnings.extend(_control_characters(data, where))
     if problems:
         raise DataError(list(dict.fromkeys(problems)))
@@ -253,10 +184,10 @@ def _check_adsl(spec, data, needs, where) -> list[Problem]:
     if len(duplicated):
         problems.append(Problem(where("adsl", "USUBJID"),
                                 f"{len(duplicated)} duplicate subject(s) (ADSL has one row per subject): "
-                                f"{_examples(duplicated)}"))
-    blank = adsl.index[_text_is(adsl["USUBJID"], [""])]
+                                f"{errors.listing(duplicated)}"))
+    blank = adsl.index[cols.text_is(adsl["USUBJID"], [""])]
     if len(blank):
-        problems.append(Problem(where("adsl", "USUBJID"), f"{len(blank)} row(s) with a blank USUBJID ({_rows(blank)})"))
+        problems.append(Problem(where("adsl", "USUBJID"), f"{len(blank)} row(s) with a blank USUBJID ({errors.row_list(blank)})"))
     flags = {(a.population or spec.population).upper() for a in spec.analyses}
     for flag in sorted(flags):
         if flag not in adsl.columns:
@@ -322,8 +253,8 @@ def _flag_problem(column: pd.Series, at: str, what: str, tag: str = "") -> Probl
         return Problem(at, f"{what} must be text Y/N/blank, found numbers such as {column.dropna().iloc[0]:g}{suffix}")
     bad = ~column.isin(FLAG_VALUES)
     if bad.any():
-        return Problem(at, f"{what} values must be Y, N or blank; found {_examples(sorted(set(column[bad])))} "
-                           f"({_rows(column.index[bad])}){suffix}")
+        return Problem(at, f"{what} values must be Y, N or blank; found {errors.listing(sorted(set(column[bad])))} "
+                           f"({errors.row_list(column.index[bad])}){suffix}")
     return None
 
 
@@ -347,12 +278,12 @@ def _check_analysis(analysis: Analysis, spec: TrialSpec, data: TrialData, where,
     if arm in adsl.columns and flag in adsl.columns:
         if (flag, arm) not in populations:
             populations[flag, arm] = (adsl.loc[adsl[flag] == "Y", ["USUBJID", arm]]
-                                      .assign(_ARM=lambda f: _text_categorical(f[arm])))
+                                      .assign(_ARM=lambda f: cols.sorted_text_categorical(f[arm])))
         in_pop = populations[flag, arm]
         if (in_pop["_ARM"] == "").any():
             blank_arms.setdefault((flag, arm), []).append(analysis.id)
             return problems, warnings
-        arms = sorted(set(distinct(in_pop["_ARM"])) - {""})
+        arms = sorted(set(cols.distinct(in_pop["_ARM"])) - {""})
         if len(arms) > MAX_ARMS:
             problems.append(Problem(where("adsl", arm), f"{len(arms)} arms in population {flag}, more than the limit "
                                     f"of {MAX_ARMS} arms an analysis compares"))  # once for all the analyses
@@ -374,16 +305,16 @@ def _check_analysis(analysis: Analysis, spec: TrialSpec, data: TrialData, where,
         return problems, warnings
     read = declared(analysis, spec).get(name)  # the variables analyses of this type read
     readable = {c for c in frame.columns if read is not None and c in read.all or c in ("USUBJID", "PARAMCD")}
-    rows = _text_is(frame["PARAMCD"], [analysis.param])  # the parameter's records (selected as late as possible)
+    rows = cols.text_is(frame["PARAMCD"], [analysis.param])  # the parameter's records (selected as late as possible)
     if not rows.any():
         problems.append(Problem(where(name, "PARAMCD"), f"no records with PARAMCD = {analysis.param!r} {tag}"
-                                f"{did_you_mean(analysis.param, _texts(frame['PARAMCD']))}"))
+                                f"{did_you_mean(analysis.param, cols.texts(frame['PARAMCD']))}"))
         return problems, warnings
     numeric_ok = True
     for variable in ("AVAL", "CHG", "BASE", "CNSR"):
         if variable in readable and not pd.api.types.is_numeric_dtype(frame[variable]):
             values = frame[variable][rows]
-            values = as_str(values) if is_categorical(values) else values
+            values = cols.as_str(values) if cols.is_categorical(values) else values
             text = values[pd.to_numeric(values, errors="coerce").isna() & (values != "")]
             if variable in kind.numeric:
                 numeric_ok = False
@@ -397,20 +328,6 @@ def _check_analysis(analysis: Analysis, spec: TrialSpec, data: TrialData, where,
     return problems + p, warnings + w
 
 
-def _where_filter(analysis: Analysis, frame: pd.DataFrame, rows: np.ndarray) -> tuple[np.ndarray, str]:
-    """The `rows` that pass the analysis's `where` (compared as text, as the analyses do) and its description."""
-    mask = rows.copy()
-    shown = []
-    for variable, values in sorted(analysis.where.items()):
-        wanted = [str(v) for v in (values if isinstance(values, list) else [values])]
-        column = frame[variable.upper()]
-        if pd.api.types.is_numeric_dtype(column):
-            numbers = pd.to_numeric(pd.Series(wanted), errors="coerce").dropna()
-            mask &= column.isin(list(numbers)).to_numpy()
-        else:
-            mask &= text_in(column, wanted)
-        shown.append(f"{variable.upper()} in {_examples(wanted)}")
-    return mask, "; ".join(shown)
 
 
 def _check_records(analysis: Analysis, frame: pd.DataFrame, rows: np.ndarray, readable: set[str],
@@ -421,15 +338,15 @@ def _check_records(analysis: Analysis, frame: pd.DataFrame, rows: np.ndarray, re
     it checks."""
     problems: list[Problem] = []
     warnings: list[str] = []
-    kept, filter_text = _where_filter(analysis, frame, rows)
+    kept, filter_text = selection.where_filter(analysis, frame, rows)
     if not kept.any() and analysis.where:
         first = min(analysis.where).upper()
         return [Problem(where(name, first), f"no records with PARAMCD = {analysis.param!r} are left after the "
                         f"'where' filter ({filter_text}) {tag}")], warnings
     subjects = in_pop.loc[(in_pop["_ARM"] != "").to_numpy(), ["USUBJID", "_ARM"]]
-    subjects = subjects[_first_of_each(subjects["USUBJID"])]  # duplicate subjects are an ADSL problem of their own
+    subjects = subjects[cols.first_of_each(subjects["USUBJID"])]  # duplicate subjects are an ADSL problem of their own
     # the records of the population's subjects, with their arm (an inner join on the subject, in record order)
-    position = _positions(subjects["USUBJID"], frame["USUBJID"])
+    position = cols.text_positions(subjects["USUBJID"], frame["USUBJID"])
     used = kept & (position >= 0)
     arm_of = subjects["_ARM"].array
 
@@ -438,7 +355,7 @@ def _check_records(analysis: Analysis, frame: pd.DataFrame, rows: np.ndarray, re
             _ARM=pd.Categorical.from_codes(arm_of.codes[position[mask]], dtype=arm_of.dtype))
 
     with_records = np.bincount(arm_of.codes[position[used]], minlength=len(arm_of.categories)) > 0
-    for value in sorted(set(distinct(subjects["_ARM"]))):
+    for value in sorted(set(cols.distinct(subjects["_ARM"]))):
         if not with_records[arm_of.categories.get_loc(value)]:
             n = int((subjects["_ARM"] == value).sum())
             problems.append(Problem(where(name, "PARAMCD"), f"no records with PARAMCD = {analysis.param!r} for arm "
@@ -454,11 +371,6 @@ def _check_records(analysis: Analysis, frame: pd.DataFrame, rows: np.ndarray, re
     return problems, warnings
 
 
-def _value(x) -> str:
-    """A number as the data show it: 2.0 -> 2, nan -> blank."""
-    if isinstance(x, float):
-        return "blank" if np.isnan(x) else f"{x:g}"
-    return repr(x)
 
 
 def _control_characters(data: TrialData, where) -> list[str]:
@@ -467,7 +379,7 @@ def _control_characters(data: TrialData, where) -> list[str]:
     for name, frame in sorted(data.frames.items()):
         for column in frame.columns:
             values = frame[column]
-            if is_categorical(values):  # loaded text: the distinct values are the categories
+            if cols.is_categorical(values):  # loaded text: the distinct values are the categories
                 categories = values.cat.categories
                 if categories.inferred_type == "string" and not CONTROL.search("".join(categories)):
                     continue  # one search of all the values at once; a value at a time only when one has some
@@ -476,7 +388,7 @@ def _control_characters(data: TrialData, where) -> list[str]:
                 bad = values.index[hits[values.cat.codes.to_numpy()]]
                 if len(bad):
                     warnings.append(f"{where(name, column)}: {len(bad)} value(s) hold control characters "
-                                    f"({_rows(bad)}); the documents show each as \ufffd")
+                                    f"({errors.row_list(bad)}); the documents show each as \ufffd")
                 continue
             if values.dtype != object:
                 continue
@@ -487,6 +399,6 @@ def _control_characters(data: TrialData, where) -> list[str]:
             if not any(c in text for c in CONTROL_CHARACTERS):  # fast substring searches; rows only when found
                 continue
             bad = values.index[values.map(lambda v: isinstance(v, str) and CONTROL.search(v) is not None)]
-            warnings.append(f"{where(name, column)}: {len(bad)} value(s) hold control characters ({_rows(bad)}); "
+            warnings.append(f"{where(name, column)}: {len(bad)} value(s) hold control characters ({errors.row_list(bad)}); "
                             "the documents show each as \ufffd")
     return warnings

@@ -168,11 +168,9 @@ class Catalogue:
         return self.variables.get(variable.upper(), {}).get(lang)
 
     def digest(self) -> str:
-        import hashlib
-        import json
+        from dossier.hashing import json_sha256
 
-        return hashlib.sha256(json.dumps([self.values, self.variables, self.meddra], sort_keys=True,
-                                         ensure_ascii=False).encode()).hexdigest()
+        return json_sha256([self.values, self.variables, self.meddra], ensure_ascii=False)
 
 
 def catalogue(spec, trial_dir: Path | None) -> Catalogue:

@@ -15,8 +15,6 @@ Nothing is written into an output folder: figures are drawn into a temporary fol
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +22,7 @@ from typing import Any
 
 from dossier.document import registry
 from dossier.errors import DossierError, Problem
+from dossier.hashing import json_sha256
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ def analysis_key(analysis, spec, hashes: dict[str, str], read: tuple[str, ...] |
         "language": spec.language, "package": package_digest(),
         "datasets": {name: hashes.get(name) for name in (sorted(hashes) if read is None else read)},
     }
-    return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()
+    return json_sha256(relevant)
 
 
 def json_safe(value: Any) -> Any:

@@ -11,11 +11,11 @@ Standard library and lxml only: the importer uses these functions on a document 
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from docx.oxml.ns import qn
 
+from dossier.hashing import text_sha256
 from dossier.render.docx_ooxml import el
 
 SECTION_PREFIX = "dossier-text:"
@@ -85,7 +85,7 @@ def fixed_blocks(body, skip_styles: frozenset[str]):
 
 
 def fingerprint(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+    return text_sha256(text)[:10]
 
 
 def live_fingerprint(reference: str, shown: str) -> str:

@@ -16,14 +16,15 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import cox
-from dossier.analyses import stats as st
+from dossier.data import columns as cols
+from dossier.stats import core as st
+from dossier.stats import cox
 
 
 def _effect(group, reference, estimate=None, ci=(None, None), coef=None, se=None):
     from dossier.stats.subgroups import Effect
 
-    f = st.common.finite_or_none
+    f = st.finite_or_none
     return Effect(group, reference, f(estimate), (f(ci[0]), f(ci[1])), f(coef), f(se))
 
 
@@ -117,7 +118,7 @@ class LinearModel(_Model):
                 columns.append(values.to_numpy(dtype=float))
                 names.append(cov)
             else:
-                codes, categories = pd.factorize(st.common.as_str(values), sort=True)
+                codes, categories = pd.factorize(cols.as_str(values), sort=True)
                 for j, c in enumerate(categories[1:], start=1):
                     columns.append((codes == j).astype(float))
                     names.append(f"{cov}={c}")

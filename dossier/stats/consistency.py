@@ -28,8 +28,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import stats as st
+from dossier import errors
+from dossier.data import columns as cols
 from dossier.errors import AnalysisError, SpecError
+from dossier.stats import core as st
 from dossier.stats.subgroups import Effect, SubgroupAnalysis, SubgroupLevel
 
 DEFAULT_THRESHOLD = 0.5
@@ -112,12 +114,12 @@ def japanese_flag(frame: pd.DataFrame, variable: str, value, name: str = "japane
     if pd.api.types.is_numeric_dtype(column) and number is not None:
         hit = column.to_numpy(dtype=float) == number
     else:
-        hit = st.common.text_in(column, [str(value).strip()])
+        hit = cols.text_in(column, [str(value).strip()])
     if not hit.any():
         shown = (_num(v) for v in np.unique(column.dropna())) if pd.api.types.is_numeric_dtype(column) else \
-            st.common.text_set(column)
+            cols.text_set(column)
         values = sorted(set(shown) - {"", "nan"})
-        raise AnalysisError(f"{name}: {variable} = {value!r} selects no subject (values: {st.listing(values)})")
+        raise AnalysisError(f"{name}: {variable} = {value!r} selects no subject (values: {errors.listing(map(str, values), errors.ANALYSIS_LISTED)})")
     return np.asarray(hit, dtype=bool)
 
 
@@ -174,7 +176,7 @@ def evaluate(analysis: SubgroupAnalysis, *, improvement: str, japan_variable: st
         elif favourable:
             method2 = all(r.effect.d > 0 for r in regions)
     return Consistency(group, analysis.reference, analysis.effect, improvement, japan, overall,
-                       st.common.finite_or_none(ratio), float(threshold), method1, method2, tuple(regions),
+                       st.finite_or_none(ratio), float(threshold), method1, method2, tuple(regions),
                        tuple(notes))
 
 

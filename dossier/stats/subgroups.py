@@ -9,7 +9,7 @@ of that variable's levels and interaction test (a warning says how many).
 
 Per level and comparison (each active arm against the reference):
 - time to event: the hazard ratio of a Cox model with the arm as the only covariate, fitted on the subjects
-  of the two arms in the level (dossier.analyses.cox.fit: Efron ties, Wald CI; R's `coxph` on the subset);
+  of the two arms in the level (dossier.stats.cox.fit: Efron ties, Wald CI; R's `coxph` on the subset);
 - ANCOVA: the LS-mean difference of the model used by change_from_baseline (ordinary least squares of the
   outcome on the arm factor and the covariates, all arms present in the level, t-based CI). Without
   arm-by-covariate terms the LS-mean difference equals the arm coefficient at any covariate weighting
@@ -54,7 +54,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dossier.analyses import stats as st
+from dossier.data import columns as cols
 from dossier.errors import AnalysisError, SpecError
 from dossier.stats import _effects as fx
 
@@ -195,7 +195,7 @@ def ancova(frame: pd.DataFrame, *, arm: str, reference: str, outcome: str, subgr
     covariates = tuple(covariates)
     complete = np.isfinite(y)
     for c in covariates:
-        complete &= ~st.is_missing(frame[_need(frame, c, name)]).to_numpy()
+        complete &= ~cols.is_missing(frame[_need(frame, c, name)]).to_numpy()
     model = fx.LinearModel(frame, y, covariates, level)
     what = f"a missing {outcome}" + (f" or covariate ({', '.join(covariates)})" if covariates else "")
     return _analyse(frame, model, arm, reference, arms, subgroups, level, name, complete, what)
@@ -208,8 +208,8 @@ def mmrm(frame: pd.DataFrame, *, arm: str, reference: str, records: pd.DataFrame
     `records` (long, one row per subject and visit) of the level's subjects, and F interaction tests of arm x
     subgroup at `visit` in the MMRM of all subjects with subgroup, subgroup x visit and arm x subgroup x visit
     terms. `frame` has one row per analysed subject, its `spec.subject` column naming the subject."""
-    subjects = st.common.as_str(frame[_need(frame, spec.subject, name)]).to_numpy(dtype=object)
-    records = records.assign(**{spec.subject: st.common.as_str(records[spec.subject]).to_numpy(dtype=object)})
+    subjects = cols.as_str(frame[_need(frame, spec.subject, name)]).to_numpy(dtype=object)
+    records = records.assign(**{spec.subject: cols.as_str(records[spec.subject]).to_numpy(dtype=object)})
     model = fx.MmrmModel(subjects, records, spec, visit)
     return _analyse(frame, model, arm, reference, arms, subgroups, level, name, np.ones(len(frame), dtype=bool),
                     "no record")
@@ -232,7 +232,7 @@ def classify(values: pd.Series, spec: SubgroupSpec, name: str = "") -> tuple[np.
     cut points are not an increasing list of numbers.
     """
     prefix = f"{name}: " if name else ""
-    blank = st.is_missing(values).to_numpy()
+    blank = cols.is_missing(values).to_numpy()
     if blank.all():
         raise AnalysisError(f"{prefix}subgroup variable {spec.variable} is blank for every subject")
     if spec.cuts is not None:
@@ -250,7 +250,7 @@ def classify(values: pd.Series, spec: SubgroupSpec, name: str = "") -> tuple[np.
         codes = np.full(len(values), -1, dtype=np.intp)
         codes[~blank] = np.searchsorted(distinct, values.to_numpy(dtype=float)[~blank])
         return codes, [(_num(v), None, None) for v in distinct]
-    texts = st.common.as_str(values).to_numpy(dtype=object)
+    texts = cols.as_str(values).to_numpy(dtype=object)
     distinct = sorted({t for t, b in zip(texts, blank) if not b})
     position = {t: i for i, t in enumerate(distinct)}
     codes = np.array([-1 if b else position[t] for t, b in zip(texts, blank)], dtype=np.intp)
@@ -293,8 +293,8 @@ def _checked_cuts(spec: SubgroupSpec, prefix: str) -> tuple[float, ...]:
 def _analyse(frame, model, arm, reference, arms, subgroups, level, name, complete, what) -> SubgroupAnalysis:
     prefix = f"{name}: " if name else ""
     notes: list[str] = []
-    arm_values = st.common.as_str(frame[_need(frame, arm, name)]).to_numpy(dtype=object)
-    arm_blank = st.is_missing(frame[arm]).to_numpy()
+    arm_values = cols.as_str(frame[_need(frame, arm, name)]).to_numpy(dtype=object)
+    arm_blank = cols.is_missing(frame[arm]).to_numpy()
     if arms is None:
         arms = [reference] + sorted({a for a, b in zip(arm_values, arm_blank) if not b and a != reference})
     arms = tuple(arms)

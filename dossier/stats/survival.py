@@ -1,6 +1,6 @@
 """Kaplan-Meier estimates and the log-rank test, vectorised over numpy arrays (the same numbers as R's
 survfit/survdiff and lifelines' KaplanMeierFitter/multivariate_logrank_test, tests/test_cox.py), used by the
-time-to-event analyses (dossier.analyses.time_to_event_stats); the Cox model is dossier.analyses.cox."""
+time-to-event analyses (dossier.analyses.time_to_event_stats); the Cox model is dossier.stats.cox."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from dossier.analyses import common
+from dossier.stats import core as st
 
 TOLERANCE = math.sqrt(np.finfo(float).eps)  # R's quantile.survfit tolerance for a flat part at 0.5
 
@@ -75,7 +75,7 @@ def _logrank_p(time, event, group) -> float | None:
     from scipy.special import chdtrc
 
     stat, df = logrank(time, event, group)
-    return common.finite_or_none(float(chdtrc(df, stat))) if df > 0 else None
+    return st.finite_or_none(float(chdtrc(df, stat))) if df > 0 else None
 
 
 def _step_at(x: np.ndarray, y: np.ndarray, at: np.ndarray) -> np.ndarray:

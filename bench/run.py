@@ -189,7 +189,7 @@ def stages_mode(trial_dir: Path, out_dir: Path, timer: StageTimer) -> None:
     import warnings as pywarnings
 
     with timer("load"):
-        from dossier.build import pipeline
+        from dossier.build import pipeline, writing
         from dossier.config.spec import load_spec
         from dossier.data.validate import requirements
 
@@ -208,9 +208,9 @@ def stages_mode(trial_dir: Path, out_dir: Path, timer: StageTimer) -> None:
         from dossier.render.html import template_dirs
 
         dirs = template_dirs(trial_dir)
-        fmt = pipeline.formatter(spec, dirs)
-        evidence = pipeline.write_evidence(spec, results, data.files, out_dir)
-        texts = pipeline.writer_texts(spec, trial_dir, evidence, fmt)
+        fmt = writing.formatter(spec, dirs)
+        evidence = writing.write_evidence(spec, results, data.files, out_dir)
+        texts = writing.writer_texts(spec, trial_dir, evidence, fmt)
         figures_dir = out_dir / "figures"
         figures_dir.mkdir(exist_ok=True)
         with pywarnings.catch_warnings():
@@ -220,11 +220,11 @@ def stages_mode(trial_dir: Path, out_dir: Path, timer: StageTimer) -> None:
                     draw_figure(figure, figures_dir, fmt.label, fmt.lang)
     with timer("html"):  # document contexts and templates, both documents
         records = {name: len(frame) for name, frame in data.frames.items()}
-        facts = pipeline.document_facts(spec, data.files, pipeline.arm_counts(spec, data), records, warnings)
+        facts = writing.document_facts(spec, data.files, pipeline.arm_counts(spec, data), records, warnings)
         documents, tables = [], {}
         for kind in pipeline.documents(spec):
             document = kind.name
-            html, ctx = pipeline.render_html(document, spec, results, texts, fmt, facts, dirs)
+            html, ctx = writing.render_html(document, spec, results, texts, fmt, facts, dirs)
             (out_dir / f"{document}.html").write_text(html, encoding="utf-8")
             documents.append((document, html, ctx["title"]))
             if kind.exports_tables:
@@ -239,9 +239,9 @@ def stages_mode(trial_dir: Path, out_dir: Path, timer: StageTimer) -> None:
     with timer("docx"):  # both documents, laid out for their page numbers by one LibreOffice run
         from dossier.render.docx import write_docx_all
 
-        write_docx_all(pipeline.docx_job_list(documents, out_dir, dirs, figures_dir, spec.language, facts["date"]))
+        write_docx_all(writing.docx_job_list(documents, out_dir, dirs, figures_dir, spec.language, facts["date"]))
     with timer("tables"):  # tables/*.csv and tables.xlsx
-        pipeline.write_tables(tables, out_dir)
+        writing.write_tables(tables, out_dir)
     with timer("manifest"):
         from dossier.outputs.manifest import write_manifest
 

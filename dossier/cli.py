@@ -131,7 +131,7 @@ def _run(args: argparse.Namespace) -> int:
               f"{len(report.warnings)} warning(s))")
         return EXIT_OK
     if args.command == "check":
-        from dossier.build.pipeline import check
+        from dossier.build.check import check
 
         problems, warnings = check(args.trial_dir, args.against)
         for warning in warnings:

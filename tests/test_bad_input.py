@@ -697,7 +697,7 @@ def with_windows(rows: list[dict]) -> None:
 ], ids=["all-censored", "arm-without-events", "visit-out-of-window", "control-character",
         "stray-file", "csv-bom", "control-character-in-text"])
 def test_suspicious_but_valid_data_is_warned(tmp_path, mutate, expected):
-    from dossier.build.pipeline import check
+    from dossier.build.check import check
 
     trial = write_tiny_trial(tmp_path / "trial")
     mutate(trial)
@@ -708,7 +708,7 @@ def test_suspicious_but_valid_data_is_warned(tmp_path, mutate, expected):
 
 
 def test_a_reference_arm_not_in_the_data_is_an_error_not_a_warning(tmp_path):
-    from dossier.build.pipeline import check
+    from dossier.build.check import check
 
     trial = write_tiny_trial(tmp_path / "trial")
     edit_yaml(lambda s: s.update(reference_arm="Comparator"))(trial)

@@ -41,7 +41,7 @@ def orphan_spec(orphan=None, product_type=None, **top) -> dict:
 
 def render(folder, lang: str = "en", document: str = "orphan") -> tuple[str, dict, list[str]]:
     """The HTML and context of `document` of the trial folder, through the pipeline's stages (no PDF or DOCX)."""
-    from dossier.build import pipeline
+    from dossier.build import pipeline, writing
     from dossier.config.spec import load_spec
     from dossier.data.validate import requirements
     from dossier.document import registry
@@ -54,12 +54,12 @@ def render(folder, lang: str = "en", document: str = "orphan") -> tuple[str, dic
     warnings = pipeline.check_data(spec, data, needs) + pipeline.document_warnings(spec)
     results = pipeline.run_analyses(spec, data, lambda _: None)
     dirs = template_dirs(folder)
-    fmt = pipeline.formatter(spec, dirs)
+    fmt = writing.formatter(spec, dirs)
     evidence = evidence_document({}, results, data.files, "test", spec.confidence_level, registry.evidence(spec))
-    texts = pipeline.writer_texts(spec, folder, evidence, fmt)
+    texts = writing.writer_texts(spec, folder, evidence, fmt)
     records = {name: len(frame) for name, frame in data.frames.items()}
-    facts = pipeline.document_facts(spec, data.files, pipeline.arm_counts(spec, data), records, warnings)
-    html, ctx = pipeline.render_html(document, spec, results, texts, fmt, facts, dirs)
+    facts = writing.document_facts(spec, data.files, pipeline.arm_counts(spec, data), records, warnings)
+    html, ctx = writing.render_html(document, spec, results, texts, fmt, facts, dirs)
     return html, ctx, warnings
 
 

@@ -106,7 +106,7 @@ class Session:
                                        "please report it)")]
 
     def _update(self, changed: set[Path] | None) -> None:
-        from dossier.build.pipeline import formatter
+        from dossier.build.writing import formatter
         from dossier.config.spec import load_spec
         from dossier.data.gate import check_folders
         from dossier.render.html import template_dirs
@@ -209,7 +209,7 @@ class Session:
 
     def _draw(self, fmt, redraw: bool) -> None:
         """Draw the figures whose content (or language, or glossary) changed since they were last drawn."""
-        from dossier.build.pipeline import _draw_figure
+        from dossier.build.writing import _draw_figure
         from dossier.build.reuse import digest
 
         glossary = sorted(fmt.glossary.items())
@@ -256,7 +256,8 @@ class Session:
 
     def _render(self, document: str, spec, texts: dict, fmt, warnings: list[str], live: dict[str, list],
                 evidence: dict) -> Page:
-        from dossier.build.pipeline import arm_counts, document_facts, render_html
+        from dossier.build.pipeline import arm_counts
+        from dossier.build.writing import document_facts, render_html
 
         records = {name: len(frame) for name, frame in self.data.frames.items()}
         facts = document_facts(spec, self.data.files, arm_counts(spec, self.data), records, warnings)

@@ -152,7 +152,7 @@ def _run(args: argparse.Namespace) -> int:
         for line in report_lines(result, precise=args.precise):
             print(line)
         if args.json_file:
-            from dossier.word.redline import write_files
+            from dossier.word.review_files import write_files
 
             write_files(args.json_file.parent, [(args.json_file, review_json(result))])
         shown = sum(c.visible for c in result.statistics)
@@ -160,7 +160,7 @@ def _run(args: argparse.Namespace) -> int:
               f"cell(s), {len(result.passages)} passage(s) of the writer's text, {len(result.stale)} stale typed "
               f"number(s)", file=sys.stderr)
         if args.docx:
-            from dossier.word.redline import documents_to_redline, review_dir, write_redlines
+            from dossier.word.review_files import documents_to_redline, review_dir, write_redlines
 
             documents, notes = documents_to_redline(args.old_dir, args.new_dir)
             for note in notes:

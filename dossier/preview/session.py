@@ -209,8 +209,8 @@ class Session:
 
     def _draw(self, fmt, redraw: bool) -> None:
         """Draw the figures whose content (or language, or glossary) changed since they were last drawn."""
-        from dossier.build.writing import _draw_figure
         from dossier.build.reuse import digest
+        from dossier.build.writing import _draw_figure
 
         glossary = sorted(fmt.glossary.items())
         figures_dir = self.stage / "figures"

@@ -168,7 +168,8 @@ def sort_footnote(analysis: Analysis, counter: _Counter) -> Term:
 
 
 def related_footnote(analysis: Analysis) -> Term:
-    return Term("ae_footnote_related", (("values", ", ".join(v.upper() for v in analysis.related)),))
+    """The codes counted as related, each through the labels with the code in brackets (Text role "code")."""
+    return Term("ae_footnote_related", (("values", tuple(Text(v.upper(), "AEREL", "code") for v in analysis.related)),))
 
 
 def relationship_warnings(analysis: Analysis, events: pd.DataFrame, related_values: frozenset[str]) -> list[str]:

@@ -155,7 +155,11 @@ class Formatter:
                 return value
             if label.role == "label" and label.variable:
                 return self.terms.label(label.variable, value)
-            return self.terms.value(value, label.variable)
+            shown = self.terms.value(value, label.variable)
+            if label.role != "code":
+                return shown
+            # a code: its label with the code in brackets, or the code alone when the label only respells it
+            return value if shown.casefold() == value.casefold() else self.term("coded_value", label=shown, code=value)
         try:
             template = self.glossary[label.key]
         except KeyError:

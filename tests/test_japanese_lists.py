@@ -4,13 +4,18 @@ separator, live confidence intervals in sentences take the glossary's brackets."
 
 from __future__ import annotations
 
+import copy
+import html
+import re
+
 import pytest
 
-from dossier.analyses.model import Term, Text
+from dossier.analyses.model import Term
 from dossier.document.formatting import Formatter
 from dossier.document.glossary import load_glossary
 from dossier.document.labels import Catalogue, Terms
 from dossier.render.html import PACKAGE_TEMPLATES
+from tests.conftest import TINY_SPEC, run_cli, tiny_tables, write_tiny_trial
 
 
 def formatter(lang: str, catalogue: Catalogue | None = None) -> Formatter:
@@ -51,8 +56,51 @@ def test_an_untranslated_related_code_is_shown_as_it_is_and_listed_in_the_report
 
 
 def test_ja_method_text_names_no_english_causality_code():
-    import re
-
     method = load_glossary("ja", [PACKAGE_TEMPLATES])["method_adverse_events"]
     related = re.search(r"副作用（(.*?)）、重篤", method).group(1)
     assert "AEREL" in related and not re.findall(r"\b(?!AEREL\b)[A-Z]{1,}(?: [A-Z]+)*\b", related)
+
+
+@pytest.fixture(scope="module")
+def ja_tiny(tmp_path_factory):
+    """The tiny trial with lists in its sentences (covariates, a `where` of two values, related, severity and
+    discontinuation codes), built in Japanese: (trial folder, output folder)."""
+    root = tmp_path_factory.mktemp("ja-lists")
+    spec = copy.deepcopy(TINY_SPEC)
+    spec["analyses"][1]["where"] = {"PARAMCD": ["TTE", "TTX"]}
+    spec["analyses"][2]["covariates"] = ["BASE", "AGE"]
+    spec["analyses"][3].update({"relationship": True, "severity": "AESEV", "discontinuation": True})
+    tables = tiny_tables()
+    for i, row in enumerate(tables["adae"]):
+        row.update({"AEREL": ("PROBABLE", "NONE", "POSSIBLE")[i % 3], "AESEV": ("MILD", "SEVERE")[i % 2],
+                    "AEACN": ("DRUG WITHDRAWN", "DOSE NOT CHANGED")[i % 2]})
+    trial = write_tiny_trial(root / "trial", spec, tables)
+    result = run_cli("build", str(trial), "-o", str(root / "out"), "--lang", "ja")
+    assert result.returncode == 0, result.stderr
+    return trial, root / "out"
+
+
+def shown_text(path) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8")))
+
+
+def test_lists_in_a_japanese_document_take_the_japanese_list_separator(ja_tiny):
+    _, out = ja_tiny
+    for document in ("briefing.html", "sakigake.html"):
+        text = re.sub(r"\bNE\b", "0", shown_text(out / document))  # a bound not estimable ("(17.0, NE)")
+        # ", " only between the numbers of an interval or a range ("0.34, 6.79"), never between words or codes
+        assert not re.findall(r"[^\d\s], |, [^\d\s-]", text), document
+    text = shown_text(out / "briefing.html")
+    assert "共変量（BASE、AGE）" in text  # the ANCOVA covariates
+    assert "PARAMCD = TTE、TTX" in text  # a `where:` of two values
+    assert "軽い順に軽度（MILD）、中等度（MODERATE）、高度（SEVERE）" in text  # the severity scale
+    assert "処置（AEACN）が投与中止（DRUG WITHDRAWN）のいずれか" in text
+    assert "因果関係（AEREL）が関連あり（RELATED）、関連があるかもしれない（POSSIBLY RELATED）、" in text
+    assert "POSSIBLY RELATED、" not in text and "RELATED, " not in text
+
+
+def test_the_same_lists_in_english_keep_the_english_separator():
+    en = formatter("en")
+    assert en.term("cfb_footnote_ancova", covariates=("BASE", "AGE"), reference="Placebo").count("BASE, AGE") == 1
+    ja = formatter("ja")
+    assert "共変量（BASE、AGE）" in ja.term("cfb_footnote_ancova", covariates=("BASE", "AGE"), reference="プラセボ")

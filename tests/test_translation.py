@@ -306,5 +306,5 @@ def test_bad_version_is_one_line_naming_the_key(make_trial, document):
     result = run_cli("check", str(folder))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert errors == [f"error: {folder / 'dossier.yaml'}: {document}.version: unknown language 'fr' (the languages "
-                      "are en and ja)"], result.stderr
+    assert errors == [(f"error: {folder / 'dossier.yaml'}: {document}.version: unknown language 'fr' (the languages "
+                       "are en and ja)")], result.stderr

@@ -283,9 +283,11 @@ def test_ja_glossary_follows_one_style():
     _, ja = _glossaries()
     # titles and headings: 先駆的医薬品指定申請書（案）, 希少疾病用医薬品指定申請書（案）, the cover subtitle, the methods headings
     # and the titles of tables and figures
-    headings = {"sakigake_title", "orphan_title", "criterion_japan_first", "cover_product_code", "method_heading",
+    headings = {"sakigake_title", "orphan_title", "criterion_japan_first", "cover_product_code", "appendix_warnings",
                 "sg_table_title_vs", "sg_forest_title", "jc_table_title", "jc_methods_title",
-                "method_consistency_title", "mmrm_responders_title", "estimand_title", "estimand_title_of"}
+                "method_consistency_title", "mmrm_responders_title", "estimand_title", "estimand_title_of",
+                # pieces of sentences: a code after its label, a live reference's interval
+                "coded_value", "interval_in_text"}
     numbered = re.compile(r"(表|図|付録|相談事項|指定要件) (\{\w+\}|[0-9A-Z])")
     notation = re.compile(r" ?n(/N)? \(%\)")  # the cell format n (%) quoted as it is shown
     for key, value in ja.items():
@@ -407,6 +409,29 @@ def test_labels_take_a_full_width_colon_and_lists_the_japanese_comma(ja_built):
     for expected in ("相談事項：第24週", "解析対象集団：ITTFL = Y", "CDISCPILOT01：軽度から中等度",
                      "adsl.xpt [83f7a82f]、adadas.parquet", "プラセボ (N=86)、キサノメリン低用量 (N=84)"):
         assert expected in text, expected
+
+
+# Latin words a Japanese heading may hold besides the document's own 略語一覧: parts of proper names (ICH E5/E17,
+# MDS-UPDRS Part III), the OFF period of Parkinson's disease (OFF時, as Japanese clinical writing has it)
+PROPER_NAMES = {"E5", "E17", "Part", "III", "OFF"}
+
+
+def test_japanese_headings_hold_no_analysis_id_and_only_listed_latin_words(ja_built):
+    """A methods-appendix heading shows the analysis title only (the id, which names the analysis in evidence.json,
+    is a row beneath it); any Latin word of a heading is an abbreviation of the document's 略語一覧, a proper
+    name or an appendix letter."""
+    for name, out in ja_built.items():
+        ids = set(json.loads((out / "evidence.json").read_text(encoding="utf-8"))["analyses"])
+        for path in sorted(out.glob("*.html")):
+            page = path.read_text(encoding="utf-8")
+            listed = set(re.findall(r"<tr><td>([^<]*)</td>", page.split('id="abbreviations"', 1)[1].split("</table>")[0]))
+            headings = [re.sub(r"<[^>]+>", "", h) for _, h in re.findall(r"<h([1-4])[^>]*>(.*?)</h\1>", page, re.DOTALL)]
+            for heading in headings:
+                assert not any(heading.endswith(f"（{i}）") for i in ids), (name, path.name, heading)
+                words = set(re.findall(r"[A-Za-z][A-Za-z0-9+\-]*", re.sub(r"^付録 [A-H]\u3000", "", heading)))
+                assert words <= listed | PROPER_NAMES, (name, path.name, heading, words - listed - PROPER_NAMES)
+            for i in ids & set(re.findall(r'<h2 id="method-([^"]+)"', page)):
+                assert f"解析ID (evidence.json)：{i}</li>" in page, (name, path.name, i)
 
 
 def test_yaml_texts_given_per_language_are_shown_in_japanese(ja_built):

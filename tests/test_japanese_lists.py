@@ -104,3 +104,35 @@ def test_the_same_lists_in_english_keep_the_english_separator():
     assert en.term("cfb_footnote_ancova", covariates=("BASE", "AGE"), reference="Placebo").count("BASE, AGE") == 1
     ja = formatter("ja")
     assert "共変量（BASE、AGE）" in ja.term("cfb_footnote_ancova", covariates=("BASE", "AGE"), reference="プラセボ")
+
+
+@pytest.mark.parametrize("lang, thousands, shown", [
+    ("en", False, "(0.52, 0.91)"), ("ja", False, "（0.52, 0.91）"),
+    ("en", True, "(1,234.50, NE)"), ("ja", True, "（1,234.50, NE）"),
+])
+def test_a_live_interval_in_a_sentence_takes_the_glossarys_brackets(lang, thousands, shown):
+    from dossier.document.writer_text import format_reference
+
+    fmt = formatter(lang)
+    value = [1234.5, None] if thousands else [0.5249, 0.9051]
+    assert format_reference(value, "2," if thousands else "2", "ci", fmt) == shown
+    # a table keeps the half-width brackets of the numbers beside it in both languages
+    from dossier.analyses.model import Estimate
+
+    assert fmt.cell(Estimate(0.68, 0.52, 0.91, 2)) == "0.68 (0.52, 0.91)"
+
+
+def test_a_japanese_writers_text_shows_the_live_interval_in_full_width_brackets(ja_tiny, tmp_path):
+    trial, _ = ja_tiny
+    import shutil
+
+    folder = shutil.copytree(trial, tmp_path / "trial")
+    (folder / "text" / "ja").mkdir()
+    (folder / "text" / "ja" / "disease.md").write_text(
+        "ハザード比は[[tte:comparisons/Drug/hazard_ratio|2]]、その95%信頼区間は[[tte:comparisons/Drug/hr_ci|2]]であった。\n",
+        encoding="utf-8")
+    result = run_cli("build", str(folder), "-o", str(tmp_path / "out"), "--lang", "ja")
+    assert result.returncode == 0, result.stderr
+    text = shown_text(tmp_path / "out" / "briefing.html")
+    found = re.search(r"その95%信頼区間は(.)(\d+\.\d\d|NE), (\d+\.\d\d|NE)(.)であった", text)
+    assert found and (found.group(1), found.group(4)) == ("（", "）")

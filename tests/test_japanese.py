@@ -525,3 +525,33 @@ def test_one_yaml_builds_both_languages_and_the_responder_table_takes_the_analys
         assert text in en_text and text not in ja_text, text
     for text in ("テスト試験", "低分子化合物", "テスト適応症", "評価項目は適切か。"):
         assert text in ja_text and text not in en_text, text
+
+
+def test_every_japanese_docx_turns_autospace_off_and_the_pdf_css_inserts_no_space(ja_built):
+    """One spacing rule between Japanese and Latin text or digits: no space is inserted. Every ja DOCX sets
+    w:autoSpaceDE and w:autoSpaceDN to 0 in the paragraph defaults (word/styles.xml docDefaults, in the schema's
+    order: before w:spacing), and no style or paragraph turns either back on; print.css declares no
+    text-autospace or text-spacing (weasyprint inserts no space of its own)."""
+    from lxml import etree
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    docx_files = sorted(p for out in ja_built.values() for p in out.glob("*.docx"))
+    assert len(docx_files) >= 6
+    for path in docx_files:
+        with zipfile.ZipFile(path) as z:
+            styles = etree.fromstring(z.read("word/styles.xml"))
+            body = etree.fromstring(z.read("word/document.xml"))
+        defaults = styles.find(f"{w}docDefaults/{w}pPrDefault/{w}pPr")
+        assert defaults is not None, path.name
+        names = [child.tag.removeprefix(w) for child in defaults]
+        for name in ("autoSpaceDE", "autoSpaceDN"):
+            assert defaults.find(f"{w}{name}").get(f"{w}val") == "0", (path.name, name)
+        if "spacing" in names:
+            assert names.index("autoSpaceDN") < names.index("spacing"), (path.name, names)
+        for element in (*styles.iter(f"{w}autoSpaceDE", f"{w}autoSpaceDN"),
+                        *body.iter(f"{w}autoSpaceDE", f"{w}autoSpaceDN")):
+            assert element.get(f"{w}val") in ("0", "false"), (path.name, etree.tostring(element))
+    css = re.sub(r"/\*.*?\*/", "", (PACKAGE_TEMPLATES / "print.css").read_text(encoding="utf-8"), flags=re.DOTALL)
+    assert not re.search(r"text-(autospace|spacing)\s*:", css)
+    for out in ja_built.values():
+        assert "text-autospace" not in (out / "briefing.html").read_text(encoding="utf-8")

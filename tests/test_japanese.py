@@ -132,7 +132,8 @@ def test_writer_text_is_the_japanese_text(ja_text):
     assert "Alzheimer's disease is a progressive" not in briefing
     # live references are filled in the Japanese text as in the English one
     assert re.search(r"平均年齢は\d+\.\d歳", briefing)
-    assert re.search(r"ハザード比は\d+\.\d\d（95%信頼区間 \(\d+\.\d\d, \d+\.\d\d\)）", briefing)
+    # the interval of a live reference takes the full-width brackets of a Japanese sentence (interval_in_text)
+    assert re.search(r"ハザード比は\d+\.\d\d、その95%信頼区間は（\d+\.\d\d, \d+\.\d\d）であった", briefing)
     for name in ("hf-aav-synthetic", "pd-aav-synthetic"):
         assert "合成データによる例示文" in flat(ja_text[(name, "briefing")])
         assert "Synthetic example text" not in flat(ja_text[(name, "briefing")])
@@ -412,8 +413,8 @@ def test_labels_take_a_full_width_colon_and_lists_the_japanese_comma(ja_built):
 
 
 # Latin words a Japanese heading may hold besides the document's own 略語一覧: parts of proper names (ICH E5/E17,
-# MDS-UPDRS Part III), the OFF period of Parkinson's disease (OFF時, as Japanese clinical writing has it)
-PROPER_NAMES = {"E5", "E17", "Part", "III", "OFF"}
+# MDS-UPDRS Part III), the OFF period of Parkinson's disease (OFF時, as Japanese clinical writing has it), units
+PROPER_NAMES = {"E5", "E17", "Part", "III", "OFF"} | {"m", "cm", "kg", "g", "mg", "mL", "L", "h", "min", "vg", "mmHg"}
 
 
 def test_japanese_headings_hold_no_analysis_id_and_only_listed_latin_words(ja_built):

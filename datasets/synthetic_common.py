@@ -624,6 +624,10 @@ def titled(en: str, ja: str) -> dict[str, str]:
     return {"en": en, "ja": ja}
 
 
+# the documents' version on their covers (briefing, sakigake and orphan `version:`)
+VERSION = {"en": "0.1 (synthetic example)", "ja": "0.1（合成データによる例示）"}
+
+
 # the front matter both synthetic trials share (dossier/document/matter.py); every fact is invented (SYNTHETIC)
 APPLICANT = {
     "name": {"en": "Example Sponsor K.K. (synthetic)", "ja": "例示スポンサー株式会社（架空）"},

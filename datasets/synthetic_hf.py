@@ -266,7 +266,7 @@ SPEC = {
     "briefing": {
         # PMDA's category for regenerative medical products (dossier.config.consultation): 再生医療等製品第Ⅱ相試験終了後相談
         "consultation_category": "end_of_phase2",
-        "version": "0.1 (synthetic example)",
+        "version": sc.VERSION,
         "questions": [
             {"question": sc.titled("Does PMDA agree that the Phase 1/2 data support a pivotal study design with "
                                    "change from baseline in LVEF at Week 52 as the primary endpoint?",
@@ -327,7 +327,7 @@ SPEC = {
         ],
     },
     "sakigake": {
-        "version": "0.1 (synthetic example)",
+        "version": sc.VERSION,
         "development_stage": sc.titled("Phase 1/2 completed (52-week data); pivotal study in planning",
                                        "第I/II相試験完了（52週データ）、検証的試験を計画中"),
         "innovativeness": {"text": "text/sakigake_innovativeness.md",
@@ -568,7 +568,7 @@ SPEC["labels"] = {
 }
 SPEC["meddra_ja"] = "meddra_ja.csv"  # the example's own translations of its MedDRA terms (not MedDRA/J)
 SPEC["orphan"] = {
-    "version": "0.1 (synthetic example)",
+    "version": sc.VERSION,
     "development_stage": sc.titled("Phase 1/2 completed (52-week data); pivotal study in planning",
                                        "第I/II相試験完了（52週データ）、検証的試験を計画中"),
     "target_disease": {"en": "Advanced heart failure with reduced ejection fraction in patients ineligible for a "

@@ -230,7 +230,7 @@ SPEC = {
     "briefing": {
         # PMDA's category for regenerative medical products (dossier.config.consultation): 再生医療等製品第Ⅱ相試験終了後相談
         "consultation_category": "end_of_phase2",
-        "version": "0.1 (synthetic example)",
+        "version": sc.VERSION,
         "questions": [
             {"question": "Does PMDA agree that change from baseline in MDS-UPDRS Part III score in the OFF-medication "
                          "state at Month 12 is an acceptable primary endpoint for the pivotal study?",
@@ -274,7 +274,7 @@ SPEC = {
         ],
     },
     "sakigake": {
-        "version": "0.1 (synthetic example)",
+        "version": sc.VERSION,
         "development_stage": "Phase 1/2 completed (18-month data); pivotal study in planning",
         "innovativeness": {"text": "text/sakigake_innovativeness.md",
                            "summary": "text/sakigake_innovativeness_summary.md"},
@@ -505,7 +505,7 @@ Part IIIは、局所のドパミン産生により改善が期待される運動
 # the patient numbers of both sources are INVENTED for the example (the estimate is their sum).
 SPEC["product"]["type"] = "regenerative_medicine"
 SPEC["orphan"] = {
-    "version": "0.1 (synthetic example)",
+    "version": sc.VERSION,
     "development_stage": "Phase 1/2 completed (18-month data); pivotal study in planning",
     "target_disease": {"en": "Parkinson's disease with disabling motor fluctuations refractory to optimised oral and "
                              "device-aided therapy (synthetic example)",

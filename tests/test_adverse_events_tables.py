@@ -20,6 +20,7 @@ import pytest
 from dossier.analyses import adverse_events_stats as adverse_events
 from dossier.analyses import declared
 from dossier.analyses.exposure_stats import poisson_interval
+from dossier.analyses.model import Text
 from dossier.data.datasets import TrialData, load
 from dossier.errors import AnalysisError, SpecError
 from tests.conftest import glossary_entries, table_text, terms_of
@@ -387,7 +388,8 @@ def test_toy_discontinuation_actions_are_configurable():
     assert own.evidence["overview"]["discontinued"] == {"P": 0, "D": 1, "Total": 1}
     assert own.evidence["discontinued"][0]["terms"][0]["term"] == "VOMITING"
     notes = [f for f in table(own, "discontinued").footnotes if f.key == "ae_footnote_discontinued"]
-    assert notes and dict(notes[0].params)["actions"] == "DRUG INTERRUPTED"
+    # the actions are codes the footnote shows through the labels, the code kept (dossier.analyses.model.Text "code")
+    assert notes and dict(notes[0].params)["actions"] == (Text("DRUG INTERRUPTED", "AEACN", "code"),)
 
 
 def test_toy_exposure_adjusted_by_hand():

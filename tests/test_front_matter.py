@@ -12,7 +12,7 @@ import re
 import pytest
 
 from dossier.errors import SpecError
-from tests.conftest import MINIMAL_SPEC, run_cli
+from tests.conftest import MINIMAL_SPEC, ROOT, run_cli
 from tests.test_orphan import render
 
 
@@ -130,6 +130,36 @@ def test_every_example_names_a_valid_category():
     for folder in example_folders():
         s = load_spec(folder)
         assert find(s.briefing.consultation_category, s.product.type) is not None, folder.name
+
+
+def test_the_readme_lists_every_category_and_marks_the_ones_a_stored_source_confirms():
+    from dossier.config.consultation import CATEGORIES, readme_table
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "\n".join(readme_table()) in readme
+    sources = (ROOT / "docs" / "regulatory-sources.md").read_text(encoding="utf-8")
+    checked = [c for kind in CATEGORIES.values() for c in kind if c.source]
+    joined = "".join(sources.split())  # names and addresses may be wrapped across lines
+    assert checked and all(c.source in joined and c.ja in joined for c in checked)
+    assert "the list is the sponsor's to check" in " ".join(readme.split())
+
+
+@pytest.mark.parametrize("given, product_type", [
+    ("先駆的医薬品総合評価相談", "drug"), ("先駆け総合評価相談(臨床)", "drug"),
+    ("先駆的再生医療等製品総合評価相談", "regenerative_medicine"), ("sakigake_assessment", "device")])
+def test_the_sakigake_consultation_is_pmdas_and_earlier_names_are_still_accepted(given, product_type):
+    from dossier.config.consultation import find, official_name, problem
+
+    assert problem(given, product_type) is None
+    assert find(given, product_type).id == "sakigake_assessment"
+    assert official_name(given, product_type, "ja") == "先駆け総合評価相談（臨床）"
+
+
+def test_a_near_miss_of_a_new_category_gets_its_did_you_mean():
+    from dossier.config.consultation import problem
+
+    found = problem("医薬品拡大治験開始相談", "drug")
+    assert "did you mean 'expanded_access_trial': 医薬品拡大治験開始前相談" in found
 
 
 # --------------------------------------------------------------------------------- abbreviations

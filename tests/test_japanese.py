@@ -132,7 +132,8 @@ def test_writer_text_is_the_japanese_text(ja_text):
     assert "Alzheimer's disease is a progressive" not in briefing
     # live references are filled in the Japanese text as in the English one
     assert re.search(r"平均年齢は\d+\.\d歳", briefing)
-    assert re.search(r"ハザード比は\d+\.\d\d（95%信頼区間 \(\d+\.\d\d, \d+\.\d\d\)）", briefing)
+    # the interval of a live reference takes the full-width brackets of a Japanese sentence (interval_in_text)
+    assert re.search(r"ハザード比は\d+\.\d\d、その95%信頼区間は（\d+\.\d\d, \d+\.\d\d）であった", briefing)
     for name in ("hf-aav-synthetic", "pd-aav-synthetic"):
         assert "合成データによる例示文" in flat(ja_text[(name, "briefing")])
         assert "Synthetic example text" not in flat(ja_text[(name, "briefing")])
@@ -283,9 +284,11 @@ def test_ja_glossary_follows_one_style():
     _, ja = _glossaries()
     # titles and headings: 先駆的医薬品指定申請書（案）, 希少疾病用医薬品指定申請書（案）, the cover subtitle, the methods headings
     # and the titles of tables and figures
-    headings = {"sakigake_title", "orphan_title", "criterion_japan_first", "cover_product_code", "method_heading",
+    headings = {"sakigake_title", "orphan_title", "criterion_japan_first", "cover_product_code", "appendix_warnings",
                 "sg_table_title_vs", "sg_forest_title", "jc_table_title", "jc_methods_title",
-                "method_consistency_title", "mmrm_responders_title", "estimand_title", "estimand_title_of"}
+                "method_consistency_title", "mmrm_responders_title", "estimand_title", "estimand_title_of",
+                # pieces of sentences: a code after its label, a live reference's interval
+                "coded_value", "interval_in_text"}
     numbered = re.compile(r"(表|図|付録|相談事項|指定要件) (\{\w+\}|[0-9A-Z])")
     notation = re.compile(r" ?n(/N)? \(%\)")  # the cell format n (%) quoted as it is shown
     for key, value in ja.items():
@@ -409,6 +412,29 @@ def test_labels_take_a_full_width_colon_and_lists_the_japanese_comma(ja_built):
         assert expected in text, expected
 
 
+# Latin words a Japanese heading may hold besides the document's own 略語一覧: parts of proper names (ICH E5/E17,
+# MDS-UPDRS Part III), the OFF period of Parkinson's disease (OFF時, as Japanese clinical writing has it), units
+PROPER_NAMES = {"E5", "E17", "Part", "III", "OFF"} | {"m", "cm", "kg", "g", "mg", "mL", "L", "h", "min", "vg", "mmHg"}
+
+
+def test_japanese_headings_hold_no_analysis_id_and_only_listed_latin_words(ja_built):
+    """A methods-appendix heading shows the analysis title only (the id, which names the analysis in evidence.json,
+    is a row beneath it); any Latin word of a heading is an abbreviation of the document's 略語一覧, a proper
+    name or an appendix letter."""
+    for name, out in ja_built.items():
+        ids = set(json.loads((out / "evidence.json").read_text(encoding="utf-8"))["analyses"])
+        for path in sorted(out.glob("*.html")):
+            page = path.read_text(encoding="utf-8")
+            listed = set(re.findall(r"<tr><td>([^<]*)</td>", page.split('id="abbreviations"', 1)[1].split("</table>")[0]))
+            headings = [re.sub(r"<[^>]+>", "", h) for _, h in re.findall(r"<h([1-4])[^>]*>(.*?)</h\1>", page, re.DOTALL)]
+            for heading in headings:
+                assert not any(heading.endswith(f"（{i}）") for i in ids), (name, path.name, heading)
+                words = set(re.findall(r"[A-Za-z][A-Za-z0-9+\-]*", re.sub(r"^付録 [A-H]\u3000", "", heading)))
+                assert words <= listed | PROPER_NAMES, (name, path.name, heading, words - listed - PROPER_NAMES)
+            for i in ids & set(re.findall(r'<h2 id="method-([^"]+)"', page)):
+                assert f"解析ID (evidence.json)：{i}</li>" in page, (name, path.name, i)
+
+
 def test_yaml_texts_given_per_language_are_shown_in_japanese(ja_built):
     """datasets/cdisc-pilot01 gives study, product, indication, questions, development stage and
     attachments as {en: ..., ja: ...}: the Japanese documents show the ja texts (and its `labels:` the arm
@@ -500,3 +526,33 @@ def test_one_yaml_builds_both_languages_and_the_responder_table_takes_the_analys
         assert text in en_text and text not in ja_text, text
     for text in ("テスト試験", "低分子化合物", "テスト適応症", "評価項目は適切か。"):
         assert text in ja_text and text not in en_text, text
+
+
+def test_every_japanese_docx_turns_autospace_off_and_the_pdf_css_inserts_no_space(ja_built):
+    """One spacing rule between Japanese and Latin text or digits: no space is inserted. Every ja DOCX sets
+    w:autoSpaceDE and w:autoSpaceDN to 0 in the paragraph defaults (word/styles.xml docDefaults, in the schema's
+    order: before w:spacing), and no style or paragraph turns either back on; print.css declares no
+    text-autospace or text-spacing (weasyprint inserts no space of its own)."""
+    from lxml import etree
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    docx_files = sorted(p for out in ja_built.values() for p in out.glob("*.docx"))
+    assert len(docx_files) >= 6
+    for path in docx_files:
+        with zipfile.ZipFile(path) as z:
+            styles = etree.fromstring(z.read("word/styles.xml"))
+            body = etree.fromstring(z.read("word/document.xml"))
+        defaults = styles.find(f"{w}docDefaults/{w}pPrDefault/{w}pPr")
+        assert defaults is not None, path.name
+        names = [child.tag.removeprefix(w) for child in defaults]
+        for name in ("autoSpaceDE", "autoSpaceDN"):
+            assert defaults.find(f"{w}{name}").get(f"{w}val") == "0", (path.name, name)
+        if "spacing" in names:
+            assert names.index("autoSpaceDN") < names.index("spacing"), (path.name, names)
+        for element in (*styles.iter(f"{w}autoSpaceDE", f"{w}autoSpaceDN"),
+                        *body.iter(f"{w}autoSpaceDE", f"{w}autoSpaceDN")):
+            assert element.get(f"{w}val") in ("0", "false"), (path.name, etree.tostring(element))
+    css = re.sub(r"/\*.*?\*/", "", (PACKAGE_TEMPLATES / "print.css").read_text(encoding="utf-8"), flags=re.DOTALL)
+    assert not re.search(r"text-(autospace|spacing)\s*:", css)
+    for out in ja_built.values():
+        assert "text-autospace" not in (out / "briefing.html").read_text(encoding="utf-8")

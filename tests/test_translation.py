@@ -130,7 +130,7 @@ def test_final_document_has_no_warning_text_and_draft_keeps_them_in_its_appendix
     draft = html_of("draft")
     body, _, appendix = draft.partition('id="appendix-warnings"')
     assert marker not in body and 'class="notice">analysis' not in body
-    assert marker in appendix and "(ドラフトのみ)" in appendix
+    assert marker in appendix and "（ドラフトのみ）" in appendix
     assert "ドラフト (DRAFT)" in draft  # every page's running header
     final = html_of("final")
     assert marker not in final and "appendix-warnings" not in final and "DRAFT" not in final
@@ -264,3 +264,47 @@ def test_yaml_report_reaches_nested_texts_and_per_language_fallbacks(tmp_path):
     assert ("analyses[2].subgroups[1].label", "性別", "ja") in en
     assert ("analyses[2].subgroups[1].levels.M", "男性", "ja") in en
     assert ("briefing.disease", "本疾患は希少である。", "ja") in en  # the text file is Japanese
+
+
+ORPHAN = {"target_disease": {"en": "Rare disease", "ja": "希少疾患"},
+          "patients": {"prevalence_per_100000": 1.0, "population": 124_000_000, "population_year": 2024}}
+
+
+@pytest.mark.parametrize("version, reported", [
+    ("0.1 (draft)", True),  # words: a text of one language, shown in the other
+    ({"en": "0.1 (draft)"}, True),  # given per language without Japanese
+    ("0.1", False),  # digits and dots only: the same in every language (an identifier)
+    ({"en": "0.1 (draft)", "ja": "0.1（草案）"}, False),
+])
+def test_each_documents_version_is_a_text_per_language_and_listed_when_untranslated(tmp_path, version, reported):
+    from dossier.config.spec import parse_spec
+    from dossier.document.translation import final_problems, yaml_texts
+
+    spec = english_only(briefing={"version": version}, sakigake={"version": version},
+                        orphan={"version": version, **ORPHAN},
+                        study={"id": "T-1", "title": {"en": "Study", "ja": "試験"}},
+                        product={"name": {"en": "TP-1", "ja": "TP-1"}}, indication={"en": "X", "ja": "疾患"})
+    parsed = parse_spec(spec, tmp_path)
+    rows = yaml_texts(parsed.localised("ja"), tmp_path, "ja")
+    found = {r.section for r in rows}
+    versions = {"briefing.version", "sakigake.version", "orphan.version"}
+    assert (found == versions) is reported and not (found - versions)
+    if reported:
+        assert {(r.document, r.text, r.language) for r in rows} == {
+            (d, "0.1 (draft)", "en") for d in ("briefing", "sakigake", "orphan")}
+        problems = [str(p) for p in final_problems("ja", rows, [])]
+        assert len(problems) == 3 and all("yaml text not in Japanese: dossier.yaml: " in p for p in problems)
+    ja = parsed.localised("ja")
+    shown = ja.briefing.version, ja.sakigake.version, ja.orphan.version
+    assert set(shown) == {version if isinstance(version, str) else version.get("ja", version["en"])}
+
+
+@pytest.mark.parametrize("document", ["briefing", "sakigake", "orphan"])
+def test_bad_version_is_one_line_naming_the_key(make_trial, document):
+    section = {"version": {"en": "0.1", "fr": "0.1"}, **(ORPHAN if document == "orphan" else {})}
+    folder = make_trial(english_only(**{document: section}), texts={"text/disease.md": "x"})
+    result = run_cli("check", str(folder))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert errors == [(f"error: {folder / 'dossier.yaml'}: {document}.version: unknown language 'fr' (the languages "
+                       "are en and ja)")], result.stderr

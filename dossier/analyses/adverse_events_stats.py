@@ -100,8 +100,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
     if "related" in overview:
         notes_overview.append(related_footnote(analysis))
     if "discontinued" in overview:
-        notes_overview.append(Term("ae_footnote_discontinued", (("actions", ", ".join(
-            v.upper() for v in analysis.discontinuation_actions)),)))
+        notes_overview.append(discontinued_footnote(analysis))
     if "fatal" in overview:
         notes_overview.append(Term("ae_footnote_fatal"))
     wide = len(groups) > MAX_PORTRAIT_COLUMNS
@@ -168,7 +167,14 @@ def sort_footnote(analysis: Analysis, counter: _Counter) -> Term:
 
 
 def related_footnote(analysis: Analysis) -> Term:
-    return Term("ae_footnote_related", (("values", ", ".join(v.upper() for v in analysis.related)),))
+    """The codes counted as related, each through the labels with the code in brackets (Text role "code")."""
+    return Term("ae_footnote_related", (("values", tuple(Text(v.upper(), "AEREL", "code") for v in analysis.related)),))
+
+
+def discontinued_footnote(analysis: Analysis) -> Term:
+    """The AEACN actions counted as leading to discontinuation, shown as related_footnote shows its codes."""
+    return Term("ae_footnote_discontinued", (("actions", tuple(Text(v.upper(), "AEACN", "code")
+                                                               for v in analysis.discontinuation_actions)),))
 
 
 def relationship_warnings(analysis: Analysis, events: pd.DataFrame, related_values: frozenset[str]) -> list[str]:

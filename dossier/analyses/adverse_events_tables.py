@@ -24,6 +24,7 @@ from dossier.analyses.adverse_events_stats import (
     SUBJECT,
     _Counter,
     _text,
+    discontinued_footnote,
     label,
     overview_mask,
     related_footnote,
@@ -187,7 +188,7 @@ def _severity(c: Context, out: Extra) -> None:
     out.tables.append(Table(
         key=f"{a.id}-severity", title=_title(c, key), columns=(Term("ae_soc_pt_level"), *c.columns), rows=tuple(rows),
         footnotes=(Term("ae_footnote_percent"), Term("ae_footnote_worst", (("variable", variable),
-                                                                             ("levels", ", ".join(levels)))),
+                                                                             ("levels", tuple(Text(v, variable, "code") for v in levels)))),
                    sort_footnote(a, c.counter)), wide=c.wide))
     out.evidence["severity"] = {"variable": variable, "levels": shown,
                                 "any": {v: anyone[v] for v in shown}, "soc": evidence_socs}
@@ -251,8 +252,7 @@ def _subset(c: Context, out: Extra, key: str, stem: str, variables: tuple[str, .
     if key == "related":
         footnotes.append(related_footnote(a))
     elif key == "discontinued":
-        footnotes.append(Term("ae_footnote_discontinued", (("actions", ", ".join(
-            v.upper() for v in a.discontinuation_actions)),)))
+        footnotes.append(discontinued_footnote(a))
     elif key == "fatal":
         footnotes.append(Term("ae_footnote_fatal"))
     footnotes.append(sort_footnote(a, c.counter))

@@ -120,7 +120,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
         id=analysis.id, type=analysis.type, title=title, population=s.population, arm=s.arm,
         datasets=("adsl", name), filters=s.where,
         method=Term("method_change_from_baseline", (("level", level),
-                                                    ("covariates", ", ".join(covariates) or "-"))),
+                                                    ("covariates", tuple(covariates) or "-"))),
         evidence=evidence, tables=tuple(tables), figures=(figure,), warnings=tuple(notes), groups=arms)
     return _with_subgroups(result, analysis, trial, analysed, visits, arms, s, covariates, title, adsl, name) \
         if comparable and analysis.subgroups else result
@@ -376,7 +376,7 @@ def _main_table(analysis: Analysis, title, visits, arms, arm_n, evidence, d: int
                              *([None] * (k - 1)), PValue(dr["p"])), level=1))
     footnotes = [Term("cfb_footnote_n")]
     if comparable:
-        footnotes.append(Term("cfb_footnote_ancova", (("covariates", ", ".join(covariates) or "-"),
+        footnotes.append(Term("cfb_footnote_ancova", (("covariates", tuple(covariates) or "-"),
                                                       ("reference", reference))))
     else:
         footnotes.append(Term("cfb_footnote_within"))

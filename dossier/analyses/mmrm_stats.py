@@ -123,7 +123,7 @@ def run(analysis: Analysis, trial: TrialSpec, data: TrialData) -> AnalysisResult
     result = AnalysisResult(
         id=analysis.id, type=analysis.type, title=title, population=s.population, arm=s.arm,
         datasets=("adsl", name), filters=s.where,
-        method=Term("method_mmrm", (("level", level), ("covariates", ", ".join(covariates) or "-"),
+        method=Term("method_mmrm", (("level", level), ("covariates", tuple(covariates) or "-"),
                                     ("response", response))),
         evidence=evidence, tables=tuple(tables), figures=(_profile(analysis, title, fit, level),),
         warnings=tuple(notes), groups=model_arms)
@@ -213,8 +213,8 @@ def _main_table(analysis: Analysis, title, fit: engine.MmrmResult, arms, arm_n, 
         rows.append(Row((Term("mmrm_p"), *p), level=1))
     by_visit = [c.upper() for c in analysis.covariates_by_visit]
     footnotes = [
-        Term("mmrm_footnote_model", (("response", analysis.response), ("covariates", ", ".join(covariates) or "-"),
-                                     ("by_visit", ", ".join(by_visit) or "-"))),
+        Term("mmrm_footnote_model", (("response", analysis.response), ("covariates", tuple(covariates) or "-"),
+                                     ("by_visit", tuple(by_visit) or "-"))),
         Term("mmrm_footnote_covariance", (("structure", Term(f"structure_{fit.covariance}")),
                                           ("iterations", fit.iterations))),
         Term(f"mmrm_footnote_df_{fit.df_method}"),

@@ -32,11 +32,13 @@ class Text:
     """A literal value from the data or the yaml (arm name, MedDRA term), shown as it is unless `variable`
     names the data variable it came from: then the formatting layer shows it through the trial's labels
     (dossier.document.translation: yaml `labels:`, the built-in CDISC terms, a MedDRA mapping file) in the document
-    language. `role` "label": `value` is the variable's label from the dataset (or its bare name)."""
+    language. `role` "label": `value` is the variable's label from the dataset (or its bare name); "code": a
+    data value that says which codes an analysis counted (a footnote's AEREL values): shown through the labels
+    with the code in brackets when its label differs from it ("関連あり（RELATED）", "Related (Y)")."""
 
     value: str
     variable: str | None = None
-    role: str = "value"  # "value" (a data value of `variable`) or "label" (the label of `variable`)
+    role: str = "value"  # "value" (a data value of `variable`), "label" (the label of `variable`) or "code"
 
 
 Label = Term | Text

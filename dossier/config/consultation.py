@@ -6,8 +6,11 @@ regenerative medical products and one for medical devices; the RS strategy consu
 their own rules. A briefing names one category: dossier.yaml gives its short id (`pre_application`), its
 official Japanese name or its English rendering, and the document prints the official name in its language.
 
-Which names were read in a public source and which are not yet checked: docs/regulatory-sources.md. The
-English names are this project's renderings (PMDA publishes no official English list of the categories).
+A category's `source` is the stored public page its Japanese name was read on (docs/regulatory-sources.md lists
+each); a category without one is modelled on the others and not confirmed by any source found, so the list is
+the sponsor's to check against PMDA's current form before filing (README). `also`: earlier names this project
+used, still accepted. The English names are this project's renderings (PMDA publishes no official English list
+of the categories).
 """
 
 from __future__ import annotations
@@ -15,17 +18,26 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+# the stored pages (docs/regulatory-sources.md) that name categories
+PMDA_SCHEDULE = "https://www.pmda.go.jp/review-services/f2f-pre/consultations/0007.html"
+PMDA_RS = "https://www.pmda.go.jp/review-services/f2f-pre/strategies/0005.html"
+# a copy of PMDA's page review-services/f2f-pre/consultations/0046.html (先駆け総合評価相談), as stored
+PMDA_SAKIGAKE = "https://d8ngmj82ryyvjem5wj82e8hp.roads-uae.com/review-services/f2f-pre/consultations/0046.html"
+NOTICE_2016 = "https://expydoc.com/doc/10233104/"  # 薬機発第0302070号 as amended on 2016-07-21
+
 
 @dataclass(frozen=True)
 class Category:
     id: str  # the short id dossier.yaml may give
     ja: str  # the official name (実施要綱)
     en: str  # an English rendering
+    source: str = ""  # the stored page that names it ("": not confirmed by a source found)
+    also: tuple[str, ...] = ()  # earlier names still accepted
 
 
 def _drug() -> tuple[Category, ...]:
     rows = (
-        ("procedure", "医薬品手続相談", "Procedural consultation on drugs"),
+        ("procedure", "医薬品手続相談", "Procedural consultation on drugs", PMDA_SCHEDULE),
         ("bioequivalence", "医薬品生物学的同等性試験等相談", "Consultation on bioequivalence studies of drugs"),
         ("safety", "医薬品安全性相談", "Consultation on the safety (nonclinical) of drugs"),
         ("quality", "医薬品品質相談", "Consultation on the quality of drugs"),
@@ -38,11 +50,23 @@ def _drug() -> tuple[Category, ...]:
         ("pre_application", "医薬品申請前相談", "Pre-application consultation on drugs"),
         ("additional", "医薬品追加相談", "Additional consultation on drugs"),
         ("prior_assessment", "医薬品事前評価相談", "Prior assessment consultation on drugs"),
-        ("sakigake_assessment", "先駆的医薬品総合評価相談",
-         "Comprehensive assessment consultation for SAKIGAKE (pioneering) drugs"),
+        ("sakigake_assessment", "先駆け総合評価相談（臨床）",
+         "SAKIGAKE comprehensive assessment consultation (clinical) on drugs", PMDA_SAKIGAKE,
+         ("先駆的医薬品総合評価相談", "先駆け総合評価相談")),
         ("conditional_approval", "医薬品条件付き承認品目該当性相談",
          "Consultation on eligibility of drugs for conditional approval"),
-        ("rs_strategy", "医薬品戦略相談", "RS strategy consultation on drugs (academia and ventures)"),
+        ("rs_strategy", "医薬品戦略相談", "RS strategy consultation on drugs (academia and ventures)", PMDA_RS),
+        ("expanded_access_trial", "医薬品拡大治験開始前相談",
+         "Consultation before the start of an expanded-access trial of drugs", PMDA_SCHEDULE),
+        ("post_marketing_plan", "医薬品製造販売後臨床試験等計画相談",
+         "Consultation on the plan of post-marketing clinical trials of drugs", PMDA_SCHEDULE),
+        ("post_marketing_end", "医薬品製造販売後臨床試験等終了時相談",
+         "Consultation at the end of post-marketing clinical trials of drugs", PMDA_SCHEDULE),
+        ("data_package", "医薬品申請データパッケージ相談",
+         ("Consultation on the application data package of drugs (unapproved drugs of high medical need, "
+          "investigator-initiated trials)"), PMDA_SCHEDULE),
+        ("reexamination_compliance", "医薬品再審査適合性調査相談",
+         "Consultation on the compliance of re-examination data of drugs", NOTICE_2016),
     )
     return tuple(Category(*row) for row in rows)
 
@@ -65,14 +89,15 @@ def _regenerative() -> tuple[Category, ...]:
         ("additional", "再生医療等製品追加相談", "Additional consultation on regenerative medical products"),
         ("prior_assessment", "再生医療等製品事前評価相談",
          "Prior assessment consultation on regenerative medical products"),
-        ("sakigake_assessment", "先駆的再生医療等製品総合評価相談",
-         "Comprehensive assessment consultation for SAKIGAKE (pioneering) regenerative medical products"),
+        ("sakigake_assessment", "先駆け総合評価相談（臨床）",
+         "SAKIGAKE comprehensive assessment consultation (clinical) on regenerative medical products", "",
+         ("先駆的再生医療等製品総合評価相談",)),
         ("humanitarian_trial", "再生医療等製品人道的見地から実施される治験相談",
          "Consultation on trials conducted from a humanitarian standpoint (regenerative medical products)"),
         ("rs_strategy", "再生医療等製品戦略相談",
-         "RS strategy consultation on regenerative medical products (academia and ventures)"),
+         "RS strategy consultation on regenerative medical products (academia and ventures)", PMDA_RS),
         ("quality_safety", "再生医療等製品等の品質及び安全性に係る相談",
-         "Consultation on the quality and safety of regenerative medical products and similar products"),
+         "Consultation on the quality and safety of regenerative medical products and similar products", PMDA_RS),
     )
     return tuple(Category(*row) for row in rows)
 
@@ -89,11 +114,13 @@ def _device() -> tuple[Category, ...]:
         ("pre_application", "医療機器申請前相談", "Pre-application consultation on medical devices"),
         ("procedure", "医療機器申請手続相談", "Consultation on application procedures for medical devices"),
         ("additional", "医療機器追加相談", "Additional consultation on medical devices"),
-        ("sakigake_assessment", "先駆的医療機器総合評価相談",
-         "Comprehensive assessment consultation for SAKIGAKE (pioneering) medical devices"),
+        ("sakigake_assessment", "先駆け総合評価相談（臨床）",
+         "SAKIGAKE comprehensive assessment consultation (clinical) on medical devices", "",
+         ("先駆的医療機器総合評価相談",)),
         ("humanitarian_trial", "医療機器人道的見地から実施される治験相談",
          "Consultation on trials conducted from a humanitarian standpoint (medical devices)"),
-        ("rs_strategy", "医療機器戦略相談", "RS strategy consultation on medical devices (academia and ventures)"),
+        ("rs_strategy", "医療機器戦略相談", "RS strategy consultation on medical devices (academia and ventures)",
+         PMDA_RS),
     )
     return tuple(Category(*row) for row in rows)
 
@@ -106,12 +133,14 @@ TYPE_NAMES = {"drug": "drugs", "regenerative_medicine": "regenerative medicine p
 
 
 def _names(category: Category) -> tuple[str, ...]:
-    return category.id, category.ja, category.en
+    return category.id, category.ja, category.en, *category.also
 
 
 def _key(text: str) -> str:
-    """Names compare without case, spaces and the Roman/ASCII numeral difference (第Ⅱ相 = 第II相)."""
-    folded = text.replace("Ⅰ", "I").replace("Ⅱ", "II").replace("Ⅲ", "III").replace("　", " ")
+    """Names compare without case, spaces, the Roman/ASCII numeral difference (第Ⅱ相 = 第II相) and the width of
+    brackets."""
+    folded = text.replace("Ⅰ", "I").replace("Ⅱ", "II").replace("Ⅲ", "III").replace("　", " ").replace(
+        "（", "(").replace("）", ")")
     return " ".join(folded.casefold().replace("-", " ").replace("_", " ").split())
 
 
@@ -145,3 +174,18 @@ def official_name(value: str, product_type: str, lang: str) -> str:
     if category is None:
         return value
     return category.ja if lang == "ja" else category.en
+
+
+def readme_table() -> list[str]:
+    """The README's table of the categories (tests/test_front_matter.py checks that the README holds it): one row
+    per id, the Japanese name of each product type, ✓ after a name a stored source confirms."""
+    ids = list(dict.fromkeys(c.id for kind in CATEGORIES.values() for c in kind))
+    rows = ["| id | drug (医薬品) | regenerative medicine (再生医療等製品) | device (医療機器) |",
+            "| --- | --- | --- | --- |"]
+    for category_id in ids:
+        cells = []
+        for kind in CATEGORIES.values():
+            found = next((c for c in kind if c.id == category_id), None)
+            cells.append("-" if found is None else found.ja + (" ✓" if found.source else ""))
+        rows.append(f"| `{category_id}` | " + " | ".join(cells) + " |")
+    return rows

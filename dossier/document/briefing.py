@@ -26,7 +26,7 @@ class Designation(_Model):
 class Briefing(_Model):
     # a PMDA consultation category of the product's type (dossier.config.consultation): its id, Japanese or English name
     consultation_category: str | None = None
-    version: str | None = None
+    version: LocalText | None = None  # "0.1", or a text per language ("0.1 (draft)")
     questions: tuple[Question, ...] = ()
     product_overview: LocalText | None = None
     disease: LocalText | None = None

@@ -98,7 +98,8 @@ def population_text(result: AnalysisResult, fmt: Formatter) -> str:
 
 def filters_text(result: AnalysisResult, fmt: Formatter) -> str:
     """"ANL01FL = Y; ITTFL = Y" (the glossary's outer list separator), or the glossary's "none"."""
-    return fmt.term("list_separator_outer").join(f"{name} = {', '.join(values)}" for name, values in result.filters) \
+    inner = fmt.term("list_separator")
+    return fmt.term("list_separator_outer").join(f"{name} = {inner.join(values)}" for name, values in result.filters) \
         or fmt.term("none")
 
 

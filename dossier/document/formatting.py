@@ -155,7 +155,11 @@ class Formatter:
                 return value
             if label.role == "label" and label.variable:
                 return self.terms.label(label.variable, value)
-            return self.terms.value(value, label.variable)
+            shown = self.terms.value(value, label.variable)
+            if label.role != "code":
+                return shown
+            # a code: its label with the code in brackets, or the code alone when the label only respells it
+            return value if shown.casefold() == value.casefold() else self.term("coded_value", label=shown, code=value)
         try:
             template = self.glossary[label.key]
         except KeyError:
@@ -214,8 +218,12 @@ class Formatter:
             return f"{cell.n}/{cell.denominator} ({percent(cell.n, cell.denominator)}%)"
         raise RenderError(f"cannot format a {type(cell).__name__} cell")
 
-    def interval(self, low: float | None, high: float | None, decimals: int) -> str:
-        return f"({fixed(low, decimals, self.ne)}, {fixed(high, decimals, self.ne)})"
+    def interval(self, low: float | None, high: float | None, decimals: int, *, thousands: bool = False) -> str:
+        """A confidence interval in a sentence (a writer's live reference): the glossary's `interval_in_text`,
+        "(0.52, 0.91)" in English, "（0.52, 0.91）" in Japanese (tables keep "0.68 (0.52, 0.91)": `cell`)."""
+        limit = grouped if thousands else fixed
+        return self.glossary.get("interval_in_text", "({low}, {high})").format(
+            low=limit(low, decimals, self.ne), high=limit(high, decimals, self.ne))
 
     def date(self, value) -> str:
         """A document date: 21 November 2026 / 2026年11月21日."""

@@ -55,7 +55,7 @@ class Development(Criterion):
 
 
 class Orphan(_Model):
-    version: str | None = None
+    version: LocalText | None = None  # "0.1", or a text per language ("0.1 (draft)")
     development_stage: LocalText | None = None
     target_disease: LocalText
     indication: LocalText | None = None  # the proposed indication; default: dossier.yaml's `indication`

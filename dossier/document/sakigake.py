@@ -34,7 +34,7 @@ class JapanFirst(Criterion):
 
 
 class Sakigake(_Model):
-    version: str | None = None
+    version: LocalText | None = None  # "0.1", or a text per language ("0.1 (draft)")
     development_stage: LocalText | None = None
     innovativeness: Criterion = Criterion()
     seriousness: Criterion = Criterion()

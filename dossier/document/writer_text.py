@@ -121,9 +121,7 @@ def format_reference(value: Any, fmt: str | None, key: str, formatter: Formatter
     ne = formatter.ne
     decimals, thousands = _decimals(fmt)
     if isinstance(value, list) and len(value) == 2 and all(v is None or isinstance(v, (int, float)) for v in value):
-        if thousands:
-            return f"({grouped(value[0], decimals, ne)}, {grouped(value[1], decimals, ne)})"
-        return formatter.interval(value[0], value[1], 2 if decimals is None else decimals)
+        return formatter.interval(value[0], value[1], 2 if decimals is None else decimals, thousands=thousands)
     if isinstance(value, (bool, str)):
         return str(value)
     if value is None:

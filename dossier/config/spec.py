@@ -14,11 +14,9 @@ from dossier.analyses import registry
 from dossier.config.limits import (
     MAX_ANALYSES,
     MAX_TEXT_BYTES,
-    MAX_TOKEN_CHARS,
-    MAX_YAML_BYTES,
-    MAX_YAML_DEPTH,
     long_token,
 )
+from dossier.config.spec_problems import long_words, pydantic_problems, too_long
 from dossier.config.spec_types import (  # noqa: F401 (re-exported)
     LANGUAGES,
     Localised,
@@ -29,11 +27,9 @@ from dossier.config.spec_types import (  # noqa: F401 (re-exported)
     _kind,
     _Model,
 )
+from dossier.config.yaml_file import SPEC_FILE, read_yaml
 from dossier.document.matter import Applicant, ClinicalStudy, Reference
 from dossier.errors import Problem, SpecError
-
-SPEC_FILE = "dossier.yaml"
-UNION_MEMBER = re.compile(r"(constrained-)?str|int|float|list\[.*\]")  # pydantic's names of a union's members
 
 # A writer's-text value that names a Markdown file (relative to the trial folder) rather than inline text.
 TEXT_FILE = re.compile(r"^[^\n]+\.md$")
@@ -193,82 +189,8 @@ def load_spec(trial_dir: Path) -> TrialSpec:
     path = trial_dir / SPEC_FILE
     if path.exists() or path.is_symlink():
         admit(path, trial_dir, SpecError)  # no link leaving the trial folder, no hard link (dossier.data.gate)
-    raw = _read_yaml(path)
+    raw = read_yaml(path)
     return parse_spec(raw, trial_dir)
-
-
-def _read_yaml(path: Path) -> Any:
-    import yaml
-
-    if path.exists() and not path.is_file():
-        raise SpecError("not a regular file (a folder, pipe or device cannot be read as dossier.yaml)", where=str(path))
-    if not path.is_file():
-        raise SpecError(f"not found (a trial folder needs a {SPEC_FILE})", where=str(path))
-    if path.stat().st_size > MAX_YAML_BYTES:
-        raise SpecError(f"file is larger than {MAX_YAML_BYTES // 1_000_000} MB; is this the right file?", where=str(path))
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SpecError(f"not UTF-8 text (byte {exc.start})", where=str(path)) from None
-
-    class Loader(yaml.SafeLoader):
-        """Dates stay text: pydantic parses them and names the key of a bad one. A key given twice
-        in one mapping is an error (PyYAML would silently keep the last value)."""
-
-        def construct_mapping(self, node, deep=False):
-            seen: dict[Any, int] = {}
-            for key_node, _ in node.value:
-                key = self.construct_object(key_node, deep=deep)
-                if isinstance(key, (str, int, float, bool)) and key in seen:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"key {key!r} is given twice (first on line {seen[key] + 1})", key_node.start_mark)
-                if isinstance(key, (str, int, float, bool)):
-                    seen[key] = key_node.start_mark.line
-            return super().construct_mapping(node, deep=deep)
-
-    Loader.yaml_implicit_resolvers = {k: [r for r in v if r[0] != "tag:yaml.org,2002:timestamp"]
-                                      for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
-    nesting = _deepest(text)
-    if nesting[0] > MAX_YAML_DEPTH:
-        raise SpecError(f"line {nesting[1]}: lists and mappings nested {nesting[0]} deep, more than the limit of "
-                        f"{MAX_YAML_DEPTH}", where=str(path))
-    try:
-        return yaml.load(text, Loader=Loader)
-    except yaml.YAMLError as exc:
-        mark, context = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
-        line = f" on line {mark.line + 1}" if mark is not None else ""
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        if mark is not None and context is not None and context.line < mark.line:
-            # PyYAML notices some mistakes lines later (a missing ':' or quote): name where the entry starts
-            what = (getattr(exc, "context", None) or "").removeprefix("while ")
-            line = f" on line {context.line + 1}"
-            reason = f"{reason} ({what} that starts on line {context.line + 1}; noticed on line {mark.line + 1})"
-        raise SpecError(f"invalid YAML{line}: {reason}", where=str(path)) from None
-    except ValueError as exc:  # a number the constructor cannot convert (an integer of thousands of digits)
-        raise SpecError(f"invalid YAML: {str(exc).split(';')[0]}", where=str(path)) from None
-    except RecursionError:  # nesting the count above cannot see (block style mixed with aliases)
-        raise SpecError(f"lists and mappings nested more than {MAX_YAML_DEPTH} deep", where=str(path)) from None
-
-
-def _deepest(text: str) -> tuple[int, int]:
-    """(depth, line) of the deepest nesting of flow collections ([...] and {...}) and indented block levels,
-    found by scanning the YAML events, which PyYAML produces without recursion (its composer recurses)."""
-    import yaml
-
-    depth, deepest, line = 0, 0, 1
-    try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-                depth += 1
-                if depth > deepest:
-                    deepest, line = depth, event.start_mark.line + 1
-                if deepest > MAX_YAML_DEPTH:
-                    break
-            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-                depth -= 1
-    except yaml.YAMLError:
-        pass  # reported with its line by the loader
-    return deepest, line
 
 
 def parse_spec(raw: Any, trial_dir: Path) -> TrialSpec:
@@ -279,11 +201,11 @@ def parse_spec(raw: Any, trial_dir: Path) -> TrialSpec:
         raise SpecError(f"must be a mapping of keys (study, product, indication, analyses ...), got {kind}", where=where)
     if isinstance(raw.get("analyses"), list) and len(raw["analyses"]) > MAX_ANALYSES:
         raise SpecError(f"analyses: {len(raw['analyses'])} analyses, more than the limit of {MAX_ANALYSES}", where=where)
-    problems: list[Problem] = list(_long_words(raw, where)) + _empty_sections(raw, where)
+    problems: list[Problem] = list(long_words(raw, where)) + _empty_sections(raw, where)
     try:
         spec = TrialSpec.model_validate(raw)
     except ValidationError as exc:
-        problems.extend(_pydantic_problems(exc, raw, where))
+        problems.extend(pydantic_problems(exc, raw, where, TrialSpec))
         raise SpecError(problems) from None
     problems.extend(_semantic_problems(spec, trial_dir, where))
     if problems:
@@ -300,143 +222,6 @@ def _empty_sections(raw: dict, where: str) -> list[Problem]:
     return [Problem(f"{where}: {name}", "empty: give the document's keys (see the README), or remove the key")
             for name, document in types().items()
             if document.section is not None and not document.always and name in raw and raw[name] is None]
-
-
-def _too_long(token: re.Match) -> str:
-    return (f"a word of {len(token.group()):,} characters ({token.group()[:20]}...), more than the limit of "
-            f"{MAX_TOKEN_CHARS} characters without a space or another place to break the line")
-
-
-def _long_words(raw: Any, where: str) -> list[Problem]:
-    """A problem for every yaml text holding a word longer than MAX_TOKEN_CHARS (it could not be laid out)."""
-    problems, stack, seen = [], [((), raw)], set()
-    while stack:
-        loc, value = stack.pop()
-        if isinstance(value, (dict, list)):  # once each: yaml aliases share one object (a "billion laughs" file)
-            if id(value) in seen:
-                continue
-            seen.add(id(value))
-        if isinstance(value, str) and len(value) > MAX_TEXT_BYTES:
-            problems.append(Problem(f"{where}: {_key_path(loc)}", f"a text of {len(value):,} characters, more than "
-                                    f"the limit of {MAX_TEXT_BYTES:,}"))
-        elif isinstance(value, str):
-            token = long_token(value)
-            if token:
-                problems.append(Problem(f"{where}: {_key_path(loc)}", _too_long(token)))
-        elif isinstance(value, dict):
-            stack.extend(((*loc, str(k)), v) for k, v in reversed(value.items()))
-        elif isinstance(value, list):
-            stack.extend(((*loc, i), v) for i, v in reversed(list(enumerate(value))))
-    return problems
-
-
-def _key_path(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part + 1}]"  # positions count from 1, as the user reads the yaml
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
-def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The pydantic model class that holds the key at `loc` (pydantic's, with the analysis type's tag after
-    an analysis's index) (to suggest its known keys)."""
-    model: Any = TrialSpec
-    for i, part in enumerate(loc[:-1]):
-        if isinstance(part, int):
-            continue
-        if _is_tag(loc, i):
-            model = registry.get(part).options
-            continue
-        field = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
-        if field is None:
-            return None
-        ann = field.annotation
-        model = _inner_model(ann)
-        if model is None:
-            return None
-    return model
-
-
-def _inner_model(ann: Any) -> type[BaseModel] | None:
-    if isinstance(ann, type) and issubclass(ann, BaseModel):
-        return ann
-    for arg in getattr(ann, "__args__", ()) or ():
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _is_tag(loc: tuple[Any, ...], i: int) -> bool:
-    """Whether loc[i] is the `type` of an analysis (pydantic puts a discriminated union's tag in the path)."""
-    return i >= 2 and loc[i - 2] == "analyses" and isinstance(loc[i - 1], int) and loc[i] in registry.types()
-
-
-def _type_list() -> str:
-    names = [repr(name) for name in registry.union_order()]
-    return ", ".join(names[:-1]) + " or " + names[-1]
-
-
-def _pydantic_problems(exc: ValidationError, raw: dict, where: str) -> list[Problem]:
-    problems = []
-    seen = set()
-    errors = exc.errors()
-    for err in errors:
-        if err["type"] == "too_short" and any(len(e["loc"]) > len(err["loc"]) and tuple(e["loc"][:len(err["loc"])])
-                                              == tuple(err["loc"]) for e in errors):
-            continue  # a list whose items were all refused: the items' own problems say why
-        tagged = tuple(err["loc"])
-        loc = tuple(p for i, p in enumerate(tagged) if not _is_tag(tagged, i))
-        # pydantic reports union members separately (e.g. "where.X.str"); keep the user's path only
-        user_loc = tuple(p for p in loc if not (isinstance(p, str) and UNION_MEMBER.fullmatch(p)))
-        union, loc = user_loc != loc, user_loc
-        key = _key_path(loc)
-        kind = err["type"]
-        if kind in ("union_tag_not_found", "union_tag_invalid"):  # an analysis's `type`
-            loc += ("type",)
-            key = _key_path(loc)
-        if union and isinstance(err.get("input"), list) and not isinstance(loc[-1], int):
-            continue  # a list: its list member names the element that is wrong
-        if union:  # one line for the value, not one per type it could have had
-            value = err.get("input")
-            msg = f"must be a finite number or a text, or a list of them; got {_kind(value)}"
-        elif kind == "extra_forbidden":
-            model = _model_at(tagged)
-            msg = "unknown key"
-            if model is not None:
-                close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.6)
-                if close:
-                    msg += f" (did you mean '{close[0]}'?)"
-        elif kind in ("missing", "union_tag_not_found"):
-            msg = "required key is missing"
-        elif kind == "union_tag_invalid":
-            msg = f"must be one of {_type_list()}, got {err['ctx']['tag']!r}"
-        elif kind == "literal_error":
-            msg = f"must be one of {err['ctx']['expected']}, got {err.get('input')!r}"
-            choices = re.findall(r"'([^']*)'", str(err["ctx"]["expected"]))
-            close = difflib.get_close_matches(str(err.get("input")), choices, n=1, cutoff=0.6)
-            if close:
-                msg += f" (did you mean '{close[0]}'?)"
-        elif kind == "local_text":
-            msg = err["msg"]
-        elif loc and loc[-1] == "[key]":  # a mapping's key (labels: a variable name)
-            loc = loc[:-1]
-            key = _key_path(loc)
-            msg = f"{str(loc[-1])!r} is not a variable name (letters, digits and _, starting with a letter)"
-        elif kind == "string_pattern_mismatch" and loc[-1] == "id":
-            msg = f"{err.get('input')!r} is not a valid id (use lower-case letters, digits, '-' and '_')"
-        else:
-            msg = err["msg"][0].lower() + err["msg"][1:]
-            if "input" in err and not isinstance(err["input"], (dict, list)):
-                msg += f", got {err['input']!r}"
-        if (key, msg) in seen:
-            continue
-        seen.add((key, msg))
-        problems.append(Problem(f"{where}: {key}" if key else where, msg))
-    return problems
 
 
 def _semantic_problems(spec: TrialSpec, trial_dir: Path, where: str) -> list[Problem]:
@@ -548,5 +333,5 @@ def check_text_path(trial_dir: Path, value: str) -> str | None:
         token = long_token(text)
         if token:
             line = text.count("\n", 0, token.start()) + 1
-            return f"text file {shown!r} line {line}: {_too_long(token)}"
+            return f"text file {shown!r} line {line}: {too_long(token)}"
     return None

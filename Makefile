@@ -34,12 +34,12 @@ $(STAMP): pyproject.toml scripts/system-deps.sh
 	touch $(STAMP)
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist loadfile
 
 # the inner loop: every test but the end-to-end ones and those needing a whole example build, LibreOffice
 # or a browser (markers e2e and slow, tests/conftest.py); `make test` runs everything
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -m "not e2e and not slow"
+	$(PY) -m pytest -q -n auto --dist loadfile -m "not e2e and not slow"
 
 check: $(STAMP)
 	$(PY) -m dossier check $(TRIAL)

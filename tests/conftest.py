@@ -1,13 +1,17 @@
 """Shared fixtures and helpers of the tests.
 
-Builds made once per test session and shared (each on first use, into a pytest temporary folder). They are
-READ ONLY: a test that changes an output folder or a trial folder copies it first (`copy_tree`).
+Builds made once per test session and shared (each on first use, into a pytest temporary folder), also between
+the processes of `pytest -n 2` (pytest-xdist, as `make test` runs: the first process to need a build makes it
+under a file lock, the others wait for it and use it: `shared`). They are READ ONLY: a test that changes an
+output folder or a trial folder copies it first (`copy_tree`).
 - `built_example(name, lang="en")` -> Path: the output folder of `datasets/<name>` built with `--lang lang`
-  (the `dossier build` command in a fresh process, as a user runs it).
+  (the `dossier build` command in a fresh process, as a user runs it, with its worker processes).
 - `built` -> {example name: output folder}: every example folder built in English; `ja_built`: in Japanese.
 - `tiny_build` -> (trial folder, output folder): the tiny trial (`write_tiny_trial`) built once.
 - `refreshed` -> (trial folder, old build, new build): the pilot ADSL and ADADAS with writer's text quoting
   live numbers, built before and after a data refresh.
+`run_cli(*args)` runs the dossier command in the test process (`dossier.cli.main`, output captured, no worker
+process forked) unless `fresh=True` asks for a new process (a test of imports, workers or signals).
 Per-test folders:
 - `make_trial(spec=None, datasets=("adsl",), texts=None)`: the pilot's datasets and a yaml in tmp_path.
 - `write_tiny_trial(folder, spec=None, tables=None)`: a tiny valid trial of CSV files (12 subjects, one
@@ -22,9 +26,13 @@ Markers (registered in pyproject.toml; `make test-fast` deselects both):
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import fcntl
 import io
+import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -95,34 +103,118 @@ def glossary_entries() -> dict[str, dict[str, str]]:
     return {key: {lang: langs[lang].get(key) for lang in langs} for key in langs["en"]}
 
 
-def run_cli(*args: str, cwd: Path = ROOT, env: dict | None = None):
-    """Run `python -m dossier ARGS` in a fresh process."""
-    import os
+# `run_cli(..., env=WITH_LIBREOFFICE)`: lay the DOCX out with LibreOffice for its TOC page numbers, as the user's
+# environment says (run_cli leaves LibreOffice out unless a test asks: most tests check no page number)
+WITH_LIBREOFFICE = {"DOSSIER_SOFFICE": os.environ.get("DOSSIER_SOFFICE")}
+
+
+def run_cli(*args: str, cwd: Path = ROOT, env: dict | None = None, fresh: bool = False):
+    """Run the `dossier` command with ARGS; a subprocess.CompletedProcess (returncode, stdout, stderr).
+
+    By default in this process, as `dossier.cli.main(ARGS)` with `env` set in os.environ, `cwd` as the working
+    folder and stdout/stderr captured, the build's rendering steps in this process too (DOSSIER_WORKERS=1 unless
+    `env` says otherwise: nothing is forked from the test process) and without LibreOffice (DOSSIER_SOFFICE=none:
+    the DOCX's table of contents then has no page numbers, and the build warns so, unless `env` is
+    WITH_LIBREOFFICE): the same code as the command without starting Python and importing the statistics and
+    rendering stacks again for every call. An `env` value None removes the variable. `fresh`: in a new
+    process (`python -m dossier`), for a test of what a fresh process does (its imports, its worker processes,
+    its exit on a signal); DOSSIER_TEST_FRESH=1 runs every call so."""
+    if fresh or os.environ.get("DOSSIER_TEST_FRESH") == "1":
+        return _run_fresh(args, cwd, env)
+    return _run_here(args, cwd, {"DOSSIER_WORKERS": "1", "DOSSIER_SOFFICE": "none", **(env or {})})
+
+
+def _run_fresh(args, cwd: Path, env: dict | None):
     import subprocess
     import sys
 
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    full_env = {k: v for k, v in {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}.items() if v is not None}
     return subprocess.run([sys.executable, "-m", "dossier", *args], cwd=cwd, capture_output=True, text=True,
                           check=False, env=full_env, timeout=900)
+
+
+class _Captured(io.TextIOWrapper):
+    """A text stream with a binary buffer, as sys.stdout is (not a terminal, no file descriptor)."""
+
+    def __init__(self) -> None:
+        super().__init__(io.BytesIO(), encoding="utf-8", newline="", write_through=True)
+
+    def text(self) -> str:
+        self.flush()
+        return self.buffer.getvalue().decode("utf-8")
+
+
+def _run_here(args, cwd: Path, env: dict):
+    import subprocess
+    import sys
+
+    from dossier.cli import main
+    from dossier.render.pagination import libreoffice_version
+
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    out, err = _Captured(), _Captured()
+    os.environ.update({k: str(v) for k, v in env.items() if v is not None})
+    for name in (k for k, v in env.items() if v is None):
+        os.environ.pop(name, None)
+    if {"DOSSIER_SOFFICE", "PATH"} & set(env):
+        libreoffice_version.cache_clear()  # remembered per process: another binary now
+    try:
+        os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse's usage errors
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        if {"DOSSIER_SOFFICE", "PATH"} & set(env):
+            libreoffice_version.cache_clear()
+    return subprocess.CompletedProcess([sys.executable, "-m", "dossier", *args], code, out.text(), err.text())
+
+
+def shared_root(tmp_path_factory) -> Path:
+    """The session's folder for shared builds: the same for every pytest-xdist worker process."""
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared"
+
+
+def shared(root: Path, name: str, make: Callable[[Path], None]) -> Path:
+    """`root/name`, made by `make(root/name)` once per session: under a lock, so that of the worker processes
+    the first makes it and the others wait; a `make` that failed is tried again (and fails again) by the next."""
+    folder = root / name
+    done, lock_file = folder.with_name(f"{folder.name}.done"), folder.with_name(f"{folder.name}.lock")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_file, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not done.exists():
+                with contextlib.suppress(FileNotFoundError):
+                    shutil.rmtree(folder)  # what a failed attempt left
+                make(folder)
+                done.touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return folder
 
 
 @pytest.fixture(scope="session")
 def built_example(tmp_path_factory):
     """`built_example(name, lang="en")`: the output folder of datasets/<name> built once per session in `lang`
     through the CLI (read only; copy it to change it)."""
-    root = tmp_path_factory.mktemp("examples")
-    outs: dict[tuple[str, str], Path] = {}
+    root = shared_root(tmp_path_factory) / "examples"
+
+    def make(out: Path) -> None:
+        lang, name = out.parent.name, out.name
+        folder = DATASETS / name
+        assert (folder / "dossier.yaml").is_file(), f"no example folder {name}"
+        result = run_cli("build", str(folder), "-o", str(out), "--lang", lang, fresh=True)
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr
 
     def build(name: str, lang: str = "en") -> Path:
-        if (name, lang) not in outs:
-            folder = DATASETS / name
-            assert (folder / "dossier.yaml").is_file(), f"no example folder {name}"
-            out = root / lang / name
-            result = run_cli("build", str(folder), "-o", str(out), "--lang", lang)
-            assert result.returncode == 0, result.stderr
-            assert "Traceback" not in result.stderr
-            outs[(name, lang)] = out
-        return outs[(name, lang)]
+        return shared(root, f"{lang}/{name}", make)
 
     return build
 
@@ -204,11 +296,13 @@ def write_tiny_trial(folder: Path, spec: dict | None = None, tables: dict[str, l
 @pytest.fixture(scope="session")
 def tiny_build(tmp_path_factory) -> tuple[Path, Path]:
     """(trial folder, output folder) of one good build of the tiny trial, made once per session (read only)."""
-    root = tmp_path_factory.mktemp("tiny")
-    trial = write_tiny_trial(root / "trial")
-    result = run_cli("build", str(trial), "-o", str(root / "out"))
-    assert result.returncode == 0, result.stderr
-    return trial, root / "out"
+    def make(root: Path) -> None:
+        trial = write_tiny_trial(root / "trial")
+        result = run_cli("build", str(trial), "-o", str(root / "out"))
+        assert result.returncode == 0, result.stderr
+
+    root = shared(shared_root(tmp_path_factory), "tiny", make)
+    return root / "trial", root / "out"
 
 
 def terms_in(obj) -> set:
@@ -374,18 +468,19 @@ def _refresh_adadas(folder: Path) -> None:
 def refreshed(tmp_path_factory):
     """A copy of the pilot ADSL and ADADAS with writer's text quoting live numbers (and one typed
     number), built before and after a data refresh: (trial folder, old build, new build)."""
-    root = tmp_path_factory.mktemp("refresh")
-    folder = root / "trial"
-    (folder / "adam").mkdir(parents=True)
-    (folder / "text").mkdir()
-    for name in ("adsl.xpt", "adadas.parquet"):
-        shutil.copy(PILOT / "adam" / name, folder / "adam" / name)
-    (folder / "dossier.yaml").write_text(REFRESH_SPEC, encoding="utf-8")
-    (folder / "text" / "disease.md").write_text(REFRESH_TEXT, encoding="utf-8")
-    old, new = root / "old", root / "new"
-    for out in (old, new):
-        if out == new:
-            _refresh_adadas(folder)
-        result = run_cli("build", str(folder), "-o", str(out))
-        assert result.returncode == 0, result.stderr
-    return folder, old, new
+    def make(root: Path) -> None:
+        folder = root / "trial"
+        (folder / "adam").mkdir(parents=True)
+        (folder / "text").mkdir()
+        for name in ("adsl.xpt", "adadas.parquet"):
+            shutil.copy(PILOT / "adam" / name, folder / "adam" / name)
+        (folder / "dossier.yaml").write_text(REFRESH_SPEC, encoding="utf-8")
+        (folder / "text" / "disease.md").write_text(REFRESH_TEXT, encoding="utf-8")
+        for out in (root / "old", root / "new"):
+            if out.name == "new":
+                _refresh_adadas(folder)
+            result = run_cli("build", str(folder), "-o", str(out))
+            assert result.returncode == 0, result.stderr
+
+    root = shared(shared_root(tmp_path_factory), "refresh", make)
+    return root / "trial", root / "old", root / "new"

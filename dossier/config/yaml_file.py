@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from dossier.config.limits import MAX_YAML_BYTES, MAX_YAML_DEPTH
+from dossier.data.gate import read_utf8
 from dossier.errors import SpecError
 
 SPEC_FILE = "dossier.yaml"
@@ -20,12 +21,7 @@ def read_yaml(path: Path) -> Any:
         raise SpecError("not a regular file (a folder, pipe or device cannot be read as dossier.yaml)", where=str(path))
     if not path.is_file():
         raise SpecError(f"not found (a trial folder needs a {SPEC_FILE})", where=str(path))
-    if path.stat().st_size > MAX_YAML_BYTES:
-        raise SpecError(f"file is larger than {MAX_YAML_BYTES // 1_000_000} MB; is this the right file?", where=str(path))
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SpecError(f"not UTF-8 text (byte {exc.start})", where=str(path)) from None
+    text = read_utf8(path, MAX_YAML_BYTES, SpecError)
 
     class Loader(yaml.SafeLoader):
         """Dates stay text: pydantic parses them and names the key of a bad one. A key given twice

@@ -115,3 +115,14 @@ def check_folders(trial_dir: Path) -> None:
     problems = folder_problems(trial_dir)
     if problems:
         raise RenderError(problems)
+
+
+def read_utf8(path: Path, limit: int, error: type[DossierError], hint: str = "") -> str:
+    """The text of a UTF-8 file of the trial folder (a BOM dropped) no larger than `limit` bytes; else `error`
+    naming the file ("save it as UTF-8" and the like as `hint`)."""
+    if path.stat().st_size > limit:
+        raise error(f"larger than {limit // 1_000_000} MB; is this the right file?", where=str(path))
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(f"not UTF-8 text (byte {exc.start}){hint}", where=str(path)) from None

@@ -189,7 +189,7 @@ def read_meddra(trial_dir: Path, name: str) -> dict[str, dict[str, dict[str, str
     """The `meddra_ja:` CSV (UTF-8, columns `en`, `ja` and optionally `level`: SOC, HLGT, HLT, PT, LLT):
     LEVEL ("" when the file has no level column) -> ENGLISH TERM (upper case) -> {"en": ..., "ja": ...}.
     A bad file is a SpecError naming the file, the row and the column."""
-    from dossier.data.gate import admit
+    from dossier.data.gate import admit, read_utf8
 
     path = trial_dir / name
     where = f"{trial_dir / 'dossier.yaml'}: meddra_ja"
@@ -198,12 +198,7 @@ def read_meddra(trial_dir: Path, name: str) -> dict[str, dict[str, dict[str, str
     if not path.is_file():
         raise SpecError(f"mapping file {name!r} does not exist", where=where)
     admit(path, trial_dir, SpecError)
-    if path.stat().st_size > MAX_MAPPING_BYTES:
-        raise SpecError(f"larger than {MAX_MAPPING_BYTES // 1_000_000} MB", where=str(path))
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise SpecError(f"not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV", where=str(path)) from None
+    text = read_utf8(path, MAX_MAPPING_BYTES, SpecError, "; save it as UTF-8 CSV")
     rows = list(csv.reader(io.StringIO(text)))
     if not rows:
         raise SpecError("empty: give a header row with the columns en and ja (and level)", where=str(path))

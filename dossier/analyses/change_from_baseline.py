@@ -12,9 +12,18 @@ from typing import Annotated, Any, Literal, NotRequired, TypedDict
 from pydantic import Field
 
 from dossier.analyses import Variables, declared_location
-from dossier.analyses.evidence import JAPAN_MEANING, SUBGROUPS_MEANING, Interval, JapanConsistency, Number, Subgroup
+from dossier.analyses.evidence import (
+    JAPAN_MEANING,
+    SUBGROUPS_MEANING,
+    Interval,
+    JapanConsistency,
+    Number,
+    Responders,
+    Subgroup,
+)
 from dossier.analyses.options import (
     AnalysisOptions,
+    ByVisitOptions,
     EstimandOptions,
     RecordOptions,
     SubgroupsOptions,
@@ -30,22 +39,10 @@ RECORD_VARIABLES = ("USUBJID", "PARAMCD", "AVISIT", "AVAL", "BASE", "CHG")
 WINDOW_VARIABLES = ("ADY", "AWLO", "AWHI", "DTYPE")  # read by the analysis-window check (check_records)
 
 
-class Options(SubgroupsOptions, EstimandOptions, RecordOptions, AnalysisOptions):
+class Options(ByVisitOptions, SubgroupsOptions, EstimandOptions, RecordOptions, AnalysisOptions):
     type: Literal["change_from_baseline"]
-    visits: tuple[str, ...] = Field(default=(), max_length=MAX_ITEMS)
-    primary_visit: str | None = None  # the visit of the subgroup analyses (default: the last analysed visit)
     covariates: tuple[str, ...] | None = Field(default=None, max_length=MAX_ITEMS)
-    mcid: float | None = None
-    improvement: Literal["increase", "decrease"] = "increase"
     dose_response: str | None = None  # numeric ADSL/record variable coding dose, e.g. TRTPN
-
-    def value_problems(self) -> list[tuple[str, str]]:
-        found = []
-        if self.primary_visit is not None and self.visits and self.primary_visit not in self.visits:
-            found.append(("primary_visit", f"{self.primary_visit!r} is not one of the analysis's visits"))
-        if self.primary_visit is not None and not self.subgroups:
-            found.append(("primary_visit", "only used by the subgroup analyses: add `subgroups:`"))
-        return found + super().value_problems()
 
 
 class ChangeSummary(TypedDict):
@@ -84,13 +81,6 @@ class Visit(TypedDict):
     groups: dict[str, ChangeSummary]
     comparisons: list[Difference]
     dose_response: NotRequired[DoseResponse]
-
-
-class Responders(TypedDict):
-    n: int
-    N: int
-    rate: Number
-    ci: Interval
 
 
 class Evidence(TypedDict):

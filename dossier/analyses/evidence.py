@@ -141,6 +141,15 @@ def _cell(value: str) -> str:
 # ------------------------------------------------------------------ shapes shared by the types with `subgroups:`
 
 
+class Responders(TypedDict):
+    """Observed responders of one arm at one visit (`mcid:` of change_from_baseline and mmrm)."""
+
+    n: int
+    N: int
+    rate: Number
+    ci: Interval
+
+
 class SubgroupComparison(TypedDict):
     group: str
     reference: str

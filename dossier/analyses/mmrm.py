@@ -12,9 +12,18 @@ from typing import Annotated, Any, Literal, NotRequired, TypedDict
 from pydantic import Field
 
 from dossier.analyses import Variables, declared_location
-from dossier.analyses.evidence import JAPAN_MEANING, SUBGROUPS_MEANING, Interval, JapanConsistency, Number, Subgroup
+from dossier.analyses.evidence import (
+    JAPAN_MEANING,
+    SUBGROUPS_MEANING,
+    Interval,
+    JapanConsistency,
+    Number,
+    Responders,
+    Subgroup,
+)
 from dossier.analyses.options import (
     AnalysisOptions,
+    ByVisitOptions,
     EstimandOptions,
     RecordOptions,
     SubgroupsOptions,
@@ -32,19 +41,16 @@ Structure = Literal["unstructured", "toeplitz", "toeplitz_heterogeneous", "ar1",
                     "compound_symmetry", "compound_symmetry_heterogeneous"]
 
 
-class Options(SubgroupsOptions, EstimandOptions, RecordOptions, AnalysisOptions):
+class Options(ByVisitOptions, SubgroupsOptions, EstimandOptions, RecordOptions, AnalysisOptions):
     type: Literal["mmrm"]
     response: Literal["CHG", "AVAL"] = "CHG"
-    visits: tuple[str, ...] = Field(default=(), max_length=MAX_ITEMS)
-    primary_visit: str | None = None  # the visit of the subgroup analyses (default: the last analysed visit)
     covariates: tuple[str, ...] | None = Field(default=None, max_length=MAX_ITEMS)
     covariates_by_visit: tuple[str, ...] = Field(default=(), max_length=MAX_ITEMS)
     covariance: Structure = "unstructured"
     fallback: tuple[Structure, ...] = Field(default=(), max_length=7)
     df: Literal["satterthwaite", "kenward_roger"] = "satterthwaite"
     confidence_level: float | None = Field(default=None, gt=0.5, lt=1)
-    mcid: float | None = Field(default=None, gt=0)
-    improvement: Literal["increase", "decrease"] = "increase"
+    mcid: float | None = Field(default=None, gt=0)  # the mixin's key, here required to be positive
 
     def value_problems(self) -> list[tuple[str, str]]:
         found = []
@@ -53,10 +59,6 @@ class Options(SubgroupsOptions, EstimandOptions, RecordOptions, AnalysisOptions)
             if name.upper() not in chosen:
                 listed = ", ".join(sorted(chosen)) or "none"
                 found.append(("covariates_by_visit", f"{name!r} is not among the covariates ({listed})"))
-        if self.primary_visit is not None and self.visits and self.primary_visit not in self.visits:
-            found.append(("primary_visit", f"{self.primary_visit!r} is not one of the analysis's visits"))
-        if self.primary_visit is not None and not self.subgroups:
-            found.append(("primary_visit", "only used by the subgroup analyses: add `subgroups:`"))
         return found + super().value_problems()
 
 
@@ -89,13 +91,6 @@ class Model(TypedDict):
     reml_neg2loglik: Number
     n_subjects: int
     n_records: int
-
-
-class Responders(TypedDict):
-    n: int
-    N: int
-    rate: Number
-    ci: Interval
 
 
 class Evidence(TypedDict):

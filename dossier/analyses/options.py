@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
+from dossier.config.limits import MAX_ITEMS
 from dossier.config.spec_types import LocalText, ScalarValue, _Model
 
 DATASET_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -201,6 +202,25 @@ class EstimandOptions(_Model):
     the analysis's own (dossier.analyses.estimand)."""
 
     estimand: Estimand | None = None
+
+
+class ByVisitOptions(_Model):
+    """Mixin: the visit keys of an efficacy analysis of a BDS parameter by visit (change_from_baseline, mmrm):
+    `visits` (default: every post-baseline visit), `primary_visit` (the visit of the subgroup analyses; default
+    the last analysed visit), and the responder threshold `mcid` with the direction of `improvement`."""
+
+    visits: tuple[str, ...] = Field(default=(), max_length=MAX_ITEMS)
+    primary_visit: str | None = None
+    mcid: float | None = None
+    improvement: Literal["increase", "decrease"] = "increase"
+
+    def value_problems(self) -> list[tuple[str, str]]:
+        found = []
+        if self.primary_visit is not None and self.visits and self.primary_visit not in self.visits:
+            found.append(("primary_visit", f"{self.primary_visit!r} is not one of the analysis's visits"))
+        if self.primary_visit is not None and not getattr(self, "subgroups", ()):
+            found.append(("primary_visit", "only used by the subgroup analyses: add `subgroups:`"))
+        return found + super().value_problems()  # type: ignore[misc]
 
 
 @dataclass(frozen=True)

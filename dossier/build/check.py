@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dossier import __version__
-from dossier.build.pipeline import _numbers, _quiet, document_warnings, live_values, run_analyses
+from dossier.build.pipeline import document_numbers, document_warnings, live_values, quiet, run_analyses
 from dossier.config.spec import SPEC_FILE, TrialSpec, load_spec
 from dossier.errors import Problem, SpecError
 
@@ -63,11 +63,11 @@ def _check_evidence(spec: TrialSpec, data) -> dict | None:
     from dossier.outputs.files import evidence_document
 
     try:
-        results = run_analyses(spec.localised(), data, _quiet)
+        results = run_analyses(spec.localised(), data, quiet)
     except AnalysisError:
         return None
     return live_values(evidence_document({}, results, data.files, __version__, spec.confidence_level,
-                                          _numbers(spec)))
+                                          document_numbers(spec)))
 
 
 def _hardcoded_number_warnings(trial_dir: Path, spec: TrialSpec, evidence: dict, against: Path | None = None

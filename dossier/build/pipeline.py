@@ -32,14 +32,14 @@ class BuildReport:
     fallbacks: tuple[tuple[str, int], ...] = ()
 
 
-def _quiet(_: str) -> None:
+def quiet(_: str) -> None:
     return None
 
 
 BOTH = "both"  # `--lang both`: the documents of every language (spec_types.LANGUAGES) in one OUT_DIR
 
 
-def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Progress = _quiet,
+def build(trial_dir: Path, out_dir: Path, lang: str | None = None, progress: Progress = quiet,
           use_cache: bool = True, final: bool = False) -> BuildReport:
     """Validate, analyse and render `trial_dir` into `out_dir` (atomically). `lang` "both": the analyses
     run once and every language's documents, tables and figures are written, named <name>.<lang>.<ext>.
@@ -103,7 +103,7 @@ def _build(spec: TrialSpec, trial_dir: Path, out_dir: Path, progress: Progress, 
 
         needs = requirements(spec)
         names = tuple(sorted(datasets_needed(needs)))
-    key = analysis_key(settings_digest, _dataset_hashes(trial_dir, names))
+    key = analysis_key(settings_digest, dataset_hashes(trial_dir, names))
     analysed = cached if cached is not None and cached.key == key else None
     computed = analysed is None
     if analysed is None:
@@ -193,7 +193,8 @@ def final_check(spec: TrialSpec, shown: list, warnings: list[str]) -> None:
         raise FinalError(problems)
 
 
-def _dataset_hashes(trial_dir: Path, wanted) -> dict[str, str]:
+def dataset_hashes(trial_dir: Path, wanted) -> dict[str, str]:
+    """sha256 of each dataset file the analyses read (`wanted`), by dataset name: part of the statistics' cache key."""
     from dossier.data.trial_files import discover, sha256_of
 
     found, _ = discover(trial_dir)
@@ -287,7 +288,8 @@ def document_warnings(spec: TrialSpec) -> list[str]:
     return warnings(spec)
 
 
-def _numbers(spec: TrialSpec) -> dict:
+def document_numbers(spec: TrialSpec) -> dict:
+    """The numbers the documents compute themselves (evidence.json `documents`, e.g. the orphan prevalence)."""
     from dossier.document.registry import evidence
 
     return evidence(spec)

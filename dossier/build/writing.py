@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dossier import __version__
-from dossier.build.pipeline import Progress, _numbers, document_date, documents, final_check, live_values
+from dossier.build.pipeline import Progress, document_date, document_numbers, documents, final_check, live_values
 from dossier.config.spec import TrialSpec, text_fields
 
 
@@ -45,7 +45,7 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
     if own_reuse:
         reuse = Reuse(previous, stage)  # previous None (--no-cache): nothing is reused
     glossary = sorted(fmt.glossary.items())
-    drawing = [workers.submit(_draw_figure, figure, figures_dir, fmt)
+    drawing = [workers.submit(draw_one_figure, figure, figures_dir, fmt)
                for figure in (f for r in results for f in r.figures)
                if not reuse.take(digest("figure", figure, fmt.lang, glossary, fmt.terms.digest()),
                                  [f"figures/{figure.key}.png", f"figures/{figure.key}.svg"])]
@@ -111,7 +111,7 @@ def write_evidence(spec: TrialSpec, results: list, files: dict, stage: Path) -> 
     from dossier.outputs.files import evidence_document, write_json
 
     evidence = evidence_document({"id": spec.study.id, "title": spec.study.title}, results, files, __version__,
-                                 spec.confidence_level, _numbers(spec))
+                                 spec.confidence_level, document_numbers(spec))
     write_json(evidence, stage / "evidence.json")
     return evidence
 
@@ -156,7 +156,8 @@ def write_tables(tables: dict, stage: Path, suffix: str = "") -> None:
     write_xlsx(list(tables.values()), stage / f"tables{suffix}.xlsx")
 
 
-def _draw_figure(figure, figures_dir: Path, fmt) -> None:
+def draw_one_figure(figure, figures_dir: Path, fmt) -> None:
+    """One figure's PNG and SVG in the document language (a task for the workers, or the preview's own call)."""
     from dossier.render.figures import draw_figure
 
     draw_figure(figure, figures_dir, fmt.label, fmt.lang)

@@ -145,11 +145,11 @@ class Session:
         """Load the data when what the analyses read changed; run the analyses whose key changed.
         True when any result changed."""
         from dossier.build.cache import settings_key
-        from dossier.build.pipeline import _dataset_hashes, check_data, load_data
+        from dossier.build.pipeline import check_data, dataset_hashes, load_data
         from dossier.data.validate import datasets_needed, requirements, variables_to_load
 
         needs = requirements(spec)
-        hashes = _dataset_hashes(self.trial_dir, datasets_needed(needs))
+        hashes = dataset_hashes(self.trial_dir, datasets_needed(needs))
         data_key = (tuple(sorted(hashes.items())), repr(sorted((k, sorted(v)) for k, v in
                                                                variables_to_load(spec).items())))
         if data_key != self.data_key:
@@ -210,7 +210,7 @@ class Session:
     def _draw(self, fmt, redraw: bool) -> None:
         """Draw the figures whose content (or language, or glossary) changed since they were last drawn."""
         from dossier.build.reuse import digest
-        from dossier.build.writing import _draw_figure
+        from dossier.build.writing import draw_one_figure
 
         glossary = sorted(fmt.glossary.items())
         figures_dir = self.stage / "figures"
@@ -218,7 +218,7 @@ class Session:
             for figure in result.figures:
                 key = digest("figure", figure, fmt.lang, glossary, fmt.terms.digest())
                 if redraw or self.figure_digests.get(figure.key) != key:
-                    _draw_figure(figure, figures_dir, fmt)
+                    draw_one_figure(figure, figures_dir, fmt)
                     self.figure_digests[figure.key] = key
 
     def _warnings(self, spec) -> list[str]:

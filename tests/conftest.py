@@ -11,7 +11,9 @@ output folder or a trial folder copies it first (`copy_tree`).
 - `refreshed` -> (trial folder, old build, new build): the pilot ADSL and ADADAS with writer's text quoting
   live numbers, built before and after a data refresh.
 `run_cli(*args)` runs the dossier command in the test process (`dossier.cli.main`, output captured, no worker
-process forked) unless `fresh=True` asks for a new process (a test of imports, workers or signals).
+process forked, no LibreOffice, and a stand-in for each PDF instead of weasyprint's typesetting) unless
+`fresh=True` asks for a new process (a test of imports, workers or signals); `typeset=True` typesets the PDFs
+(a test that reads a PDF), `env=WITH_LIBREOFFICE` lays the DOCX out for its page numbers.
 Per-test folders:
 - `make_trial(spec=None, datasets=("adsl",), texts=None)`: the pilot's datasets and a yaml in tmp_path.
 - `write_tiny_trial(folder, spec=None, tables=None)`: a tiny valid trial of CSV files (12 subjects, one
@@ -108,7 +110,7 @@ def glossary_entries() -> dict[str, dict[str, str]]:
 WITH_LIBREOFFICE = {"DOSSIER_SOFFICE": os.environ.get("DOSSIER_SOFFICE")}
 
 
-def run_cli(*args: str, cwd: Path = ROOT, env: dict | None = None, fresh: bool = False):
+def run_cli(*args: str, cwd: Path = ROOT, env: dict | None = None, fresh: bool = False, typeset: bool = False):
     """Run the `dossier` command with ARGS; a subprocess.CompletedProcess (returncode, stdout, stderr).
 
     By default in this process, as `dossier.cli.main(ARGS)` with `env` set in os.environ, `cwd` as the working
@@ -116,12 +118,31 @@ def run_cli(*args: str, cwd: Path = ROOT, env: dict | None = None, fresh: bool =
     `env` says otherwise: nothing is forked from the test process) and without LibreOffice (DOSSIER_SOFFICE=none:
     the DOCX's table of contents then has no page numbers, and the build warns so, unless `env` is
     WITH_LIBREOFFICE): the same code as the command without starting Python and importing the statistics and
-    rendering stacks again for every call. An `env` value None removes the variable. `fresh`: in a new
-    process (`python -m dossier`), for a test of what a fresh process does (its imports, its worker processes,
-    its exit on a signal); DOSSIER_TEST_FRESH=1 runs every call so."""
+    rendering stacks again for every call. An `env` value None removes the variable. In this process the PDFs
+    are NOT typeset unless `typeset=True`: each PDF file is a stand-in (`STAND_IN_PDF`), written where and when
+    the build writes the PDF, from the same inputs (two builds of the same HTML give the same stand-in): for
+    the tests of everything but the PDF's pages (evidence, messages, the cache, the manifest, the DOCX), for
+    which weasyprint's layout was most of the time. A test that reads a PDF passes `typeset=True` or uses a
+    whole example build (`built_example`: always typeset). `fresh`: in a new process (`python -m dossier`,
+    always typeset), for a test of what a fresh process does (its imports, its worker processes, its exit on
+    a signal); DOSSIER_TEST_FRESH=1 runs every call so."""
     if fresh or os.environ.get("DOSSIER_TEST_FRESH") == "1":
         return _run_fresh(args, cwd, env)
-    return _run_here(args, cwd, {"DOSSIER_WORKERS": "1", "DOSSIER_SOFFICE": "none", **(env or {})})
+    return _run_here(args, cwd, {"DOSSIER_WORKERS": "1", "DOSSIER_SOFFICE": "none", **(env or {})}, typeset)
+
+
+# the first bytes of a PDF that run_cli's in-process builds wrote without typesetting (typeset=False)
+STAND_IN_PDF = b"%PDF-1.7\n% not typeset: a stand-in written by the tests' run_cli\n"
+
+
+def _stand_in_pdf(html, out_path, *args, title: str, lang: str, date=None, **kwargs) -> list[str]:
+    """dossier.render.pdf.write_pdf's stand-in: a file named as the PDF holding the digest of what the PDF
+    would be made from (the document HTML, title, language and date); no warnings."""
+    import hashlib
+
+    digest = hashlib.sha256(repr((html, title, lang, str(date))).encode("utf-8")).hexdigest()
+    Path(out_path).write_bytes(STAND_IN_PDF + f"% {digest}\n%%EOF\n".encode("ascii"))
+    return []
 
 
 def _run_fresh(args, cwd: Path, env: dict | None):
@@ -144,9 +165,10 @@ class _Captured(io.TextIOWrapper):
         return self.buffer.getvalue().decode("utf-8")
 
 
-def _run_here(args, cwd: Path, env: dict):
+def _run_here(args, cwd: Path, env: dict, typeset: bool = True):
     import subprocess
     import sys
+    from unittest import mock
 
     from dossier.cli import main
     from dossier.render.pagination import libreoffice_version
@@ -160,7 +182,8 @@ def _run_here(args, cwd: Path, env: dict):
         libreoffice_version.cache_clear()  # remembered per process: another binary now
     try:
         os.chdir(cwd)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        pdf = contextlib.nullcontext() if typeset else mock.patch("dossier.render.pdf.write_pdf", _stand_in_pdf)
+        with pdf, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
                 code = main(list(args))
             except SystemExit as exc:  # argparse's usage errors

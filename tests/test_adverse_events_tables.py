@@ -473,10 +473,10 @@ def tiny_trial(folder: Path, options: dict, change=None) -> Path:
 
 
 def test_cli_a_missing_variable_of_a_requested_table_is_one_line(tmp_path):
-    from tests.test_bad_input import run_dossier
+    from tests.conftest import run_cli
 
     trial = tiny_trial(tmp_path / "trial", {"severity": "AETOXGR"})
-    result = run_dossier("check", str(trial))
+    result = run_cli("check", str(trial))
     assert result.returncode == 1, result.stdout + result.stderr
     lines = [line for line in result.stderr.splitlines() if "AETOXGR" in line]
     assert len(lines) == 1 and "adae" in lines[0], result.stderr
@@ -484,14 +484,14 @@ def test_cli_a_missing_variable_of_a_requested_table_is_one_line(tmp_path):
 
 
 def test_cli_a_negative_exposure_stops_the_build_in_one_line(tmp_path):
-    from tests.test_bad_input import run_dossier
+    from tests.conftest import run_cli
 
     def negative(tables):
         tables["adsl"][3]["TRTDURD"] = -5
 
     trial = tiny_trial(tmp_path / "trial", {"exposure_adjusted": True}, negative)
     out = tmp_path / "out"
-    result = run_dossier("build", str(trial), "-o", str(out))
+    result = run_cli("build", str(trial), "-o", str(out))
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     (line,) = [x for x in result.stderr.splitlines() if "negative exposure" in x]
@@ -522,7 +522,7 @@ def test_cli_tiny_trial_builds_every_safety_table(tmp_path, lang):
     import json
 
     from dossier.analyses import evidence, registry
-    from tests.test_bad_input import TINY_SPEC, run_dossier, tiny_tables, write_tiny_trial
+    from tests.conftest import TINY_SPEC, run_cli, tiny_tables, write_tiny_trial
 
     tables = tiny_tables()
     for i, row in enumerate(tables["adsl"]):
@@ -537,7 +537,7 @@ def test_cli_tiny_trial_builds_every_safety_table(tmp_path, lang):
     spec["briefing"] = {**TINY_SPEC["briefing"], "questions": [{"question": "Safety?", "evidence": ["teae"]}]}
     trial = write_tiny_trial(tmp_path / "trial", spec, tables)
     out = tmp_path / "out"
-    result = run_dossier("build", str(trial), "-o", str(out), "--lang", lang)
+    result = run_cli("build", str(trial), "-o", str(out), "--lang", lang)
     assert result.returncode == 0, result.stderr
     names = {p.name for p in (out / "tables").glob("*.csv")}
     assert {"exposure.csv", "teae-severity.csv", "teae-related.csv", "teae-serious.csv", "teae-discontinued.csv",

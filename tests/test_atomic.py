@@ -15,8 +15,8 @@ import pytest
 
 from dossier.build.atomic import leftovers, staging
 from dossier.errors import OutputError
-from tests.conftest import PILOT, ROOT, write_tiny_trial
-from tests.test_bad_input import run_dossier, snapshot
+from tests.conftest import PILOT, ROOT, run_cli, write_tiny_trial
+from tests.test_bad_input import snapshot
 
 
 def start_build(trial: Path, out: Path) -> subprocess.Popen:
@@ -64,11 +64,11 @@ def test_killed_build_leaves_the_previous_output_and_the_next_build_cleans_up(ea
     assert stage.is_dir()  # what the killed build left behind
 
     trial = write_tiny_trial(tmp_path / "trial")
-    result = run_dossier("build", str(trial), "-o", str(earlier))
+    result = run_cli("build", str(trial), "-o", str(earlier))
     assert result.returncode == 0, result.stderr
     assert beside(earlier) == ["out"]  # the stale staging folder and lock file are gone
     assert set(snapshot(earlier)) == set(snapshot(tiny_build[1]))
-    assert run_dossier("verify", str(earlier)).returncode == 0
+    assert run_cli("verify", str(earlier)).returncode == 0
 
 
 @pytest.mark.e2e
@@ -78,7 +78,7 @@ def test_second_build_of_the_same_output_is_refused_and_sigterm_cleans_up(earlie
     wait_for_staging(first, earlier)
     os.killpg(first.pid, signal.SIGSTOP)  # frozen while it holds the lock: the second build meets it for sure
     try:
-        second = run_dossier("build", str(write_tiny_trial(tmp_path / "second")), "-o", str(earlier))
+        second = run_cli("build", str(write_tiny_trial(tmp_path / "second")), "-o", str(earlier))
     finally:
         os.killpg(first.pid, signal.SIGCONT)
     assert second.returncode == 1, second.stderr
@@ -99,7 +99,7 @@ def test_an_output_folder_that_is_not_a_build_is_never_replaced(tmp_path):
     out = tmp_path / "documents"
     out.mkdir()
     (out / "precious.txt").write_text("not a build", encoding="utf-8")
-    result = run_dossier("build", str(write_tiny_trial(tmp_path / "trial")), "-o", str(out))
+    result = run_cli("build", str(write_tiny_trial(tmp_path / "trial")), "-o", str(out))
     assert result.returncode == 1
     assert result.stderr.splitlines() == [result.stderr.strip()]
     assert result.stderr.startswith(f"error: {out}: exists and does not hold an earlier dossier build")
@@ -179,10 +179,10 @@ def test_an_output_folder_holding_the_trial_folder_is_refused(tmp_path, tiny_bui
     shutil.copytree(tiny_build[1], out)
     trial = write_tiny_trial(out / "trial")
     before = snapshot(out)
-    result = run_dossier("build", str(trial), "-o", str(out))
+    result = run_cli("build", str(trial), "-o", str(out))
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert result.returncode == 1 and len(errors) == 1, result.stderr
     assert str(out) in errors[0] and "holds the trial folder" in errors[0]
     assert snapshot(out) == before
-    same = run_dossier("build", str(trial), "-o", str(trial))
+    same = run_cli("build", str(trial), "-o", str(trial))
     assert same.returncode == 1 and "holds the trial folder" in same.stderr

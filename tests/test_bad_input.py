@@ -23,17 +23,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import PILOT, ROOT, TINY_SPEC, csv_text, tiny_tables, write_tiny_trial
+from tests.conftest import PILOT, ROOT, TINY_SPEC, csv_text, run_cli, tiny_tables, write_tiny_trial
 
 # ------------------------------------------------------------------------------------ the tiny trial
 # write_tiny_trial, TINY_SPEC and tiny_tables live in tests/conftest.py (shared by other test files); the good
 # build is conftest's session fixture `tiny_build`.
 
 
-def run_dossier(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "dossier", *args], cwd=ROOT, capture_output=True, text=True,
-                          check=False, env=env, timeout=timeout)
+def run_dossier(*args: str) -> subprocess.CompletedProcess:
+    """The console command as a user runs it: `python -m dossier ARGS` in a new process (conftest.run_cli with
+    fresh=True); the other tests run the command in the test process (run_cli)."""
+    return run_cli(*args, fresh=True)
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -726,7 +726,7 @@ def test_all_censored_is_warned_once_in_the_build(tmp_path):
     """validate and the analysis word it the same, so the build (and Appendix C) shows it once."""
     trial = write_tiny_trial(tmp_path / "trial")
     set_column("adtte", "CNSR", lambda r: "1")(trial)
-    result = run_dossier("build", str(trial), "-o", str(tmp_path / "out"))
+    result = run_cli("build", str(trial), "-o", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("all subjects are censored") == 1
     appendix = (tmp_path / "out" / "briefing.html").read_text(encoding="utf-8").split('id="appendix-warnings"')[1]

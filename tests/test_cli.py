@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import MINIMAL_SPEC, ROOT
+from tests.conftest import MINIMAL_SPEC, ROOT, run_cli
 
 OUTPUTS = ["briefing.docx", "briefing.pdf", "sakigake.docx", "sakigake.pdf", "evidence.json", "tables.xlsx",
            "manifest.json"]
 
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "dossier", *args], cwd=cwd, capture_output=True, text=True, check=False,
-                          env=env, timeout=600)
+    """The dossier command in the test process (conftest.run_cli; the examples are built by fresh processes)."""
+    return run_cli(*args, cwd=cwd)
 
 
 def test_every_example_builds_every_output(built):

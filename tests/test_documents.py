@@ -162,7 +162,8 @@ def test_docx_contents_page_numbers_are_where_a_word_processor_puts_the_headings
 @pytest.mark.parametrize("folder", example_folders(), ids=lambda p: p.name)
 def test_rebuild_is_byte_identical_in_another_folder_and_in_one_process(built, tmp_path, folder):
     again = tmp_path / "again"  # `built` drew and wrote in worker processes; this build in the main one
-    result = run_cli("build", str(folder), "-o", str(again), env={"DOSSIER_WORKERS": "1", **WITH_LIBREOFFICE})
+    result = run_cli("build", str(folder), "-o", str(again), env={"DOSSIER_WORKERS": "1", **WITH_LIBREOFFICE},
+                     typeset=True)
     assert result.returncode == 0, result.stderr
     first = built[folder.name]
     names = sorted(p.relative_to(first).as_posix() for p in first.rglob("*") if p.is_file())

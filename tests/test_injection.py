@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import TINY_SPEC, tiny_tables, write_tiny_trial
-from tests.test_bad_input import run_dossier, snapshot
+from tests.conftest import TINY_SPEC, WITH_LIBREOFFICE, run_cli, tiny_tables, write_tiny_trial
+from tests.test_bad_input import snapshot
 
 PAYLOADS = ['<b>x</b>', '<img src="file:///etc/passwd">', "{{ 7*7 }}", "{% raw %}", '=HYPERLINK("http://x")',
             "+1+1", "@SUM(A1)", "-2+3"]
@@ -76,7 +76,7 @@ def built(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("injection")
     trial = injected_trial(root / "trial")
     out = root / "out"
-    result = run_dossier("build", str(trial), "-o", str(out))
+    result = run_cli("build", str(trial), "-o", str(out), typeset=True)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     return out
@@ -206,7 +206,7 @@ def test_user_template_cannot_reach_python(tmp_path, tiny_build):
     out = tmp_path / "outputs" / "out"
     shutil.copytree(tiny_build[1], out)
     before = snapshot(out)
-    result = run_dossier("build", str(trial), "-o", str(out))
+    result = run_cli("build", str(trial), "-o", str(out))
     assert result.returncode == 1
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and "unsafe" in lines[0] and "Traceback" not in result.stderr
@@ -220,7 +220,7 @@ def test_user_template_outside_the_docx_subset_is_an_error_naming_the_template(t
     (trial / "templates" / "briefing.html.j2").write_text(
         user_template('<h1 id="a">A</h1>\n<marquee>moving</marquee>'), encoding="utf-8")
     out = tmp_path / "out"
-    result = run_dossier("build", str(trial), "-o", str(out))
+    result = run_cli("build", str(trial), "-o", str(out))
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert result.returncode == 1 and len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
     assert "<marquee>" in errors[0] and str(trial / "templates" / "briefing.html.j2") in errors[0]
@@ -245,7 +245,7 @@ def test_user_template_cannot_read_local_files(tmp_path, body, refused):
     (trial / "templates" / "briefing.html.j2").write_text(
         user_template(body).replace("</head>", HEAD_RESOURCES + "</head>"), encoding="utf-8")
     out = tmp_path / "out"
-    result = run_dossier("build", str(trial), "-o", str(out))
+    result = run_cli("build", str(trial), "-o", str(out), typeset=True)  # weasyprint's refusals are its warnings
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
     if refused:  # a picture from outside is an error naming it, and nothing is written
         errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
@@ -338,7 +338,7 @@ def test_the_longest_ae_term_the_limits_allow_is_laid_out_in_lines(tmp_path):
     tables["adae"][0]["AEDECOD"] = term
     trial = write_tiny_trial(tmp_path / "trial", tables=tables)
     out = tmp_path / "out"
-    result = run_dossier("build", str(trial), "-o", str(out), timeout=900)
+    result = run_cli("build", str(trial), "-o", str(out), env=WITH_LIBREOFFICE, typeset=True)
     assert result.returncode == 0, result.stderr
     assert "did not finish" not in result.stderr  # LibreOffice laid the documents out (when installed)
     assert "invalid value" not in result.stderr  # no column squeezed to a negative width by the term

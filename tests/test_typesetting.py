@@ -121,7 +121,7 @@ def ja_power_build(tmp_path_factory):
             "analyses": [{"id": "demog", "type": "baseline", "variables": ["AGE", "SEX"]}]}
     (folder / "dossier.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
     out = folder.parent / "out"
-    result = run_cli("build", str(folder), "-o", str(out))
+    result = run_cli("build", str(folder), "-o", str(out), typeset=True)
     assert result.returncode == 0, result.stderr
     return out
 

@@ -197,7 +197,7 @@ def test_a_writers_edits_come_back_as_markdown_and_into_the_rebuilt_documents(tr
     assert (folder / "dossier.yaml").read_bytes() == before["dossier.yaml"]
 
     out = tmp_path / "rebuilt"
-    rebuilt = run_cli("build", str(folder), "-o", str(out))
+    rebuilt = run_cli("build", str(folder), "-o", str(out), typeset=True)
     assert rebuilt.returncode == 0, rebuilt.stderr
     pdf_text = subprocess.run(["pdftotext", "-layout", str(out / "briefing.pdf"), "-"], capture_output=True,
                               text=True, check=True).stdout
@@ -377,7 +377,7 @@ def test_done_when_the_pilot_examples_docx_edited_in_word_comes_back_and_rebuild
         assert (pilot / "text" / name).read_bytes() == (PILOT / "text" / name).read_bytes()
 
     out = tmp_path / "out"
-    rebuilt = run_cli("build", str(pilot), "-o", str(out))
+    rebuilt = run_cli("build", str(pilot), "-o", str(out), typeset=True)
     assert rebuilt.returncode == 0, rebuilt.stderr
     flat = " ".join(subprocess.run(["pdftotext", str(out / "briefing.pdf"), "-"], capture_output=True, text=True,
                                    check=True).stdout.split())

@@ -351,12 +351,15 @@ def test_the_longest_ae_term_the_limits_allow_is_laid_out_in_lines(tmp_path):
 
 def test_long_runs_are_broken_in_text_only():
     from dossier.render.html import break_long_runs
+    from dossier.render.tree import parse, serialise
 
     word = "a" * 100
     sha256 = "00237416055f3b902aeab3affa384b7aae4b7e008a742af50d0c4860756ced3d"
     html = (f'<p title="{word}">{word} short &amp;{"&lt;" * 75}</p><style>{word}</style>'
             f"<p>{'受け入れ可能か。' * 20}</p><td>{sha256}</td>")
-    out = break_long_runs(html)
+    root = parse(html)
+    break_long_runs(root)
+    out = serialise(root)
     assert f'<p title="{word}">' in out and f"<style>{word}</style>" in out  # tags, attributes, CSS untouched
     assert f"{'a' * 40}\u200b{'a' * 40}\u200b{'a' * 20} short" in out
     assert "&amp;" + "&lt;" * 39 + "\u200b" + "&lt;" * 36 + "</p>" in out  # an entity is one character, never cut

@@ -5,8 +5,8 @@ dossier.yaml's top-level `applicant:`, `abbreviations:`, `references:` and `stud
 models here (dossier.config.spec adds them to TrialSpec). The abbreviations and the references depend on the text a
 document finally holds, so they are filled in after its template ran (`finish`): citations are numbered in
 order of first appearance in that document, the reference list holds only the references it cites, and the
-abbreviation list only the abbreviations its text uses. A citation is the writer's (dossier.document.writer_text
-marks it); the same characters in a dataset's value are text.
+abbreviation list only the abbreviations its text uses (dossier.render.html.front_and_back_matter puts them into the
+document's tree).
 """
 
 from __future__ import annotations

@@ -54,11 +54,6 @@ def _decimals(fmt: str | None) -> tuple[int | None, bool]:
 # removed from the writer's text first), then becomes <span class="live" data-ref="...">value</span>.
 LIVE_OPEN, LIVE_SEP, LIVE_CLOSE = "\ue000", "\ue001", "\ue002"
 LIVE_MARK = re.compile(f"{LIVE_OPEN}(\\d+){LIVE_SEP}(.*?){LIVE_CLOSE}", re.DOTALL)
-# A citation `[@key]` travels through Markdown between CITE_OPEN and CITE_CLOSE (removed from the writer's text
-# first), then becomes <span class="live" data-ref="@key">[@key]</span>, which dossier.render.html numbers: only the
-# writer's text cites, a dataset's value that looks like a citation stays text.
-CITE_OPEN, CITE_CLOSE = "\ue003", "\ue004"
-CITE_MARK = re.compile(f"{CITE_OPEN}(.*?){CITE_CLOSE}", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -202,23 +197,10 @@ def load_text(trial_dir: Path, key: str, value: str | None, evidence: Mapping[st
 
         raw, source, where = value, f"dossier.yaml: {key}", f"{trial_dir / SPEC_FILE}: {key}"
     # errors name the file as every other error does: the path given on the command line
-    raw = visible(raw).translate({ord(c): None for c in (LIVE_OPEN, LIVE_SEP, LIVE_CLOSE, CITE_OPEN, CITE_CLOSE)})
+    raw = visible(raw).translate({ord(c): None for c in (LIVE_OPEN, LIVE_SEP, LIVE_CLOSE)})
     live = [] if live is None else live
-    html = markdown_to_html(cited(substitute(raw, evidence, formatter, where, live)))
-    return WriterText(key, Markup(citation_spans(live_spans(html, live))), source)
-
-
-def cited(text: str) -> str:
-    """`text` with each citation `[@key]` between citation marks."""
-    from dossier.document.matter import CITATION
-
-    return CITATION.sub(lambda m: f"{CITE_OPEN}{m.group(0)}{CITE_CLOSE}", text)
-
-
-def citation_spans(html: str) -> str:
-    """The citation marks in rendered HTML as <span class="live" data-ref="@key">[@key]</span> (the text between
-    the marks is Markdown's escaped text already)."""
-    return CITE_MARK.sub(lambda m: f'<span class="live" data-ref="{m.group(1)[1:-1]}">{m.group(1)}</span>', html)
+    html = markdown_to_html(substitute(raw, evidence, formatter, where, live))
+    return WriterText(key, Markup(live_spans(html, live)), source)
 
 
 def live_spans(html: str, live: list[tuple[str, Any]]) -> str:

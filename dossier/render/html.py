@@ -176,9 +176,13 @@ def finish(root: Node, matter=None) -> Node:
 NOT_SHOWN = frozenset({"style", "script", "title"})  # elements whose text is not the document's text
 
 
-def _edit_texts(node: Node, edit, skip: frozenset[str] = NOT_SHOWN) -> None:
-    """Replace each text child of `node` and its descendants (not inside a `skip` element) by the list of
-    texts and Nodes `edit(text)` returns (None: unchanged)."""
+def _not_shown(node: Node) -> bool:
+    return node.tag in NOT_SHOWN
+
+
+def _edit_texts(node: Node, edit, skip=_not_shown) -> None:
+    """Replace each text child of `node` and its descendants (not inside an element for which `skip(element)`
+    is true) by the list of texts and Nodes `edit(text)` returns (None: unchanged)."""
     changed = False
     children: list = []
     for child in node.children:
@@ -188,7 +192,7 @@ def _edit_texts(node: Node, edit, skip: frozenset[str] = NOT_SHOWN) -> None:
                 changed = True
                 children += replaced
                 continue
-        elif isinstance(child, Node) and child.tag not in skip:
+        elif isinstance(child, Node) and not skip(child):
             _edit_texts(child, edit, skip)
         children.append(child)
     if changed:
@@ -248,16 +252,32 @@ def visible_text(root: Node) -> str:
 # ------------------------------------------------------------------------------------------- the passes
 
 
+def _data_table_or_not_shown(node: Node) -> bool:
+    return node.tag in NOT_SHOWN or (node.tag == "table" and "data" in node.classes)
+
+
 def front_and_back_matter(root: Node, matter) -> None:
-    """The writer's citations numbered (<span class="live" data-ref="@key"> from dossier.document.writer_text, so
-    a dataset's "[@key]" stays text), the list of references at `<!--REFERENCES-->` and the list of the
-    abbreviations the document's text uses at `<!--ABBREVIATIONS-->`."""
-    from dossier.document.matter import ABBREVIATIONS_MARK, REFERENCES_MARK
+    """Each citation `[@key]` in a text numbered as a live span (<span class="live" data-ref="@key">[1]</span>),
+    except in the cells of a data table (`<table class="data">`: a dataset's value that looks like a citation is
+    text), the list of references at the comment `<!--REFERENCES-->` and the list of the abbreviations the
+    document's text uses at `<!--ABBREVIATIONS-->`."""
+    from dossier.document.matter import ABBREVIATIONS_MARK, CITATION, REFERENCES_MARK
 
     order: dict[str, int] = {}
-    for node in root.iter():
-        if node.tag == "span" and node.classes == {"live"} and node.attrs.get("data-ref", "").startswith("@"):
-            node.children = [matter.citation(node.attrs["data-ref"], order)]
+
+    def cite(text: str) -> list | None:
+        pieces: list = []
+        at = 0
+        for match in CITATION.finditer(text):
+            written = match.group(0)[1:-1]
+            shown = matter.citation(written, order)
+            # a locked content control in the DOCX, like a live number: `dossier import` turns it back into the
+            # citation as written (data-ref "@a; @b" -> "[@a; @b]")
+            pieces += [text[at:match.start()], Node("span", {"class": "live", "data-ref": written}, [shown])]
+            at = match.end()
+        return [*pieces, text[at:]] if pieces else None
+
+    _edit_texts(root, cite, skip=_data_table_or_not_shown)
     paragraphs = [Node("p", {"class": cls} if cls else {}, [text]) for cls, text in matter.references(order)]
     _replace_comment(root, REFERENCES_MARK, _lines(paragraphs))
     if any(c.text == ABBREVIATIONS_MARK for n in root.iter() for c in n.children if _is_comment(c)):
@@ -282,7 +302,7 @@ def visible(root: Node) -> None:
 
     for node in root.iter():
         node.attrs = {key: shown(value) for key, value in node.attrs.items()}
-    _edit_texts(root, lambda text: [shown(text)], skip=frozenset())
+    _edit_texts(root, lambda text: [shown(text)], skip=lambda node: False)
 
 
 _NUMBERED = re.compile(r"(\d+(?:\.\d+)+) ")

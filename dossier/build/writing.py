@@ -5,10 +5,14 @@ made of, which the preview and bench/run.py call one by one."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dossier import __version__
 from dossier.build.pipeline import Progress, document_date, document_numbers, documents, final_check, live_values
 from dossier.config.spec import TrialSpec, text_fields
+
+if TYPE_CHECKING:
+    from dossier.render.html import RenderedDocument
 
 
 def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings: list[str],
@@ -134,7 +138,7 @@ def document_facts(spec: TrialSpec, files: dict, arms, records: dict[str, int], 
 
 
 def render_html(document: str, spec: TrialSpec, results: list, texts: dict, fmt, facts: dict,
-                dirs: list[Path]):
+                dirs: list[Path]) -> tuple[RenderedDocument, dict]:
     """Stage "html": the document's RenderedDocument (dossier.render.html: its HTML and its tree) from its template,
     and the document context (dossier.document.context) it was rendered with."""
     from dossier.document.context import build_context

@@ -75,8 +75,8 @@ class Node:
                        for c in self.children)
 
     def body(self) -> Node:
-        """The <body> element of a parsed document (this node itself when it holds none)."""
-        return next((node for node in self.iter() if node.tag == "body"), self)
+        """The <body> element of a parsed document (a <body> holding this node's children when it has none)."""
+        return next((node for node in self.iter() if node.tag == "body"), None) or Node("body", {}, self.children)
 
 
 # start tag -> open tags it implicitly closes (HTML optional end tags), stopping at the scope tags
@@ -166,9 +166,7 @@ def drop_comments(node: Node) -> Node:
 def parse_html(html: str) -> Node:
     """Parse HTML given as a string (a test's, or a writer's Markdown as HTML) into a tree without comments;
     returns the `<body>` element (or a synthetic one holding everything)."""
-    root = drop_comments(parse(html))
-    body = root.body()
-    return body if body is not root else Node("body", {}, root.children)
+    return drop_comments(parse(html)).body()
 
 
 def escape_text(text: str) -> str:

@@ -112,10 +112,16 @@ def test_pdf_shows_every_value_literally(built):
 
 
 def test_html_source_escapes_every_value(built):
+    from dossier.render.tree import parse
+
     html = (built / "briefing.html").read_text(encoding="utf-8")
     assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
     assert '<img src="file:' not in html and "<iframe" not in html and "<script" not in html
-    assert 'href="file:' not in html
+    elements = list(parse(html).iter())  # the HTML as weasyprint reads it: no element or attribute from a value
+    links = [v for e in elements for k, v in e.attrs.items() if k in ("src", "href")]
+    assert [v for v in links if not v.startswith(("#", "figures/"))] == ["print.css"]  # the template's only
+    assert not [e.tag for e in elements if e.tag in ("b", "iframe", "script")]
+    assert '&lt;link rel="stylesheet" href="file:///etc/passwd"&gt;' in html  # the writer's HTML, as text
     assert "{{ 7*7 }}" in html and "{% raw %}" in html
 
 

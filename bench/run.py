@@ -224,17 +224,17 @@ def stages_mode(trial_dir: Path, out_dir: Path, timer: StageTimer) -> None:
         documents, tables = [], {}
         for kind in pipeline.documents(spec):
             document = kind.name
-            html, ctx = writing.render_html(document, spec, results, texts, fmt, facts, dirs)
-            (out_dir / f"{document}.html").write_text(html, encoding="utf-8")
-            documents.append((document, html, ctx["title"]))
+            rendered, ctx = writing.render_html(document, spec, results, texts, fmt, facts, dirs)
+            (out_dir / f"{document}.html").write_text(rendered.html, encoding="utf-8")
+            documents.append((document, rendered, ctx["title"]))
             if kind.exports_tables:
                 tables.update({t.key: t for t in ctx["all_tables"]})
     resources = [*dirs, out_dir]
     with timer("pdf"):
         from dossier.render.pdf import write_pdf
 
-        for document, html, title in documents:
-            write_pdf(html, out_dir / f"{document}.pdf", resources, title=title, lang=spec.language,
+        for document, rendered, title in documents:
+            write_pdf(rendered.html, out_dir / f"{document}.pdf", resources, title=title, lang=spec.language,
                       date=facts["date"])
     with timer("docx"):  # both documents, laid out for their page numbers by one LibreOffice run
         from dossier.render.docx import write_docx_all

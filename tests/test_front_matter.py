@@ -167,10 +167,12 @@ def test_a_near_miss_of_a_new_category_gets_its_did_you_mean():
 
 def test_abbreviations_are_found_as_whole_words_only():
     from dossier.document.abbreviations import used
+    from dossier.render.html import visible_text
+    from dossier.render.tree import parse
 
     html = ("<p>AEの発現率。SAE 3例 (SAESER)。</p><p title='HR'>MDS-UPDRS part III; 95% CI</p>"
             "<style>.LVEF{}</style><p>TEAEs and xAAV</p>")
-    found = used(html, {"AE": "adverse event", "SAE": "serious adverse event", "HR": "hazard ratio",
+    found = used(visible_text(parse(html)), {"AE": "adverse event", "SAE": "serious adverse event", "HR": "hazard ratio",
                         "MDS-UPDRS": "scale", "UPDRS": "old scale", "CI": "confidence interval", "LVEF": "x",
                         "TEAE": "y", "AAV": "z"})
     assert found == [("AE", "adverse event"), ("CI", "confidence interval"), ("MDS-UPDRS", "scale"),
@@ -314,13 +316,16 @@ def test_applicant_studies_and_attachments(make_trial):
 
 def test_a_lone_subheading_loses_its_number():
     from dossier.render.html import unnumber_lone_headings
+    from dossier.render.tree import parse, serialise
 
     html = ('<h1 id="a">6. Clinical</h1><h2 id="b">6.1 Design</h2><h2 id="c">6.2 Disposition</h2>'
             '<h3 id="d">6.2.1 Subject disposition</h3><h2 id="e">6.3 Efficacy</h2><h3 id="f">6.3.1 One</h3>'
             '<h3 id="g">6.3.2 Two</h3><h1 id="h">7. Plan</h1><h2 id="i">7.1 Only one</h2>'
             '<h1 id="j">8. Positions</h1><h2 id="k">8.1 Question 1</h2><h3 id="l">8.1.1 Position</h3>'
             '<h3 id="m">8.1.2 Rationale</h3>')
-    assert headings(unnumber_lone_headings(html)) == [
+    root = parse(html)
+    unnumber_lone_headings(root)
+    assert headings(serialise(root)) == [
         ("a", "6. Clinical"), ("b", "6.1 Design"), ("c", "6.2 Disposition"), ("d", "Subject disposition"),
         ("e", "6.3 Efficacy"), ("f", "6.3.1 One"), ("g", "6.3.2 Two"), ("h", "7. Plan"), ("i", "Only one"),
         ("j", "8. Positions"), ("k", "Question 1"), ("l", "8.1 Position"), ("m", "8.2 Rationale")]

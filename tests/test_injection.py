@@ -112,10 +112,16 @@ def test_pdf_shows_every_value_literally(built):
 
 
 def test_html_source_escapes_every_value(built):
+    from dossier.render.tree import parse
+
     html = (built / "briefing.html").read_text(encoding="utf-8")
     assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
     assert '<img src="file:' not in html and "<iframe" not in html and "<script" not in html
-    assert 'href="file:' not in html
+    elements = list(parse(html).iter())  # the HTML as weasyprint reads it: no element or attribute from a value
+    links = [v for e in elements for k, v in e.attrs.items() if k in ("src", "href")]
+    assert [v for v in links if not v.startswith(("#", "figures/"))] == ["print.css"]  # the template's only
+    assert not [e.tag for e in elements if e.tag in ("b", "iframe", "script")]
+    assert '&lt;link rel="stylesheet" href="file:///etc/passwd"&gt;' in html  # the writer's HTML, as text
     assert "{{ 7*7 }}" in html and "{% raw %}" in html
 
 
@@ -351,12 +357,15 @@ def test_the_longest_ae_term_the_limits_allow_is_laid_out_in_lines(tmp_path):
 
 def test_long_runs_are_broken_in_text_only():
     from dossier.render.html import break_long_runs
+    from dossier.render.tree import parse, serialise
 
     word = "a" * 100
     sha256 = "00237416055f3b902aeab3affa384b7aae4b7e008a742af50d0c4860756ced3d"
     html = (f'<p title="{word}">{word} short &amp;{"&lt;" * 75}</p><style>{word}</style>'
             f"<p>{'受け入れ可能か。' * 20}</p><td>{sha256}</td>")
-    out = break_long_runs(html)
+    root = parse(html)
+    break_long_runs(root)
+    out = serialise(root)
     assert f'<p title="{word}">' in out and f"<style>{word}</style>" in out  # tags, attributes, CSS untouched
     assert f"{'a' * 40}\u200b{'a' * 40}\u200b{'a' * 20} short" in out
     assert "&amp;" + "&lt;" * 39 + "\u200b" + "&lt;" * 36 + "</p>" in out  # an entity is one character, never cut

@@ -59,8 +59,8 @@ def render(folder, lang: str = "en", document: str = "orphan") -> tuple[str, dic
     texts = writing.writer_texts(spec, folder, evidence, fmt)
     records = {name: len(frame) for name, frame in data.frames.items()}
     facts = writing.document_facts(spec, data.files, pipeline.arm_counts(spec, data), records, warnings)
-    html, ctx = writing.render_html(document, spec, results, texts, fmt, facts, dirs)
-    return html, ctx, warnings
+    rendered, ctx = writing.render_html(document, spec, results, texts, fmt, facts, dirs)
+    return rendered.html, ctx, warnings
 
 
 def headings(html: str) -> list[tuple[str, str]]:

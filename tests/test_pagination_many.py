@@ -12,6 +12,7 @@ from dossier.errors import RenderError
 from dossier.render import pagination
 from dossier.render.docx import DocxJob, write_docx, write_docx_all
 from dossier.render.pagination import PaginationUnavailable, bookmark_pages, bookmark_pages_all, soffice
+from dossier.render.tree import parse_html, serialise
 from tests.conftest import toc_entries
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,12 +30,12 @@ def fixture_html(lang: str) -> str:
 
 
 def job(html: str, out: Path, figures: Path, lang: str = "en", origin: str = "") -> DocxJob:
-    return DocxJob(html, out, (TEMPLATES, figures), REFERENCE, f"Fixture {lang}", lang, DAY, origin)
+    return DocxJob(parse_html(html), out, (TEMPLATES, figures), REFERENCE, f"Fixture {lang}", lang, DAY, origin)
 
 
 def write_alone(j: DocxJob) -> list[str]:
-    """The same job through the one-document write_docx."""
-    return write_docx(j.html, j.out_path, j.resource_dirs, reference=j.reference, title=j.title, lang=j.lang,
+    """The same job through the one-document write_docx (from the job's tree written back as HTML)."""
+    return write_docx(serialise(j.body), j.out_path, j.resource_dirs, reference=j.reference, title=j.title, lang=j.lang,
                       date=j.date)
 
 
@@ -58,7 +59,7 @@ def test_write_docx_all_gives_the_bytes_of_write_docx_with_page_numbers(tmp_path
     jobs = [job(fixture_html("en"), tmp_path / "briefing.docx", figures_dir),
             job(fixture_html("ja"), tmp_path / "sakigake.docx", figures_dir, lang="ja")]
     assert write_docx_all(jobs) == []
-    alone = [job(j.html, tmp_path / f"alone-{j.out_path.name}", figures_dir, j.lang) for j in jobs]
+    alone = [job(serialise(j.body), tmp_path / f"alone-{j.out_path.name}", figures_dir, j.lang) for j in jobs]
     assert [w for j in alone for w in write_alone(j)] == []
     for together, single in zip(jobs, alone, strict=True):
         assert together.out_path.read_bytes() == single.out_path.read_bytes()

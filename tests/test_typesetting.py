@@ -10,12 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from dossier.document.formatting import powers_caret, powers_html, powers_unicode
+from dossier.document.formatting import powers_caret, powers_split, powers_unicode
 from dossier.render.docx_html import parse_html
 from dossier.render.docx_tables import WORD_JOINER, header_words, join_header_words, table_widths
 from dossier.render.html import text_columns, typeset_powers
+from dossier.render.tree import parse, serialise
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def as_html(pieces: list[tuple[str, bool]]) -> str:
+    return "".join(f"<sup>{piece}</sup>" if superscript else piece for piece, superscript in pieces)
 
 
 @pytest.mark.parametrize("text,html,plain", [
@@ -28,14 +33,14 @@ ROOT = Path(__file__).resolve().parent.parent
     ("用量1e13 vg", "用量1×10<sup>13</sup> vg", "用量1×10¹³ vg"),  # Japanese may touch the number
 ])
 def test_a_power_of_ten_is_typeset(text, html, plain):
-    assert powers_html(text) == html
+    assert as_html(powers_split(text)) == html
     assert powers_unicode(text) == plain
 
 
 @pytest.mark.parametrize("text", ["E2E13", "SITE-1E13", "01-1e13", "0x1e13", "a1e13", "1e13vg", "v1.1e13", "1e1300",
                                   "1234e5", "3e241349", "adsl.parquet [3e241349]", "#1e13", "2E13_X", "x/1e13"])
 def test_identifiers_hashes_and_versions_are_left_alone(text):
-    assert powers_html(text) == text
+    assert powers_split(text) == [(text, False)]
     assert powers_unicode(text) == text
 
 
@@ -48,7 +53,9 @@ def test_html_text_is_marked_up_after_escaping_and_only_text():
     html = ('<html><head><title>T 1e13</title><style>x{a:1e13}</style></head><body data-header="H 1e13" '
             'data-key="k-1e13"><p>dose 1e13 &lt;b&gt;1e13&lt;/b&gt; <code>1e13</code></p>'
             '<img src="figures/1e13.png" alt="A 1e13"></body></html>')
-    out = typeset_powers(html)
+    root = parse(html)
+    typeset_powers(root)
+    out = serialise(root)
     assert "<title>T 1×10¹³</title>" in out and "x{a:1e13}" in out
     assert 'data-header="H 1×10¹³"' in out and 'data-key="k-1e13"' in out and 'src="figures/1e13.png"' in out
     assert 'alt="A 1×10¹³"' in out

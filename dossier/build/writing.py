@@ -5,10 +5,14 @@ made of, which the preview and bench/run.py call one by one."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dossier import __version__
 from dossier.build.pipeline import Progress, document_date, document_numbers, documents, final_check, live_values
 from dossier.config.spec import TrialSpec, text_fields
+
+if TYPE_CHECKING:
+    from dossier.render.html import RenderedDocument
 
 
 def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings: list[str],
@@ -54,19 +58,19 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
     if facts["date"] is None:
         new_warnings.append("dossier.yaml: date is not set and SOURCE_DATE_EPOCH is unset: the documents are undated")
     all_tables = {}
-    rendered = []
+    documents_rendered = []
     for kind in documents(spec):  # while the figures are drawn
         document = kind.name + suffix
         progress(f"rendering {document}")
         fmt.terms.place(kind.name)
-        html, ctx = render_html(kind.name, spec, results, texts, fmt, facts, dirs)
+        rendered, ctx = render_html(kind.name, spec, results, texts, fmt, facts, dirs)
         for key in ctx["missing_texts"]:
             new_warnings.append(f"text not provided: {key} ({document})")
         if kind.exports_tables:
             for table in ctx["all_tables"]:
                 all_tables.setdefault(table.key, table)
-        (stage / f"{document}.html").write_text(html, encoding="utf-8")
-        rendered.append((document, html, ctx["title"]))
+        (stage / f"{document}.html").write_text(rendered.html, encoding="utf-8")
+        documents_rendered.append((document, rendered, ctx["title"]))
     from dossier.document.translation import ordered, yaml_texts
     from dossier.outputs.review import write_report
 
@@ -79,8 +83,8 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
         future.result()
     resources = digest(folder_digest(dirs), *(p.read_bytes() for p in sorted(figures_dir.iterdir())
                                               if not suffix or p.stem.endswith(suffix)))
-    jobs = [(document, html, title) for document, html, title in rendered
-            if not reuse.take(digest("document", html, title, spec.language, facts["date"], resources, engine_id()),
+    jobs = [(document, rendered, title) for document, rendered, title in documents_rendered
+            if not reuse.take(digest("document", rendered.html, title, spec.language, facts["date"], resources, engine_id()),
                               [f"{document}.pdf", f"{document}.docx"])]
     progress("writing PDF and DOCX")
     writing = _submit_documents(workers, jobs, stage, dirs, figures_dir, spec.language, facts["date"])
@@ -134,8 +138,9 @@ def document_facts(spec: TrialSpec, files: dict, arms, records: dict[str, int], 
 
 
 def render_html(document: str, spec: TrialSpec, results: list, texts: dict, fmt, facts: dict,
-                dirs: list[Path]) -> tuple[str, dict]:
-    """Stage "html": the document context (dossier.document.context) and the document's HTML from its template."""
+                dirs: list[Path]) -> tuple[RenderedDocument, dict]:
+    """Stage "html": the document's RenderedDocument (dossier.render.html: its HTML and its tree) from its template,
+    and the document context (dossier.document.context) it was rendered with."""
     from dossier.document.context import build_context
     from dossier.document.registry import get
     from dossier.render.html import render_document
@@ -163,37 +168,37 @@ def draw_one_figure(figure, figures_dir: Path, fmt) -> None:
     draw_figure(figure, figures_dir, fmt.label, fmt.lang)
 
 
-def _submit_documents(workers, jobs: list[tuple[str, str, str]], stage: Path, dirs: list[Path], figures_dir: Path,
+def _submit_documents(workers, jobs: list[tuple], stage: Path, dirs: list[Path], figures_dir: Path,
                       lang: str, date) -> list:
-    """Submit the PDF of each document and one task for all the DOCX (one LibreOffice run lays
+    """Submit the PDF of each (document, RenderedDocument, title) and one task for all the DOCX (one LibreOffice run lays
     them all out for their page numbers); the longest PDF first. Returns the futures in a fixed
     order (PDFs in document order, then the DOCX), so the warnings come in the same order."""
     if not jobs:
         return []
     docx_jobs = docx_job_list(jobs, stage, dirs, figures_dir, lang, date)
     resources = (*dirs, figures_dir.parent)
-    by_size = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][1]))
+    by_size = sorted(range(len(jobs)), key=lambda i: -len(jobs[i][1].html))
     futures: dict[str, object] = {}
     for position, i in enumerate(by_size):
-        document, html, title = jobs[i]
-        futures[f"pdf {i}"] = workers.submit(_write_pdf, html, stage / f"{document}.pdf", resources, title, lang, date)
+        document, rendered, title = jobs[i]
+        futures[f"pdf {i}"] = workers.submit(_write_pdf, rendered.html, stage / f"{document}.pdf", resources, title, lang, date)
         if position == 0:
             futures["docx"] = workers.submit(_write_docx, docx_jobs)
     return [futures[f"pdf {i}"] for i in range(len(jobs))] + [futures["docx"]]
 
 
-def docx_job_list(jobs: list[tuple[str, str, str]], stage: Path, dirs: list[Path], figures_dir: Path, lang: str,
+def docx_job_list(jobs: list[tuple], stage: Path, dirs: list[Path], figures_dir: Path, lang: str,
                   date) -> list:
-    """Stage "docx": the DocxJob of each (document, html, title), written on the reference.docx the
+    """Stage "docx": the DocxJob of each (document, RenderedDocument, title): its tree, written on the reference.docx the
     templates' folders give (dossier.render.docx.write_docx_all writes them all)."""
     from dossier.render.docx import DocxJob
     from dossier.render.html import template_file
 
     resources = (*dirs, figures_dir.parent)
     reference = template_file("reference.docx", dirs)
-    return [DocxJob(html, stage / f"{document}.docx", resources, reference, title, lang, date,
+    return [DocxJob(rendered.body, stage / f"{document}.docx", resources, reference, title, lang, date,
                     origin=f"the HTML of {template_file(f'{_name(document)}.html.j2', dirs) or f'{_name(document)}.html.j2'}")
-            for document, html, title in jobs]
+            for document, rendered, title in jobs]
 
 
 def _name(document: str) -> str:

@@ -8,7 +8,6 @@ of the glossary (有害事象, 重篤な有害事象, 信頼区間 ...).
 
 from __future__ import annotations
 
-import html as htmllib
 import re
 
 # abbreviation -> (English expansion, Japanese expansion)
@@ -72,16 +71,13 @@ def dictionary(overrides: dict[str, str | None], lang: str) -> dict[str, str]:
     return out
 
 
-_TAG = re.compile(r"<[^>]+>")
-_NOT_SHOWN = re.compile(r"<(style|title|script)\b.*?</\1>", re.DOTALL | re.IGNORECASE)
 # a whole word: no ASCII letter, digit, hyphen or underscore either side (a Japanese character is a boundary)
 _EDGE = "A-Za-z0-9_-"
 
 
-def used(document_html: str, abbreviations: dict[str, str]) -> list[tuple[str, str]]:
-    """(abbreviation, expansion) of every abbreviation occurring in the visible text of `document_html`,
-    sorted alphabetically (case-insensitive, then as written)."""
-    text = htmllib.unescape(_TAG.sub(" ", _NOT_SHOWN.sub(" ", document_html)))
+def used(text: str, abbreviations: dict[str, str]) -> list[tuple[str, str]]:
+    """(abbreviation, expansion) of every abbreviation occurring in `text` (a document's visible text:
+    dossier.render.html.visible_text), sorted alphabetically (case-insensitive, then as written)."""
     found = []
     for abbr, expansion in abbreviations.items():
         pattern = f"(?<![{_EDGE}]){re.escape(abbr)}(?![{_EDGE}])"

@@ -191,12 +191,11 @@ def build_context(document: str, spec: TrialSpec, results: list[AnalysisResult],
         "missing_texts": missing_texts, "arms": facts["arms"], "warnings": facts["warnings"],
         "datasets": facts["datasets"], "version": facts["version"], "confidence": round(spec.confidence_level * 100),
     }
-    from functools import partial
 
-    from dossier.document.matter import applicant_rows, finish
+    from dossier.document.matter import Matter, applicant_rows
 
     ctx["applicant_rows"] = applicant_rows(spec, fmt)
-    ctx["finish"] = partial(finish, ctx=ctx)  # citations, references and abbreviations, after the template ran
+    ctx["matter"] = Matter(ctx)  # citations, references and abbreviations, after the template ran
     title = kind.title(spec, fmt)
     ctx["title"] = title
     ctx["header"] = fmt.term("running_header", title=title, study=spec.study.id)

@@ -55,12 +55,18 @@ def _power_parts(match: re.Match) -> tuple[str, str]:
     return match.group(1), sign + (exponent.lstrip("+-").lstrip("0") or "0")
 
 
-def powers_html(text: str) -> str:
-    """HTML text (already escaped) with each power of ten as 1×10<sup>13</sup>."""
-    def markup(match: re.Match) -> str:
+def powers_split(text: str) -> list[tuple[str, bool]]:
+    """`text` as (piece, superscript) pairs with each power of ten as "1×10" then its exponent ("13", "−3") as a
+    superscript: what the document HTML writes as 1×10<sup>13</sup> (dossier.render.html.typeset_powers)."""
+    pieces: list[tuple[str, bool]] = []
+    at = 0
+    for match in POWER_OF_TEN.finditer(text):
         mantissa, exponent = _power_parts(match)
-        return f"{mantissa}×10<sup>{exponent.replace('-', MINUS)}</sup>"
-    return POWER_OF_TEN.sub(markup, text)
+        pieces += [(text[at:match.start()] + f"{mantissa}×10", False), (exponent.replace("-", MINUS), True)]
+        at = match.end()
+    if at < len(text) or not pieces:
+        pieces.append((text[at:], False))
+    return pieces
 
 
 def powers_unicode(text: str) -> str:

@@ -5,7 +5,8 @@ dossier.yaml's top-level `applicant:`, `abbreviations:`, `references:` and `stud
 models here (dossier.config.spec adds them to TrialSpec). The abbreviations and the references depend on the text a
 document finally holds, so they are filled in after its template ran (`finish`): citations are numbered in
 order of first appearance in that document, the reference list holds only the references it cites, and the
-abbreviation list only the abbreviations its text uses.
+abbreviation list only the abbreviations its text uses (dossier.render.html.front_and_back_matter puts them into the
+document's tree).
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from dossier.errors import Problem, RenderError
 REFERENCE_KEY = r"^[A-Za-z0-9][A-Za-z0-9_:.\-]*$"
 # `[@key]` or `[@a; @b]` in a writer's text or a yaml text (the Pandoc citation syntax, without locators)
 CITATION = re.compile(r"\[@([A-Za-z0-9][A-Za-z0-9_:.\-]*)((?:\s*;\s*@[A-Za-z0-9][A-Za-z0-9_:.\-]*)*)\]")
-ABBREVIATIONS_MARK = "<!--ABBREVIATIONS-->"
-REFERENCES_MARK = "<!--REFERENCES-->"
-_TAG_OR_TEXT = re.compile(r"(<[^>]*>)")
+# the comments of a template that the list of abbreviations and the list of references replace
+ABBREVIATIONS_MARK = "ABBREVIATIONS"
+REFERENCES_MARK = "REFERENCES"
 
 
 class Applicant(_Model):
@@ -156,65 +157,48 @@ def studies_table(spec, fmt, numbering):
                                                          "region", "studies_n", "study_status"), rows, fmt, numbering)
 
 
-def finish(html: str, ctx: dict[str, Any]) -> str:
-    """`html` with its citations numbered, its reference list and its list of abbreviations filled in."""
-    html = _number_citations(html, ctx)
-    return _abbreviations(html, ctx)
+class Matter:
+    """What a document's citations, list of references and list of abbreviations say, once its template ran:
+    dossier.render.html puts them into the document's tree (ctx["matter"])."""
 
+    def __init__(self, ctx: dict[str, Any]) -> None:
+        self.ctx = ctx
 
-def _number_citations(html: str, ctx: dict[str, Any]) -> str:
-    from markupsafe import escape
-
-    spec, t = ctx["spec"], ctx["t"]
-    known = {r.key: r for r in spec.references}
-    order: dict[str, int] = {}
-
-    def number(match: re.Match) -> str:
+    def citation(self, written: str, order: dict[str, int]) -> str:
+        """The citation shown for `written` ("@a; @b", as the writer typed it between the brackets), each key
+        numbered in order of first citation (`order`, key -> number, grows). RenderError for an unknown key."""
+        known = {r.key for r in self.ctx["spec"].references}
+        t = self.ctx["t"]
         numbers = []
-        for key in cited_keys(match.group(0)):
+        for key in cited_keys(f"[{written}]"):
             if key not in known:  # dossier.config.spec reports it with its file and line before any build
                 raise RenderError(f"[@{key}]: no reference with key {key!r} in references:", where="dossier.yaml")
             numbers.append(order.setdefault(key, len(order) + 1))
-        shown = t("citation", numbers=t("citation_separator").join(str(n) for n in dict.fromkeys(numbers)))
-        # a live span like a live number: a locked content control in the DOCX, which `dossier import` turns back
-        # into the citation as written (data-ref "@a; @b" -> "[@a; @b]")
-        return f'<span class="live" data-ref="{escape(match.group(0)[1:-1])}">{escape(shown)}</span>'
+        return t("citation", numbers=t("citation_separator").join(str(n) for n in dict.fromkeys(numbers)))
 
-    pieces = _TAG_OR_TEXT.split(html)
-    for i in range(0, len(pieces), 2):  # text between tags (a citation never spans a tag)
-        pieces[i] = CITATION.sub(number, pieces[i])
-    html = "".join(pieces)
-    if REFERENCES_MARK not in html:
-        return html
-    entries = []
-    for key, n in order.items():
-        ref = known[key]
-        parts = [str(escape(ref.citation))]
-        if ref.doi:
-            parts.append(str(escape(t("reference_doi", doi=ref.doi))))
-        if ref.url:
-            parts.append(str(escape(ref.url)))
-        entries.append(f'<p>{escape(t("reference_number", n=n))} {" ".join(parts)}</p>')
-    extra = ctx.get("extra_references", ())
-    for offset, text in enumerate(extra, start=len(order) + 1):
-        entries.append(f'<p>{escape(t("reference_number", n=offset))} {escape(text)}</p>')
-    listing = "\n".join(entries) if entries else f'<p class="notice">{escape(t("no_references"))}</p>'
-    return html.replace(REFERENCES_MARK, listing, 1)
+    def references(self, order: dict[str, int]) -> list[tuple[str, str]]:
+        """(class, text) of each paragraph of the list of references: the cited ones in `order`, then the
+        document's extra ones; one "notice" paragraph when there is none."""
+        t = self.ctx["t"]
+        known = {r.key: r for r in self.ctx["spec"].references}
+        paragraphs = []
+        for key, n in order.items():
+            ref = known[key]
+            parts = [str(ref.citation)]
+            if ref.doi:
+                parts.append(t("reference_doi", doi=ref.doi))
+            if ref.url:
+                parts.append(ref.url)
+            paragraphs.append(("", f'{t("reference_number", n=n)} {" ".join(parts)}'))
+        extra = self.ctx.get("extra_references", ())
+        for offset, text in enumerate(extra, start=len(order) + 1):
+            paragraphs.append(("", f'{t("reference_number", n=offset)} {text}'))
+        return paragraphs or [("notice", t("no_references"))]
 
+    def abbreviations(self, text: str) -> tuple[str, list[tuple[str, str]]]:
+        """The title of the list of abbreviations and its (abbreviation, expansion) rows: those `text` (the
+        document's visible text) uses."""
+        from dossier.document.abbreviations import dictionary, used
 
-def _abbreviations(html: str, ctx: dict[str, Any]) -> str:
-    if ABBREVIATIONS_MARK not in html:
-        return html
-    from markupsafe import escape
-
-    from dossier.document.abbreviations import dictionary, used
-
-    t = ctx["t"]
-    found = used(html, dictionary(dict(ctx["spec"].abbreviations), ctx["lang"]))
-    if not found:
-        block = ""
-    else:
-        rows = "\n".join(f"<tr><td>{escape(abbr)}</td><td>{escape(text)}</td></tr>" for abbr, text in found)
-        block = (f'<h1 id="abbreviations">{escape(t("abbreviations_title"))}</h1>\n<table class="fields">\n'
-                 f"<tbody>\n{rows}\n</tbody>\n</table>")
-    return html.replace(ABBREVIATIONS_MARK, block, 1)
+        found = used(text, dictionary(dict(self.ctx["spec"].abbreviations), self.ctx["lang"]))
+        return self.ctx["t"]("abbreviations_title"), found

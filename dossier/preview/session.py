@@ -262,8 +262,8 @@ class Session:
         records = {name: len(frame) for name, frame in self.data.frames.items()}
         facts = document_facts(spec, self.data.files, arm_counts(spec, self.data), records, warnings)
         results = list(self.results.values())
-        html, ctx = render_html(document, spec, results, texts, fmt, facts, self.dirs)
-        return Page(html, self._sources(ctx, fmt, live, evidence))
+        rendered, ctx = render_html(document, spec, results, texts, fmt, facts, self.dirs)
+        return Page(rendered.html, self._sources(ctx, fmt, live, evidence))
 
     def _sources(self, ctx: dict, fmt, live: dict[str, list], evidence: dict) -> dict[str, Any]:
         """What the pop-ups show: each analysis's population, filters and datasets; each live number's

@@ -1,6 +1,6 @@
 """HTML subset -> DOCX, written on templates/reference.docx.
 
-Walks the tree of `docx_html.parse_html` and maps every element and class of the subset table
+Walks the document's tree (dossier.render.tree: render.html parsed it once) and maps every element and class of the subset table
 in docs/architecture.md to a Word style of the reference document; anything else raises
 `RenderError`, so the PDF (same HTML) and the DOCX cannot disagree. Text is literal, links are
 internal hyperlinks to bookmarks named after the HTML ids, the TOC is a real TOC field whose
@@ -20,7 +20,7 @@ from pathlib import Path
 from docx import Document
 
 from dossier.errors import OutputError, RenderError
-from dossier.render.docx_html import parse_html, xml_safe
+from dossier.render.docx_html import Node, parse_html, xml_safe
 from dossier.render.docx_ooxml import (
     set_core_properties,
 )
@@ -32,13 +32,14 @@ from dossier.render.zipfiles import deterministic_zip
 
 @dataclass(frozen=True)
 class DocxJob:
-    """One DOCX to write: the document HTML, where it goes and what write_docx takes besides it.
+    """One DOCX to write: the document's tree (its <body>: dossier.render.html.RenderedDocument.body, pickled
+    to the worker that writes it), where it goes and what write_docx takes besides it.
 
     `origin` names what produced the HTML (e.g. "the HTML of templates/briefing.html.j2"); a
     RenderError for this job then says "(while writing <file> from <origin>)".
     """
 
-    html: str
+    body: Node
     out_path: Path
     resource_dirs: tuple[Path, ...]
     reference: Path
@@ -61,7 +62,7 @@ class _Composed:
 
 def write_docx(html: str, out_path: Path, resource_dirs: Sequence[Path], *, reference: Path, title: str, lang: str,
                date: datetime.date | None = None, paginate: bool = True) -> list[str]:
-    """Write `html` (the document HTML subset) as a DOCX on the `reference` template; return warnings.
+    """Write `html` (the document HTML subset, parsed here) as a DOCX on the `reference` template; return warnings.
 
     Pictures are read only from `resource_dirs`. `date` (or a fixed epoch) becomes the
     created/modified core properties; the same inputs always give the same bytes. With
@@ -70,7 +71,7 @@ def write_docx(html: str, out_path: Path, resource_dirs: Sequence[Path], *, refe
     Raises RenderError for HTML outside the subset or a picture outside `resource_dirs`. This is
     write_docx_all of one job.
     """
-    job = DocxJob(html, Path(out_path), tuple(Path(d) for d in resource_dirs), reference, title, lang, date)
+    job = DocxJob(parse_html(html), Path(out_path), tuple(Path(d) for d in resource_dirs), reference, title, lang, date)
     return write_docx_all([job], paginate=paginate)
 
 
@@ -113,7 +114,7 @@ def _compose_document(job: DocxJob) -> _Composed:
     except Exception as exc:  # python-docx raises several types for a bad package
         raise RenderError(f"cannot open reference document {reference}: {exc}") from exc
     writer = Writer(document, list(job.resource_dirs), job.lang)
-    writer.write(parse_html(job.html))
+    writer.write(job.body)
     record_marks(document.element.body, document.settings.element, document.styles.element)
     set_core_properties(document, title=xml_safe(job.title), when=job.date, language=LANGUAGES.get(job.lang, job.lang))
     return _Composed(job, document, writer.toc_pages, _package(document))

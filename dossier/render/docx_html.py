@@ -1,119 +1,21 @@
-"""A small, strict HTML tree for the DOCX writer (standard library only).
+"""The inline content of the document tree (dossier.render.tree) for the DOCX writer.
 
-The templates emit the HTML subset of docs/architecture.md; this module parses it into `Node`s,
-sanitises text for XML (control characters -> U+FFFD) and flattens inline content into
-`Piece`s with HTML whitespace collapsing, so `docx.py` only walks a clean tree.
+Flattens inline content into `Piece`s with HTML whitespace collapsing, so `docx.py` only walks a clean tree.
+`Node`, `parse_html` and `xml_safe` are dossier.render.tree's, named here for the DOCX writer's modules.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from dataclasses import dataclass
 
 from dossier.errors import RenderError
+from dossier.render.tree import Node, parse_html, xml_safe
 
-VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
+__all__ = ["INLINE", "Node", "Piece", "collapse", "inline_pieces", "is_blank", "parse_html", "xml_safe"]
+
 INLINE = frozenset({"strong", "em", "sup", "sub", "br", "span", "code", "a"})
-
-# characters XML 1.0 cannot hold, plus lone surrogates and the two non-characters
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _HTML_SPACE = re.compile("[ \t\n\r\f]+")
-
-
-def xml_safe(text: str) -> str:
-    """Replace characters that XML 1.0 cannot represent by U+FFFD (text stays otherwise literal)."""
-    return _XML_INVALID.sub("\ufffd", text)
-
-
-@dataclass
-class Node:
-    """One element: tag, attributes (sanitised) and children (Nodes or text strings)."""
-
-    tag: str
-    attrs: dict[str, str] = field(default_factory=dict)
-    children: list[Node | str] = field(default_factory=list)
-
-    @property
-    def classes(self) -> frozenset[str]:
-        return frozenset(self.attrs.get("class", "").split())
-
-    def elements(self) -> list[Node]:
-        return [c for c in self.children if isinstance(c, Node)]
-
-    def iter(self):
-        """Depth-first iteration over this node and every descendant element."""
-        yield self
-        for child in self.children:
-            if isinstance(child, Node):
-                yield from child.iter()
-
-    def text(self) -> str:
-        """All descendant text, whitespace-collapsed."""
-        parts: list[str] = []
-        for child in self.children:
-            parts.append(child if isinstance(child, str) else child.text())
-        return _HTML_SPACE.sub(" ", "".join(parts)).strip()
-
-
-# start tag -> open tags it implicitly closes (HTML optional end tags), stopping at the scope tags
-_IMPLIED_END = {
-    "p": ({"p"}, {"div", "section", "nav", "body", "td", "th", "li", "figure"}),
-    "li": ({"li"}, {"ul", "ol"}),
-    "tr": ({"tr", "td", "th"}, {"table", "thead", "tbody"}),
-    "td": ({"td", "th"}, {"tr", "table"}),
-    "th": ({"td", "th"}, {"tr", "table"}),
-    "thead": ({"thead", "tbody", "tr", "td", "th"}, {"table"}),
-    "tbody": ({"thead", "tbody", "tr", "td", "th"}, {"table"}),
-}
-
-
-class _TreeBuilder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = Node("#document")
-        self.stack: list[Node] = [self.root]
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _IMPLIED_END:
-            closes, scope = _IMPLIED_END[tag]
-            for i in range(len(self.stack) - 1, 0, -1):
-                open_tag = self.stack[i].tag
-                if open_tag in scope:
-                    break
-                if open_tag in closes:
-                    del self.stack[i:]
-                    break
-        node = Node(tag, {k: xml_safe(v or "") for k, v in attrs})
-        self.stack[-1].children.append(node)
-        if tag not in VOID:
-            self.stack.append(node)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        node = Node(tag, {k: xml_safe(v or "") for k, v in attrs})
-        self.stack[-1].children.append(node)
-
-    def handle_endtag(self, tag: str) -> None:
-        for i in range(len(self.stack) - 1, 0, -1):
-            if self.stack[i].tag == tag:
-                del self.stack[i:]
-                return
-
-    def handle_data(self, data: str) -> None:
-        if data:
-            self.stack[-1].children.append(xml_safe(data))
-
-
-def parse_html(html: str) -> Node:
-    """Parse a document into a tree; returns the `<body>` element (or a synthetic one)."""
-    builder = _TreeBuilder()
-    builder.feed(html)
-    builder.close()
-    for node in builder.root.iter():
-        if node.tag == "body":
-            return node
-    body = Node("body", {}, builder.root.children)
-    return body
 
 
 # ---------------------------------------------------------------- inline content

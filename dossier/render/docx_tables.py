@@ -54,6 +54,9 @@ def read_rows(table: Node) -> list[Row]:
     for child in table.children:
         if is_blank(child):
             continue
+        if isinstance(child, Node) and child.tag == "colgroup":  # the PDF's column widths (render.html)
+            _column_group(child)
+            continue
         if not isinstance(child, Node) or child.tag not in ("thead", "tbody", "tr"):
             what = f"<{child.tag}>" if isinstance(child, Node) else "text"
             raise RenderError(f"unsupported element {what} in <table> in document HTML")
@@ -69,6 +72,14 @@ def read_rows(table: Node) -> list[Row]:
                 raise RenderError(f"unsupported content in <{child.tag}> in document HTML")
             rows.append(_row(tr, head=child.tag == "thead"))
     return rows
+
+
+def _column_group(colgroup: Node) -> None:
+    """A table's <colgroup> of <col style="width: ..%"> (dossier.render.html.add_column_widths): the widths the
+    DOCX computes itself, so it only checks that it is one."""
+    if colgroup.attrs or any(not is_blank(col) and (not isinstance(col, Node) or col.tag != "col"
+                                                     or set(col.attrs) - {"style"}) for col in colgroup.children):
+        raise RenderError("unsupported content in <colgroup> in document HTML (only <col style>)")
 
 
 def _row(tr: Node, head: bool) -> Row:

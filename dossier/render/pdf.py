@@ -11,9 +11,7 @@ from __future__ import annotations
 import datetime
 import logging
 import mimetypes
-import re
 from collections.abc import Sequence
-from html import unescape
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -35,14 +33,13 @@ _MIME = {".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml", ".jpg
 _PAGE_FONTS = {
     "ja": '@page { font-family: "Noto Sans CJK JP", "Liberation Sans", sans-serif !important; }',
 }
-_FOOTER_ATTRIBUTE = re.compile(r'<body\b[^>]*?\sdata-page-footer="([^"]*)"')
 
 
-def footer_css(html: str, lang: str) -> str:
-    """The page footer from the body's data-page-footer (the glossary's page_of_pages; else the
+def footer_css(pattern: str | None, lang: str) -> str:
+    """The page footer `pattern` (the body's data-page-footer: the glossary's page_of_pages; None: the
     language's default) as CSS content with page counters."""
-    match = _FOOTER_ATTRIBUTE.search(html)
-    pattern = unescape(match.group(1)) if match else DEFAULT_PAGE_FOOTERS.get(lang, DEFAULT_PAGE_FOOTERS["en"])
+    if pattern is None:
+        pattern = DEFAULT_PAGE_FOOTERS.get(lang, DEFAULT_PAGE_FOOTERS["en"])
     content = []
     for piece in page_footer_pieces(pattern):
         if isinstance(piece, tuple):
@@ -51,46 +48,6 @@ def footer_css(html: str, lang: str) -> str:
             escaped = "".join(ch if ch.isprintable() and ch not in '"\\' else f"\\{ord(ch):x} " for ch in piece)
             content.append(f'"{escaped}"')
     return "@page { @bottom-center { content: " + (" ".join(content) or '""') + " !important; } }"
-
-
-_TABLE_TAG = re.compile(r"<table\b[^>]*>")
-WIDTH_UNITS = 10_000  # column widths are computed in ten-thousandths of the table width
-
-
-def with_column_widths(html: str) -> str:
-    """`html` with a <colgroup> in every table giving the column widths the DOCX uses
-    (docx_tables.table_widths, fitted to the content). print.css lays tables out with fixed layout,
-    which follows these widths instead of measuring every cell first. HTML outside the document
-    subset is returned unchanged (the DOCX writer reports it)."""
-    from dossier.render.docx_html import parse_html
-    from dossier.render.docx_tables import table_widths
-
-    try:
-        widths = [table_widths(node, WIDTH_UNITS, twips)[1] for node, twips in _tables(parse_html(html))]
-    except RenderError:
-        return html
-    remaining = iter(widths)
-
-    def colgroup(match: re.Match) -> str:
-        columns = next(remaining, None)
-        if columns is None:
-            return match.group(0)
-        cols = "".join(f'<col style="width: {w * 100 / WIDTH_UNITS:.2f}%">' for w in columns)
-        return f"{match.group(0)}<colgroup>{cols}</colgroup>"
-
-    return _TABLE_TAG.sub(colgroup, html)
-
-
-TEXT_WIDTH_TWIPS = {False: 11906 - 2 * 1417, True: 16838 - 2 * 1417}  # A4 with 25 mm margins (print.css)
-
-
-def _tables(node, landscape: bool = False):
-    """(table, its width in twips) in document order: landscape inside a landscape table block."""
-    for child in node.elements():
-        if child.tag == "table":
-            yield child, TEXT_WIDTH_TWIPS[landscape]
-        else:
-            yield from _tables(child, landscape or (child.tag == "div" and "landscape" in child.classes))
 
 
 class RefusedResource(ValueError):
@@ -184,8 +141,9 @@ def _write_pdf(html: str, out_path: Path, resource_dirs: Sequence[Path], *, titl
 
 
 def lay_out(html: str, resource_dirs: Sequence[Path], lang: str):
-    """weasyprint's layout (a Document of pages) of `html` with print.css, the page footer and the
-    column widths, reading only from `resource_dirs`."""
+    """weasyprint's layout (a Document of pages) of `html` (a document HTML: its tables carry their column
+    widths, dossier.render.html.add_column_widths) with print.css and the page footer, reading only from
+    `resource_dirs`."""
     from weasyprint import CSS, HTML
 
     from dossier.render.html import template_file
@@ -197,6 +155,7 @@ def lay_out(html: str, resource_dirs: Sequence[Path], lang: str):
     stylesheets = [CSS(string=css_path.read_text(encoding="utf-8"), base_url=VIRTUAL_BASE, url_fetcher=fetcher)]
     if lang in _PAGE_FONTS:
         stylesheets.append(CSS(string=_PAGE_FONTS[lang]))
-    stylesheets.append(CSS(string=footer_css(html, lang)))
-    return HTML(string=with_column_widths(html), base_url=VIRTUAL_BASE,
-                url_fetcher=fetcher).render(stylesheets=stylesheets)
+    document = HTML(string=html, base_url=VIRTUAL_BASE, url_fetcher=fetcher)
+    body = document.etree_element.find("body")  # weasyprint's own parse of the HTML
+    stylesheets.append(CSS(string=footer_css(None if body is None else body.get("data-page-footer"), lang)))
+    return document.render(stylesheets=stylesheets)

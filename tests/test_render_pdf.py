@@ -224,6 +224,23 @@ def test_wide_tables_fit_the_page_with_fixed_layout():
     assert _text_beyond_the_page(with_column_widths(html), [TEMPLATES], "ja") == []
 
 
+def test_a_statistic_keeps_its_column_beside_long_japanese_headers():
+    """The pilot's Japanese adverse-event table: the arms' long Japanese names take their headers' width, and
+    the last column still holds "218 (85.8%)", one piece a line cannot break (its no-break space), instead of
+    running off the page (the columns' minimums count the body cells as well as the header words)."""
+    from dossier.render.docx_tables import join_header_words
+
+    heads = "".join(f"<th>{join_header_words(arm)} (N={n})</th>" for arm, n in (
+        ("プラセボ", 86), ("キサノメリン低用量", 84), ("キサノメリン高用量", 84), ("合計", 254)))
+    rows = "".join(f"<tr><td class='level-1'>{term}</td>"
+                   + "".join(f"<td class='num'>{n}\u00a0(85.8%)</td>" for n in (65, 77, 76, 218)) + "</tr>"
+                   for term in ("全有害事象", "一般・全身障害および投与部位の状態", "良性、悪性および詳細不明の新生物（嚢胞およびポリープを含む）"))
+    html = ('<html lang="ja"><body data-header="H"><table class="data"><thead><tr><th>'
+            f"{join_header_words('器官別大分類/基本語')}</th>{heads}</tr></thead><tbody>{rows}</tbody></table>"
+            "</body></html>")
+    assert _text_beyond_the_page(with_column_widths(html), [TEMPLATES], "ja") == []
+
+
 def with_column_widths(html: str) -> str:
     from dossier.render.html import add_column_widths
     from dossier.render.tree import parse, serialise
@@ -239,7 +256,11 @@ def test_tables_get_the_docx_column_widths():
             + "x" * 60 + "</td></tr></tbody></table></body>")
     widths = [float(w) for w in re.findall(r'<col style="width: ([0-9.]+)%">', with_column_widths(html))]
     assert len(widths) == 3 and abs(sum(widths) - 100) < 0.05
-    assert widths[0] >= 34 and widths[2] > widths[1]  # the stub gets room; the long word gets its width
+    per_unit = 110 / 9072 * 100  # a display unit of a column's minimum (docx_tables), in % of a portrait table
+    assert widths[2] >= 62 * per_unit - 0.01  # the 60-character word, which cannot break, whole (with its padding)
+    assert widths[0] >= 6 * per_unit and widths[1] >= 8 * per_unit  # "Item"; "(8.59)"
+    short = [float(w) for w in re.findall(r'width: ([0-9.]+)%', with_column_widths(html.replace("x" * 60, "x")))]
+    assert short[0] >= 34  # without a long word the stub gets its third of the table
     assert with_column_widths("<body><blink>x</blink><table class='data'></table></body>") \
         == '<body><blink>x</blink><table class="data"></table></body>'  # outside the subset: no widths
 

@@ -183,17 +183,36 @@ def _join(word: str) -> str:
     return "".join(out)
 
 
-def header_minimums(rows: list[Row], ncols: int) -> list[int]:
-    """Each column's narrowest width (display units) that holds the longest word of its header."""
+def content_minimums(rows: list[Row], ncols: int, body: bool = True) -> list[int]:
+    """Each column's narrowest width (display units) that holds the longest word of its header and the longest
+    piece of each body cell a line cannot break inside (`unbreakable_len`: "218 (85.8%)" with its no-break
+    space is one), with a stub cell's indent; the headers' words alone without `body`."""
     least = [0] * ncols
     for row in rows:
         col = 0
         for cell in row.cells:
-            if cell.head and cell.span == 1 and col < ncols:
-                words = header_words(cell.node.text())
-                least[col] = max([least[col], *(_display_len(w) for w in words)])
+            if cell.span == 1 and col < ncols and (body or cell.head):
+                text = cell.node.text()
+                if cell.head:
+                    need = max((_display_len(w) for w in header_words(text)), default=0)
+                else:
+                    need = unbreakable_len(text) + (2 * _level(cell.node) if col == 0 else 0)
+                least[col] = max(least[col], need)
             col += cell.span
     return least
+
+
+_LINE_BREAKS = re.compile(r"[^\S\u00a0\u202f]+|\u200b+")  # a space (a no-break space is none) or U+200B
+
+
+def unbreakable_len(text: str) -> int:
+    """The display width of the longest piece of a cell's `text` a line cannot break inside: the words between
+    spaces, a no-break space joining two, and a line may break before and after each Japanese character."""
+    longest = 0
+    for word in _LINE_BREAKS.split(text):
+        pieces = _CJK.split(word)
+        longest = max(longest, *(_display_len(piece) for piece in pieces), 2 if len(pieces) > 1 else 0)
+    return longest
 
 
 def column_widths(rows: list[Row], ncols: int, total: int) -> list[int]:
@@ -205,7 +224,8 @@ def column_widths(rows: list[Row], ncols: int, total: int) -> list[int]:
         for cell in row.cells:
             if cell.span == 1 and col < ncols:
                 text = cell.node.text()
-                longest = max((_display_len(w) for w in _WORDS.split(text)), default=0)
+                # a line breaks at a space and between Japanese characters: a Japanese text is no long word
+                longest = max((_display_len(piece) for w in _WORDS.split(text) for piece in _CJK.split(w)), default=0)
                 if cell.head:  # headers wrap between their words: their longest word counts
                     longest = max((_display_len(w) for w in header_words(text)), default=0)
                     length = longest
@@ -231,8 +251,10 @@ def _border(side: str, size: int) -> object:
 def table_widths(table: Node, width: int, twips: int | None = None) -> tuple[list[Row], list[int]]:
     """The rows of a data or fields table and its column widths (summing to `width`): proportional
     to the content, the stub column of a data table at least 34%, a label/value table 30/70, and every
-    column at least as wide as the longest word of its header (taken from the widest other columns) so
-    a header breaks between words, never inside one. `twips`: the table's real width when `width` is in
+    column at least as wide as the longest word of its header and the longest unbreakable piece of its cells
+    (taken from the widest other columns) so a header breaks between words, never inside one, and a statistic
+    such as "218 (85.8%)" stays inside its column (the headers' words alone when the cells' pieces cannot all
+    fit; proportional widths when neither fits). `twips`: the table's real width when `width` is in
     other units (render/pdf.py). The PDF gets the same widths, so both renderers lay a table out alike."""
     rows = read_rows(table)
     if not rows:
@@ -248,14 +270,27 @@ def table_widths(table: Node, width: int, twips: int | None = None) -> tuple[lis
     if fields and ncols == 2:
         widths = [width * 3 // 10, width - width * 3 // 10]
     elif not fields:
-        widths = _at_least(widths, header_minimums(rows, ncols), width, twips or width)
+        # the cells' unbreakable pieces and the headers' words; when they cannot all fit, the headers' words
+        for least in (content_minimums(rows, ncols), content_minimums(rows, ncols, body=False)):
+            if _fits(least, width, twips or width):
+                widths = _at_least(widths, least, width, twips or width)
+                break
     return rows, widths
+
+
+def _least_widths(units: list[int], width: int, twips: int) -> list[int]:
+    """Display units (plus padding) as widths in the units of `width` (a table `twips` wide)."""
+    return [(u + CELL_PADDING_CHARS) * HEADER_TWIPS_PER_UNIT * width // twips if u else 0 for u in units]
+
+
+def _fits(units: list[int], width: int, twips: int) -> bool:
+    return sum(_least_widths(units, width, twips)) <= width
 
 
 def _at_least(widths: list[int], units: list[int], width: int, twips: int) -> list[int]:
     """`widths` with each column at least `units` display units wide (plus padding), the room taken from
     the columns wider than their own minimum, widest first; unchanged when the minimums do not fit."""
-    least = [(u + CELL_PADDING_CHARS) * HEADER_TWIPS_PER_UNIT * width // twips if u else 0 for u in units]
+    least = _least_widths(units, width, twips)
     if sum(least) > width:
         return widths
     widths = list(widths)

@@ -135,7 +135,7 @@ def run_cli(*args: str, cwd: Path = ROOT, env: dict | None = None, fresh: bool =
 STAND_IN_PDF = b"%PDF-1.7\n% not typeset: a stand-in written by the tests' run_cli\n"
 
 
-def _stand_in_pdf(html, out_path, *args, title: str, lang: str, date=None, **kwargs) -> list[str]:
+def stand_in_pdf(html, out_path, *args, title: str, lang: str, date=None, **kwargs) -> list[str]:
     """dossier.render.pdf.write_pdf's stand-in: a file named as the PDF holding the digest of what the PDF
     would be made from (the document HTML, title, language and date); no warnings."""
     import hashlib
@@ -182,7 +182,7 @@ def _run_here(args, cwd: Path, env: dict, typeset: bool = True):
         libreoffice_version.cache_clear()  # remembered per process: another binary now
     try:
         os.chdir(cwd)
-        pdf = contextlib.nullcontext() if typeset else mock.patch("dossier.render.pdf.write_pdf", _stand_in_pdf)
+        pdf = contextlib.nullcontext() if typeset else mock.patch("dossier.render.pdf.write_pdf", stand_in_pdf)
         with pdf, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
                 code = main(list(args))

@@ -17,7 +17,7 @@ import pytest
 
 from dossier.build.atomic import staging
 from dossier.errors import OutputError
-from tests.conftest import ROOT, run_cli, write_tiny_trial
+from tests.conftest import ROOT, run_cli, stand_in_pdf, write_tiny_trial
 
 # ------------------------------------------------------------------------------------ the lock file
 
@@ -198,6 +198,9 @@ def test_no_cache_reuses_nothing(tmp_path, monkeypatch):
     from dossier.build.pipeline import build
 
     monkeypatch.setenv("DOSSIER_CACHE_KEY_FILE", str(tmp_path / "key"))
+    monkeypatch.setenv("DOSSIER_WORKERS", "1")  # the tasks in this process: the spy sees every take
+    monkeypatch.setenv("DOSSIER_SOFFICE", "none")
+    monkeypatch.setattr("dossier.render.pdf.write_pdf", stand_in_pdf)  # what is reused, not the typesetting
     trial = write_tiny_trial(tmp_path / "trial")
     out = tmp_path / "out"
     taken: list[bool] = []

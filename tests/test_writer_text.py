@@ -39,6 +39,17 @@ def test_markdown_keeps_html_and_links_literal():
     assert "{{ 7*7 }}" in html
 
 
+def test_markdown_lists_hold_their_text_without_paragraphs_and_number_from_one():
+    """Loose or tight, a list item holds its text directly (the HTML subset has no <p> in <li>); a second
+    paragraph of an item follows a line break; an ordered list starting at 3 is numbered by the document."""
+    assert str(markdown_to_html("- a\n\n- b\n")) == "<ul>\n<li>a</li>\n<li>b</li>\n</ul>"
+    assert str(markdown_to_html("- a\n\n  a2\n- b\n")) == "<ul>\n<li>a<br>\na2</li>\n<li>b</li>\n</ul>"
+    assert str(markdown_to_html("3. x\n4. y\n")) == "<ol>\n<li>x</li>\n<li>y</li>\n</ol>"
+    assert str(markdown_to_html("- a\n\n  - nested\n\n- b\n")) == \
+        "<ul>\n<li>a\n<ul>\n<li>nested</li>\n</ul>\n</li>\n<li>b</li>\n</ul>"
+    assert str(markdown_to_html("line  \nbreak")) == "<p>line<br>\nbreak</p>"
+
+
 def test_missing_text_is_none_and_control_characters_are_replaced(tmp_path):
     assert load_text(tmp_path, "briefing.disease", None, EVIDENCE, FMT).html is None
     got = load_text(tmp_path, "briefing.disease", "a\x07b", EVIDENCE, FMT)

@@ -68,7 +68,7 @@ class WriterText:
 def _markdown():
     from markdown_it import MarkdownIt
 
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False, "xhtmlOut": False})
     # keep only prose: headings, links, images, quotes, code blocks and rules stay literal text
     md.disable(["heading", "lheading", "link", "image", "autolink", "blockquote", "code", "fence",
                 "hr", "html_block", "html_inline", "reference"])
@@ -79,16 +79,31 @@ _MD = None
 
 
 def markdown_to_html(text: str) -> Markup:
-    """Markdown -> the document HTML subset (p, strong, em, code, ul/ol/li, br)."""
+    """Markdown -> the document HTML subset (p, strong, em, code, ul/ol/li, br), rendered from markdown-it's
+    tokens after two changes to them: a list item holds its text without <p> (as markdown-it renders a tight
+    list; a second paragraph of an item follows a <br>), and an ordered list has no start number (the documents
+    number every list from 1)."""
+    from markdown_it.token import Token
+
     global _MD
     if _MD is None:
         _MD = _markdown()
-    html = _MD.render(text)
-    html = re.sub(r"<li>\s*<p>", "<li>", html)
-    html = re.sub(r"</p>\s*</li>", "</li>", html)
-    html = re.sub(r"<(ol|ul) start=\"\d+\">", r"<\1>", html)
-    html = html.replace("<br />", "<br>")
-    return Markup(html.strip())
+    tokens = _MD.parse(text)
+    items: list[list] = []  # per open list item: [its level, paragraphs seen]
+    for i, token in enumerate(tokens):
+        if token.type == "list_item_open":
+            items.append([token.level, 0])
+        elif token.type == "list_item_close":
+            items.pop()
+        elif token.type == "ordered_list_open":
+            token.attrs.pop("start", None)
+        elif token.type in ("paragraph_open", "paragraph_close") and items and token.level == items[-1][0] + 1:
+            token.hidden = True
+            if token.type == "paragraph_open":
+                items[-1][1] += 1
+                if items[-1][1] > 1:
+                    tokens[i] = Token("hardbreak", "br", 0)
+    return Markup(_MD.renderer.render(tokens, _MD.options, {}).strip())
 
 
 def resolve_reference(evidence: Mapping[str, Any], analysis_id: str, path: str) -> Any:

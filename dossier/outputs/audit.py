@@ -13,7 +13,6 @@ its DOCX and PDF), in document order:
 from __future__ import annotations
 
 import csv
-import html as html_lib
 import io
 import json
 import re
@@ -22,20 +21,19 @@ from typing import Any
 
 from dossier.document.writer_text import resolve_reference
 from dossier.outputs.files import neutralise
+from dossier.render.tree import Node, parse
 
 COLUMNS = ("document", "section", "place", "cell", "printed", "full_precision", "evidence_path", "population",
            "filters", "datasets")
 NOT_TRACED = "not traced"
-ELEMENT = re.compile(r"<h[1-4][^>]*>(?P<heading>.*?)</h[1-4]>|<p class=\"caption\">(?P<caption>.*?)</p>"
-                     r"|<span class=\"live\" data-ref=\"(?P<ref>[^\"]*)\">(?P<live>.*?)</span>"
-                     r"|<tr[^>]*>(?P<row>.*?)</tr>|(?P<table_end></table>)", re.DOTALL)
-CELL = re.compile(r"<t([dh])[^>]*>(.*?)</t\1>", re.DOTALL)
+HEADINGS = frozenset({"h1", "h2", "h3", "h4"})
 CAPTION_NUMBER = re.compile(r"^(\S+\s*\d+)[.\uff0e]?[\s\u3000]+")
 DIGIT = re.compile(r"[0-9]")
 
 
-def _text(fragment: str) -> str:
-    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", "", fragment)).split())
+def _text(node: Node) -> str:
+    """An element's text as printed, every run of white space (a no-break space too) one space."""
+    return " ".join(node.raw_text().split())
 
 
 def audit_rows(out_dir: Path, documents: tuple[str, ...], typed: list[tuple[str, int, str]]) -> list[list[str]]:
@@ -83,41 +81,61 @@ def _provenance(entry: dict[str, Any]) -> list[str]:
 
 
 def _document_rows(document: str, html: str, evidence: dict[str, Any], tables: dict[str, str]) -> list[list[str]]:
+    """The rows of one document's HTML, read from its tree (dossier.render.tree, the parser the build uses) in
+    document order: headings name the section, a caption names the table that follows it, live spans and the
+    cells of a captioned table give the rows."""
     rows: list[list[str]] = []
-    section, table, analysis, header, group = "", "", None, [], ""
-    for match in ELEMENT.finditer(html):
-        if match.group("heading") is not None:
-            section = _text(match.group("heading"))
-        elif match.group("caption") is not None:
-            caption = _text(match.group("caption"))
-            number = CAPTION_NUMBER.match(caption)
-            table = number.group(1) if number else caption
-            analysis = tables.get(caption[number.end():] if number else caption)
-            header, group = [], ""
-        elif match.group("ref") is not None:
-            if match.group("ref").startswith("@"):
-                continue  # a citation [@key] (dossier.document.matter), not a number
-            rows.append(_live_row(document, section, html_lib.unescape(match.group("ref")),
-                                  _text(match.group("live")), evidence))
-        elif match.group("table_end") is not None:
-            table, analysis, header = "", None, []
-        elif table:
-            cells = [(kind, _text(body)) for kind, body in CELL.findall(match.group("row"))]
-            if cells and all(kind == "h" for kind, _ in cells):
-                header = [text for _, text in cells]
-                continue
-            label = cells[0][1] if cells else ""
-            if len(cells) > 1 and not any(text for _, text in cells[1:]):
-                group = label  # a group row ("Age"): its label heads the rows below it
-                continue
-            label = f"{group} / {label}" if group and 'class="level-' in match.group("row") else label
-            for i, (_, text) in enumerate(cells[1:], start=1):
-                if DIGIT.search(text):
-                    column = header[i] if i < len(header) else str(i + 1)
-                    entry = evidence.get(analysis, {}) if analysis else {}
-                    rows.append([document, section, table, f"{label} | {column}", text, "",
-                                 f"analyses/{analysis}" if analysis else "", *(_provenance(entry) if entry else
-                                                                               ["", "", ""])])
+    place = {"section": "", "table": "", "analysis": None}
+
+    def walk(node: Node) -> None:
+        for child in node.elements():
+            if child.tag in HEADINGS:
+                place["section"] = _text(child)
+            elif child.tag == "p" and child.classes == {"caption"}:
+                caption = _text(child)
+                number = CAPTION_NUMBER.match(caption)
+                place["table"] = number.group(1) if number else caption
+                place["analysis"] = tables.get(caption[number.end():] if number else caption)
+            elif child.tag == "span" and child.classes == {"live"} and "data-ref" in child.attrs:
+                if not child.attrs["data-ref"].startswith("@"):  # a citation [@key] (document.matter), no number
+                    rows.append(_live_row(document, place["section"], child.attrs["data-ref"], _text(child),
+                                          evidence))
+            elif child.tag == "table":
+                if place["table"]:
+                    rows.extend(_table_rows(document, place["section"], place["table"], place["analysis"], child,
+                                            evidence))
+                place["table"], place["analysis"] = "", None
+            else:
+                walk(child)
+
+    walk(parse(html))
+    return rows
+
+
+def _table_rows(document: str, section: str, table: str, analysis: str | None, node: Node,
+                evidence: dict[str, Any]) -> list[list[str]]:
+    """A row per cell holding a digit of a numbered table, labelled by its row (under its group row) and column."""
+    rows: list[list[str]] = []
+    header: list[str] = []
+    group = ""
+    for tr in (n for n in node.iter() if n.tag == "tr"):
+        cells = [(cell.tag, _text(cell)) for cell in tr.elements() if cell.tag in ("td", "th")]
+        if cells and all(kind == "th" for kind, _ in cells):
+            header = [text for _, text in cells]
+            continue
+        label = cells[0][1] if cells else ""
+        if len(cells) > 1 and not any(text for _, text in cells[1:]):
+            group = label  # a group row ("Age"): its label heads the rows below it
+            continue
+        indented = any(c.startswith("level-") for cell in tr.elements() for c in cell.classes)
+        label = f"{group} / {label}" if group and indented else label
+        for i, (_, text) in enumerate(cells[1:], start=1):
+            if DIGIT.search(text):
+                column = header[i] if i < len(header) else str(i + 1)
+                entry = evidence.get(analysis, {}) if analysis else {}
+                rows.append([document, section, table, f"{label} | {column}", text, "",
+                             f"analyses/{analysis}" if analysis else "", *(_provenance(entry) if entry else
+                                                                           ["", "", ""])])
     return rows
 
 

@@ -18,7 +18,6 @@ Built on dossier.word.diff's statistic-by-statistic comparison of the two eviden
 from __future__ import annotations
 
 import csv
-import html
 import json
 import re
 from dataclasses import asdict, dataclass
@@ -32,10 +31,11 @@ from dossier.document import registry
 from dossier.document.formatting import Formatter, fixed
 from dossier.document.hardcoded import statistic_index, typed_numbers
 from dossier.document.writer_text import REFERENCE, format_reference, localised_path, resolve_reference
+from dossier.render.tree import parse
 from dossier.word.diff import _same, compare
 
 BOTH_SUFFIXES = tuple(f".{code}" for code in LANGUAGES)  # briefing.ja.html of a --lang both build
-HEADING_OR_CAPTION = re.compile(r"<h([1-4])[^>]*>(.*?)</h\1>|<p class=\"caption\">(.*?)</p>", re.DOTALL)
+HEADINGS = frozenset({"h1", "h2", "h3", "h4"})
 CELL_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 CAPTION_NUMBER = re.compile(r"^(\S+\s*\d+)[.\uff0e]?[\s\u3000]+")  # "Table 3. " / "表 3　"
 
@@ -206,14 +206,14 @@ def _table_places(out_dir: Path) -> dict[str, list[tuple[str, str, str]]]:
         if not path.is_file():
             continue
         section = ""
-        for match in HEADING_OR_CAPTION.finditer(path.read_text(encoding="utf-8")):
-            text = html.unescape(re.sub(r"<[^>]+>", "", match.group(2) or match.group(3) or "")).strip()
-            if match.group(1):
-                section = text
-                continue
-            number = CAPTION_NUMBER.match(text)
-            if number:
-                captions.setdefault(text[number.end():], []).append((document, number.group(1), section))
+        for node in parse(path.read_text(encoding="utf-8")).iter():  # document order
+            if node.tag in HEADINGS:
+                section = node.raw_text().strip()
+            elif node.tag == "p" and node.classes == {"caption"}:
+                text = node.raw_text().strip()
+                number = CAPTION_NUMBER.match(text)
+                if number:
+                    captions.setdefault(text[number.end():], []).append((document, number.group(1), section))
     places = {}
     for csv_path in sorted((out_dir / "tables").glob("*.csv")):
         caption = _caption(csv_path)

@@ -91,15 +91,16 @@ def markdown_to_html(text: str) -> Markup:
     tokens = _MD.parse(text)
     items: list[list] = []  # per open list item: [its level, paragraphs seen]
     for i, token in enumerate(tokens):
-        if token.type == "list_item_open":
+        kind = token.type  # markdown-it's token kind
+        if kind == "list_item_open":
             items.append([token.level, 0])
-        elif token.type == "list_item_close":
+        elif kind == "list_item_close":
             items.pop()
-        elif token.type == "ordered_list_open":
+        elif kind == "ordered_list_open":
             token.attrs.pop("start", None)
-        elif token.type in ("paragraph_open", "paragraph_close") and items and token.level == items[-1][0] + 1:
+        elif kind in ("paragraph_open", "paragraph_close") and items and token.level == items[-1][0] + 1:
             token.hidden = True
-            if token.type == "paragraph_open":
+            if kind == "paragraph_open":
                 items[-1][1] += 1
                 if items[-1][1] > 1:
                     tokens[i] = Token("hardbreak", "br", 0)

@@ -52,7 +52,9 @@ def example_folders() -> list[Path]:
 
 def pytest_collection_modifyitems(config, items):
     """A test using a whole example build (these fixtures of this file, not a test module's own fixture of the
-    same name) is `slow`: make test-fast leaves it out."""
+    same name) is `slow`: make test-fast leaves it out. The files holding a `slow` or `e2e` test run first (in
+    their own order; the others after them, in theirs): with `pytest -n` the long ones start at once and the
+    short ones fill the processes' last minutes, instead of one process running a long file alone at the end."""
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
         for name in set(getattr(item, "fixturenames", ())) & set(EXAMPLE_BUILDS):
@@ -60,6 +62,8 @@ def pytest_collection_modifyitems(config, items):
             if definitions and getattr(definitions[-1].func, "__module__", "") == __name__:
                 item.add_marker(pytest.mark.slow)
                 break
+    long_files = {item.path for item in items if item.get_closest_marker("slow") or item.get_closest_marker("e2e")}
+    items.sort(key=lambda item: item.path not in long_files)  # stable: the order within each group is kept
 
 
 def copy_tree(source: Path, target: Path) -> Path:
@@ -378,6 +382,11 @@ def table_text(table, lang: str = "en") -> list[list[str]]:
 def libreoffice_pdf(docx: Path, out_dir: Path) -> Path:
     """Convert a DOCX with LibreOffice (a real word-processing client); skip the test when it is not
     installed, except in CI, where .ci/run installs it."""
+    return libreoffice_pdfs([docx], out_dir)[0]
+
+
+def libreoffice_pdfs(docxs: list[Path], out_dir: Path) -> list[Path]:
+    """Convert DOCX files with one LibreOffice run (their names must differ): out_dir/<stem>.pdf of each."""
     import os
     import shutil
     import subprocess
@@ -387,12 +396,13 @@ def libreoffice_pdf(docx: Path, out_dir: Path) -> Path:
         if os.environ.get("CI"):
             pytest.fail("LibreOffice is required in CI (installed by .ci/run)")
         pytest.skip("LibreOffice not installed")
+    assert len({d.name for d in docxs}) == len(docxs), "one LibreOffice run converts files of different names"
     from dossier.render.pagination import kill_group
 
     # its own process group, all of it killed afterwards: no LibreOffice outlives the test (on a timeout too)
-    process = subprocess.Popen([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(out_dir), str(docx)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                               env={**os.environ, "HOME": str(out_dir)})
+    process = subprocess.Popen([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(out_dir),
+                                *map(str, docxs)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True, env={**os.environ, "HOME": str(out_dir)})
     try:
         _, stderr = process.communicate(timeout=300)
     finally:
@@ -400,7 +410,7 @@ def libreoffice_pdf(docx: Path, out_dir: Path) -> Path:
         process.wait()
     if process.returncode != 0:
         raise subprocess.CalledProcessError(process.returncode, process.args, stderr=stderr)
-    return out_dir / (docx.stem + ".pdf")
+    return [out_dir / (docx.stem + ".pdf") for docx in docxs]
 
 
 @pytest.fixture(scope="module")

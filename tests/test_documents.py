@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import WITH_LIBREOFFICE, example_folders, libreoffice_pdf, run_cli, toc_entries
+from tests.conftest import WITH_LIBREOFFICE, example_folders, libreoffice_pdfs, run_cli, toc_entries
 
 BRIEFING_SECTIONS = ["List of consultation questions", "Product overview",
                      "Target disease, current treatment and unmet need",
@@ -121,13 +122,18 @@ def test_every_page_of_a_synthetic_build_says_synthetic(built):
 
 @pytest.fixture(scope="module")
 def converted(built, tmp_path_factory):
-    """`converted(example, document)`: the PDF LibreOffice makes of a built DOCX, converted once per module."""
-    pdfs = {}
+    """`converted(example, document)`: the PDF LibreOffice makes of a built DOCX; the briefing and SAKIGAKE
+    DOCX of every example converted on first use, by one LibreOffice run."""
+    pdfs: dict[tuple[str, str], Path] = {}
 
     def convert(example: str, document: str) -> Path:
-        if (example, document) not in pdfs:
-            folder = tmp_path_factory.mktemp(f"libreoffice-{example}-{document}")
-            pdfs[(example, document)] = libreoffice_pdf(built[example] / f"{document}.docx", folder)
+        if not pdfs:
+            folder = tmp_path_factory.mktemp("libreoffice")
+            copies = {}
+            for name, out in sorted(built.items()):
+                for kind in ("briefing", "sakigake"):
+                    copies[(name, kind)] = shutil.copy(out / f"{kind}.docx", folder / f"{name}-{kind}.docx")
+            pdfs.update(zip(copies, libreoffice_pdfs([Path(c) for c in copies.values()], folder)))
         return pdfs[(example, document)]
 
     return convert

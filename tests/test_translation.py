@@ -130,8 +130,8 @@ def test_final_document_has_no_warning_text_and_draft_keeps_them_in_its_appendix
     draft = html_of("draft")
     body, _, appendix = draft.partition('id="appendix-warnings"')
     assert marker not in body and 'class="notice">analysis' not in body
-    assert marker in appendix and "（ドラフトのみ）" in appendix
-    assert "ドラフト (DRAFT)" in draft  # every page's running header
+    assert marker in appendix and "（草案のみ）" in appendix
+    assert "草案 | " in draft and "DRAFT" not in draft  # every page's running header, in Japanese words only
     final = html_of("final")
     assert marker not in final and "appendix-warnings" not in final and "DRAFT" not in final
 

@@ -160,3 +160,21 @@ def test_check_against_an_earlier_build_reports_the_typed_number_gone_stale(refr
     missing = run_cli("check", str(folder), "--against", str(tmp_path / "nowhere"))
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
     assert missing.stderr.strip().splitlines()[-1].startswith("error: ") and "evidence.json" in missing.stderr
+
+
+def test_a_stale_typed_number_that_equalled_several_statistics_names_the_others():
+    """26.7 equalled two statistics of the old build and neither now: the first is suggested, the other is
+    named so the writer can pick the one meant (hand-made evidence, no build)."""
+    from dossier.word.refresh import _stale_numbers
+
+    old = {"adas": {"type": "change_from_baseline", "groups": {"Placebo": {"mean": 26.71, "sd": 3.2},
+                                                               "Drug": {"mean": 26.68, "sd": 3.9}}}}
+    new = {"adas": {"type": "change_from_baseline", "groups": {"Placebo": {"mean": 26.93, "sd": 3.2},
+                                                               "Drug": {"mean": 25.1, "sd": 3.9}}}}
+    (stale,) = _stale_numbers({"text/disease.md": ((), "The mean was 26.7 points.\n")}, old, new)
+    assert (stale.typed, stale.statistic, stale.new_printed) == ("26.7", "adas:groups/Placebo/mean", "26.9")
+    assert stale.suggestion == "[[adas:groups/Placebo/mean|1]]"
+    assert stale.others == ("adas:groups/Drug/mean",)
+    assert stale.also() == " (or one of 1 other statistic(s) it equalled: 'adas:groups/Drug/mean')"
+    (single,) = _stale_numbers({"t.md": ((), "SD 3.9\n")}, old, {"adas": {"groups": {"Drug": {"sd": 4.4}}}})
+    assert single.others == () and single.also() == ""

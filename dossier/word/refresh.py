@@ -25,6 +25,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
+from dossier import errors
 from dossier.analyses.evidence import flatten
 from dossier.config.spec_types import LANGUAGES
 from dossier.document import registry
@@ -89,9 +90,16 @@ class StaleNumber:
     line: int
     fields: tuple[str, ...]
     typed: str
-    statistic: str  # the old build's statistic it equalled
+    statistic: str  # the old build's statistic it equalled (the first in evidence order)
     new_printed: str  # that statistic in the new build, at the typed decimals
     suggestion: str  # the live reference to write instead
+    others: tuple[str, ...] = ()  # the old build's other statistics it equalled: the writer picks the one meant
+
+    def also(self) -> str:
+        """" (or one of N other statistics it equalled: a, b, c and M more)", or "" when it equalled one."""
+        if not self.others:
+            return ""
+        return f" (or one of {len(self.others)} other statistic(s) it equalled: {errors.listing(self.others)})"
 
 
 @dataclass(frozen=True)
@@ -332,7 +340,7 @@ def _stale_numbers(texts, old_ev, new_ev) -> list[StaleNumber]:
                 fixed(100 * value if percent else value, decimals) + ("%" if percent else "")
             fmt = "pct" if percent else (f"{decimals}" if decimals else "")
             suggestion = f"[[{target}{'|' + fmt if fmt else ''}]]"
-            out.append(StaleNumber(source, number, fields, literal, ref, now, suggestion))
+            out.append(StaleNumber(source, number, fields, literal, ref, now, suggestion, tuple(refs[1:])))
     return out
 
 
@@ -345,7 +353,7 @@ def stale_number_warnings(trial_dir: Path, spec, old_dir: Path, new_analyses: di
     old_analyses = _load(old_dir).get("analyses", {})
     texts = {source: ((), text) for source, text in text_sources(trial_dir, spec)}
     return [f"{s.source}: line {s.line}: {s.typed} equalled {s.statistic} in {old_dir} and is {s.new_printed} "
-            f"now: write {s.suggestion}" for s in _stale_numbers(texts, old_analyses, new_analyses)]
+            f"now: write {s.suggestion}{s.also()}" for s in _stale_numbers(texts, old_analyses, new_analyses)]
 
 
 # --- output ----------------------------------------------------------------------------------------
@@ -380,7 +388,7 @@ def report_lines(result: Review, precise: bool = False) -> list[str]:
                          + (_precise(p.old, p.new) if precise else ""))
     for s in result.stale:
         lines.append(f"stale typed number: {s.source}:{s.line}: {s.typed} equalled {s.statistic} in the old build; "
-                     f"the new build has {s.new_printed}: write {s.suggestion}")
+                     f"the new build has {s.new_printed}: write {s.suggestion}{s.also()}")
     for c in result.statistics:
         mark = "" if c.visible else " (unchanged as printed)"
         lines.append(f"{c.analysis}: {c.statistic}: {c.old_printed} -> {c.new_printed}{mark}"

@@ -97,3 +97,41 @@ def test_bad_key_or_kind_is_an_error(tmp_path):
         draw_figure(Figure("k", "pie", good.title, good.x_label, good.y_label, good.curves), tmp_path,
                     labeller("en"), "en")
     assert not list(Path(tmp_path).iterdir())
+
+
+def _forest_figure() -> Figure:
+    import pandas as pd
+
+    from dossier.analyses.model import Forest
+    from dossier.stats import subgroups as sg
+
+    result = sg.time_to_event(pd.read_csv(Path(__file__).parent / "reference" / "veteran.csv"), arm="trt",
+                              reference="standard", time="time", event="status",
+                              subgroups=[sg.SubgroupSpec("celltype"), sg.SubgroupSpec("age", (60,))])
+    forest = Forest(analysis=result, group="test", estimate=Term("estimate"), x_axis=Term("axis"),
+                    count=Term("count"), variables=(("celltype", Text("Cell type", "CELLTYPE")),),
+                    levels=((("celltype", "squamous"), Text("squamous", "CELLTYPE")),))
+    return Figure("os-forest", "forest", Term("title", (("group", Text("test")),)), Term("axis"), Text(""), (),
+                  forest=forest)
+
+
+@pytest.mark.parametrize("kind", ["km", "profile", "forest"])
+def test_figure_labels_asks_for_every_label_the_drawing_shows(tmp_path, kind):
+    """The build asks for a figure's labels in its own process (render.figures.figure_labels), so the texts a
+    figure shows in another language reach the translation report whichever process draws it: it asks for
+    exactly the labels drawing asks for."""
+    from dossier.render.figures import figure_labels
+
+    figure = {"km": lambda: km_figure(("Placebo", "Drug")), "forest": _forest_figure,
+              "profile": lambda: profile_figure(("Placebo", "Drug"), ("Baseline", "Week 4", "Week 8", "Week 12"))}[kind]()
+
+    def recorder(asked: set):
+        def label(value) -> str:
+            asked.add(repr(value))
+            return value.key if isinstance(value, Term) else value.value
+        return label
+
+    drawn, listed = set(), set()
+    draw_figure(figure, tmp_path, recorder(drawn), "en")
+    figure_labels(figure, recorder(listed), "en")
+    assert drawn and listed == drawn

@@ -308,3 +308,25 @@ def test_bad_version_is_one_line_naming_the_key(make_trial, document):
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert errors == [(f"error: {folder / 'dossier.yaml'}: {document}.version: unknown language 'fr' (the languages "
                        "are en and ja)")], result.stderr
+
+
+def test_the_translation_report_lists_a_figures_texts_whichever_process_draws_it(tmp_path):
+    """The figures are drawn in worker processes (or in the build's own with DOSSIER_WORKERS=1): the texts
+    they show in another language (here the English arm names of a Japanese build) are in the report, under
+    "figures" and the figure's key, and the report is the same either way."""
+    import yaml
+
+    from tests.conftest import TINY_SPEC, write_tiny_trial
+
+    trial = write_tiny_trial(tmp_path / "trial", {**yaml.safe_load(yaml.safe_dump(TINY_SPEC)), "language": "ja"})
+    reports = []
+    for out, fresh in ((tmp_path / "here", False), (tmp_path / "workers", True)):
+        result = run_cli("build", str(trial), "-o", str(out), fresh=fresh,
+                         env={"DOSSIER_WORKERS": "2", "DOSSIER_SOFFICE": "none"} if fresh else None)
+        assert result.returncode == 0, result.stderr
+        reports.append((out / "review" / "translation.ja.csv").read_text(encoding="utf-8"))
+    assert reports[0] == reports[1]
+    rows = list(csv.reader(io.StringIO(reports[0])))
+    figures = {(r[1], r[3], r[4]) for r in rows if r[0] == "figures"}  # (figure key, source, text), once each
+    assert figures == {("tte", "PARAM", "Time to event"), ("tte", "TRT01A", "Drug"), ("tte", "TRT01A", "Placebo"),
+                       ("score", "PARAM", "Score")}, rows

@@ -29,6 +29,7 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
 
     from dossier.build.reuse import Reuse, digest, folder_digest
     from dossier.build.workers import Workers
+    from dossier.render.figures import figure_labels
     from dossier.render.html import template_dirs
     from dossier.render.pagination import engine_id
 
@@ -49,10 +50,13 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
     if own_reuse:
         reuse = Reuse(previous, stage)  # previous None (--no-cache): nothing is reused
     glossary = sorted(fmt.glossary.items())
-    drawing = [workers.submit(draw_one_figure, figure, figures_dir, fmt)
-               for figure in (f for r in results for f in r.figures)
-               if not reuse.take(digest("figure", figure, fmt.lang, glossary, fmt.terms.digest()),
-                                 [f"figures/{figure.key}.png", f"figures/{figure.key}.svg"])]
+    drawing = []
+    for figure in (f for r in results for f in r.figures):
+        fmt.terms.place("figures", figure.key)  # the translation report's rows of the figure's texts
+        figure_labels(figure, fmt.label, fmt.lang)  # recorded here whichever process draws it, or none
+        if not reuse.take(digest("figure", figure, fmt.lang, glossary, fmt.terms.digest()),
+                          [f"figures/{figure.key}.png", f"figures/{figure.key}.svg"]):
+            drawing.append(workers.submit(draw_one_figure, figure, figures_dir, fmt))
     facts = document_facts(spec, analysed.files, analysed.arms, analysed.records, warnings)
     new_warnings: list[str] = []
     if facts["date"] is None:

@@ -102,18 +102,39 @@ def typeset_powers(fig) -> None:
 
 def _draw_forest(figure: Figure, out_dir: Path, labels: Callable[[Label], str], lang: str) -> list[Path]:
     """A forest plot (dossier.render.forest) with its words in the document language."""
-    from dossier.render.forest import ForestLabels, draw_forest
+    from dossier.render.forest import draw_forest
 
     f = figure.forest
     if f is None:
         raise RenderError(f"figure {figure.key!r} of kind 'forest' has nothing to draw")
-    words = ForestLabels(overall=labels(Term("sg_overall")), subgroup=labels(Term("sg_subgroup")),
-                         estimate=labels(f.estimate), x_axis=labels(f.x_axis),
-                         p_interaction=labels(Term("sg_p_interaction", (("p", "{p}"),))), count=labels(f.count),
-                         variables={name: labels(label) for name, label in f.variables},
-                         levels={key: labels(label) for key, label in f.levels}, ne=labels(Term("not_estimable")))
-    return draw_forest(f.analysis, figure.key, out_dir, words, lang, group=f.group, decimals=f.decimals,
-                       title=labels(figure.title))
+    return draw_forest(f.analysis, figure.key, out_dir, _forest_words(f, labels), lang, group=f.group,
+                       decimals=f.decimals, title=labels(figure.title))
+
+
+def _forest_words(f, labels: Callable[[Label], str]):
+    from dossier.render.forest import ForestLabels
+
+    return ForestLabels(overall=labels(Term("sg_overall")), subgroup=labels(Term("sg_subgroup")),
+                        estimate=labels(f.estimate), x_axis=labels(f.x_axis),
+                        p_interaction=labels(Term("sg_p_interaction", (("p", "{p}"),))), count=labels(f.count),
+                        variables={name: labels(label) for name, label in f.variables},
+                        levels={key: labels(label) for key, label in f.levels}, ne=labels(Term("not_estimable")))
+
+
+def figure_labels(figure: Figure, labels: Callable[[Label], str], lang: str) -> None:
+    """Ask `labels` for every label `draw_figure` shows, without drawing: the build calls it in its own
+    process for every figure (drawn by a worker or reused), so the texts a figure shows in another language
+    are in the translation report whichever process draws it (dossier.document.labels.Terms records them)."""
+    labels(figure.title)
+    if figure.kind == "forest":
+        if figure.forest is not None:
+            _forest_words(figure.forest, labels)
+        return
+    _shown(figure, labels)
+    labels(figure.x_label)
+    labels(figure.y_label)
+    if figure.at_risk:
+        _at_risk_title(labels, lang, figure.at_risk_title)
 
 
 def _values(values: tuple[float | None, ...]) -> list[float]:

@@ -238,6 +238,19 @@ def test_references_are_numbered_in_order_of_first_citation(make_trial):
     assert "references[4]: 'unused' is cited nowhere" in result.stderr
 
 
+def test_a_citation_in_the_table_of_studies_is_printed_as_written_and_warned(make_trial):
+    """Citations are numbered in the text, never in a table's cells (where a dataset's value may look like
+    one): a `[@key]` in a `studies:` text stays as typed in the table, and check says so, naming the key."""
+    folder = make_trial(spec(references=REFERENCES[:1],
+                             studies=[{"id": "S-1", "design": {"en": "Randomised [@alpha]", "ja": "無作為化 [@alpha]"}}]))
+    html, _, _ = render(folder, "en", "briefing")
+    assert "Randomised [@alpha]" in text_of(html)
+    result = run_cli("check", str(folder))
+    assert result.returncode == 0, result.stderr
+    warned = [line for line in result.stderr.splitlines() if "studies[1].design" in line]
+    assert len(warned) == 1 and "[@alpha] is printed as written in the table of studies" in warned[0], result.stderr
+
+
 def test_an_unknown_citation_key_names_the_file_and_line(make_trial):
     from dossier.config.spec import load_spec
 

@@ -17,7 +17,7 @@ def check(trial_dir: Path, against: Path | None = None) -> tuple[list[Problem], 
     from dossier.data.datasets import discover, load_available
     from dossier.data.gate import folder_problems
     from dossier.data.validate import datasets_needed, requirements, validate, variables_to_load
-    from dossier.document.matter import uncited_warnings
+    from dossier.document.matter import table_citation_warnings, uncited_warnings
     from dossier.document.writer_text import reference_problems, text_warnings
     from dossier.errors import DataError
 
@@ -36,7 +36,7 @@ def check(trial_dir: Path, against: Path | None = None) -> tuple[list[Problem], 
     data, load_problems = load_available(trial_dir, datasets_needed(needs), variables_to_load(spec))
     problems = spec_problems + reference_problems(spec, trial_dir) + load_problems + folder_problems(trial_dir)
     warnings = list(data.warnings) + text_warnings(spec, trial_dir) + document_warnings(spec) + \
-        uncited_warnings(spec, trial_dir)
+        uncited_warnings(spec, trial_dir) + table_citation_warnings(spec)
     if "adsl" not in data.frames:
         return problems, warnings
     data_ok = not load_problems

@@ -110,11 +110,12 @@ def _build(spec: TrialSpec, trial_dir: Path, out_dir: Path, progress: Progress, 
         analysed = analyse(trial_dir, spec, needs, key, settings_digest, progress)
     else:
         progress("data and analyses unchanged: reusing the computed statistics")
-    from dossier.document.matter import uncited_warnings
+    from dossier.document.matter import table_citation_warnings, uncited_warnings
 
     warnings = list(analysed.warnings)
     for shown in (languages or {spec.language: spec}).values():
-        warnings += text_warnings(shown, trial_dir) + document_warnings(shown) + uncited_warnings(shown, trial_dir)
+        warnings += text_warnings(shown, trial_dir) + document_warnings(shown) + uncited_warnings(shown, trial_dir) \
+            + table_citation_warnings(shown)
     for result in analysed.results:
         warnings.extend(w if w.startswith("analysis ") else f"analysis {result.id!r}: {w}" for w in result.warnings)
     warnings = list(dict.fromkeys(warnings))  # validation and an analysis may word a warning the same: once

@@ -135,6 +135,21 @@ def uncited_warnings(spec, trial_dir) -> list[str]:
             for i, ref in enumerate(spec.references, start=1) if ref.key not in cited]
 
 
+def table_citation_warnings(spec) -> list[str]:
+    """A warning for each `[@key]` in a `studies:` text: the studies table prints it as written (a citation is
+    numbered in the text, never in a table's cell, where a dataset's value may look like one)."""
+    out = []
+    for i, study in enumerate(spec.studies, start=1):
+        for name in ("phase", "design", "population", "region", "n", "status"):
+            value = getattr(study, name)
+            texts = value.values() if isinstance(value, dict) else [value] if isinstance(value, str) else []
+            for key in dict.fromkeys(k for text in texts for k in cited_keys(text)):
+                out.append(f"dossier.yaml: studies[{i}].{name}: [@{key}] is printed as written in the table of "
+                           "studies (citations are numbered in the text, not in a table's cells): cite it in "
+                           "the text around the table")
+    return out
+
+
 # ------------------------------------------------------------------------------------------- rendering
 
 

@@ -24,8 +24,9 @@ from dossier.render.docx_html import Node, parse_html, xml_safe
 from dossier.render.docx_ooxml import (
     set_core_properties,
 )
+from dossier.render.docx_page import LANGUAGES
 from dossier.render.docx_sections import record_marks
-from dossier.render.docx_writer import LANGUAGES, Writer
+from dossier.render.docx_writer import Writer
 from dossier.render.pagination import PaginationUnavailable, bookmark_pages_all
 from dossier.render.zipfiles import deterministic_zip
 

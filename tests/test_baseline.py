@@ -265,6 +265,39 @@ def test_reference_arm_first_without_numeric_code():
     assert result.tables[0].columns[1] == Term("arm_n", (("arm", Text("B")), ("n", 3)))
 
 
+def test_a_numeric_arm_variable_names_its_arms_as_validation_reads_them():
+    """A numeric arm variable held as floats (0.0, 1.0): the arms are "0" and "1", as `dossier check` reads a
+    reference arm (1.0 reads "1"), never "0.0"; the pilot's TRT01PN (0, 54, 81) gives "0", "54", "81"."""
+    from dossier.analyses.options import setting
+    from dossier.data.selection import population_subjects
+
+    data = toy({"USUBJID": [f"S{i}" for i in range(6)], "SAFFL": ["Y"] * 6, "TRT01AN": [0.0, 1.0] * 3,
+                "SEX": ["F", "M", "M", "F", "F", "M"]})
+    result = run({"id": "bl", "type": "baseline", "variables": ["SEX"]}, data, arm="TRT01AN", reference_arm="0")
+    assert result.groups == ("0", "1")
+    assert result.evidence["N"] == {"0": 3, "1": 3, "Total": 6}
+    # the selection the other types share (time to event, change from baseline, MMRM, by-visit) names them alike
+    spec = make_spec({"id": "tte", "type": "time_to_event", "dataset": "adtte", "param": "X"}, arm="TRT01AN",
+                     reference_arm="0")
+    subjects, arms, _ = population_subjects(spec.analyses[0], data.frame("adsl"), setting(spec.analyses[0], spec))
+    assert arms == ("0", "1") and sorted(set(subjects["TRT01AN"])) == ["0", "1"]
+    pilot = run({"id": "bl", "type": "baseline", "variables": ["SEX"]}, load(PILOT, {"adsl": set()}),
+                population="ITTFL", arm="TRT01PN", reference_arm="0")
+    assert pilot.evidence["N"] == {"0": 86, "54": 84, "81": 84, "Total": 254}  # the ITT arms (Placebo, Low, High)
+
+
+def test_the_documents_arm_counts_read_a_numeric_arm_as_the_analyses_do(tmp_path):
+    """The build's own count of each arm (pipeline.arm_counts: the documents' arms, the labels of arm values)
+    names a numeric arm as the analyses do, so the two meet (they were 0.0 and "0": the build stopped on an
+    internal error comparing them)."""
+    from dossier.build.pipeline import arm_counts
+    from tests.conftest import toy_spec
+
+    spec = toy_spec({"id": "bl", "type": "baseline", "variables": ["SEX"]}, population="ITTFL", arm="TRT01PN",
+                    reference_arm="0")
+    assert arm_counts(spec, load(PILOT, {"adsl": set()})) == [("0", 86), ("54", 84), ("81", 84)]
+
+
 def test_blank_arm_subjects_are_left_out_with_a_warning():
     data = toy_adsl()
     data.frames["adsl"].loc[0, "TRT01A"] = ""

@@ -214,15 +214,6 @@ def need(analysis: Analysis, data: TrialData, name: str, frame: pd.DataFrame, va
                                 where=dataset_where(data, name))
 
 
-def as_text(column: pd.Series) -> pd.Series:
-    """A treatment column as text ("" for missing; 1.0 -> "1")."""
-    if pd.api.types.is_numeric_dtype(column):
-        names = {v: "" if pd.isna(v) else (str(int(v)) if float(v).is_integer() else repr(float(v)))
-                 for v in column.unique()}
-        return column.map(names).astype(object)
-    return cols.as_str(column)
-
-
 def adsl_subjects(analysis: Analysis, data: TrialData, population: str | None, arm: str, reference: str | None,
                   where: tuple[tuple[str, tuple[str, ...]], ...], apply_where: bool) -> Subjects:
     """ADSL rows of the population (flag == "Y"; all subjects when `population` is None) with a
@@ -241,7 +232,7 @@ def adsl_subjects(analysis: Analysis, data: TrialData, population: str | None, a
     if pop.empty:
         raise AnalysisError(f"analysis {analysis.id!r}: no subject in dataset adsl has {population} = 'Y'",
                             where=dataset_where(data, "adsl"))
-    pop = pop.assign(**{ARM: as_text(pop[arm])})
+    pop = pop.assign(**{ARM: cols.as_text(pop[arm])})  # "" for missing; 1.0 -> "1"
     warnings = []
     blank = pop[ARM] == ""
     if blank.any():

@@ -307,6 +307,7 @@ def live_values(evidence: dict) -> dict:
 
 def arm_counts(spec: TrialSpec, data) -> list[tuple[str, int]]:
     """(arm, subjects) of the trial's population by its arm variable, in display order (the documents' arms)."""
+    from dossier.data import columns as cols
     from dossier.data.selection import arm_order
 
     adsl = data.frame("adsl")
@@ -314,6 +315,7 @@ def arm_counts(spec: TrialSpec, data) -> list[tuple[str, int]]:
     if flag not in adsl.columns or arm not in adsl.columns:
         return []
     subjects = adsl[adsl[flag] == "Y"]
+    subjects = subjects.assign(**{arm: cols.as_text(subjects[arm])})  # the arms as the analyses name them
     return [(value, int((subjects[arm] == value).sum())) for value in arm_order(subjects, arm, spec.reference_arm)]
 
 

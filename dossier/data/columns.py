@@ -203,8 +203,10 @@ def is_number(text: str) -> bool:
 
 def as_text(column: pd.Series) -> pd.Series:
     """Values as the analyses compare them: text, "" for missing, 1.0 -> "1"."""
-    if pd.api.types.is_numeric_dtype(column):
-        return column.map(lambda v: "" if pd.isna(v) else (str(int(v)) if float(v).is_integer() else repr(float(v))))
+    if pd.api.types.is_numeric_dtype(column):  # each distinct number written once
+        names = {v: "" if pd.isna(v) else (str(int(v)) if float(v).is_integer() else repr(float(v)))
+                 for v in column.unique()}
+        return column.map(names).astype(object)
     return as_str(column)
 
 

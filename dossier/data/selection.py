@@ -88,7 +88,7 @@ def population_subjects(analysis: Analysis, adsl: pd.DataFrame, setting: Setting
     if not in_population.any():
         raise AnalysisError(f"analysis {analysis.id!r}: adsl has no subject with {setting.population} = 'Y'",
                             where="dataset adsl")
-    arm_values = cols.as_str(adsl[setting.arm])  # as astype(str)
+    arm_values = cols.as_text(adsl[setting.arm])  # as validation reads it: a numeric arm 1.0 is "1", missing ""
     has_arm = (arm_values != "").to_numpy()
     blank = int((in_population & ~has_arm).sum())
     if blank:

@@ -178,3 +178,21 @@ def test_a_stale_typed_number_that_equalled_several_statistics_names_the_others(
     assert stale.also() == " (or one of 1 other statistic(s) it equalled: 'adas:groups/Drug/mean')"
     (single,) = _stale_numbers({"t.md": ((), "SD 3.9\n")}, old, {"adas": {"groups": {"Drug": {"sd": 4.4}}}})
     assert single.others == () and single.also() == ""
+
+
+def test_a_one_language_build_and_a_both_languages_build_are_compared_with_a_note(tmp_path):
+    """tables/demog.csv of an English build and tables/demog.en.csv of a --lang both build are different files:
+    the report says why every row reads as added (and says nothing of languages for two builds alike)."""
+    from tests.conftest import write_tiny_trial
+
+    trial = write_tiny_trial(tmp_path / "trial")
+    for out, lang in (("en", "en"), ("both", "both"), ("again", "en")):
+        assert run_cli("build", str(trial), "-o", str(tmp_path / out), "--lang", lang).returncode == 0
+    mixed = run_cli("diff", str(tmp_path / "en"), str(tmp_path / "both"))
+    assert mixed.returncode == 0, mixed.stderr
+    notes = [line for line in mixed.stdout.splitlines() if line.startswith("note: the builds differ in languages")]
+    assert notes == ["note: the builds differ in languages (old: en, new: both): tables are compared file by file, "
+                     "so tables/<key>.csv and tables/<key>.<lang>.csv of a --lang both build read as tables removed "
+                     "and added; compare two builds of the same --lang"]
+    alike = run_cli("diff", str(tmp_path / "en"), str(tmp_path / "again"))
+    assert alike.returncode == 0 and "differ in languages" not in alike.stdout

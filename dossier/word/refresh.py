@@ -125,6 +125,11 @@ def review(old_dir: Path, new_dir: Path, trial_dir: Path | None = None) -> Revie
     cells = tuple(cell for key in diff.tables for cell in _cell_changes(old_dir, new_dir, key, places))
     statistics = tuple(_statistic(c, formatter, places, cells) for c in diff.changes)
     notes: list[str] = []
+    languages = {name: _manifest(folder).get("language") for name, folder in (("old", old_dir), ("new", new_dir))}
+    if "both" in languages.values() and languages["old"] != languages["new"]:
+        notes.append(f"the builds differ in languages (old: {languages['old']}, new: {languages['new']}): tables are "
+                     "compared file by file, so tables/<key>.csv and tables/<key>.<lang>.csv of a --lang both build "
+                     "read as tables removed and added; compare two builds of the same --lang")
     if trial_dir is None:
         recorded = _manifest(new_dir).get("trial_folder")
         trial_dir = Path(recorded) if recorded else None

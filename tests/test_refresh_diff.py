@@ -191,8 +191,8 @@ def test_a_one_language_build_and_a_both_languages_build_are_compared_with_a_not
     mixed = run_cli("diff", str(tmp_path / "en"), str(tmp_path / "both"))
     assert mixed.returncode == 0, mixed.stderr
     notes = [line for line in mixed.stdout.splitlines() if line.startswith("note: the builds differ in languages")]
-    assert notes == ["note: the builds differ in languages (old: en, new: both): tables are compared file by file, "
+    assert notes == [("note: the builds differ in languages (old: en, new: both): tables are compared file by file, "
                      "so tables/<key>.csv and tables/<key>.<lang>.csv of a --lang both build read as tables removed "
-                     "and added; compare two builds of the same --lang"]
+                     "and added; compare two builds of the same --lang")]
     alike = run_cli("diff", str(tmp_path / "en"), str(tmp_path / "again"))
     assert alike.returncode == 0 and "differ in languages" not in alike.stdout

@@ -282,6 +282,7 @@ def words_beyond_the_text_area(pdf: Path) -> list[tuple[int, str]]:
     return beyond
 
 
+@needs_poppler
 def test_the_text_area_is_read_from_the_pdf_words(tmp_path):
     """words_beyond_the_text_area finds a word set past the right margin, and none in a page that fits."""
     css = "@page { size: A4; margin: 25mm } body { font: 10pt sans-serif }"

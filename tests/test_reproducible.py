@@ -88,7 +88,8 @@ def test_make_builds_once_and_then_does_nothing(make_trial, tmp_path):
     folder = make_trial(DEMOG, texts={"text/disease.md": "Text."})
     out = tmp_path / "made"
     args = ["make", "-C", str(ROOT), f"TRIAL={folder}", f"OUT={out}"]
-    env = {**os.environ, "DOSSIER_SOFFICE": "none"}  # what make rebuilds, not the page numbers, is tested
+    # what make rebuilds is tested, not the page numbers or the worker processes
+    env = {**os.environ, "DOSSIER_SOFFICE": "none", "DOSSIER_WORKERS": "1"}
     first = subprocess.run(args, capture_output=True, text=True, check=False, timeout=600, env=env)
     assert first.returncode == 0, first.stderr
     assert (out / "briefing.pdf").is_file()

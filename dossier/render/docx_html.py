@@ -65,6 +65,22 @@ def _collect(nodes: list[Node | str], fmt: frozenset[str], anchor: str | None, o
                      node.attrs["data-ref"] if node.classes else live)
 
 
+def blocks_and_runs(children: list):
+    """`children` of a block as they become paragraphs: each run of inline content (text and inline elements,
+    not only blank) as one list, and each block element on its own."""
+    inline: list = []
+    for child in children:
+        if isinstance(child, str) or child.tag in INLINE:
+            inline.append(child)
+            continue
+        if inline and not all(is_blank(c) for c in inline):
+            yield inline
+        inline = []
+        yield child
+    if inline and not all(is_blank(c) for c in inline):
+        yield inline
+
+
 def collapse(pieces: list[Piece]) -> list[Piece]:
     """HTML whitespace collapsing over a paragraph's pieces (leading/trailing spaces dropped)."""
     out: list[Piece] = []

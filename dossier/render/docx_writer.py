@@ -11,7 +11,7 @@ from docx.oxml.ns import qn
 
 from dossier.errors import RenderError
 from dossier.render import DEFAULT_PAGE_FOOTERS, resolve_resource
-from dossier.render.docx_html import INLINE, Node, Piece, inline_pieces, is_blank
+from dossier.render.docx_html import INLINE, Node, Piece, blocks_and_runs, inline_pieces, is_blank
 from dossier.render.docx_ooxml import (
     EMU_PER_TWIP,
     LIVE_STYLE,
@@ -184,16 +184,11 @@ class Writer(PageSetup):
     # ------------------------------------------------------------ blocks
 
     def _container(self, node: Node) -> None:
-        inline: list[Node | str] = []
-        for child in node.children + [None]:
-            if child is not None and (isinstance(child, str) or child.tag in INLINE):
-                inline.append(child)
-                continue
-            if inline and not all(is_blank(c) for c in inline):
-                self.paragraph("Normal", inline_pieces(inline))
-            inline = []
-            if child is not None:
-                self.block(child)
+        for part in blocks_and_runs(node.children):
+            if isinstance(part, list):
+                self.paragraph("Normal", inline_pieces(part))
+            else:
+                self.block(part)
 
     def block(self, node: Node) -> None:
         """Map one block-level element of the subset to Word."""
@@ -307,17 +302,10 @@ class Writer(PageSetup):
                 raise RenderError("lists hold <li> items only in document HTML")
             if li.attrs.get("id"):
                 self.pending_ids.append(li.attrs["id"])
-            inline: list[Node | str] = []
-            for child in li.children + [None]:
-                if child is not None and (isinstance(child, str) or child.tag in INLINE):
-                    inline.append(child)
-                    continue
-                if inline and not all(is_blank(c) for c in inline):
-                    self.paragraph(style, inline_pieces(inline), numbering=numbering)
-                inline = []
-                if child is None:
-                    break
-                if child.tag in ("ul", "ol") and not child.classes:
+            for child in blocks_and_runs(li.children):
+                if isinstance(child, list):
+                    self.paragraph(style, inline_pieces(child), numbering=numbering)
+                elif child.tag in ("ul", "ol") and not child.classes:
                     self._list(child, level + 1)
                 elif child.tag == "p" and not child.classes:
                     self.paragraph(style, inline_pieces(child.children), numbering=numbering)

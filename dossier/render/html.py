@@ -16,7 +16,8 @@ from typing import Any
 
 from dossier.data.gate import PACKAGE_TEMPLATES, admit, admit_folder
 from dossier.errors import RenderError
-from dossier.render.tree import Node
+from dossier.render import tree
+from dossier.render.tree import Comment, Node, drop_comments, serialise
 
 BREAK_EVERY = 40  # characters of an unbroken run of text after which a line may break (U+200B)
 # runs up to this length stay whole: a SHA-256 in hex (64) is printed to be copied, and a zero-width space
@@ -136,8 +137,6 @@ def render_document(name: str, context: dict[str, Any], dirs: list[Path], templa
     from jinja2 import TemplateError, TemplateNotFound
     from jinja2.exceptions import SecurityError
 
-    from dossier.render import tree
-
     env = environment(dirs)
     try:
         html = env.get_template(template or f"{name}.html.j2").render(**context)
@@ -149,16 +148,14 @@ def render_document(name: str, context: dict[str, Any], dirs: list[Path], templa
         line = getattr(exc, "lineno", None)
         where = f"{getattr(exc, 'filename', None) or name + '.html.j2'}" + (f" line {line}" if line else "")
         raise RenderError(f"template error: {exc.message}", where=where) from None
-    root = tree.parse(html)
+    root = tree.parse(html)  # the one parse (through the module: tests count the calls)
     finish(root, context.get("matter"))
-    return RenderedDocument(tree.serialise(root), root.body())
+    return RenderedDocument(serialise(root), root.body())
 
 
 def finish(root: Node, matter=None) -> Node:
     """Every pass on a parsed document, in order (`matter`: the document's citations, references and
     abbreviations, or None for HTML without them); returns `root`, changed in place."""
-    from dossier.render.tree import drop_comments
-
     if matter is not None:
         front_and_back_matter(root, matter)
     unnumber_lone_headings(root)
@@ -215,8 +212,6 @@ def _merged(children: list) -> list:
 
 def _replace_comment(root: Node, text: str, replacement: list) -> bool:
     """Put `replacement` (texts and Nodes) in the place of the first comment `<!--text-->`; False if none."""
-    from dossier.render.tree import Comment
-
     for node in root.iter():
         for i, child in enumerate(node.children):
             if isinstance(child, Comment) and child.text == text:
@@ -280,7 +275,7 @@ def front_and_back_matter(root: Node, matter) -> None:
     _edit_texts(root, cite, skip=_data_table_or_not_shown)
     paragraphs = [Node("p", {"class": cls} if cls else {}, [text]) for cls, text in matter.references(order)]
     _replace_comment(root, REFERENCES_MARK, _lines(paragraphs))
-    if any(c.text == ABBREVIATIONS_MARK for n in root.iter() for c in n.children if _is_comment(c)):
+    if any(isinstance(c, Comment) and c.text == ABBREVIATIONS_MARK for n in root.iter() for c in n.children):
         title, found = matter.abbreviations(visible_text(root))
         block = []
         if found:
@@ -288,12 +283,6 @@ def front_and_back_matter(root: Node, matter) -> None:
             block = [Node("h1", {"id": "abbreviations"}, [title]), "\n",
                      Node("table", {"class": "fields"}, ["\n", Node("tbody", {}, ["\n", *_lines(rows), "\n"]), "\n"])]
         _replace_comment(root, ABBREVIATIONS_MARK, block)
-
-
-def _is_comment(child) -> bool:
-    from dossier.render.tree import Comment
-
-    return isinstance(child, Comment)
 
 
 def visible(root: Node) -> None:
@@ -359,8 +348,6 @@ def break_long_runs(root: Node) -> None:
 
 def insert_toc(root: Node, marker: str = "TOC") -> None:
     """Replace the comment `<!--TOC-->` by a list of the h1/h2 headings with an id that follow it, linked."""
-    from dossier.render.tree import Comment
-
     entries: list[Node] = []
     seen = False
 
@@ -383,7 +370,7 @@ def insert_toc(root: Node, marker: str = "TOC") -> None:
 
 
 PLAIN_ATTRIBUTES = ("data-header", "data-synthetic-mark", "alt")  # plain text: powers of ten as 1×10¹³
-_NOT_TYPESET = frozenset({"code", "style", "script"})
+_NOT_TYPESET = frozenset({"code", "style", "script", "title"})  # title: plain text, above
 
 
 def typeset_powers(root: Node) -> None:
@@ -398,24 +385,13 @@ def typeset_powers(root: Node) -> None:
             return None
         return [Node("sup", {}, [piece]) if superscript else piece for piece, superscript in pieces]
 
-    def walk(node: Node) -> None:
+    for node in root.iter():  # the plain-text places
         if node.tag == "title":
             node.children = [powers_unicode(c) if isinstance(c, str) else c for c in node.children]
-            return
         for key in PLAIN_ATTRIBUTES:
             if key in node.attrs:
                 node.attrs[key] = powers_unicode(node.attrs[key])
-        children: list = []
-        for child in node.children:
-            if isinstance(child, str):
-                children += marked_up(child) or [child]
-                continue
-            if isinstance(child, Node) and child.tag not in _NOT_TYPESET:
-                walk(child)
-            children.append(child)
-        node.children = _merged(children)
-
-    walk(root)
+    _edit_texts(root, marked_up, skip=lambda node: node.tag in _NOT_TYPESET)
 
 
 WIDTH_UNITS = 10_000  # column widths are computed in ten-thousandths of the table width

@@ -150,11 +150,12 @@ def _write(spec: TrialSpec, analysed, trial_dir: Path, out_dir: Path, warnings: 
             store(stage, analysed)
             reuse = Reuse(out_dir if use_cache else None, stage)  # previous None (--no-cache): nothing is reused
             evidence = write_evidence(next(iter(shown.values())), list(analysed.results), analysed.files, stage)
+            bodies: dict = {}  # document -> the tree of its HTML, for the number audit
             for code, document_spec in shown.items():
                 found: list = []
                 rendered = render_all(document_spec, analysed, trial_dir, stage, warnings, progress,
                                       workers=workers, reuse=reuse, evidence=evidence, suffix=suffixes[code],
-                                      shown=found)
+                                      shown=found, bodies=bodies)
                 final_check(document_spec, [], rendered)  # the PDF and DOCX writers' own warnings
                 warnings.extend(w for w in rendered if w not in warnings)
                 fallbacks.append((code, len(found)))
@@ -169,8 +170,7 @@ def _write(spec: TrialSpec, analysed, trial_dir: Path, out_dir: Path, warnings: 
 
         typed = list(dict.fromkeys(t for document_spec in shown.values() for t in typed_in_text(trial_dir,
                                                                                               document_spec)))
-        write_audit(stage, tuple(kind.name + suffixes[code] for code, document_spec in shown.items()
-                                 for kind in documents(document_spec)), typed)
+        write_audit(stage, bodies, typed)
         progress("writing manifest")
         from dossier.outputs.manifest import write_manifest
         from dossier.render.html import template_dirs

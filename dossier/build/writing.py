@@ -17,9 +17,11 @@ if TYPE_CHECKING:
 
 def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings: list[str],
                progress: Progress, previous: Path | None = None, workers=None, *, reuse=None,
-               evidence: dict | None = None, suffix: str = "", shown: list | None = None) -> list[str]:
+               evidence: dict | None = None, suffix: str = "", shown: list | None = None,
+               bodies: dict | None = None) -> list[str]:
     """Write evidence.json, tables, figures, the documents and review/translation.<lang>.csv into `stage`;
-    return new warnings. `shown` (a list) receives the translation report's rows.
+    return new warnings. `shown` (a list) receives the translation report's rows; `bodies` (a dict) each
+    document's tree (the number audit reads it).
     Figures and documents whose inputs are unchanged are copied from the `previous` build (or as
     `reuse`, a dossier.build.reuse.Reuse the caller saves, says); the others are drawn and written by `workers`
     (dossier.build.workers; None: in this process). `evidence`: evidence.json already written (a --lang both
@@ -75,6 +77,8 @@ def render_all(spec: TrialSpec, analysed, trial_dir: Path, stage: Path, warnings
                 all_tables.setdefault(table.key, table)
         (stage / f"{document}.html").write_text(rendered.html, encoding="utf-8")
         documents_rendered.append((document, rendered, ctx["title"]))
+        if bodies is not None:
+            bodies[document] = rendered.body
     from dossier.document.translation import ordered, yaml_texts
     from dossier.outputs.review import write_report
 

@@ -1,7 +1,7 @@
 """The number audit of a build: OUT_DIR/review/numbers.csv and numbers.xlsx, what a QC reviewer ticks off.
 
-One row per number printed in each document (read from the build's own HTML, the single source of
-its DOCX and PDF), in document order:
+One row per number printed in each document (read from the tree of the build's own HTML, the single
+source of its DOCX and PDF), in document order:
 - each live number of the writer's text: its section, the printed value, the full-precision value
   and its path in evidence.json, and the analysis's population, filters and source datasets;
 - each table cell holding a digit: its section, table number, row label and column header, the
@@ -21,7 +21,7 @@ from typing import Any
 
 from dossier.document.writer_text import resolve_reference
 from dossier.outputs.files import neutralise
-from dossier.render.tree import Node, parse
+from dossier.render.tree import Node
 
 COLUMNS = ("document", "section", "place", "cell", "printed", "full_precision", "evidence_path", "population",
            "filters", "datasets")
@@ -36,15 +36,15 @@ def _text(node: Node) -> str:
     return " ".join(node.raw_text().split())
 
 
-def audit_rows(out_dir: Path, documents: tuple[str, ...], typed: list[tuple[str, int, str]]) -> list[list[str]]:
-    """The audit's rows (without the header) for a build folder; `typed` is (source, line, literal)."""
+def audit_rows(out_dir: Path, documents: dict[str, Node], typed: list[tuple[str, int, str]]) -> list[list[str]]:
+    """The audit's rows (without the header) for a build folder: `documents` maps each document's name to the
+    tree its HTML was written from (render.html.RenderedDocument.body: the build parsed it once); `typed` is
+    (source, line, literal)."""
     evidence = json.loads((out_dir / "evidence.json").read_text(encoding="utf-8")).get("analyses", {})
     tables = _table_analyses(out_dir, evidence)
     rows: list[list[str]] = []
-    for document in documents:
-        path = out_dir / f"{document}.html"
-        if path.is_file():
-            rows += _document_rows(document, path.read_text(encoding="utf-8"), evidence, tables)
+    for document, body in documents.items():
+        rows += _document_rows(document, body, evidence, tables)
     rows += [["", f"{source}:{line}", "typed in the writer's text", "", literal, NOT_TRACED, "", "", "", ""]
              for source, line, literal in typed]
     return rows
@@ -80,9 +80,8 @@ def _provenance(entry: dict[str, Any]) -> list[str]:
                       for name, meta in sorted(datasets.items()))]
 
 
-def _document_rows(document: str, html: str, evidence: dict[str, Any], tables: dict[str, str]) -> list[list[str]]:
-    """The rows of one document's HTML, read from its tree (dossier.render.tree, the parser the build uses) in
-    document order: headings name the section, a caption names the table that follows it, live spans and the
+def _document_rows(document: str, body: Node, evidence: dict[str, Any], tables: dict[str, str]) -> list[list[str]]:
+    """The rows of one document, read from its tree in document order: headings name the section, a caption names the table that follows it, live spans and the
     cells of a captioned table give the rows."""
     rows: list[list[str]] = []
     place = {"section": "", "table": "", "analysis": None}
@@ -108,7 +107,7 @@ def _document_rows(document: str, html: str, evidence: dict[str, Any], tables: d
             else:
                 walk(child)
 
-    walk(parse(html))
+    walk(body)
     return rows
 
 
@@ -151,7 +150,7 @@ def _live_row(document: str, section: str, ref: str, printed: str, evidence: dic
             f"analyses/{analysis}/{path}", *_provenance(evidence.get(analysis, {}))]
 
 
-def write_audit(out_dir: Path, documents: tuple[str, ...], typed: list[tuple[str, int, str]]) -> list[Path]:
+def write_audit(out_dir: Path, documents: dict[str, Node], typed: list[tuple[str, int, str]]) -> list[Path]:
     """Write review/numbers.csv and review/numbers.xlsx into `out_dir` (a build's staging folder)."""
     rows = audit_rows(out_dir, documents, typed)
     folder = out_dir / "review"
